@@ -1,0 +1,3 @@
+"""Shared pytest fixtures: a small real city, organizations and one user per role."""
+
+pytest_plugins = ["tests.fixtures"]

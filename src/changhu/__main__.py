@@ -1,0 +1,3 @@
+from changhu.cli import main
+
+main()

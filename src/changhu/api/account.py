@@ -1,0 +1,82 @@
+"""Log in for a token, see who you are, revoke a token."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from ninja import Router, Schema
+from pydantic import Field
+
+from changhu.api.auth import issue_token
+from changhu.api.schemas import ErrorOut, errors
+from changhu.core.errors import NotAuthenticated
+from changhu.core.scope import scope_of
+from changhu.orgs.models import ApiToken
+
+router = Router(tags=["认证"])
+
+
+class TokenIn(Schema):
+    username: str = Field(..., max_length=150)
+    password: str = Field(..., max_length=200)
+    name: str = Field("", max_length=64, description="令牌用途，如“护理员手机”")
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    real_name: str
+    role: str
+    role_label: str
+    organization: str | None
+    organization_kind: str | None
+    region_prefixes: list[str]
+    rights: list[str]
+
+
+@router.post("/token", auth=None, response={200: TokenOut, 400: ErrorOut, 401: ErrorOut,
+                                             429: ErrorOut})
+def token_create(request, payload: TokenIn):
+    """用户名和密码换取访问令牌（连续失败将被锁定）。"""
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        from changhu.orgs.auth import LOCKED_MESSAGE
+
+        return 429, {"code": "account_locked", "message": LOCKED_MESSAGE, "fields": {}}
+    if user is None or not user.is_active:
+        raise NotAuthenticated("用户名或密码错误", code="login_failed")
+    key, token = issue_token(user, name=payload.name)
+    return {"token": key, "expires_at": token.expires_at.isoformat()}
+
+
+@router.get("/me", response={200: MeOut, **errors()})
+def me(request):
+    """当前用户、角色、数据范围和权限。"""
+    user = request.auth
+    s = scope_of(user)
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "real_name": user.real_name,
+        "role": user.role,
+        "role_label": user.get_role_display() if user.role else "",
+        "organization": user.organization.name if user.organization_id else None,
+        "organization_kind": user.organization.kind if user.organization_id else None,
+        "region_prefixes": list(s.region_prefixes),
+        "rights": sorted(s.rights),
+    }
+
+
+@router.post("/token/revoke", response={204: None, **errors()})
+def token_revoke(request):
+    """注销当前令牌。"""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        from changhu.api.auth import _hash
+
+        ApiToken.objects.filter(key_hash=_hash(header[7:].strip())).update(revoked=True)
+    return 204, None

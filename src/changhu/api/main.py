@@ -1,0 +1,100 @@
+"""One Ninja API for the whole product, at /api/v1/. Each app contributes a router."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.throttling import AnonRateThrottle, AuthRateThrottle
+
+from changhu.api.auth import StaffSession, TokenAuth
+from changhu.core.errors import DomainError
+
+api = NinjaAPI(
+    title="长护 Changhu API",
+    version="1",
+    description=(
+        "长期护理保险经办平台接口。所有错误返回统一结构 "
+        '`{"code": 错误码, "message": 中文说明, "fields": {字段: 说明}}`。'
+        "认证：`POST /api/v1/auth/token` 获取令牌后以 `Authorization: Bearer <token>` 调用。"
+    ),
+    auth=[TokenAuth(), StaffSession()],
+    throttle=[
+        AnonRateThrottle(settings.API_THROTTLE_ANON),
+        AuthRateThrottle(settings.API_THROTTLE_USER),
+    ],
+    urls_namespace="api",
+)
+
+
+def _error(request, status: int, code: str, message: str, fields=None):
+    return api.create_response(
+        request, {"code": code, "message": message, "fields": fields or {}}, status=status
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return _error(request, exc.status, exc.code, exc.message, exc.fields)
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "必填项",
+    "string_type": "应为文本",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "bool_parsing": "应为是/否",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "float_parsing": "应为数字",
+    "decimal_parsing": "应为数字",
+    "list_type": "应为列表",
+    "json_invalid": "请求体不是有效的JSON",
+    "string_too_long": "内容过长",
+    "string_too_short": "内容过短",
+    "enum": "不是允许的取值",
+    "literal_error": "不是允许的取值",
+    "extra_forbidden": "不允许的字段",
+    "model_attributes_type": "格式不正确",
+    "dict_type": "应为对象",
+}
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    fields: dict[str, str] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        name = ".".join(loc) or "body"
+        fields.setdefault(name, _PYDANTIC_MESSAGES.get(err.get("type", ""), "格式不正确"))
+    return _error(request, 422, "validation_failed", "提交的数据格式有误，请检查标出的字段",
+                  fields)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return _error(request, 401, "not_authenticated", "请先登录或提供有效的访问令牌")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    messages = {404: ("not_found", "记录不存在或无权查看"), 405: ("method_not_allowed", "不支持的请求方法"),
+                429: ("throttled", "请求过于频繁，请稍后再试"), 403: ("permission_denied", "没有执行此操作的权限")}
+    code, message = messages.get(exc.status_code, ("bad_request", "请求无效"))
+    return _error(request, exc.status_code, code, message)
+
+
+def _throttled(request, exc):
+    return _error(request, 429, "throttled", "请求过于频繁，请稍后再试")
+
+
+try:  # ninja >= 1.2 raises Throttled
+    from ninja.errors import Throttled
+
+    api.add_exception_handler(Throttled, _throttled)
+except ImportError:  # pragma: no cover
+    pass
+
+
+from changhu.api import routes  # noqa: E402,F401  registers every app's router

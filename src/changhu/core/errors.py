@@ -1,0 +1,63 @@
+"""Domain errors: a stable code, a Chinese message for people, optional per-field messages.
+
+Services raise these; the API turns them into ``{"code", "message", "fields"}`` with the
+status below, and the web views show the message next to the form.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+    message = "请求无效"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.message
+        self.code = code or self.code
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "fields": self.fields}
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "validation_failed"
+    message = "提交的数据有误，请检查标出的字段"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    message = "记录不存在或无权查看"
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "permission_denied"
+    message = "没有执行此操作的权限"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    message = "操作与当前状态冲突"
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
+    message = "请先登录"
+
+
+def field_error(field: str, code: str, message: str) -> ValidationFailed:
+    """A validation error about one field, with the field's code as the error code."""
+    return ValidationFailed(message, code=code, fields={field: message})

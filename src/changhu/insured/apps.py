@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class InsuredConfig(AppConfig):
+    name = "changhu.insured"
+    label = "insured"
+    verbose_name = "参保登记"
+
+    def ready(self) -> None:
+        from changhu.insured import selectors  # noqa: F401  registers scope policies

@@ -1,0 +1,65 @@
+"""What a user's data scope is: their role's rights and the regions they may see.
+
+Region prefixes: the user's own region scope intersected with the regions their organization
+covers (an insurer's assigned districts, a bureau's city). Nested division codes make the
+intersection of two regions simply the longer prefix when one contains the other.
+"""
+
+from __future__ import annotations
+
+from changhu.core.scope import Scope
+from changhu.orgs.roles import RIGHTS
+
+
+def _intersect(a: list[str], b: list[str]) -> tuple[str, ...]:
+    out: set[str] = set()
+    for x in a:
+        for y in b:
+            if x.startswith(y):
+                out.add(x)
+            elif y.startswith(x):
+                out.add(y)
+    # Drop prefixes already covered by a shorter one.
+    kept = sorted(out, key=len)
+    result: list[str] = []
+    for p in kept:
+        if not any(p.startswith(q) for q in result):
+            result.append(p)
+    return tuple(sorted(result))
+
+
+def organization_prefixes(org) -> list[str]:
+    if org is None:
+        return []
+    covered = [r.prefix for r in org.coverage.all()]
+    if covered:
+        return covered
+    if org.kind == "outlet" and org.parent_id:
+        return organization_prefixes(org.parent)
+    return [org.region.prefix]
+
+
+def scope_for_user(user) -> Scope:
+    if user.is_superuser and not user.role:
+        return Scope(
+            user_id=user.pk, role="superuser", organization_id=None, organization_kind="",
+            unrestricted=True,
+        )
+    org = user.organization
+    if org is None or not user.role or not user.is_active:
+        return Scope(user_id=user.pk, role=user.role or "", organization_id=None,
+                     organization_kind="")
+    if org.status != "active":
+        # A suspended or terminated organization's users keep their login but see nothing.
+        return Scope(user_id=user.pk, role=user.role, organization_id=org.pk,
+                     organization_kind=org.kind)
+    org_prefixes = organization_prefixes(org)
+    user_prefixes = [user.region_scope.prefix] if user.region_scope_id else org_prefixes
+    return Scope(
+        user_id=user.pk,
+        role=user.role,
+        organization_id=org.pk,
+        organization_kind=org.kind,
+        region_prefixes=_intersect(user_prefixes, org_prefixes),
+        rights=RIGHTS.get(user.role, frozenset()),
+    )

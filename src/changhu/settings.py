@@ -1,0 +1,216 @@
+"""Django settings, 12-factor: everything that differs between machines comes from the environment.
+
+Profiles: ``CHANGHU_PROFILE=demo`` (what ``make demo`` uses: SQLite under ``var/``, DEBUG on,
+demo keys) and ``production`` (the default: DEBUG off, secure cookies, keys required).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = Path(os.environ.get("CHANGHU_HOME", BASE_DIR.parent.parent)).resolve()
+VAR_DIR = Path(os.environ.get("CHANGHU_VAR_DIR", PROJECT_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+PROFILE = os.environ.get("CHANGHU_PROFILE", "production")
+if PROFILE not in {"demo", "production", "test"}:
+    raise ImproperlyConfigured("CHANGHU_PROFILE must be demo, production or test")
+DEMO = PROFILE in {"demo", "test"}
+
+# Demo-only keys: clearly marked, never accepted in production.
+_DEMO_SECRET = "demo-only-insecure-secret-key-change-me-in-production-0123456789"
+_DEMO_FIELD_KEY = "ZGVtby1vbmx5LWZpZWxkLWtleS0zMi1ieXRlcyEhISE="  # base64 of 32 bytes
+_DEMO_INDEX_KEY = "demo-only-blind-index-key"
+
+
+def _secret(name: str, demo_value: str) -> str:
+    value = os.environ.get(name)
+    if value:
+        return value
+    if DEMO:
+        return demo_value
+    raise ImproperlyConfigured(f"{name} must be set in the production profile")
+
+
+SECRET_KEY = _secret("CHANGHU_SECRET_KEY", _DEMO_SECRET)
+# Key for encrypting personal data at rest (AES-256-GCM), base64 of 32 bytes.
+FIELD_ENCRYPTION_KEY = _secret("CHANGHU_FIELD_KEY", _DEMO_FIELD_KEY)
+# Separate key for the keyed hashes (blind indexes) used to look up encrypted values.
+BLIND_INDEX_KEY = _secret("CHANGHU_INDEX_KEY", _DEMO_INDEX_KEY)
+
+DEBUG = env_bool("CHANGHU_DEBUG", PROFILE == "demo")
+ALLOWED_HOSTS = env_list("CHANGHU_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEMO else "")
+CSRF_TRUSTED_ORIGINS = env_list("CHANGHU_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "ninja",
+    "changhu.core",
+    "changhu.orgs",
+    "changhu.insured",
+    "changhu.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "changhu.core.middleware.RequestContextMiddleware",
+    "changhu.core.middleware.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "changhu.urls"
+WSGI_APPLICATION = "changhu.wsgi.application"
+AUTH_USER_MODEL = "orgs.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "changhu.web.context.navigation",
+            ],
+        },
+    }
+]
+
+_default_db = f"sqlite:///{VAR_DIR / 'changhu.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", _default_db), conn_max_age=60, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "changhu.orgs.passwords.CharacterClassValidator"},
+]
+
+# django-axes: lock a username + IP pair after repeated failures.
+AXES_FAILURE_LIMIT = int(os.environ.get("CHANGHU_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("CHANGHU_LOGIN_COOLOFF_HOURS", "0.5"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "changhu.orgs.auth.lockout_response"
+AXES_VERBOSE = False
+AXES_ENABLED = env_bool("CHANGHU_AXES_ENABLED", True)
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("CHANGHU_STATIC_ROOT", VAR_DIR / "static"))
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("CHANGHU_MEDIA_ROOT", str(VAR_DIR / "media"))},
+    },
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEMO
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEMO
+MEDIA_URL = "/media/"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Security: safe production defaults; the demo runs on plain HTTP on 127.0.0.1.
+SECURE = not DEMO and env_bool("CHANGHU_SECURE_COOKIES", True)
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = int(os.environ.get("CHANGHU_SESSION_SECONDS", str(8 * 3600)))
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("CHANGHU_HSTS", False):
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_SSL_REDIRECT = env_bool("CHANGHU_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'self'"
+)
+
+# API throttles (django-ninja), per authenticated user or per IP for anonymous callers.
+API_THROTTLE_ANON = os.environ.get("CHANGHU_API_THROTTLE_ANON", "60/min")
+API_THROTTLE_USER = os.environ.get("CHANGHU_API_THROTTLE_USER", "6000/min")
+API_TOKEN_DAYS = int(os.environ.get("CHANGHU_API_TOKEN_DAYS", "30"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CHANGHU_LOG_LEVEL", "WARNING")},
+}
+
+CHANGHU_PRESETS_DIR = BASE_DIR / "presets"
