@@ -6,5 +6,8 @@ from changhu.api.main import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
+    path("insured/", include("changhu.insured.urls")),
+    path("imports/", include("changhu.insured.import_urls")),
+    path("orgs/", include("changhu.orgs.urls")),
     path("", include("changhu.web.urls")),
 ]

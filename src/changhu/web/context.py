@@ -7,10 +7,10 @@ from changhu.core.scope import scope_of
 # (label, url name, right needed or None for every signed-in user, icon)
 NAVIGATION = [
     ("工作台", "web:home", None, "speedometer2"),
-    ("参保人", "web:person_list", "insured.view", "people"),
-    ("批量导入", "web:import_list", "insured.import", "upload"),
-    ("生命事件", "web:life_event_list", "insured.life_event", "heart-pulse"),
-    ("机构", "web:organization_list", "orgs.view", "building"),
+    ("参保人", "insured:person_list", "insured.view", "people"),
+    ("批量导入", "imports:import_list", "insured.import", "upload"),
+    ("生命事件", "insured:life_event_list", "insured.life_event", "heart-pulse"),
+    ("机构", "orgs:organization_list", "orgs.view", "building"),
 ]
 
 
