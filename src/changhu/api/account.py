@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from changhu.api.auth import issue_token
@@ -46,7 +46,7 @@ def token_create(request, payload: TokenIn):
     if getattr(request, "axes_locked_out", False):
         from changhu.orgs.auth import LOCKED_MESSAGE
 
-        return 429, {"code": "account_locked", "message": LOCKED_MESSAGE, "fields": {}}
+        return Status(429, {"code": "account_locked", "message": LOCKED_MESSAGE, "fields": {}})
     if user is None or not user.is_active:
         raise NotAuthenticated("用户名或密码错误", code="login_failed")
     key, token = issue_token(user, name=payload.name)
@@ -79,4 +79,4 @@ def token_revoke(request):
         from changhu.api.auth import _hash
 
         ApiToken.objects.filter(key_hash=_hash(header[7:].strip())).update(revoked=True)
-    return 204, None
+    return Status(204, None)

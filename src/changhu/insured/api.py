@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from changhu.api.schemas import Page, errors, paginate
@@ -185,7 +185,7 @@ def person_create(request, payload: PersonIn):
     person = services.person_create(
         actor=request.auth, data=services.PersonInput(**payload.dict())
     )
-    return 201, _detail(selectors.person_get(fetched_by=request.auth, person_id=person.pk))
+    return Status(201, _detail(selectors.person_get(fetched_by=request.auth, person_id=person.pk)))
 
 
 @router.put("/persons/{person_id}", response={200: PersonOut, **errors(403, 404, 409, 422)})
@@ -216,11 +216,11 @@ def life_event_create(request, person_id: int, payload: LifeEventIn):
     event = services.person_record_life_event(
         actor=request.auth, person_id=person_id, data=services.LifeEventInput(**payload.dict())
     )
-    return 201, {
+    return Status(201, {
         "id": event.pk, "kind": event.kind, "kind_label": event.get_kind_display(),
         "start_date": event.start_date, "end_date": event.end_date,
         "institution": event.institution, "source": event.source,
-    }
+    })
 
 
 @router.get("/persons/{person_id}/audit", response={200: list[AuditOut], **errors(403, 404)})
