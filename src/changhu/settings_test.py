@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("CHANGHU_PROFILE", "test")
 
-from changhu.settings import *  # noqa: E402,F403
+from changhu.settings import *  # noqa: F403
 
 DEBUG = False
 PASSWORD_HASHERS = [

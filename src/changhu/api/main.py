@@ -79,8 +79,12 @@ def on_auth_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    messages = {404: ("not_found", "记录不存在或无权查看"), 405: ("method_not_allowed", "不支持的请求方法"),
-                429: ("throttled", "请求过于频繁，请稍后再试"), 403: ("permission_denied", "没有执行此操作的权限")}
+    messages = {
+        403: ("permission_denied", "没有执行此操作的权限"),
+        404: ("not_found", "记录不存在或无权查看"),
+        405: ("method_not_allowed", "不支持的请求方法"),
+        429: ("throttled", "请求过于频繁，请稍后再试"),
+    }
     code, message = messages.get(exc.status_code, ("bad_request", "请求无效"))
     return _error(request, exc.status_code, code, message)
 

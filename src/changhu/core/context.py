@@ -13,8 +13,10 @@ class ActorContext:
     channel: str = "system"  # web / api / cli / system
 
 
+# ActorContext is frozen, so sharing one default instance is safe.
 _current: contextvars.ContextVar[ActorContext] = contextvars.ContextVar(
-    "changhu_actor", default=ActorContext()
+    "changhu_actor",
+    default=ActorContext(),  # noqa: B039
 )
 
 

@@ -71,3 +71,6 @@ class TransitionLog(models.Model):
         verbose_name_plural = "状态流转记录"
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}#{self.object_id} {self.from_state}→{self.to_state}"

@@ -1,0 +1,56 @@
+"""Production defaults are safe; the demo profile is the only one with built-in keys."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+PROBE = (
+    "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='changhu.settings'; "
+    "from django.conf import settings as s; "
+    "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.TIME_ZONE, s.LANGUAGE_CODE,"
+    " s.DATABASES['default']['ENGINE'], getattr(s, 'SECURE_HSTS_SECONDS', 0))"
+)
+
+
+def probe(**env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CHANGHU_", "DATABASE"))}
+    clean.update(env)
+    return subprocess.run([sys.executable, "-c", PROBE], env=clean, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_production_refuses_to_start_without_keys():
+    result = probe(CHANGHU_PROFILE="production")
+    assert result.returncode != 0
+    assert "CHANGHU_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_defaults_are_safe():
+    result = probe(
+        CHANGHU_PROFILE="production", CHANGHU_SECRET_KEY="x" * 50,
+        CHANGHU_FIELD_KEY="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        CHANGHU_INDEX_KEY="index-key", CHANGHU_HSTS="1",
+        DATABASE_URL="postgres://u:p@db.example:5432/changhu",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False", "True", "True", "Asia/Shanghai", "zh-hans",
+        "django.db.backends.postgresql", "31536000",
+    ]
+
+
+def test_demo_profile_runs_on_sqlite_with_debug():
+    result = probe(CHANGHU_PROFILE="demo")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == ["True", "False"]
+    assert "django.db.backends.sqlite3" in result.stdout
+
+
+@pytest.mark.django_db
+def test_security_headers(client):
+    response = client.get("/api/v1/openapi.json")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
