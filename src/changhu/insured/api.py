@@ -103,6 +103,12 @@ class LifeEventIn(Schema):
     note: str = Field("", max_length=300)
 
 
+class StatusIn(Schema):
+    status: Literal["active", "suspended"]
+    on_date: dt.date | None = Field(None, description="生效日期，默认今天")
+    reason: str = Field(..., max_length=200)
+
+
 class AuditOut(Schema):
     at: dt.datetime
     actor: str
@@ -207,6 +213,14 @@ def person_reveal(request, person_id: int, payload: RevealIn):
     return services.person_reveal(
         actor=request.auth, person_id=person_id, fields=tuple(payload.fields)
     )
+
+
+@router.post("/persons/{person_id}/status", response={200: PersonOut,
+                                                     **errors(403, 404, 409, 422)})
+def person_status(request, person_id: int, payload: StatusIn):
+    """暂停或恢复参保（身故请登记生命事件）。"""
+    services.person_set_status(actor=request.auth, person_id=person_id, **payload.dict())
+    return _detail(selectors.person_get(fetched_by=request.auth, person_id=person_id))
 
 
 @router.post("/persons/{person_id}/life-events", response={201: LifeEventOut,

@@ -430,3 +430,59 @@ def hospital_stay_close(*, actor, event_id: int, end_date) -> LifeEvent:
                      changes={"life_event": {"label": "出院", "old": None,
                                              "new": end.isoformat()}})
     return event
+
+
+def person_set_status(*, actor, person_id: int, status: str, on_date=None, reason: str = ""
+                      ) -> Person:
+    """Suspend insured status (closing the open enrolment period) or reinstate it (opening one).
+
+    Death is not set here: it is a life event (:func:`person_record_life_event`).
+    """
+    require(actor, Right.INSURED_UPDATE)
+    if status not in (PersonStatus.ACTIVE, PersonStatus.SUSPENDED):
+        raise ValidationFailed("参保状态只能设为“正常参保”或“暂停参保”", code="status_invalid",
+                               fields={"status": "参保状态只能设为“正常参保”或“暂停参保”"})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写变更原因", code="reason_required",
+                               fields={"reason": "请填写变更原因"})
+    day = rules.parse_date(on_date, "on_date", "生效日期")
+    if isinstance(day, rules.Problem):
+        raise ValidationFailed(day.message, code=day.code, fields={day.field: day.message})
+    day = day or timezone.localdate()
+    if day > timezone.localdate():
+        raise ValidationFailed("生效日期不能晚于今天", code="date_in_future",
+                               fields={"on_date": "生效日期不能晚于今天"})
+    with transaction.atomic():
+        person = get_scoped(Person.objects.select_for_update(), actor, pk=person_id)
+        if person.status == PersonStatus.DECEASED:
+            raise Conflict("该参保人已身故，不能变更参保状态", code="person_deceased")
+        if person.status == status:
+            raise Conflict(f"该参保人已是“{person.get_status_display()}”状态",
+                           code="status_unchanged")
+        before = _snapshot(person)
+        open_period = person.enrolments.filter(end_date__isnull=True).order_by("-start_date").first()
+        if status == PersonStatus.SUSPENDED:
+            if open_period is not None:
+                if day < open_period.start_date:
+                    raise ValidationFailed("暂停日期不能早于本次参保起始日", code="date_order",
+                                           fields={"on_date": "暂停日期不能早于本次参保起始日"})
+                open_period.end_date = day
+                open_period.save(update_fields=["end_date"])
+        else:
+            last = person.enrolments.order_by("-start_date").first()
+            if last is not None and last.end_date is not None and day <= last.end_date:
+                raise ValidationFailed("恢复日期须晚于上次参保终止日", code="date_order",
+                                       fields={"on_date": "恢复日期须晚于上次参保终止日"})
+            EnrolmentPeriod.objects.create(
+                person=person, insurance_type=person.insurance_type, start_date=day, note=reason[:200]
+            )
+        person.status = status
+        person.version += 1
+        person.save(update_fields=["status", "version", "updated_at"])
+        audit.record(
+            action="update", obj=person, user=actor, note=f"{reason[:200]}（{day.isoformat()}）",
+            changes=audit.diff(before, _snapshot(person), labels=AUDIT_LABELS,
+                               maskers=AUDIT_MASKERS),
+        )
+    return person

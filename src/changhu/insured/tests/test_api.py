@@ -269,3 +269,28 @@ def test_openapi_documents_every_operation(client):
             codes = set(operation["responses"])
             assert "401" in codes or path.endswith("/auth/token"), (method, path)
             assert any(c.startswith("4") for c in codes), (method, path)
+
+
+@pytest.mark.django_db
+def test_suspend_and_reinstate_insured_status(users, people):
+    person = people.qingyang
+    api = ApiClient(users.worker_a)
+    path = f"insured/persons/{person.pk}/status"
+    no_reason = api.post(path, {"status": "suspended", "reason": " "})
+    assert_error_shape(no_reason, 422, "reason_required")
+    suspended = api.post(path, {"status": "suspended", "on_date": "2026-01-31",
+                                "reason": "停止缴费"})
+    assert suspended.status_code == 200, suspended.body
+    assert suspended.body["status"] == "suspended"
+    assert suspended.body["enrolments"][-1]["end_date"] == "2026-01-31"
+    again = api.post(path, {"status": "suspended", "reason": "重复"})
+    assert_error_shape(again, 409, "status_unchanged")
+    too_early = api.post(path, {"status": "active", "on_date": "2026-01-15", "reason": "补缴"})
+    assert_error_shape(too_early, 422, "date_order")
+    back = api.post(path, {"status": "active", "on_date": "2026-03-01", "reason": "恢复缴费"})
+    assert back.status_code == 200
+    assert [(e["start_date"], e["end_date"]) for e in back.body["enrolments"]] == [
+        ("2020-01-01", "2026-01-31"), ("2026-03-01", None)]
+    assert AuditEntry.objects.filter(object_id=str(person.pk), action="update").count() == 2
+    assert ApiClient(users.worker_b).post(path, {"status": "suspended", "reason": "x"}
+                                          ).status_code == 404
