@@ -62,6 +62,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     real_name = factory.LazyFunction(fake.name)
     role = Role.INSURER_CASE_WORKER
+
     @factory.post_generation
     def password(self, create, extracted, **kwargs):
         self.set_password(extracted or "Changhu2026!")
@@ -92,8 +93,7 @@ def make_person(region: Region, **overrides) -> Person:
     clean = insured_services.clean_person(person_input(region, **overrides))
     person = insured_services.build_person(clean)
     person.save()
-    person.enrolments.create(insurance_type=clean.insurance_type,
-                             start_date=clean.enrolment_start)
+    person.enrolments.create(insurance_type=clean.insurance_type, start_date=clean.enrolment_start)
     for group in clean.special_groups:
         person.special_groups.create(group=group, start_date=clean.enrolment_start)
     return person

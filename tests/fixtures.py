@@ -37,8 +37,13 @@ def city(db):
             street_code = f"{code}{i:03d}000"
             streets[street_code] = _region(street_code, street_name, RegionLevel.STREET, district)
     return SimpleNamespace(
-        province=province, city=chengdu, districts=districts, streets=streets,
-        jinjiang=districts["510104"], qingyang=districts["510105"], wuhou=districts["510107"],
+        province=province,
+        city=chengdu,
+        districts=districts,
+        streets=streets,
+        jinjiang=districts["510104"],
+        qingyang=districts["510105"],
+        wuhou=districts["510107"],
     )
 
 
@@ -46,14 +51,19 @@ def city(db):
 def orgs(city):
     bureau = OrganizationFactory(kind=OrgKind.BUREAU, name="成都市医疗保障局", region=city.city)
     insurer_a = OrganizationFactory(
-        kind=OrgKind.INSURER, name="甲保险成都分公司", region=city.city,
+        kind=OrgKind.INSURER,
+        name="甲保险成都分公司",
+        region=city.city,
         coverage=[city.jinjiang, city.qingyang],
     )
     insurer_b = OrganizationFactory(
         kind=OrgKind.INSURER, name="乙保险成都分公司", region=city.city, coverage=[city.wuhou]
     )
     outlet_a = OrganizationFactory(
-        kind=OrgKind.OUTLET, name="甲保险锦江网点", region=city.jinjiang, parent=insurer_a,
+        kind=OrgKind.OUTLET,
+        name="甲保险锦江网点",
+        region=city.jinjiang,
+        parent=insurer_a,
         coverage=[city.jinjiang],
     )
     assessment = OrganizationFactory(
@@ -63,15 +73,23 @@ def orgs(city):
         kind=OrgKind.CARE, name="锦江康养护理院", region=city.jinjiang, care_kind="nursing_home"
     )
     public = OrganizationFactory(kind=OrgKind.PUBLIC, name="社会公众", region=city.city)
-    return SimpleNamespace(bureau=bureau, insurer_a=insurer_a, insurer_b=insurer_b,
-                           outlet_a=outlet_a, assessment=assessment, care=care, public=public)
+    return SimpleNamespace(
+        bureau=bureau,
+        insurer_a=insurer_a,
+        insurer_b=insurer_b,
+        outlet_a=outlet_a,
+        assessment=assessment,
+        care=care,
+        public=public,
+    )
 
 
 @pytest.fixture
 def users(orgs):
     def make(username, role, org, region_scope=None):
-        return UserFactory(username=username, role=role, organization=org,
-                           region_scope=region_scope)
+        return UserFactory(
+            username=username, role=role, organization=org, region_scope=region_scope
+        )
 
     return SimpleNamespace(
         bureau_admin=make("bureau_admin", Role.BUREAU_ADMIN, orgs.bureau),
@@ -92,8 +110,7 @@ def users(orgs):
 def people(city):
     """One person in each district; the Jinjiang one is in a special group."""
     return SimpleNamespace(
-        jinjiang=make_person(city.streets["510104001000"], name="张建国",
-                             special_groups=["tekun"]),
+        jinjiang=make_person(city.streets["510104001000"], name="张建国", special_groups=["tekun"]),
         qingyang=make_person(city.streets["510105001000"], name="李秀英"),
         wuhou=make_person(city.streets["510107001000"], name="王淑芬"),
     )

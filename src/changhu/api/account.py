@@ -38,8 +38,9 @@ class MeOut(Schema):
     rights: list[str]
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 400: ErrorOut, 401: ErrorOut,
-                                             429: ErrorOut})
+@router.post(
+    "/token", auth=None, response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut}
+)
 def token_create(request, payload: TokenIn):
     """用户名和密码换取访问令牌（连续失败将被锁定）。"""
     user = authenticate(request, username=payload.username, password=payload.password)

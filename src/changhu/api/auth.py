@@ -22,7 +22,10 @@ def issue_token(user, *, name: str = "") -> tuple[str, ApiToken]:
     """A new token for ``user``; the clear key is returned once and never stored."""
     key = "chk_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, key_hash=_hash(key), prefix=key[4:12], name=name[:64],
+        user=user,
+        key_hash=_hash(key),
+        prefix=key[4:12],
+        name=name[:64],
         expires_at=timezone.now() + dt.timedelta(days=settings.API_TOKEN_DAYS),
     )
     return key, token

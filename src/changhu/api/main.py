@@ -68,8 +68,7 @@ def on_validation_error(request, exc: ValidationError):
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
         name = ".".join(loc) or "body"
         fields.setdefault(name, _PYDANTIC_MESSAGES.get(err.get("type", ""), "格式不正确"))
-    return _error(request, 422, "validation_failed", "提交的数据格式有误，请检查标出的字段",
-                  fields)
+    return _error(request, 422, "validation_failed", "提交的数据格式有误，请检查标出的字段", fields)
 
 
 @api.exception_handler(AuthenticationError)

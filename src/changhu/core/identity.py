@@ -17,9 +17,41 @@ _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _VALID_PROVINCES = {
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-    "65", "71", "81", "82", "83",
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "21",
+    "22",
+    "23",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "37",
+    "41",
+    "42",
+    "43",
+    "44",
+    "45",
+    "46",
+    "50",
+    "51",
+    "52",
+    "53",
+    "54",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "81",
+    "82",
+    "83",
 }
 
 
@@ -41,17 +73,11 @@ def parse_id_number(value: str, *, field: str = "id_number", today: dt.date | No
     if not number:
         raise field_error(field, "id_number_required", "请填写身份证号码")
     if len(number) != 18:
-        raise field_error(
-            field, "id_number_length", f"身份证号码应为18位，当前为{len(number)}位"
-        )
+        raise field_error(field, "id_number_length", f"身份证号码应为18位，当前为{len(number)}位")
     if not _ID_SHAPE.match(number):
-        raise field_error(
-            field, "id_number_format", "身份证号码前17位应为数字，最后一位为数字或X"
-        )
+        raise field_error(field, "id_number_format", "身份证号码前17位应为数字，最后一位为数字或X")
     if number[:2] not in _VALID_PROVINCES:
-        raise field_error(
-            field, "id_number_division", f"身份证号码的行政区划代码{number[:6]}无效"
-        )
+        raise field_error(field, "id_number_division", f"身份证号码的行政区划代码{number[:6]}无效")
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
@@ -86,6 +112,4 @@ def normalize_phone(value: str, *, field: str = "phone") -> str:
         return phone
     if _LANDLINE.match(phone):
         return phone
-    raise field_error(
-        field, "phone_format", "电话号码格式不正确：手机号为11位数字，固话需带区号"
-    )
+    raise field_error(field, "phone_format", "电话号码格式不正确：手机号为11位数字，固话需带区号")

@@ -122,10 +122,17 @@ class AuditOut(Schema):
 
 def _list_row(p: Person) -> dict:
     return {
-        "id": p.pk, "insured_no": p.insured_no, "name": p.name,
-        "id_number_masked": p.id_number_masked, "sex": p.sex, "birth_date": p.birth_date,
-        "phone_masked": p.phone_masked, "region_code": p.region_code,
-        "region_name": p.region.name, "insurance_type": p.insurance_type, "status": p.status,
+        "id": p.pk,
+        "insured_no": p.insured_no,
+        "name": p.name,
+        "id_number_masked": p.id_number_masked,
+        "sex": p.sex,
+        "birth_date": p.birth_date,
+        "phone_masked": p.phone_masked,
+        "region_code": p.region_code,
+        "region_name": p.region.name,
+        "insurance_type": p.insurance_type,
+        "status": p.status,
         "special": bool(getattr(p, "is_special", False) or p.special_group_codes),
     }
 
@@ -133,26 +140,45 @@ def _list_row(p: Person) -> dict:
 def _detail(p: Person) -> dict:
     groups = list(p.special_groups.all())
     row = _list_row(p)
-    row.update({
-        "special": any(g.end_date is None for g in groups),
-        "address_masked": p.address_masked,
-        "latitude": float(p.latitude) if p.latitude is not None else None,
-        "longitude": float(p.longitude) if p.longitude is not None else None,
-        "died_on": p.died_on, "version": p.version,
-        "enrolments": [
-            {"insurance_type": e.insurance_type, "start_date": e.start_date,
-             "end_date": e.end_date} for e in p.enrolments.all()
-        ],
-        "special_groups": [
-            {"group": g.group, "label": g.get_group_display(), "start_date": g.start_date,
-             "end_date": g.end_date} for g in groups
-        ],
-        "life_events": [
-            {"id": e.pk, "kind": e.kind, "kind_label": e.get_kind_display(),
-             "start_date": e.start_date, "end_date": e.end_date, "institution": e.institution,
-             "source": e.source} for e in p.life_events.all()
-        ],
-    })
+    row.update(
+        {
+            "special": any(g.end_date is None for g in groups),
+            "address_masked": p.address_masked,
+            "latitude": float(p.latitude) if p.latitude is not None else None,
+            "longitude": float(p.longitude) if p.longitude is not None else None,
+            "died_on": p.died_on,
+            "version": p.version,
+            "enrolments": [
+                {
+                    "insurance_type": e.insurance_type,
+                    "start_date": e.start_date,
+                    "end_date": e.end_date,
+                }
+                for e in p.enrolments.all()
+            ],
+            "special_groups": [
+                {
+                    "group": g.group,
+                    "label": g.get_group_display(),
+                    "start_date": g.start_date,
+                    "end_date": g.end_date,
+                }
+                for g in groups
+            ],
+            "life_events": [
+                {
+                    "id": e.pk,
+                    "kind": e.kind,
+                    "kind_label": e.get_kind_display(),
+                    "start_date": e.start_date,
+                    "end_date": e.end_date,
+                    "institution": e.institution,
+                    "source": e.source,
+                }
+                for e in p.life_events.all()
+            ],
+        }
+    )
     return row
 
 
@@ -170,8 +196,11 @@ class PersonQuery(Schema):
 def person_list(request, query: Query[PersonQuery]):
     """数据范围内的参保人，可按姓名、完整身份证号码、区县筛选；特殊群体排在前面。"""
     filters = selectors.PersonFilters(
-        q=query.q, district=query.district, status=query.status,
-        insurance_type=query.insurance_type, special_group=query.special_group,
+        q=query.q,
+        district=query.district,
+        status=query.status,
+        insurance_type=query.insurance_type,
+        special_group=query.special_group,
     )
     qs = selectors.person_list(fetched_by=request.auth, filters=filters).prefetch_related(
         "special_groups"
@@ -188,9 +217,7 @@ def person_detail(request, person_id: int):
 @router.post("/persons", response={201: PersonOut, **errors(403, 409, 422)})
 def person_create(request, payload: PersonIn):
     """登记参保人。"""
-    person = services.person_create(
-        actor=request.auth, data=services.PersonInput(**payload.dict())
-    )
+    person = services.person_create(actor=request.auth, data=services.PersonInput(**payload.dict()))
     return Status(201, _detail(selectors.person_get(fetched_by=request.auth, person_id=person.pk)))
 
 
@@ -200,14 +227,15 @@ def person_update(request, person_id: int, payload: PersonUpdateIn):
     data = payload.dict()
     version = data.pop("version")
     services.person_update(
-        actor=request.auth, person_id=person_id, data=services.PersonInput(**data),
+        actor=request.auth,
+        person_id=person_id,
+        data=services.PersonInput(**data),
         expected_version=version,
     )
     return _detail(selectors.person_get(fetched_by=request.auth, person_id=person_id))
 
 
-@router.post("/persons/{person_id}/reveal", response={200: dict[str, str],
-                                                      **errors(403, 404, 422)})
+@router.post("/persons/{person_id}/reveal", response={200: dict[str, str], **errors(403, 404, 422)})
 def person_reveal(request, person_id: int, payload: RevealIn):
     """查看完整身份证号码/电话/地址（需相应权限，每次查看均记入审计）。"""
     return services.person_reveal(
@@ -215,34 +243,48 @@ def person_reveal(request, person_id: int, payload: RevealIn):
     )
 
 
-@router.post("/persons/{person_id}/status", response={200: PersonOut,
-                                                     **errors(403, 404, 409, 422)})
+@router.post("/persons/{person_id}/status", response={200: PersonOut, **errors(403, 404, 409, 422)})
 def person_status(request, person_id: int, payload: StatusIn):
     """暂停或恢复参保（身故请登记生命事件）。"""
     services.person_set_status(actor=request.auth, person_id=person_id, **payload.dict())
     return _detail(selectors.person_get(fetched_by=request.auth, person_id=person_id))
 
 
-@router.post("/persons/{person_id}/life-events", response={201: LifeEventOut,
-                                                           **errors(403, 404, 409, 422)})
+@router.post(
+    "/persons/{person_id}/life-events", response={201: LifeEventOut, **errors(403, 404, 409, 422)}
+)
 def life_event_create(request, person_id: int, payload: LifeEventIn):
     """登记身故或住院。"""
     event = services.person_record_life_event(
         actor=request.auth, person_id=person_id, data=services.LifeEventInput(**payload.dict())
     )
-    return Status(201, {
-        "id": event.pk, "kind": event.kind, "kind_label": event.get_kind_display(),
-        "start_date": event.start_date, "end_date": event.end_date,
-        "institution": event.institution, "source": event.source,
-    })
+    return Status(
+        201,
+        {
+            "id": event.pk,
+            "kind": event.kind,
+            "kind_label": event.get_kind_display(),
+            "start_date": event.start_date,
+            "end_date": event.end_date,
+            "institution": event.institution,
+            "source": event.source,
+        },
+    )
 
 
 @router.get("/persons/{person_id}/audit", response={200: list[AuditOut], **errors(403, 404)})
 def person_audit(request, person_id: int):
     """参保人的审计记录（需审计查看权限）。"""
     return [
-        {"at": e.at, "actor": e.actor_name, "ip": e.ip, "channel": e.channel,
-         "action": e.action, "action_label": e.get_action_display(), "changes": e.changes,
-         "note": e.note}
+        {
+            "at": e.at,
+            "actor": e.actor_name,
+            "ip": e.ip,
+            "channel": e.channel,
+            "action": e.action,
+            "action_label": e.get_action_display(),
+            "changes": e.changes,
+            "note": e.note,
+        }
         for e in selectors.person_audit_trail(fetched_by=request.auth, person_id=person_id)[:500]
     ]

@@ -9,8 +9,14 @@ from decimal import Decimal, InvalidOperation
 
 _NAME = re.compile(r"^[\u4e00-\u9fa5\u3400-\u4dbfA-Za-z·•\s]{1,40}$")
 
-INSURANCE_TYPE_WORDS = {"职工": "employee", "居民": "resident", "employee": "employee",
-                        "resident": "resident", "城镇职工": "employee", "城乡居民": "resident"}
+INSURANCE_TYPE_WORDS = {
+    "职工": "employee",
+    "居民": "resident",
+    "employee": "employee",
+    "resident": "resident",
+    "城镇职工": "employee",
+    "城乡居民": "resident",
+}
 SEX_WORDS = {"男": "M", "女": "F", "M": "M", "F": "F"}
 
 

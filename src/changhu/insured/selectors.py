@@ -60,9 +60,7 @@ def person_list(*, fetched_by, filters: PersonFilters | None = None) -> QuerySet
         person=OuterRef("pk"), end_date__isnull=True
     )
     if filters.special_group:
-        qs = qs.filter(
-            Exists(active_groups.filter(group=filters.special_group))
-        )
+        qs = qs.filter(Exists(active_groups.filter(group=filters.special_group)))
     return qs.annotate(is_special=Exists(active_groups)).order_by("-is_special", "-id")
 
 
@@ -77,7 +75,8 @@ def person_get(*, fetched_by, person_id: int) -> Person:
 def person_find_by_id_number(*, fetched_by, id_number: str) -> Person:
     number = normalize_id_number(id_number)
     return scope.get_scoped(
-        Person.objects.select_related("region"), fetched_by,
+        Person.objects.select_related("region"),
+        fetched_by,
         id_number_index=crypto.blind_index(number, purpose=ID_PURPOSE),
     )
 

@@ -137,8 +137,10 @@ def clean_person(
     for parsed in (lat, lon):
         if isinstance(parsed, rules.Problem):
             fail(parsed.field, parsed.code, parsed.message)
-    if (lat is None) != (lon is None) and not problems.get("latitude") and not problems.get(
-        "longitude"
+    if (
+        (lat is None) != (lon is None)
+        and not problems.get("latitude")
+        and not problems.get("longitude")
     ):
         fail("longitude", "coordinate_pair", "经度和纬度须同时填写")
     insurance_type = rules.parse_insurance_type(data.insurance_type)
@@ -161,13 +163,23 @@ def clean_person(
         elif group not in groups:
             groups.append(group)
     if problems:
-        raise ValidationFailed(code=first_code, fields=problems,
-                               message=next(iter(problems.values())))
+        raise ValidationFailed(
+            code=first_code, fields=problems, message=next(iter(problems.values()))
+        )
     assert facts is not None and region is not None
     return CleanPerson(
-        name=name, id_number=facts.number, birth_date=facts.birth_date, sex=facts.sex,
-        phone=phone, address=address, region=region, latitude=lat, longitude=lon,
-        insurance_type=insurance_type, enrolment_start=start, special_groups=groups,
+        name=name,
+        id_number=facts.number,
+        birth_date=facts.birth_date,
+        sex=facts.sex,
+        phone=phone,
+        address=address,
+        region=region,
+        latitude=lat,
+        longitude=lon,
+        insurance_type=insurance_type,
+        enrolment_start=start,
+        special_groups=groups,
     )
 
 
@@ -217,7 +229,8 @@ def _snapshot(person: Person, groups: list[str] | None = None) -> dict[str, Any]
 def _check_region_in_scope(scope, region: Region) -> None:
     if not scope.covers_region(region.code):
         raise ValidationFailed(
-            "所选地区不在您的数据范围内", code="region_out_of_scope",
+            "所选地区不在您的数据范围内",
+            code="region_out_of_scope",
             fields={"region_code": "所选地区不在您的数据范围内"},
         )
 
@@ -229,14 +242,18 @@ def person_create(*, actor, data: PersonInput) -> Person:
     _check_region_in_scope(scope, clean.region)
     index = crypto.blind_index(clean.id_number, purpose=ID_PURPOSE)
     if Person.objects.filter(id_number_index=index).exists():
-        raise Conflict("该身份证号码已登记参保", code="person_duplicate_id",
-                       fields={"id_number": "该身份证号码已登记参保"})
+        raise Conflict(
+            "该身份证号码已登记参保",
+            code="person_duplicate_id",
+            fields={"id_number": "该身份证号码已登记参保"},
+        )
     person = build_person(clean)
     try:
         with transaction.atomic():
             person.save()
             EnrolmentPeriod.objects.create(
-                person=person, insurance_type=clean.insurance_type,
+                person=person,
+                insurance_type=clean.insurance_type,
                 start_date=clean.enrolment_start,
             )
             SpecialGroupMembership.objects.bulk_create(
@@ -246,17 +263,23 @@ def person_create(*, actor, data: PersonInput) -> Person:
             after = _snapshot(person, clean.special_groups)
             after["enrolment_start"] = clean.enrolment_start.isoformat()
             audit.record(
-                action="create", obj=person, user=actor,
+                action="create",
+                obj=person,
+                user=actor,
                 changes=audit.diff({}, after, labels=AUDIT_LABELS, maskers=AUDIT_MASKERS),
             )
     except IntegrityError:
-        raise Conflict("该身份证号码已登记参保", code="person_duplicate_id",
-                       fields={"id_number": "该身份证号码已登记参保"}) from None
+        raise Conflict(
+            "该身份证号码已登记参保",
+            code="person_duplicate_id",
+            fields={"id_number": "该身份证号码已登记参保"},
+        ) from None
     return person
 
 
-def person_update(*, actor, person_id: int, data: PersonInput, expected_version: int | None = None
-                  ) -> Person:
+def person_update(
+    *, actor, person_id: int, data: PersonInput, expected_version: int | None = None
+) -> Person:
     """Change a person's details. The ID number itself is fixed once registered."""
     scope = require(actor, Right.INSURED_UPDATE)
     with transaction.atomic():
@@ -266,9 +289,11 @@ def person_update(*, actor, person_id: int, data: PersonInput, expected_version:
         data.id_number = data.id_number or person.id_number
         clean = clean_person(data)
         if clean.id_number != person.id_number:
-            raise ValidationFailed("身份证号码登记后不可修改，如有错误请注销后重新登记",
-                                   code="id_number_immutable",
-                                   fields={"id_number": "身份证号码登记后不可修改"})
+            raise ValidationFailed(
+                "身份证号码登记后不可修改，如有错误请注销后重新登记",
+                code="id_number_immutable",
+                fields={"id_number": "身份证号码登记后不可修改"},
+            )
         _check_region_in_scope(scope, clean.region)
         before = _snapshot(person)
         fresh = build_person(clean)
@@ -276,7 +301,9 @@ def person_update(*, actor, person_id: int, data: PersonInput, expected_version:
             setattr(person, attr, getattr(fresh, attr))
         if clean.phone != before["phone"]:
             person.phone_enc, person.phone_index, person.phone_masked = (
-                fresh.phone_enc, fresh.phone_index, fresh.phone_masked,
+                fresh.phone_enc,
+                fresh.phone_index,
+                fresh.phone_masked,
             )
         if clean.address != before["address"]:
             person.address_enc, person.address_masked = fresh.address_enc, fresh.address_masked
@@ -308,8 +335,11 @@ def person_reveal(*, actor, person_id: int, fields: tuple[str, ...] = ("id_numbe
     allowed = {"id_number", "phone", "address"}
     wanted = [f for f in fields if f in allowed]
     if not wanted:
-        raise ValidationFailed("请指定要查看的字段", code="reveal_fields",
-                               fields={"fields": "可选：id_number、phone、address"})
+        raise ValidationFailed(
+            "请指定要查看的字段",
+            code="reveal_fields",
+            fields={"fields": "可选：id_number、phone、address"},
+        )
     person = get_scoped(Person.objects.all(), actor, pk=person_id)
     with transaction.atomic():
         audit.record_full_view(obj=person, fields=wanted, labels=AUDIT_LABELS, user=actor)
@@ -359,8 +389,9 @@ def clean_life_event(data: LifeEventInput, *, person: Person, today: dt.date | N
     return start, end
 
 
-def person_record_life_event(*, actor, person_id: int, data: LifeEventInput,
-                             source: str = LifeEvent.Source.MANUAL) -> LifeEvent:
+def person_record_life_event(
+    *, actor, person_id: int, data: LifeEventInput, source: str = LifeEvent.Source.MANUAL
+) -> LifeEvent:
     """Record a death (the person becomes deceased) or a hospital stay; audited."""
     require(actor, Right.INSURED_LIFE_EVENT)
     with transaction.atomic():
@@ -375,17 +406,34 @@ def apply_life_event(*, actor, person: Person, data: LifeEventInput, source: str
         if person.status == PersonStatus.DECEASED:
             raise Conflict("该参保人已登记身故", code="person_already_deceased")
     elif person.died_on and start > person.died_on:
-        raise ValidationFailed("住院日期晚于身故日期", code="date_after_death",
-                               fields={"start_date": "住院日期晚于身故日期"})
-    elif LifeEvent.objects.filter(
-        person=person, kind=LifeEventKind.HOSPITAL_STAY, start_date__lte=end or dt.date.max,
-    ).filter(_open_or_ends_after(start)).exists():
-        raise Conflict("与已登记的住院期间重叠", code="hospital_stay_overlap",
-                       fields={"start_date": "与已登记的住院期间重叠"})
+        raise ValidationFailed(
+            "住院日期晚于身故日期",
+            code="date_after_death",
+            fields={"start_date": "住院日期晚于身故日期"},
+        )
+    elif (
+        LifeEvent.objects.filter(
+            person=person,
+            kind=LifeEventKind.HOSPITAL_STAY,
+            start_date__lte=end or dt.date.max,
+        )
+        .filter(_open_or_ends_after(start))
+        .exists()
+    ):
+        raise Conflict(
+            "与已登记的住院期间重叠",
+            code="hospital_stay_overlap",
+            fields={"start_date": "与已登记的住院期间重叠"},
+        )
     event = LifeEvent.objects.create(
-        person=person, kind=data.kind, start_date=start, end_date=end,
-        institution=(data.institution or "")[:100], note=(data.note or "")[:300],
-        source=source, recorded_by=actor if getattr(actor, "pk", None) else None,
+        person=person,
+        kind=data.kind,
+        start_date=start,
+        end_date=end,
+        institution=(data.institution or "")[:100],
+        note=(data.note or "")[:300],
+        source=source,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
     )
     before = _snapshot(person)
     if data.kind == LifeEventKind.DEATH:
@@ -396,11 +444,17 @@ def apply_life_event(*, actor, person: Person, data: LifeEventInput, source: str
     label = "身故" if data.kind == LifeEventKind.DEATH else "住院"
     changes = audit.diff(before, _snapshot(person), labels=AUDIT_LABELS, maskers=AUDIT_MASKERS)
     changes["life_event"] = {
-        "label": "生命事件", "old": None,
+        "label": "生命事件",
+        "old": None,
         "new": f"{label} {start.isoformat()}" + (f" 至 {end.isoformat()}" if end else ""),
     }
-    audit.record(action="update", obj=person, user=actor, changes=changes,
-                 note=f"登记{label}（{event.get_source_display()}）")
+    audit.record(
+        action="update",
+        obj=person,
+        user=actor,
+        changes=changes,
+        note=f"登记{label}（{event.get_source_display()}）",
+    )
     return event
 
 
@@ -422,67 +476,97 @@ def hospital_stay_close(*, actor, event_id: int, end_date) -> LifeEvent:
             raise Conflict("该住院记录已结束或不是住院记录", code="hospital_stay_closed")
         end = rules.parse_date(end_date, "end_date", "出院日期")
         if isinstance(end, rules.Problem) or end is None or end < event.start_date:
-            raise ValidationFailed("出院日期无效或早于入院日期", code="date_order",
-                                   fields={"end_date": "出院日期无效或早于入院日期"})
+            raise ValidationFailed(
+                "出院日期无效或早于入院日期",
+                code="date_order",
+                fields={"end_date": "出院日期无效或早于入院日期"},
+            )
         event.end_date = end
         event.save(update_fields=["end_date"])
-        audit.record(action="update", obj=event.person, user=actor,
-                     changes={"life_event": {"label": "出院", "old": None,
-                                             "new": end.isoformat()}})
+        audit.record(
+            action="update",
+            obj=event.person,
+            user=actor,
+            changes={"life_event": {"label": "出院", "old": None, "new": end.isoformat()}},
+        )
     return event
 
 
-def person_set_status(*, actor, person_id: int, status: str, on_date=None, reason: str = ""
-                      ) -> Person:
+def person_set_status(
+    *, actor, person_id: int, status: str, on_date=None, reason: str = ""
+) -> Person:
     """Suspend insured status (closing the open enrolment period) or reinstate it (opening one).
 
     Death is not set here: it is a life event (:func:`person_record_life_event`).
     """
     require(actor, Right.INSURED_UPDATE)
     if status not in (PersonStatus.ACTIVE, PersonStatus.SUSPENDED):
-        raise ValidationFailed("参保状态只能设为“正常参保”或“暂停参保”", code="status_invalid",
-                               fields={"status": "参保状态只能设为“正常参保”或“暂停参保”"})
+        raise ValidationFailed(
+            "参保状态只能设为“正常参保”或“暂停参保”",
+            code="status_invalid",
+            fields={"status": "参保状态只能设为“正常参保”或“暂停参保”"},
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed("请填写变更原因", code="reason_required",
-                               fields={"reason": "请填写变更原因"})
+        raise ValidationFailed(
+            "请填写变更原因", code="reason_required", fields={"reason": "请填写变更原因"}
+        )
     day = rules.parse_date(on_date, "on_date", "生效日期")
     if isinstance(day, rules.Problem):
         raise ValidationFailed(day.message, code=day.code, fields={day.field: day.message})
     day = day or timezone.localdate()
     if day > timezone.localdate():
-        raise ValidationFailed("生效日期不能晚于今天", code="date_in_future",
-                               fields={"on_date": "生效日期不能晚于今天"})
+        raise ValidationFailed(
+            "生效日期不能晚于今天",
+            code="date_in_future",
+            fields={"on_date": "生效日期不能晚于今天"},
+        )
     with transaction.atomic():
         person = get_scoped(Person.objects.select_for_update(), actor, pk=person_id)
         if person.status == PersonStatus.DECEASED:
             raise Conflict("该参保人已身故，不能变更参保状态", code="person_deceased")
         if person.status == status:
-            raise Conflict(f"该参保人已是“{person.get_status_display()}”状态",
-                           code="status_unchanged")
+            raise Conflict(
+                f"该参保人已是“{person.get_status_display()}”状态", code="status_unchanged"
+            )
         before = _snapshot(person)
-        open_period = person.enrolments.filter(end_date__isnull=True).order_by("-start_date").first()
+        open_period = (
+            person.enrolments.filter(end_date__isnull=True).order_by("-start_date").first()
+        )
         if status == PersonStatus.SUSPENDED:
             if open_period is not None:
                 if day < open_period.start_date:
-                    raise ValidationFailed("暂停日期不能早于本次参保起始日", code="date_order",
-                                           fields={"on_date": "暂停日期不能早于本次参保起始日"})
+                    raise ValidationFailed(
+                        "暂停日期不能早于本次参保起始日",
+                        code="date_order",
+                        fields={"on_date": "暂停日期不能早于本次参保起始日"},
+                    )
                 open_period.end_date = day
                 open_period.save(update_fields=["end_date"])
         else:
             last = person.enrolments.order_by("-start_date").first()
             if last is not None and last.end_date is not None and day <= last.end_date:
-                raise ValidationFailed("恢复日期须晚于上次参保终止日", code="date_order",
-                                       fields={"on_date": "恢复日期须晚于上次参保终止日"})
+                raise ValidationFailed(
+                    "恢复日期须晚于上次参保终止日",
+                    code="date_order",
+                    fields={"on_date": "恢复日期须晚于上次参保终止日"},
+                )
             EnrolmentPeriod.objects.create(
-                person=person, insurance_type=person.insurance_type, start_date=day, note=reason[:200]
+                person=person,
+                insurance_type=person.insurance_type,
+                start_date=day,
+                note=reason[:200],
             )
         person.status = status
         person.version += 1
         person.save(update_fields=["status", "version", "updated_at"])
         audit.record(
-            action="update", obj=person, user=actor, note=f"{reason[:200]}（{day.isoformat()}）",
-            changes=audit.diff(before, _snapshot(person), labels=AUDIT_LABELS,
-                               maskers=AUDIT_MASKERS),
+            action="update",
+            obj=person,
+            user=actor,
+            note=f"{reason[:200]}（{day.isoformat()}）",
+            changes=audit.diff(
+                before, _snapshot(person), labels=AUDIT_LABELS, maskers=AUDIT_MASKERS
+            ),
         )
     return person

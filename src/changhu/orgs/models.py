@@ -51,7 +51,11 @@ class Region(models.Model):
     name = models.CharField("名称", max_length=64)
     level = models.CharField("层级", max_length=16, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     full_name = models.CharField("全称", max_length=200, blank=True)
@@ -121,16 +125,27 @@ class Organization(models.Model):
     )
     address = models.CharField("地址", max_length=200, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name="上级机构", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="branches",
     )
     consortium = models.ForeignKey(
-        Consortium, verbose_name="所属共保体", null=True, blank=True, on_delete=models.PROTECT,
+        Consortium,
+        verbose_name="所属共保体",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="members",
     )
     consortium_lead = models.BooleanField("共保体主承保", default=False)
     coverage = models.ManyToManyField(
-        Region, verbose_name="负责区域", blank=True, related_name="covering_organizations",
+        Region,
+        verbose_name="负责区域",
+        blank=True,
+        related_name="covering_organizations",
         help_text="商保机构承办的区县；网点、评估机构、护理机构的服务范围",
     )
     care_kind = models.CharField(
@@ -161,13 +176,22 @@ class Organization(models.Model):
 class User(AbstractUser):
     real_name = models.CharField("姓名", max_length=40, blank=True)
     organization = models.ForeignKey(
-        Organization, verbose_name="所属机构", null=True, blank=True, on_delete=models.PROTECT,
+        Organization,
+        verbose_name="所属机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="users",
     )
     role = models.CharField("角色", max_length=24, choices=Role.choices, blank=True)
     region_scope = models.ForeignKey(
-        Region, verbose_name="数据范围", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text="用户可见数据的行政区域；与机构负责区域取交集",
+        Region,
+        verbose_name="数据范围",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="用户可见数据的行政区域；与机构负责区域取交集",
     )
 
     class Meta:

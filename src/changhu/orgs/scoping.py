@@ -42,17 +42,22 @@ def organization_prefixes(org) -> list[str]:
 def scope_for_user(user) -> Scope:
     if user.is_superuser and not user.role:
         return Scope(
-            user_id=user.pk, role="superuser", organization_id=None, organization_kind="",
+            user_id=user.pk,
+            role="superuser",
+            organization_id=None,
+            organization_kind="",
             unrestricted=True,
         )
     org = user.organization
     if org is None or not user.role or not user.is_active:
-        return Scope(user_id=user.pk, role=user.role or "", organization_id=None,
-                     organization_kind="")
+        return Scope(
+            user_id=user.pk, role=user.role or "", organization_id=None, organization_kind=""
+        )
     if org.status != "active":
         # A suspended or terminated organization's users keep their login but see nothing.
-        return Scope(user_id=user.pk, role=user.role, organization_id=org.pk,
-                     organization_kind=org.kind)
+        return Scope(
+            user_id=user.pk, role=user.role, organization_id=org.pk, organization_kind=org.kind
+        )
     org_prefixes = organization_prefixes(org)
     user_prefixes = [user.region_scope.prefix] if user.region_scope_id else org_prefixes
     return Scope(

@@ -62,8 +62,12 @@ def test_made_numbers_always_validate(birth, sequence):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("13812345678", "13812345678"), ("+86 138 1234 5678", "13812345678"),
-     ("028-86123456", "028-86123456"), ("", "")],
+    [
+        ("13812345678", "13812345678"),
+        ("+86 138 1234 5678", "13812345678"),
+        ("028-86123456", "028-86123456"),
+        ("", ""),
+    ],
 )
 def test_phone_accepted(value, expected):
     assert normalize_phone(value) == expected

@@ -19,8 +19,13 @@ def test_region_scopes_per_role(users, people):
     assert visible(users.worker_a) == {"张建国", "李秀英"}
     assert visible(users.worker_b) == {"王淑芬"}
     assert visible(users.outlet_worker) == {"张建国"}
-    for outsider in (users.assessor, users.expert, users.care_admin, users.caregiver,
-                     users.applicant):
+    for outsider in (
+        users.assessor,
+        users.expert,
+        users.care_admin,
+        users.caregiver,
+        users.applicant,
+    ):
         assert visible(outsider) == set()
 
 

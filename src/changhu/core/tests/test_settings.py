@@ -17,8 +17,9 @@ PROBE = (
 def probe(**env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CHANGHU_", "DATABASE"))}
     clean.update(env)
-    return subprocess.run([sys.executable, "-c", PROBE], env=clean, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], env=clean, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_production_refuses_to_start_without_keys():
@@ -29,15 +30,22 @@ def test_production_refuses_to_start_without_keys():
 
 def test_production_defaults_are_safe():
     result = probe(
-        CHANGHU_PROFILE="production", CHANGHU_SECRET_KEY="x" * 50,
+        CHANGHU_PROFILE="production",
+        CHANGHU_SECRET_KEY="x" * 50,
         CHANGHU_FIELD_KEY="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-        CHANGHU_INDEX_KEY="index-key", CHANGHU_HSTS="1",
+        CHANGHU_INDEX_KEY="index-key",
+        CHANGHU_HSTS="1",
         DATABASE_URL="postgres://u:p@db.example:5432/changhu",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "False", "True", "True", "Asia/Shanghai", "zh-hans",
-        "django.db.backends.postgresql", "31536000",
+        "False",
+        "True",
+        "True",
+        "Asia/Shanghai",
+        "zh-hans",
+        "django.db.backends.postgresql",
+        "31536000",
     ]
 
 

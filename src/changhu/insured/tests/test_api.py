@@ -110,8 +110,9 @@ def test_create_encrypts_masks_and_audits(users, city):
     assert response.status_code == 201, response.body
     body = response.body
     assert body["sex"] in {"M", "F"}
-    assert body["id_number_masked"] == payload["id_number"][:4] + "*" * 10 + payload[
-        "id_number"][-4:]
+    assert (
+        body["id_number_masked"] == payload["id_number"][:4] + "*" * 10 + payload["id_number"][-4:]
+    )
     assert body["phone_masked"] == "139****5678"
     assert body["special_groups"][0]["group"] == "dibao"
     person = Person.objects.get(pk=body["id"])
@@ -144,8 +145,9 @@ def test_create_encrypts_masks_and_audits(users, city):
 )
 def test_bad_input_is_refused_and_writes_nothing(users, city, overrides, status, code, field):
     before = (Person.objects.count(), AuditEntry.objects.count())
-    response = ApiClient(users.worker_a).post("insured/persons",
-                                              new_person_payload(city, **overrides))
+    response = ApiClient(users.worker_a).post(
+        "insured/persons", new_person_payload(city, **overrides)
+    )
     assert_error_shape(response, status, code)
     assert field in response.body["fields"]
     assert (Person.objects.count(), AuditEntry.objects.count()) == before
@@ -154,8 +156,9 @@ def test_bad_input_is_refused_and_writes_nothing(users, city, overrides, status,
 @pytest.mark.django_db
 def test_duplicate_id_number_is_a_conflict(users, people, city):
     payload = new_person_payload(city, id_number=people.jinjiang.id_number)
-    assert_error_shape(ApiClient(users.worker_a).post("insured/persons", payload), 409,
-                       "person_duplicate_id")
+    assert_error_shape(
+        ApiClient(users.worker_a).post("insured/persons", payload), 409, "person_duplicate_id"
+    )
 
 
 @pytest.mark.django_db
@@ -171,9 +174,15 @@ def test_update_audits_masked_diff_and_guards_version(users, people):
     person = people.jinjiang
     api = ApiClient(users.worker_a)
     payload = {
-        "name": person.name, "phone": "13700001111", "address": person.address,
-        "region_code": person.region_code, "latitude": 30.6, "longitude": 104.0,
-        "insurance_type": person.insurance_type, "special_groups": [], "version": 1,
+        "name": person.name,
+        "phone": "13700001111",
+        "address": person.address,
+        "region_code": person.region_code,
+        "latitude": 30.6,
+        "longitude": 104.0,
+        "insurance_type": person.insurance_type,
+        "special_groups": [],
+        "version": 1,
     }
     response = api.put(f"insured/persons/{person.pk}", payload)
     assert response.status_code == 200, response.body
@@ -181,8 +190,7 @@ def test_update_audits_masked_diff_and_guards_version(users, people):
     assert response.body["special"] is False
     entry = AuditEntry.objects.filter(object_id=str(person.pk), action="update").get()
     assert entry.changes["phone"]["new"] == "137****1111"
-    assert entry.changes["special_groups"] == {
-        "label": "特殊群体", "old": ["tekun"], "new": []}
+    assert entry.changes["special_groups"] == {"label": "特殊群体", "old": ["tekun"], "new": []}
     stale = api.put(f"insured/persons/{person.pk}", payload)
     assert_error_shape(stale, 409, "stale_version")
     outsider = ApiClient(users.worker_b).put(f"insured/persons/{person.pk}", payload)
@@ -192,8 +200,9 @@ def test_update_audits_masked_diff_and_guards_version(users, people):
 @pytest.mark.django_db
 def test_reveal_is_audited_and_needs_the_right(users, people):
     person = people.qingyang
-    response = ApiClient(users.worker_a).post(f"insured/persons/{person.pk}/reveal",
-                                              {"fields": ["id_number", "phone"]})
+    response = ApiClient(users.worker_a).post(
+        f"insured/persons/{person.pk}/reveal", {"fields": ["id_number", "phone"]}
+    )
     assert response.status_code == 200
     assert response.body == {"id_number": person.id_number, "phone": person.phone}
     entry = AuditEntry.objects.get(object_id=str(person.pk), action="view_full")
@@ -209,13 +218,21 @@ def test_life_events_death_and_overlapping_stays(users, people):
     person = people.wuhou
     api = ApiClient(users.worker_b)
     path = f"insured/persons/{person.pk}/life-events"
-    stay = api.post(path, {"kind": "hospital_stay", "start_date": "2026-03-01",
-                           "end_date": "2026-03-10", "institution": "四川大学华西医院"})
+    stay = api.post(
+        path,
+        {
+            "kind": "hospital_stay",
+            "start_date": "2026-03-01",
+            "end_date": "2026-03-10",
+            "institution": "四川大学华西医院",
+        },
+    )
     assert stay.status_code == 201, stay.body
     overlap = api.post(path, {"kind": "hospital_stay", "start_date": "2026-03-05"})
     assert_error_shape(overlap, 409, "hospital_stay_overlap")
-    backwards = api.post(path, {"kind": "hospital_stay", "start_date": "2026-05-05",
-                                "end_date": "2026-05-01"})
+    backwards = api.post(
+        path, {"kind": "hospital_stay", "start_date": "2026-05-05", "end_date": "2026-05-01"}
+    )
     assert_error_shape(backwards, 422, "date_order")
     death = api.post(path, {"kind": "death", "start_date": "2026-06-01"})
     assert death.status_code == 201
@@ -224,8 +241,12 @@ def test_life_events_death_and_overlapping_stays(users, people):
     again = api.post(path, {"kind": "death", "start_date": "2026-06-02"})
     assert_error_shape(again, 409, "person_already_deceased")
     assert LifeEvent.objects.filter(person=person).count() == 2
-    assert ApiClient(users.worker_a).post(path, {"kind": "death", "start_date": "2026-06-01"}
-                                          ).status_code == 404
+    assert (
+        ApiClient(users.worker_a)
+        .post(path, {"kind": "death", "start_date": "2026-06-01"})
+        .status_code
+        == 404
+    )
 
 
 @pytest.mark.django_db
@@ -242,8 +263,12 @@ def test_audit_trail_endpoint(users, people):
 @pytest.mark.django_db
 def test_malformed_json_and_types_get_the_error_shape(users):
     api = ApiClient(users.worker_a)
-    raw = api.client.post("/api/v1/insured/persons", data="{not json",
-                          content_type="application/json", headers=api.headers)
+    raw = api.client.post(
+        "/api/v1/insured/persons",
+        data="{not json",
+        content_type="application/json",
+        headers=api.headers,
+    )
     assert raw.status_code in (400, 422)
     assert set(raw.json()) == {"code", "message", "fields"}
     wrong = api.get("insured/persons", page="abc")
@@ -278,8 +303,9 @@ def test_suspend_and_reinstate_insured_status(users, people):
     path = f"insured/persons/{person.pk}/status"
     no_reason = api.post(path, {"status": "suspended", "reason": " "})
     assert_error_shape(no_reason, 422, "reason_required")
-    suspended = api.post(path, {"status": "suspended", "on_date": "2026-01-31",
-                                "reason": "停止缴费"})
+    suspended = api.post(
+        path, {"status": "suspended", "on_date": "2026-01-31", "reason": "停止缴费"}
+    )
     assert suspended.status_code == 200, suspended.body
     assert suspended.body["status"] == "suspended"
     assert suspended.body["enrolments"][-1]["end_date"] == "2026-01-31"
@@ -290,7 +316,11 @@ def test_suspend_and_reinstate_insured_status(users, people):
     back = api.post(path, {"status": "active", "on_date": "2026-03-01", "reason": "恢复缴费"})
     assert back.status_code == 200
     assert [(e["start_date"], e["end_date"]) for e in back.body["enrolments"]] == [
-        ("2020-01-01", "2026-01-31"), ("2026-03-01", None)]
+        ("2020-01-01", "2026-01-31"),
+        ("2026-03-01", None),
+    ]
     assert AuditEntry.objects.filter(object_id=str(person.pk), action="update").count() == 2
-    assert ApiClient(users.worker_b).post(path, {"status": "suspended", "reason": "x"}
-                                          ).status_code == 404
+    assert (
+        ApiClient(users.worker_b).post(path, {"status": "suspended", "reason": "x"}).status_code
+        == 404
+    )
