@@ -33,7 +33,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
         model = Region
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"510199{n:03d}000")
+    code = factory.Sequence(lambda n: f"5101049{n % 100:02d}999")
     name = factory.Sequence(lambda n: f"测试街道{n}")
     level = RegionLevel.STREET
 
@@ -97,3 +97,22 @@ def make_person(region: Region, **overrides) -> Person:
     for group in clean.special_groups:
         person.special_groups.create(group=group, start_date=clean.enrolment_start)
     return person
+
+
+def import_row(region: Region, **overrides) -> dict[str, str]:
+    """One valid row of a register import file, keyed by the template's Chinese headers."""
+    data = person_input(region)
+    row = {
+        "姓名": data.name,
+        "身份证号码": data.id_number,
+        "联系电话": data.phone,
+        "居住地址": data.address,
+        "所属街道/区县代码": data.region_code,
+        "纬度": data.latitude,
+        "经度": data.longitude,
+        "参保类型": "职工" if data.insurance_type == "employee" else "居民",
+        "参保起始日": "2020-01-01",
+        "特殊群体": "",
+    }
+    row.update(overrides)
+    return row

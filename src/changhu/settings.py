@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "changhu.core",
     "changhu.orgs",
     "changhu.insured",
+    "changhu.assessment",
     "changhu.web",
 ]
 

@@ -12,6 +12,13 @@ from changhu.core.identity import make_id_number, normalize_phone, parse_id_numb
 VALID = make_id_number("510104", dt.date(1948, 3, 9), 123)
 
 
+def test_published_example_is_accepted_and_agrees_with_stdnum():
+    from stdnum.cn import ric
+
+    assert parse_id_number("11010519491231002X").birth_date == dt.date(1949, 12, 31)
+    assert ric.calc_check_digit(VALID) == VALID[-1]
+
+
 def test_valid_number_gives_birth_date_sex_and_division():
     facts = parse_id_number(VALID)
     assert facts.birth_date == dt.date(1948, 3, 9)
@@ -37,6 +44,7 @@ def test_lowercase_x_and_spaces_are_normalised():
         ("5101041948030912345", "id_number_length"),
         ("51010419480309A234", "id_number_format"),
         ("991014194803091234", "id_number_division"),
+        ("510199194803091234", "id_number_division"),  # no such county in Chengdu
         ("510104194802301234", "id_number_birth_date"),  # 30 February
         ("510104230003091234", "id_number_birth_date"),  # year 2300: in the future
         (VALID[:-1] + ("0" if VALID[-1] != "0" else "1"), "id_number_checksum"),
@@ -55,7 +63,11 @@ def test_each_failure_has_its_code(value, code):
     st.integers(min_value=0, max_value=999),
 )
 def test_made_numbers_always_validate(birth, sequence):
-    facts = parse_id_number(make_id_number("320102", birth, sequence))
+    from stdnum.cn import ric
+
+    number = make_id_number("320102", birth, sequence)
+    assert ric.calc_check_digit(number) == number[-1]  # an independent implementation agrees
+    facts = parse_id_number(number)
     assert facts.birth_date == birth
     assert facts.sex == ("M" if sequence % 2 else "F")
 

@@ -67,4 +67,4 @@ def test_rights_are_checked(users):
     with pytest.raises(PermissionDenied):
         require(users.regulator, "insured.create")
     assert require(users.worker_a, "insured.create")
-    assert scope_of(users.assessor).rights == frozenset()
+    assert not any(r.startswith("insured.") for r in scope_of(users.assessor).rights)

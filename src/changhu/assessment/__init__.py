@@ -1,0 +1,1 @@
+"""Assessment: disability assessment scales (versioned data), scoring, and later the workflow."""

@@ -1,0 +1,169 @@
+"""Scale presets: the shipped definition files, loading them as immutable versions, and
+finding the version in force.
+
+The database is authoritative for a scale code once any version of it is loaded; the preset
+files stand in only for codes the database does not know yet (or when it is not migrated), so
+``changhu score`` works on a fresh checkout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from changhu.assessment import scoring
+from changhu.assessment.models import ScaleVersion
+from changhu.core.errors import Conflict, NotFound
+
+
+def scales_dir() -> Path:
+    return Path(settings.CHANGHU_PRESETS_DIR) / "scales"
+
+
+def read_definition(path: Path) -> dict:
+    """A definition file as a dict; an unreadable file is a ``ScaleDefinitionError``."""
+    try:
+        return json.loads(Path(path).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise scoring.ScaleDefinitionError(
+            f"无法读取量表文件{Path(path).name}：{exc}", code="scale_file_unreadable"
+        ) from None
+
+
+def preset_scales(directory: Path | None = None) -> list[tuple[Path, scoring.Scale]]:
+    """Every ``*.json`` definition in the presets directory, validated, in file-name order."""
+    paths = sorted((directory or scales_dir()).glob("*.json"))
+    return [(path, scoring.load_scale(read_definition(path))) for path in paths]
+
+
+def _not_found(code: str, version: str | None, on_date: dt.date) -> NotFound:
+    if version:
+        return NotFound(f"量表{code}没有版本{version}", code="scale_not_found")
+    return NotFound(f"量表{code}在{on_date:%Y-%m-%d}没有有效版本", code="scale_not_found")
+
+
+def preset_scale(
+    code: str,
+    *,
+    version: str | None = None,
+    on_date: dt.date | None = None,
+    directory: Path | None = None,
+) -> scoring.Scale:
+    """A scale from the preset files: the given version, or the one in force on ``on_date``."""
+    on_date = on_date or timezone.localdate()
+    everything = [scale for _, scale in preset_scales(directory)]
+    scales = [scale for scale in everything if scale.code == code]
+    if not scales:
+        known = "、".join(sorted({scale.code for scale in everything}))
+        raise NotFound(f"没有量表“{code}”，可用的量表：{known}", code="scale_not_found")
+    if version:
+        found = next((scale for scale in scales if scale.version == version), None)
+    else:
+        found = scoring.pick_in_force(scales, on_date)
+    if found is None:
+        raise _not_found(code, version, on_date)
+    return found
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    scale_version: ScaleVersion
+    created: bool
+    path: Path | None = None
+
+    def __str__(self) -> str:
+        row = self.scale_version
+        state = "loaded" if self.created else "already loaded, nothing changed"
+        return f"scale {row.code} {row.version}: {state}"
+
+
+def scale_version_load(definition: dict) -> tuple[ScaleVersion, bool]:
+    """Store one scale version; loading identical content again changes nothing.
+
+    Refuses (``scale_version_changed``) a definition whose code and version are already stored
+    with different content: a changed scale needs a new version number.
+    """
+    scale = scoring.load_scale(definition)
+    checksum = scoring.definition_checksum(definition)
+    existing = ScaleVersion.objects.filter(code=scale.code, version=scale.version).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                row = ScaleVersion.objects.create(
+                    code=scale.code,
+                    version=scale.version,
+                    name=scale.name,
+                    effective_from=scale.effective_from,
+                    effective_to=scale.effective_to,
+                    definition=definition,
+                    checksum=checksum,
+                )
+            return row, True
+        except IntegrityError:  # loaded concurrently by someone else: compare with theirs
+            existing = ScaleVersion.objects.get(code=scale.code, version=scale.version)
+    if existing.checksum != checksum:
+        raise Conflict(
+            f"量表{scale.code}的{scale.version}版本已存在且内容不同，请使用新版本号",
+            code="scale_version_changed",
+        )
+    return existing, False
+
+
+def load_scale_presets(
+    directory: Path | None = None, *, paths: list[Path] | None = None
+) -> list[LoadOutcome]:
+    """Load every scale preset file (or the given files); all or nothing, idempotent.
+
+    Fits the general preset registry as is: each outcome prints as one report line.
+    """
+    if paths is None:
+        paths = sorted((directory or scales_dir()).glob("*.json"))
+    outcomes = []
+    with transaction.atomic():
+        for path in paths:
+            row, created = scale_version_load(read_definition(path))
+            outcomes.append(LoadOutcome(scale_version=row, created=created, path=Path(path)))
+    return outcomes
+
+
+def scale_version_get(code: str, version: str) -> ScaleVersion:
+    row = ScaleVersion.objects.filter(code=code, version=version).first()
+    if row is None:
+        raise _not_found(code, version, timezone.localdate())
+    return row
+
+
+def scale_for(code: str, on_date: dt.date | None = None) -> ScaleVersion:
+    """The stored version of a scale in force on a day (today by default).
+
+    When several cover the day, the one that started latest wins (then the higher version).
+    """
+    on_date = on_date or timezone.localdate()
+    rows = ScaleVersion.objects.filter(code=code, effective_from__lte=on_date).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=on_date)
+    )
+    row = max(rows, key=lambda r: (r.effective_from, scoring.version_key(r.version)), default=None)
+    if row is None:
+        raise _not_found(code, None, on_date)
+    return row
+
+
+def resolve_scale(
+    code: str, *, version: str | None = None, on_date: dt.date | None = None
+) -> tuple[scoring.Scale, str]:
+    """The scale to score with and where it came from (``database`` or ``preset``)."""
+    try:
+        known = ScaleVersion.objects.filter(code=code).exists()
+    except DatabaseError:  # no database or not migrated yet: the presets stand in
+        known = False
+    if not known:
+        return preset_scale(code, version=version, on_date=on_date), "preset"
+    row = scale_version_get(code, version) if version else scale_for(code, on_date)
+    return row.scale, "database"

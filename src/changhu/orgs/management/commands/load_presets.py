@@ -1,0 +1,41 @@
+"""``changhu load-presets``: load every registered preset (regions first), idempotently."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from changhu.core import context
+from changhu.core.errors import DomainError
+from changhu.orgs import presets
+
+
+class Command(BaseCommand):
+    help = "Load shipped preset data (region divisions, and what other apps register)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="run only this loader (repeatable); known: "
+            + ", ".join(name for name, _ in presets.preset_loaders()),
+        )
+
+    def handle(self, *args, only, **options):
+        token = context.set_current(context.ActorContext(channel="cli"))
+        try:
+            started = time.monotonic()
+            report = presets.run_preset_loaders(only)
+        except DomainError as exc:
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
+        finally:
+            context.reset(token)
+        for name, lines in report:
+            for line in lines or [f"{name}: nothing to load"]:
+                self.stdout.write(str(line))
+        self.stdout.write(
+            self.style.SUCCESS(f"presets loaded in {time.monotonic() - started:.1f}s")
+        )
