@@ -1,6 +1,8 @@
-"""Template context: the navigation a user's rights allow."""
+"""Template context: the navigation a user's rights allow, and who they are."""
 
 from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
 
 from changhu.core.scope import scope_of
 
@@ -14,14 +16,49 @@ NAVIGATION = [
 ]
 
 
+def _url(name: str) -> str | None:
+    # Pages of apps still being built have no URL yet; the menu leaves them out.
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def _is_active(path: str, url: str) -> bool:
+    if url == "/":
+        return path == "/"
+    return path.startswith(url)
+
+
+def role_label(user, scope) -> str:
+    if scope.unrestricted:
+        return "平台超级管理员"
+    return user.get_role_display() if user.role else "未分配角色"
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     s = scope_of(user)
-    items = [
-        {"label": label, "url_name": url, "icon": icon}
-        for label, url, right, icon in NAVIGATION
-        if right is None or s.can(right)
-    ]
-    return {"nav_items": items, "user_scope": s}
+    items = []
+    for label, name, right, icon in NAVIGATION:
+        if right is not None and not s.can(right):
+            continue
+        url = _url(name)
+        if url is None:
+            continue
+        items.append(
+            {
+                "label": label,
+                "url_name": name,
+                "url": url,
+                "icon": icon,
+                "active": False,
+            }
+        )
+    # The most specific matching entry is the active one (/insured/life-events/ over /insured/).
+    matching = [item for item in items if _is_active(request.path, item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
+    return {"nav_items": items, "user_scope": s, "user_role_label": role_label(user, s)}

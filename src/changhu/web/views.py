@@ -1,11 +1,90 @@
-"""Placeholder, replaced by the web shell."""
+"""The shell's own pages: sign-in, sign-out and the home page with the user's work queues."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.contrib.auth.forms import AuthenticationForm
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from changhu.core.scope import scope_of
+from changhu.orgs.roles import Right, Role
+from changhu.web.queues import queues_for
+from changhu.web.shortcuts import staff_view
+
+# What a role will find on the home page once its part of the product is built.
+ROLE_PLANS = {
+    Role.ASSESSOR: (
+        "失能评估模块上线后，您将在这里看到分派给您的评估任务、待上门的评估和待提交的评估记录。"
+    ),
+    Role.ASSESSMENT_EXPERT: "失能评估模块上线后，您将在这里看到待您确认的评估结论和复评任务。",
+    Role.CARE_ADMIN: (
+        "护理服务模块上线后，您将在这里看到本机构待确认的护理计划、服务异常提醒和月度结算申报。"
+    ),
+    Role.CAREGIVER: (
+        "护理服务模块上线后，您将在这里看到当天的上门服务安排；上门签到、签退请使用手机端。"
+    ),
+    Role.APPLICANT: (
+        "您可以通过手机端办理待遇申请并查看办理进度；申请受理后，进度也会显示在这里。"
+    ),
+}
+NO_ROLE_PLAN = "您的账号尚未分配角色或所属机构，请联系系统管理员开通相应权限。"
 
 
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码错误，请重新输入（密码区分大小写）",
+        "inactive": "该账号已停用，请联系系统管理员",
+    }
+
+    username = forms.CharField(
+        label="用户名",
+        max_length=150,
+        error_messages={"required": "请输入用户名"},
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "class": "form-control"}
+        ),
+    )
+    password = forms.CharField(
+        label="密码",
+        strip=False,
+        error_messages={"required": "请输入密码"},
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "class": "form-control"}
+        ),
+    )
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "您已安全退出")
+        return response
+
+
+login_view = auth_views.LoginView.as_view(
+    template_name="web/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
+)
+logout_view = LogoutView.as_view()
+
+
+@staff_view
+@require_GET
 def home(request):
-    return HttpResponse("长护")
-
-
-login_view = auth_views.LoginView.as_view(template_name="web/login.html")
-logout_view = auth_views.LogoutView.as_view()
+    scope = scope_of(request.user)
+    queues = queues_for(request.user)
+    plan = ""
+    if not queues:
+        plan = ROLE_PLANS.get(request.user.role, NO_ROLE_PLAN)
+    return render(
+        request,
+        "web/home.html",
+        {
+            "queues": queues,
+            "role_plan": plan,
+            "can_search": scope.can(Right.INSURED_VIEW),
+            "can_create": scope.can(Right.INSURED_CREATE),
+        },
+    )

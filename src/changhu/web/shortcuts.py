@@ -1,0 +1,61 @@
+"""What every staff page shares: sign-in required, domain errors turned into proper pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+
+from changhu.core.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def staff_view(view):
+    """Sign-in required; NotFound renders the 404 page, PermissionDenied the 403 page.
+
+    Any other domain error that a view did not turn into form errors itself becomes a page
+    with its Chinese message and its own 4xx status, so a refused operation is never a 500.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message) from None
+        except NotAuthenticated:
+            return redirect_to_login(request.get_full_path())
+        except DomainError as exc:
+            template = "web/_error_fragment.html" if is_htmx(request) else "web/error.html"
+            return render(request, template, {"error": exc}, status=exc.status)
+
+    return login_required(wrapper)
+
+
+def add_domain_error(form, exc: DomainError, field_map: Mapping[str, str] | None = None) -> None:
+    """Show a domain error on a Django form: each ``exc.fields`` entry next to its field.
+
+    ``field_map`` renames service field names to form field names. Messages for fields the
+    form does not have, or an error without fields, go to the top of the form.
+    """
+    field_map = field_map or {}
+    placed = False
+    for name, message in exc.fields.items():
+        target = field_map.get(name, name)
+        if target in form.fields:
+            form.add_error(target, message)
+            placed = True
+        else:
+            form.add_error(None, message)
+    if not placed and not exc.fields:
+        form.add_error(None, exc.message)

@@ -1,0 +1,184 @@
+"""The shell: navigation by rights, the home page's work queues, error pages."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from tests.factories import make_person
+
+from changhu.insured import services
+from changhu.insured.models import Person
+from changhu.web import context
+from changhu.web.queues import queues_for, register_queue, unregister_queue
+
+pytestmark = pytest.mark.django_db
+
+
+def nav_labels(client) -> list[str]:
+    html = client.get(reverse("web:home")).content.decode()
+    nav = html.split('aria-label="主导航"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r"</i>([^<]+)\s*</a>", nav)
+
+
+def queue_counts(client) -> dict[str, int]:
+    html = client.get(reverse("web:home")).content.decode()
+    found = re.findall(r'data-queue="([^"]+)".*?data-queue-count>(\d+)<', html, flags=re.DOTALL)
+    return {key: int(count) for key, count in found}
+
+
+def import_pages_exist() -> bool:
+    return context._url("imports:import_list") is not None
+
+
+def test_navigation_follows_rights(client, users):
+    imports = ["批量导入"] if import_pages_exist() else []
+    expected = {
+        "worker_a": ["工作台", "参保人", *imports, "生命事件", "机构"],
+        "regulator": ["工作台", "参保人", "机构"],
+        "care_admin": ["工作台", "机构"],
+        "assessor": ["工作台"],
+        "caregiver": ["工作台"],
+    }
+    for username, labels in expected.items():
+        client.force_login(getattr(users, username))
+        assert [label.strip() for label in nav_labels(client)] == labels, username
+
+
+def test_navigation_skips_pages_not_built_yet(client, users, monkeypatch):
+    monkeypatch.setattr(
+        context,
+        "NAVIGATION",
+        [*context.NAVIGATION, ("未来页面", "nowhere:page", None, "question")],
+    )
+    client.force_login(users.worker_a)
+    response = client.get(reverse("web:home"))
+    assert response.status_code == 200
+    assert "未来页面" not in response.content.decode()
+
+
+def test_active_navigation_item_is_the_most_specific(client, users):
+    client.force_login(users.worker_a)
+    html = client.get(reverse("insured:life_event_list")).content.decode()
+    active = re.findall(r'nav-link active" href="([^"]+)"', html)
+    assert active == [reverse("insured:life_event_list")]
+
+
+def test_home_queue_counts_are_scoped(client, users, people, city):
+    # A hospital stay and a death in Jinjiang, a person without phone in Qingyang.
+    services.person_record_life_event(
+        actor=users.bureau_admin,
+        person_id=people.jinjiang.pk,
+        data=services.LifeEventInput(kind="hospital_stay", start_date="2025-01-05"),
+    )
+    late = make_person(city.streets["510104002000"], name="赵德明")
+    services.person_record_life_event(
+        actor=users.bureau_admin,
+        person_id=late.pk,
+        data=services.LifeEventInput(kind="death", start_date=timezone.localdate()),
+    )
+    make_person(city.streets["510105002000"], name="孙桂兰", phone="")
+    old = make_person(city.streets["510107002000"], name="周国强")
+    Person.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=70))
+
+    client.force_login(users.worker_a)
+    assert queue_counts(client) == {
+        "insured.special_groups": 1,
+        "insured.in_hospital": 1,
+        "insured.recent_deaths": 1,
+        "insured.incomplete": 1,
+        "insured.new_this_month": 4,
+    }
+    client.force_login(users.worker_b)
+    assert queue_counts(client) == {
+        "insured.special_groups": 0,
+        "insured.in_hospital": 0,
+        "insured.recent_deaths": 0,
+        "insured.incomplete": 0,
+        "insured.new_this_month": 1,
+    }
+
+
+def test_queue_links_list_the_counted_rows(client, users, people, city):
+    make_person(city.streets["510104002000"], name="钱玉梅", latitude=None, longitude=None)
+    client.force_login(users.worker_a)
+    for card in queues_for(users.worker_a):
+        html = client.get(card.url).content.decode()
+        shown = re.search(r'data-testid="result-count">(\d+)<', html)
+        assert shown is not None, card.key
+        assert int(shown.group(1)) == card.count, card.key
+
+
+def test_queues_follow_rights(client, users, people):
+    client.force_login(users.regulator)
+    assert set(queue_counts(client)) == {"insured.special_groups", "insured.new_this_month"}
+
+
+def test_role_without_queues_gets_an_explanation(client, users):
+    client.force_login(users.assessor)
+    html = client.get(reverse("web:home")).content.decode()
+    assert "暂无待办事项" in html
+    assert "评估任务" in html
+    assert 'data-testid="queues"' not in html
+
+
+def test_later_apps_can_register_queues(client, users):
+    register_queue(
+        "test.pending_plans",
+        "待确认护理计划",
+        "orgs.view",
+        lambda user: 7,
+        lambda: "/orgs/",
+        icon="clipboard-check",
+    )
+    try:
+        client.force_login(users.care_admin)
+        assert queue_counts(client) == {"test.pending_plans": 7}
+        client.force_login(users.assessor)
+        assert queue_counts(client) == {}
+    finally:
+        unregister_queue("test.pending_plans")
+
+
+def test_unknown_page_is_a_chinese_404(client, users):
+    client.force_login(users.worker_a)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "记录不存在或无权查看" in html and 'aria-label="主导航"' in html
+
+
+def test_anonymous_404_has_no_shell(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+
+
+def test_500_page_renders_without_a_request():
+    html = render_to_string("500.html")
+    assert "系统出现错误" in html and 'lang="zh-CN"' in html
+
+
+def test_pages_keep_to_the_content_security_policy(client, users, people):
+    """No inline script or style anywhere: the CSP would block them."""
+    client.force_login(users.supervisor_a)
+    pages = [
+        reverse("web:home"),
+        reverse("insured:person_list"),
+        reverse("insured:person_detail", args=[people.jinjiang.pk]),
+        reverse("insured:person_edit", args=[people.jinjiang.pk]),
+        reverse("insured:person_create"),
+        reverse("insured:person_audit", args=[people.jinjiang.pk]),
+        reverse("insured:life_event_list"),
+        reverse("orgs:organization_list"),
+    ]
+    for url in pages:
+        response = client.get(url)
+        html = response.content.decode()
+        assert response.status_code == 200, url
+        assert "Content-Security-Policy" in response.headers
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), url
+        assert not re.search(r"<style|\sstyle=", html), url
+        assert "/static/vendor/htmx/htmx.min.js" in html and "/static/web/app.js" in html

@@ -1,0 +1,84 @@
+"""Playwright with the system Chromium, against pytest-django's live server."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+CHROMIUM = os.environ.get("CHANGHU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch):
+    # Playwright's sync API keeps an event loop running in this thread, which trips Django's
+    # async-safety check on every ORM call the test makes; the calls really are synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: the page tests need the system Chromium. "
+            "Run `make setup` (it installs the `chromium` package) or set CHANGHU_CHROMIUM."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 860})
+    page = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        # A form sent back with its errors is a 422/409 page; Chromium logs those too.
+        expected = re.search(r"status of (422|409)\b", message.text)
+        if message.type == "error" and not expected:
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors
+    try:
+        yield page
+    finally:
+        context.close()
+        # Connections the test opened while Playwright's loop ran live in that context;
+        # close them here, or the test database cannot be dropped at the end of the run.
+        connections.close_all()
+
+
+@pytest.fixture
+def screenshot():
+    """Saves a full-page screenshot when CHANGHU_SCREENSHOT_DIR is set (for a human to look)."""
+    directory = os.environ.get("CHANGHU_SCREENSHOT_DIR")
+
+    def take(page, name: str) -> None:
+        if directory:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)
+
+    return take
