@@ -7,6 +7,9 @@ CHANGHU := $(VENV)/bin/changhu
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export CHANGHU_HOME := $(CURDIR)
+# Paths without query strings: a search by full ID number must not land in the access log.
+ACCESS_LOG_FORMAT := '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
 
 .PHONY: setup demo serve test test-fast lint format bench clean
 
@@ -26,8 +29,8 @@ demo: setup
 serve: setup
 	CHANGHU_PROFILE=$${CHANGHU_PROFILE:-demo} $(CHANGHU) collectstatic --noinput -v 0
 	CHANGHU_PROFILE=$${CHANGHU_PROFILE:-demo} $(VENV)/bin/gunicorn changhu.wsgi:application \
-	  --bind $(HOST):$(PORT) --workers $${WEB_WORKERS:-3} --threads 4 --access-logfile - \
-	  --timeout 120
+	  --bind $(HOST):$(PORT) --workers $${WEB_WORKERS:-3} --threads 4 --timeout 120 \
+	  --access-logfile - --access-logformat $(ACCESS_LOG_FORMAT)
 
 test: setup
 	$(VENV)/bin/pytest -n 2 --dist loadfile -p no:cacheprovider
