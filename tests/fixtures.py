@@ -114,3 +114,13 @@ def people(city):
         qingyang=make_person(city.streets["510105001000"], name="李秀英"),
         wuhou=make_person(city.streets["510107001000"], name="王淑芬"),
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_workday_cache():
+    """Calendar data loaded in one test's transaction must not leak into the next test."""
+    from changhu.core import workdays
+
+    workdays.clear_cache()
+    yield
+    workdays.clear_cache()

@@ -5,3 +5,9 @@ class CoreConfig(AppConfig):
     name = "changhu.core"
     label = "core"
     verbose_name = "公共基础"
+
+    def ready(self) -> None:
+        from changhu.core.presets import load_calendars
+        from changhu.orgs.presets import register_preset_loader
+
+        register_preset_loader("calendars", load_calendars)

@@ -1,4 +1,4 @@
-"""Shared tables: the audit trail and the transition log."""
+"""Shared tables: the audit trail, the transition log and the working-day calendar."""
 
 from __future__ import annotations
 
@@ -74,3 +74,34 @@ class TransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type}#{self.object_id} {self.from_state}→{self.to_state}"
+
+
+class CalendarDay(models.Model):
+    """A day the State Council's holiday notice changes: a holiday, or a weekend worked (调休).
+
+    Days not listed follow the ordinary week (Monday to Friday working). ``year`` is the year of
+    the notice the day comes from, which may differ from the day's own year at a year's edge.
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "放假"
+        WORKDAY = "workday", "调休上班"
+
+    date = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices)
+    name = models.CharField("名称", max_length=32)
+    year = models.PositiveSmallIntegerField("所属年度", db_index=True)
+    dataset_version = models.CharField("数据版本", max_length=48)
+
+    class Meta:
+        verbose_name = "节假日安排"
+        verbose_name_plural = "节假日安排"
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["holiday", "workday"]), name="calendar_day_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}（{self.get_kind_display()}）"
