@@ -7,4 +7,4 @@ class InsuredConfig(AppConfig):
     verbose_name = "参保登记"
 
     def ready(self) -> None:
-        from changhu.insured import selectors  # noqa: F401  registers scope policies
+        from changhu.insured import imports, selectors  # noqa: F401  register scope policies
