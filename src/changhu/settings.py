@@ -114,6 +114,9 @@ TEMPLATES = [
 ]
 
 _default_db = f"sqlite:///{VAR_DIR / 'changhu.sqlite3'}"
+if "DATABASE_URL" not in os.environ:
+    # The embedded default must work on a fresh clone: its directory is created on demand.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", _default_db), conn_max_age=60, conn_health_checks=True
