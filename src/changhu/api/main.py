@@ -5,10 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from changhu.api.auth import StaffSession, TokenAuth
 from changhu.core.errors import DomainError
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    """UTF-8 JSON: Chinese text stays readable instead of ``\\uXXXX`` escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
 
 api = NinjaAPI(
     title="长护 Changhu API",
@@ -24,6 +32,7 @@ api = NinjaAPI(
         AuthRateThrottle(settings.API_THROTTLE_USER),
     ],
     urls_namespace="api",
+    renderer=ChineseJSONRenderer(),
 )
 
 

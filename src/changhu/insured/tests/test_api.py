@@ -324,3 +324,10 @@ def test_suspend_and_reinstate_insured_status(users, people):
         ApiClient(users.worker_b).post(path, {"status": "suspended", "reason": "x"}).status_code
         == 404
     )
+
+
+@pytest.mark.django_db
+def test_json_is_utf8_not_escaped(users, people):
+    response = ApiClient(users.worker_a).get(f"insured/persons/{people.jinjiang.pk}")
+    assert "张建国".encode() in response.content
+    assert b"\\u" not in response.content
