@@ -57,13 +57,18 @@ class Person(models.Model):
     )
     # Denormalised division code of ``region``, for prefix-based scoping and district filters.
     region_code = models.CharField("区划代码", max_length=12, db_index=True)
-    latitude = models.DecimalField("纬度(WGS-84)", max_digits=9, decimal_places=6, null=True,
-                                   blank=True)
-    longitude = models.DecimalField("经度(WGS-84)", max_digits=9, decimal_places=6, null=True,
-                                    blank=True)
+    latitude = models.DecimalField(
+        "纬度(WGS-84)", max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        "经度(WGS-84)", max_digits=9, decimal_places=6, null=True, blank=True
+    )
     insurance_type = models.CharField("参保类型", max_length=12, choices=InsuranceType.choices)
     status = models.CharField(
-        "参保状态", max_length=12, choices=PersonStatus.choices, default=PersonStatus.ACTIVE,
+        "参保状态",
+        max_length=12,
+        choices=PersonStatus.choices,
+        default=PersonStatus.ACTIVE,
         db_index=True,
     )
     died_on = models.DateField("死亡日期", null=True, blank=True)
@@ -134,6 +139,10 @@ class EnrolmentPeriod(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        end = self.end_date.isoformat() if self.end_date else "至今"
+        return f"{self.get_insurance_type_display()} {self.start_date.isoformat()}—{end}"
+
 
 class SpecialGroupMembership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="special_groups")
@@ -152,6 +161,9 @@ class SpecialGroupMembership(models.Model):
                 name="special_group_end_after_start",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_group_display()}（{self.start_date.isoformat()}起）"
 
 
 class LifeEventKind(models.TextChoices):
@@ -174,7 +186,10 @@ class LifeEvent(models.Model):
     note = models.CharField("备注", max_length=300, blank=True)
     source = models.CharField("来源", max_length=8, choices=Source.choices, default=Source.MANUAL)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
@@ -193,6 +208,9 @@ class LifeEvent(models.Model):
                 fields=["person"], condition=models.Q(kind="death"), name="one_death_per_person"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start_date.isoformat()}"
 
 
 class ApplicantLink(models.Model):
@@ -219,6 +237,9 @@ class ApplicantLink(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "person"], name="applicant_link_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.person_id}（{self.get_relationship_display()}）"
 
 
 class ImportBatch(models.Model):

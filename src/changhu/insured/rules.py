@@ -36,7 +36,7 @@ def check_name(value: str) -> str | Problem:
     return name
 
 
-def parse_date(value, field: str, label: str) -> dt.date | None | Problem:
+def parse_date(value, field: str, label: str) -> dt.date | Problem | None:
     """Accepts a date, ``YYYY-MM-DD``, ``YYYY/MM/DD`` or ``YYYYMMDD``; empty gives None."""
     if value is None or value == "":
         return None
