@@ -13,8 +13,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
-from tests.api import ApiClient
-from tests.factories import import_row, make_person, valid_id_number
 
 from changhu.core.errors import Conflict, NotFound, PermissionDenied
 from changhu.core.models import AuditEntry
@@ -28,6 +26,8 @@ from changhu.insured.models import (
     PersonStatus,
     SpecialGroupMembership,
 )
+from tests.api import ApiClient
+from tests.factories import import_row, make_person, valid_id_number
 
 PERSON_HEADER = [
     "姓名",

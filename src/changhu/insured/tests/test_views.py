@@ -8,11 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from tests.factories import make_person, person_input, valid_id_number
 
 from changhu.core.models import AuditEntry
 from changhu.insured import services
 from changhu.insured.models import LifeEvent, Person, PersonStatus
+from tests.factories import make_person, person_input, valid_id_number
 
 pytestmark = pytest.mark.django_db
 

@@ -2,9 +2,9 @@
 
 import pytest
 from django.urls import reverse
-from tests.fixtures import PASSWORD
 
 from changhu.orgs.auth import LOCKED_MESSAGE
+from tests.fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,12 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from tests.factories import make_person
 
 from changhu.insured import services
 from changhu.insured.models import Person
 from changhu.web import context
 from changhu.web.queues import queues_for, register_queue, unregister_queue
+from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
 
