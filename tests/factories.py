@@ -116,3 +116,259 @@ def import_row(region: Region, **overrides) -> dict[str, str]:
     }
     row.update(overrides)
     return row
+
+
+# --- institutions, caregivers, catalogue (providers and care) ---------------------------------
+
+
+def make_institution(
+    organization: Organization | None = None,
+    *,
+    region: Region | None = None,
+    care_kind: str = "nursing_home",
+    care_modes: tuple[str, ...] = ("institutional", "home_visit", "individual", "family"),
+    beds: int = 120,
+    agreement_from: dt.date = dt.date(2024, 1, 1),
+    agreement_until: dt.date = dt.date(2030, 12, 31),
+):
+    """A designated institution with an agreement in force (written directly, no audit)."""
+    from changhu.providers import rules as provider_rules
+    from changhu.providers.models import Agreement, Institution, InstitutionStatusChange
+
+    if organization is None:
+        organization = OrganizationFactory(kind=OrgKind.CARE, care_kind=care_kind, region=region)
+    if not organization.uscc:
+        organization.uscc = provider_rules.make_uscc(
+            f"52{organization.region.code[:6]}MJ{organization.pk:07d}"
+        )
+        organization.save(update_fields=["uscc"])
+    institution = Institution.objects.create(
+        organization=organization,
+        region_code=organization.region.code,
+        beds=beds,
+        care_modes=list(care_modes),
+        staff_count=40,
+        nurse_count=8,
+        care_worker_count=30,
+        admitted_on=agreement_from,
+        status_since=agreement_from,
+    )
+    InstitutionStatusChange.objects.create(
+        institution=institution, to_status="active", effective_on=agreement_from, reason="准入"
+    )
+    Agreement.objects.create(
+        institution=institution,
+        number=f"T-{institution.pk:05d}-01",
+        signed_on=agreement_from,
+        valid_from=agreement_from,
+        valid_until=agreement_until,
+        renewal_due=agreement_until - dt.timedelta(days=60),
+    )
+    return institution
+
+
+def make_caregiver(
+    institution,
+    *,
+    kind: str = "staff",
+    qualification: str = "care_worker",
+    certificate: str | None = "care_worker",
+    issued_on: dt.date = dt.date(2022, 1, 1),
+    expires_on: dt.date = dt.date(2030, 12, 31),
+    beneficiary: Person | None = None,
+    name: str | None = None,
+):
+    """A caregiver with (by default) one valid certificate, built like a registration."""
+    from changhu.providers import services as provider_services
+    from changhu.providers.models import Certificate
+
+    clean = provider_services.clean_caregiver(
+        provider_services.CaregiverInput(
+            kind=kind,
+            name=name or fake.name(),
+            id_number=valid_id_number("510104", dt.date(_rng.randint(1965, 1995), 3, 8)),
+            phone=mobile(),
+            qualification=qualification,
+            beneficiary_id=beneficiary.pk if beneficiary else None,
+            hired_on="2021-06-01",
+        )
+    )
+    caregiver = provider_services.build_caregiver(
+        clean, institution=institution, beneficiary=beneficiary
+    )
+    caregiver.save()
+    if certificate:
+        Certificate.objects.create(
+            caregiver=caregiver,
+            kind=certificate,
+            qualification=provider_services.rules.CERTIFICATE_QUALIFICATION[certificate],
+            number=f"ZS{caregiver.pk:08d}",
+            issued_on=issued_on,
+            expires_on=expires_on,
+        )
+    return caregiver
+
+
+def load_demo_catalogue():
+    """The shipped demo-city catalogue, loaded once per test database."""
+    from changhu.care import catalogue
+
+    result = catalogue.load_catalogue_file(catalogue.catalogues_dir() / "demo-city.json")
+    return catalogue.Catalogue.objects.get(pk=result.catalogue_id)
+
+
+# --- visits: photos and visit rows ------------------------------------------------------------
+
+
+def jpeg_bytes(seed: int = 0, size: tuple[int, int] = (32, 24)) -> bytes:
+    """A small real JPEG whose content (and so SHA-256) differs with ``seed``."""
+    import io
+
+    from PIL import Image
+
+    colour = (seed * 37 % 256, seed * 91 % 256, seed * 53 % 256)
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def make_photo(seed: int = 0):
+    """A stored visit photo (written directly, like an upload)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from changhu.visits.models import Photo
+
+    data = jpeg_bytes(seed)
+    sha = hashlib.sha256(data).hexdigest()
+    existing = Photo.objects.filter(sha256=sha).first()
+    if existing is not None:
+        return existing
+    photo = Photo(sha256=sha, content_type="image/jpeg", size=len(data))
+    photo.file.save(f"{sha}.jpg", ContentFile(data), save=False)
+    photo.save()
+    return photo
+
+
+def make_visit(
+    *,
+    caregiver,
+    person,
+    start: dt.datetime,
+    minutes: int = 60,
+    items: tuple[tuple[object, int], ...] = (),
+    position: tuple[float, float] | None = None,
+    out_position: tuple[float, float] | None = None,
+    distance_m: int | None = 10,
+    out_distance_m: int | None = 10,
+    accuracy_m: float = 10.0,
+    photos: tuple[object, object] | None = None,
+    status: str = "completed",
+):
+    """A visit row written directly (for screening tests): completed ``minutes`` after
+    ``start`` with the given items ((CatalogueItem, quantity), ...)."""
+    import uuid
+
+    from django.utils import timezone
+
+    from changhu.visits.models import Visit, VisitItem
+
+    home = (float(person.latitude or 30.657), float(person.longitude or 104.066))
+    position = position or home
+    out_position = out_position or position
+    end = start + dt.timedelta(minutes=minutes)
+    completed = status == "completed"
+    if photos is None:
+        seed = next(_sequence)
+        photos = (make_photo(seed), make_photo(seed + 500_000))
+    visit = Visit.objects.create(
+        client_uuid=uuid.uuid4(),
+        caregiver=caregiver,
+        person=person,
+        institution_id=caregiver.institution_id,
+        region_code=person.region_code,
+        service_date=timezone.localtime(start).date(),
+        status=status,
+        rule_version="2026.1",
+        check_in_at=start,
+        check_in_device_at=start,
+        check_in_received_at=start,
+        check_in_latitude=position[0],
+        check_in_longitude=position[1],
+        check_in_accuracy_m=accuracy_m,
+        check_in_distance_m=distance_m,
+        check_in_place="compliant",
+        check_in_photo=photos[0],
+        check_out_uuid=uuid.uuid4() if completed else None,
+        check_out_at=end if completed else None,
+        check_out_device_at=end if completed else None,
+        check_out_received_at=end if completed else None,
+        check_out_latitude=out_position[0] if completed else None,
+        check_out_longitude=out_position[1] if completed else None,
+        check_out_accuracy_m=accuracy_m if completed else None,
+        check_out_distance_m=out_distance_m if completed else None,
+        check_out_place="compliant" if completed else "",
+        check_out_photo=photos[1] if completed else None,
+        confirmation_method="code" if completed else "",
+        duration_minutes=minutes if completed else None,
+        reference_minutes=sum(i.reference_minutes * q for i, q in items) if completed else None,
+        payable=completed,
+    )
+    VisitItem.objects.bulk_create([VisitItem(visit=visit, item=i, quantity=q) for i, q in items])
+    return visit
+
+
+# --- settlement: entitlements with arrangements, bed-days --------------------------------------
+
+
+def make_entitlement(
+    person,
+    institution,
+    *,
+    grade: int = 4,
+    care_mode: str = "home_visit",
+    start: dt.date = dt.date(2026, 1, 1),
+    until: dt.date = dt.date(2027, 12, 31),
+    end_date: dt.date | None = None,
+    arrangement_end: dt.date | None = None,
+):
+    """An entitlement with one arrangement, written directly (no audit, no checks)."""
+    from changhu.care.models import Arrangement, Entitlement
+
+    entitlement = Entitlement.objects.create(
+        person=person,
+        grade=grade,
+        conclusion_ref=f"JL{next(_sequence):08d}",
+        valid_from=start,
+        valid_until=until,
+        end_date=end_date,
+    )
+    Arrangement.objects.create(
+        entitlement=entitlement,
+        person=person,
+        start_date=start,
+        end_date=arrangement_end,
+        care_mode=care_mode,
+        institution=institution,
+    )
+    return entitlement
+
+
+def make_bed_days(person, institution, first: dt.date, last: dt.date, *, kind: str = "in_bed"):
+    """One bed-day row per day from ``first`` through ``last`` (written directly)."""
+    from changhu.visits.models import BedDay
+
+    rows, day = [], first
+    while day <= last:
+        rows.append(
+            BedDay(
+                person=person,
+                institution=institution,
+                region_code=person.region_code,
+                day=day,
+                kind=kind,
+            )
+        )
+        day += dt.timedelta(days=1)
+    return BedDay.objects.bulk_create(rows)

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "changhu.core",
     "changhu.orgs",
     "changhu.insured",
+    "changhu.providers",
+    "changhu.care",
     "changhu.assessment",
     "changhu.web",
 ]

@@ -2,11 +2,15 @@
 
 from changhu.api.account import router as account_router
 from changhu.api.main import api
+from changhu.care.api import router as care_router
 from changhu.insured.api import router as insured_router
 from changhu.insured.import_api import router as import_router
 from changhu.orgs.api import router as orgs_router
+from changhu.providers.api import router as providers_router
 
 api.add_router("/auth", account_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/insured", insured_router)
 api.add_router("/imports", import_router)
+api.add_router("/providers", providers_router)
+api.add_router("/care", care_router)

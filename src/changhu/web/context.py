@@ -13,6 +13,12 @@ NAVIGATION = [
     ("批量导入", "imports:import_list", "insured.import", "upload"),
     ("生命事件", "insured:life_event_list", "insured.life_event", "heart-pulse"),
     ("机构", "orgs:organization_list", "orgs.view", "building"),
+    ("失能评估", "assessment:case_list", "assessment.view", "clipboard2-pulse"),
+    ("定点护理机构", "providers:institution_list", "providers.view", "hospital"),
+    ("护理员", "providers:caregiver_list", "providers.view", "person-badge"),
+    ("待遇资格", "care:entitlement_list", "care.view", "card-checklist"),
+    ("护理计划", "care:plan_list", "care.view", "journal-medical"),
+    ("服务项目目录", "care:catalogue_list", "care.catalogue", "list-ul"),
 ]
 
 

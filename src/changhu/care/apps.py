@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class CareConfig(AppConfig):
+    name = "changhu.care"
+    label = "care"
+    verbose_name = "待遇资格与护理计划"
+
+    def ready(self) -> None:
+        from changhu.care import selectors, signals  # noqa: F401  scope policies, life events
+        from changhu.care.catalogue import load_all_catalogues
+        from changhu.orgs.presets import register_preset_loader
+
+        register_preset_loader("catalogues", load_all_catalogues)
+        signals.connect()

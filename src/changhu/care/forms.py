@@ -1,0 +1,111 @@
+"""Staff-page forms for entitlements and care plans; the services do the validating."""
+
+from __future__ import annotations
+
+from django import forms
+
+from changhu.care.models import (
+    CarePlanStatus,
+    EndReason,
+    EntitlementStatus,
+)
+from changhu.care.services import RELATIONSHIPS
+from changhu.providers import selectors as provider_selectors
+from changhu.providers.rules import MODE_LABELS
+
+PAGE_SIZE = 20
+MODE_CHOICES = list(MODE_LABELS.items())
+
+
+def _date(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def _blank(label, choices):
+    return [("", label), *list(choices)]
+
+
+def _institutions(user):
+    return [(i.pk, i.name) for i in provider_selectors.institution_options(fetched_by=user)]
+
+
+class EntitlementFilterForm(forms.Form):
+    q = forms.CharField(label="姓名", required=False, max_length=40)
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=_blank("全部状态", EntitlementStatus.choices)
+    )
+    care_mode = forms.ChoiceField(
+        label="当前照护方式", required=False, choices=_blank("全部方式", MODE_CHOICES)
+    )
+
+
+class EntitlementOpenForm(forms.Form):
+    id_number = forms.CharField(label="参保人身份证号码", required=False, max_length=32)
+    grade = forms.TypedChoiceField(
+        label="失能等级",
+        coerce=int,
+        choices=[(3, "重度失能Ⅰ级"), (4, "重度失能Ⅱ级"), (5, "重度失能Ⅲ级"), (2, "中度失能")],
+    )
+    conclusion_ref = forms.CharField(label="评估结论编号", required=False, max_length=64)
+    valid_from = _date("待遇起始日")
+    valid_until = _date("结论有效期至")
+    care_mode = forms.ChoiceField(label="照护方式（监护人选择）", choices=MODE_CHOICES)
+    institution = forms.TypedChoiceField(label="护理机构", coerce=int)
+    social_support = forms.BooleanField(label="含社会支持类上门服务", required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = _institutions(user)
+
+
+class ArrangementForm(forms.Form):
+    effective_date = _date("生效日期")
+    care_mode = forms.ChoiceField(
+        label="新的照护方式", required=False, choices=_blank("不变", MODE_CHOICES)
+    )
+    institution = forms.TypedChoiceField(label="新的护理机构", required=False, coerce=int)
+    social_support = forms.TypedChoiceField(
+        label="社会支持服务",
+        required=False,
+        choices=[("", "不变"), ("1", "含"), ("0", "不含")],
+        coerce=lambda v: v == "1",
+        empty_value=None,
+    )
+    reason = forms.CharField(label="变更原因", required=False, max_length=300)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = _blank("不变", _institutions(user))
+
+
+class PauseForm(forms.Form):
+    start_date = _date("暂停起始日")
+    end_date = _date("暂停截止日（可空）")
+    reason = forms.CharField(label="原因", required=False, max_length=300)
+
+
+class TerminateForm(forms.Form):
+    end_date = _date("最后享受待遇日")
+    reason = forms.ChoiceField(
+        label="终止原因", choices=[c for c in EndReason.choices if c[0] != EndReason.EXPIRED]
+    )
+    note = forms.CharField(label="说明", required=False, max_length=300)
+
+
+class PlanFilterForm(forms.Form):
+    q = forms.CharField(label="姓名", required=False, max_length=40)
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=_blank("全部状态", CarePlanStatus.choices)
+    )
+
+
+class CounterConfirmForm(forms.Form):
+    signer_name = forms.CharField(label="签字确认人", required=False, max_length=40)
+    signer_relationship = forms.ChoiceField(
+        label="与参保人关系", choices=list(RELATIONSHIPS.items())
+    )
+    note = forms.CharField(label="确认记录（如纸质确认书编号）", required=False, max_length=300)

@@ -1,0 +1,493 @@
+"""The service catalogue (versioned, immutable), entitlements with their care arrangements, care
+plans with their items, and caregiver assignments.
+
+An entitlement (待遇资格) comes from one qualifying conclusion: a grade and a validity. Inside
+it, arrangements (照护安排) say from which day to which day the person is cared for in which
+mode by which institution; a change of mode or institution closes one arrangement and opens the
+next, so there is one mode per day. Eligibility on a day is computed from these, the person's
+hospital stays, pauses, enrolment and death (``care.eligibility``), never stored per day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from changhu.core.errors import Conflict
+from changhu.providers.models import CareMode, Qualification
+
+
+class Period(models.TextChoices):
+    DAY = "day", "每日"
+    WEEK = "week", "每周"
+    MONTH = "month", "每月"
+
+
+class CategoryKind(models.TextChoices):
+    LIFE_CARE = "life_care", "基本生活照料"
+    MEDICAL_CARE = "medical_care", "医疗护理"
+    SOCIAL_SUPPORT = "social_support", "社会支持服务"
+
+
+class ImmutableModel(models.Model):
+    """Rows of a loaded catalogue version: written once by the loader, never changed."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise Conflict(
+                "服务项目目录加载后不可修改，请以新版本号发布新目录", code="catalogue_immutable"
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise Conflict("服务项目目录加载后不可删除", code="catalogue_immutable")
+
+
+class Catalogue(ImmutableModel):
+    """One version of a city's service catalogue, in force from ``effective_from`` until the
+    next version of the same code takes effect."""
+
+    code = models.CharField("目录代码", max_length=40)
+    version = models.CharField("版本号", max_length=32)
+    name = models.CharField("目录名称", max_length=200)
+    region_code = models.CharField("统筹地区代码", max_length=12, blank=True)
+    effective_from = models.DateField("生效日期")
+    source = models.CharField("来源/依据", max_length=300, blank=True)
+    checksum = models.CharField("内容校验值(SHA-256)", max_length=64)
+    loaded_at = models.DateTimeField("加载时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "服务项目目录版本"
+        verbose_name_plural = "服务项目目录版本"
+        ordering = ["code", "-effective_from", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="catalogue_version_unique"),
+            models.UniqueConstraint(
+                fields=["code", "effective_from"], name="catalogue_effective_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.version}）"
+
+
+class CatalogueCategory(ImmutableModel):
+    catalogue = models.ForeignKey(Catalogue, on_delete=models.PROTECT, related_name="categories")
+    code = models.CharField("类别代码", max_length=20)
+    name = models.CharField("类别名称", max_length=60)
+    kind = models.CharField("类别性质", max_length=16, choices=CategoryKind.choices)
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "服务类别"
+        verbose_name_plural = "服务类别"
+        ordering = ["catalogue", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["catalogue", "code"], name="catalogue_category_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CatalogueItem(ImmutableModel):
+    """服务项目: what a caregiver does, how long it takes, how often it may be done, who may do
+    it and what it costs."""
+
+    catalogue = models.ForeignKey(Catalogue, on_delete=models.PROTECT, related_name="items")
+    category = models.ForeignKey(CatalogueCategory, on_delete=models.PROTECT, related_name="items")
+    code = models.CharField("项目编码", max_length=20)
+    name = models.CharField("项目名称", max_length=100)
+    reference_minutes = models.PositiveSmallIntegerField("参考时长（分钟）")
+    frequency_times = models.PositiveSmallIntegerField("允许频次（次）")
+    frequency_period = models.CharField("频次周期", max_length=8, choices=Period.choices)
+    qualification = models.CharField("资质要求", max_length=12, choices=Qualification.choices)
+    unit_price_fen = models.PositiveIntegerField("单价（分）")
+    fund_covered = models.BooleanField("基金支付", default=True)
+    description = models.CharField("服务内容", max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "服务项目"
+        verbose_name_plural = "服务项目"
+        ordering = ["catalogue", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["catalogue", "code"], name="catalogue_item_unique"),
+            models.CheckConstraint(
+                condition=Q(reference_minutes__gt=0) & Q(frequency_times__gt=0),
+                name="catalogue_item_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def frequency_label(self) -> str:
+        return f"{self.get_frequency_period_display()}{self.frequency_times}次"
+
+
+class Package(ImmutableModel):
+    """护理服务包: the items a grade may have in a care mode, with monthly limits."""
+
+    catalogue = models.ForeignKey(Catalogue, on_delete=models.PROTECT, related_name="packages")
+    code = models.CharField("服务包编码", max_length=30)
+    name = models.CharField("服务包名称", max_length=100)
+    grade = models.PositiveSmallIntegerField("失能等级")
+    care_mode = models.CharField("照护方式", max_length=16, choices=CareMode.choices)
+    max_services_per_month = models.PositiveIntegerField("每月服务项目人次上限", null=True)
+    max_minutes_per_month = models.PositiveIntegerField("每月服务时长上限（分钟）", null=True)
+    max_amount_fen_per_month = models.PositiveIntegerField("每月服务费用上限（分）", null=True)
+    max_visits_per_month = models.PositiveIntegerField("每月上门次数上限", null=True)
+    description = models.CharField("说明", max_length=300, blank=True)
+    items = models.ManyToManyField(CatalogueItem, through="PackageItem", related_name="packages")
+
+    class Meta:
+        verbose_name = "护理服务包"
+        verbose_name_plural = "护理服务包"
+        ordering = ["catalogue", "grade", "care_mode"]
+        constraints = [
+            models.UniqueConstraint(fields=["catalogue", "code"], name="package_code_unique"),
+            models.UniqueConstraint(
+                fields=["catalogue", "grade", "care_mode"], name="package_grade_mode_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PackageItem(ImmutableModel):
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="package_items")
+    item = models.ForeignKey(CatalogueItem, on_delete=models.PROTECT, related_name="+")
+    max_per_month = models.PositiveSmallIntegerField("包内每月次数上限", null=True)
+
+    class Meta:
+        verbose_name = "服务包项目"
+        verbose_name_plural = "服务包项目"
+        constraints = [
+            models.UniqueConstraint(fields=["package", "item"], name="package_item_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.package_id}:{self.item_id}"
+
+
+class EntitlementStatus(models.TextChoices):
+    ACTIVE = "active", "享受中"
+    EXPIRED = "expired", "已到期"
+    TERMINATED = "terminated", "已终止"
+
+
+class EndReason(models.TextChoices):
+    DEATH = "death", "身故"
+    RECOVERY = "recovery", "复评不再符合条件"
+    REASSESSMENT = "reassessment", "复评后按新结论享受"
+    EXPIRED = "expired", "评估结论到期"
+    INSURED_LOST = "insured_lost", "不再参保"
+    OTHER = "other", "其他"
+
+
+class Entitlement(models.Model):
+    """待遇资格 from one qualifying conclusion (referenced, not imported, from assessment)."""
+
+    person = models.ForeignKey(
+        "insured.Person",
+        verbose_name="参保人",
+        on_delete=models.PROTECT,
+        related_name="entitlements",
+    )
+    grade = models.PositiveSmallIntegerField("失能等级")
+    conclusion_ref = models.CharField("评估结论编号", max_length=64, db_index=True)
+    valid_from = models.DateField("待遇起始日")
+    valid_until = models.DateField("结论有效期至")
+    # Set when the entitlement ends before ``valid_until`` (the last eligible day).
+    end_date = models.DateField("终止日期", null=True, blank=True)
+    status = models.CharField(
+        "状态",
+        max_length=12,
+        choices=EntitlementStatus.choices,
+        default=EntitlementStatus.ACTIVE,
+        db_index=True,
+    )
+    end_reason = models.CharField("终止原因", max_length=16, choices=EndReason.choices, blank=True)
+    end_note = models.CharField("终止说明", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "待遇资格"
+        verbose_name_plural = "待遇资格"
+        ordering = ["-valid_from", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=F("valid_from")), name="entitlement_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__lte=F("valid_until")),
+                name="entitlement_end_within_validity",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "conclusion_ref"], name="entitlement_one_per_conclusion"
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "valid_from"])]
+
+    def __str__(self) -> str:
+        return f"待遇资格{self.pk}（{self.valid_from}至{self.last_day}）"
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day the entitlement can count (before it is earlier than ``valid_from``
+        the entitlement never took effect)."""
+        if self.end_date is not None:
+            return min(self.end_date, self.valid_until)
+        return self.valid_until
+
+
+class Arrangement(models.Model):
+    """照护安排: one care mode with one institution over a run of days of an entitlement."""
+
+    entitlement = models.ForeignKey(
+        Entitlement, on_delete=models.CASCADE, related_name="arrangements"
+    )
+    person = models.ForeignKey(
+        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
+    )
+    start_date = models.DateField("起始日")
+    end_date = models.DateField("截止日", null=True, blank=True)
+    care_mode = models.CharField("照护方式", max_length=16, choices=CareMode.choices)
+    institution = models.ForeignKey(
+        "providers.Institution",
+        verbose_name="护理机构",
+        on_delete=models.PROTECT,
+        related_name="arrangements",
+    )
+    social_support = models.BooleanField("含社会支持类上门服务", default=False)
+    reason = models.CharField("变更原因", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "照护安排"
+        verbose_name_plural = "照护安排"
+        ordering = ["entitlement", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="arrangement_dates_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["entitlement", "start_date"], name="arrangement_one_start_per_day"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["person", "start_date"]),
+            models.Index(fields=["institution", "start_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_care_mode_display()} {self.start_date}起"
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class Pause(models.Model):
+    """A pause of an entitlement set by hand (e.g. a breach of the rules); hospital stays pause
+    it by themselves, from the register's life events."""
+
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="pauses")
+    person = models.ForeignKey(
+        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
+    )
+    start_date = models.DateField("暂停起始日")
+    end_date = models.DateField("暂停截止日", null=True, blank=True)
+    reason = models.CharField("原因", max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "待遇暂停"
+        verbose_name_plural = "待遇暂停"
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="pause_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"暂停{self.start_date}至{self.end_date or '（未定）'}"
+
+
+class CarePlanStatus(models.TextChoices):
+    DRAFT = "draft", "待确认"
+    CONFIRMED = "confirmed", "执行中"
+    SUPERSEDED = "superseded", "已被新版本替代"
+    WITHDRAWN = "withdrawn", "已作废"
+    ENDED = "ended", "已终止"
+
+
+class ConfirmationChannel(models.TextChoices):
+    APP = "app", "线上确认（参保人/家属）"
+    COUNTER = "counter", "窗口确认（经办人员记录）"
+
+
+class CarePlan(models.Model):
+    """护理计划 (一人一计划): one version of a person's plan; only a confirmed one is in force."""
+
+    person = models.ForeignKey(
+        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="care_plans"
+    )
+    entitlement = models.ForeignKey(
+        Entitlement, on_delete=models.PROTECT, related_name="care_plans"
+    )
+    institution = models.ForeignKey(
+        "providers.Institution",
+        verbose_name="护理机构",
+        on_delete=models.PROTECT,
+        related_name="care_plans",
+    )
+    care_mode = models.CharField("照护方式", max_length=16, choices=CareMode.choices)
+    grade = models.PositiveSmallIntegerField("失能等级")
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField("版本")
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        "状态",
+        max_length=12,
+        choices=CarePlanStatus.choices,
+        default=CarePlanStatus.DRAFT,
+        db_index=True,
+    )
+    visits_times = models.PositiveSmallIntegerField("上门次数", null=True, blank=True)
+    visits_period = models.CharField("上门周期", max_length=8, choices=Period.choices, blank=True)
+    monthly_services = models.PositiveIntegerField("每月服务人次", default=0)
+    monthly_minutes = models.PositiveIntegerField("每月服务时长（分钟）", default=0)
+    monthly_amount_fen = models.PositiveIntegerField("每月服务费用（分）", default=0)
+    note = models.CharField("备注", max_length=300, blank=True)
+    valid_from = models.DateField("执行起始日", null=True, blank=True)
+    valid_until = models.DateField("执行截止日", null=True, blank=True)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    drafted_at = models.DateTimeField("制定时间", auto_now_add=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认/记录人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    confirmation_channel = models.CharField(
+        "确认方式", max_length=8, choices=ConfirmationChannel.choices, blank=True
+    )
+    signer_name = models.CharField("确认人姓名", max_length=40, blank=True)
+    signer_relationship = models.CharField("确认人与参保人关系", max_length=12, blank=True)
+    confirmation_note = models.CharField("确认记录", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "护理计划"
+        verbose_name_plural = "护理计划"
+        ordering = ["person", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "version"], name="care_plan_version_unique"),
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(status="draft"), name="care_plan_one_draft"
+            ),
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(status="confirmed"), name="care_plan_one_in_force"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"护理计划第{self.version}版（{self.get_status_display()}）"
+
+
+class CarePlanItem(models.Model):
+    plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(CatalogueItem, on_delete=models.PROTECT, related_name="+")
+    times = models.PositiveSmallIntegerField("次数")
+    period = models.CharField("周期", max_length=8, choices=Period.choices)
+    minutes = models.PositiveSmallIntegerField("每次时长（分钟）")
+    monthly_count = models.PositiveSmallIntegerField("每月最多次数")
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "护理计划项目"
+        verbose_name_plural = "护理计划项目"
+        ordering = ["plan", "item__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "item"], name="care_plan_item_unique"),
+            models.CheckConstraint(
+                condition=Q(times__gt=0) & Q(minutes__gt=0), name="care_plan_item_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.frequency_label}"
+
+    @property
+    def frequency_label(self) -> str:
+        return f"{self.get_period_display()}{self.times}次"
+
+
+class Assignment(models.Model):
+    """护理员派定: a caregiver serving a beneficiary (optionally for one catalogue item)."""
+
+    person = models.ForeignKey(
+        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
+    )
+    institution = models.ForeignKey(
+        "providers.Institution", on_delete=models.PROTECT, related_name="assignments"
+    )
+    caregiver = models.ForeignKey(
+        "providers.Caregiver", on_delete=models.PROTECT, related_name="assignments"
+    )
+    item = models.ForeignKey(
+        CatalogueItem,
+        verbose_name="服务项目",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    start_date = models.DateField("起始日")
+    end_date = models.DateField("截止日", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "护理员派定"
+        verbose_name_plural = "护理员派定"
+        ordering = ["person", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="assignment_dates_ordered",
+            )
+        ]
+        indexes = [models.Index(fields=["caregiver", "start_date"])]
+
+    def __str__(self) -> str:
+        return f"派定{self.caregiver_id}→{self.person_id}（{self.start_date}起）"

@@ -1,0 +1,26 @@
+"""Home-page queues for entitlements and care plans (imported by the web app at start)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from changhu.care import selectors
+from changhu.care.models import CarePlanStatus
+from changhu.orgs.roles import Right
+from changhu.web.queues import register_queue
+
+
+def _drafts(user) -> int:
+    return selectors.care_plan_list(fetched_by=user).filter(status=CarePlanStatus.DRAFT).count()
+
+
+register_queue(
+    "care.plans_to_confirm",
+    "待确认的护理计划",
+    Right.CARE_PLAN_CONFIRM,
+    _drafts,
+    lambda: reverse("care:plan_list") + "?status=draft",
+    icon="pen",
+    hint="参保人或监护人在窗口签字确认后生效",
+    order=70,
+)

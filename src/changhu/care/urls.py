@@ -1,0 +1,24 @@
+from django.urls import path
+
+from changhu.care import views
+
+app_name = "care"
+
+urlpatterns = [
+    path("entitlements/", views.entitlement_list, name="entitlement_list"),
+    path("entitlements/new/", views.entitlement_new, name="entitlement_new"),
+    path("entitlements/<int:pk>/", views.entitlement_detail, name="entitlement_detail"),
+    path(
+        "entitlements/<int:pk>/<str:action>/",
+        views.entitlement_action,
+        name="entitlement_action",
+    ),
+    path("plans/", views.plan_list, name="plan_list"),
+    path("plans/new/", views.plan_new, name="plan_new"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/<str:action>/", views.plan_action, name="plan_action"),
+    path("persons/<int:pk>/", views.person_file, name="person_file"),
+    path("catalogues/", views.catalogue_list, name="catalogue_list"),
+    path("catalogues/<int:pk>/", views.catalogue_detail, name="catalogue_detail"),
+    path("packages/<int:pk>/", views.package_detail, name="package_detail"),
+]

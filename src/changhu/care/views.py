@@ -1,0 +1,409 @@
+"""Staff pages for the catalogue, entitlements, care plans and the person's file."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from changhu.care import catalogue as catalogues
+from changhu.care import conf, forms, plans, selectors, services
+from changhu.care.models import CarePlanStatus, Period
+from changhu.core.errors import Conflict, NotFound, ValidationFailed
+from changhu.core.scope import require, scope_of
+from changhu.core.transitions import timeline
+from changhu.insured import selectors as insured_selectors
+from changhu.orgs.roles import Right
+from changhu.providers.rules import MODE_LABELS
+from changhu.web.shortcuts import add_domain_error, staff_view
+
+FORM_ERRORS = (ValidationFailed, Conflict)
+
+
+def _page(request, queryset, size: int = forms.PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+# --- catalogue ------------------------------------------------------------------------------
+
+
+@staff_view
+@require_GET
+def catalogue_list(request):
+    require(request.user, Right.CARE_CATALOGUE)
+    today = timezone.localdate()
+    current = selectors.catalogue_current(fetched_by=request.user, day=today)
+    return render(
+        request,
+        "care/catalogue_list.html",
+        {
+            "catalogues": selectors.catalogue_list(fetched_by=request.user),
+            "current_id": current.pk if current else None,
+        },
+    )
+
+
+@staff_view
+@require_GET
+def catalogue_detail(request, pk: int):
+    require(request.user, Right.CARE_CATALOGUE)
+    catalogue = selectors.catalogue_get(fetched_by=request.user, catalogue_id=pk)
+    return render(request, "care/catalogue_detail.html", {"catalogue": catalogue})
+
+
+@staff_view
+@require_GET
+def package_detail(request, pk: int):
+    require(request.user, Right.CARE_CATALOGUE)
+    package = selectors.package_get(fetched_by=request.user, package_id=pk)
+    return render(request, "care/package_detail.html", {"package": package})
+
+
+# --- entitlements ---------------------------------------------------------------------------
+
+
+@staff_view
+@require_GET
+def entitlement_list(request):
+    require(request.user, Right.CARE_VIEW)
+    form = forms.EntitlementFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    entitlements = selectors.entitlement_list(
+        fetched_by=request.user,
+        filters=selectors.EntitlementFilters(
+            q=data.get("q", ""), status=data.get("status", ""), care_mode=data.get("care_mode", "")
+        ),
+    )
+    page = _page(request, entitlements)
+    today = timezone.localdate()
+    for entitlement in page:
+        entitlement.current = selectors.arrangement_on(entitlement, today)
+        entitlement.grade_label = conf.grade_label(entitlement.grade)
+    return render(
+        request,
+        "care/entitlement_list.html",
+        {
+            "form": form,
+            "page": page,
+            "can_open": scope_of(request.user).can(Right.CARE_ENTITLEMENT),
+        },
+    )
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def entitlement_new(request):
+    require(request.user, Right.CARE_ENTITLEMENT)
+    status = 200
+    if request.method == "POST":
+        form = forms.EntitlementOpenForm(request.POST, user=request.user)
+        status = 422
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                person = insured_selectors.person_find_by_id_number(
+                    fetched_by=request.user, id_number=d["id_number"]
+                )
+            except NotFound:
+                form.add_error("id_number", "找不到该身份证号码的参保人，或不在您的数据范围内")
+            else:
+                try:
+                    entitlement = services.entitlement_open_from_conclusion(
+                        actor=request.user,
+                        person_id=person.pk,
+                        grade=d["grade"],
+                        conclusion_ref=d["conclusion_ref"],
+                        valid_from=d["valid_from"],
+                        valid_until=d["valid_until"],
+                        care_mode=d["care_mode"],
+                        institution_id=d["institution"],
+                        social_support=d["social_support"],
+                    )
+                except FORM_ERRORS as exc:
+                    add_domain_error(form, exc, {"institution_id": "institution"})
+                    status = exc.status
+                else:
+                    messages.success(request, f"已为{person.name}开始享受待遇")
+                    return redirect("care:entitlement_detail", pk=entitlement.pk)
+    else:
+        form = forms.EntitlementOpenForm(user=request.user)
+    return render(request, "care/entitlement_form.html", {"form": form}, status=status)
+
+
+def _render_entitlement(request, entitlement, *, bound=None, status=200):
+    bound = bound or {}
+    return render(
+        request,
+        "care/entitlement_detail.html",
+        {
+            "entitlement": entitlement,
+            "grade_label": conf.grade_label(entitlement.grade),
+            "today": selectors.eligibility_on(entitlement.person_id, timezone.localdate()),
+            "mode_labels": MODE_LABELS,
+            "can_manage": scope_of(request.user).can(Right.CARE_ENTITLEMENT),
+            "arrangement_form": bound.get("arrangement")
+            or forms.ArrangementForm(user=request.user),
+            "pause_form": bound.get("pause") or forms.PauseForm(),
+            "terminate_form": bound.get("terminate") or forms.TerminateForm(),
+            "timeline": [
+                {
+                    "at": t.at,
+                    "from": services.ENTITLEMENT_FLOW.label(t.from_state),
+                    "to": services.ENTITLEMENT_FLOW.label(t.to_state),
+                    "reason": t.reason,
+                }
+                for t in timeline(entitlement)
+            ],
+        },
+        status=status,
+    )
+
+
+@staff_view
+@require_GET
+def entitlement_detail(request, pk: int):
+    entitlement = selectors.entitlement_get(fetched_by=request.user, entitlement_id=pk)
+    return _render_entitlement(request, entitlement)
+
+
+@staff_view
+@require_POST
+def entitlement_action(request, pk: int, action: str):
+    entitlement = selectors.entitlement_get(fetched_by=request.user, entitlement_id=pk)
+    builders = {
+        "arrangement": lambda data: forms.ArrangementForm(data, user=request.user),
+        "pause": forms.PauseForm,
+        "terminate": forms.TerminateForm,
+    }
+    if action not in builders:
+        return redirect("care:entitlement_detail", pk=pk)
+    form = builders[action](request.POST)
+    if not form.is_valid():
+        return _render_entitlement(request, entitlement, bound={action: form}, status=422)
+    d = form.cleaned_data
+    try:
+        if action == "arrangement":
+            services.entitlement_change_arrangement(
+                actor=request.user,
+                entitlement_id=pk,
+                effective_date=d.get("effective_date"),
+                care_mode=d.get("care_mode") or None,
+                institution_id=d.get("institution") or None,
+                social_support=d.get("social_support"),
+                reason=d.get("reason", ""),
+            )
+        elif action == "pause":
+            services.entitlement_pause(actor=request.user, entitlement_id=pk, **d)
+        else:
+            services.entitlement_terminate(actor=request.user, entitlement_id=pk, **d)
+    except FORM_ERRORS as exc:
+        add_domain_error(form, exc, {"institution_id": "institution"})
+        return _render_entitlement(request, entitlement, bound={action: form}, status=exc.status)
+    messages.success(request, "已保存")
+    return redirect("care:entitlement_detail", pk=pk)
+
+
+# --- care plans -----------------------------------------------------------------------------
+
+
+@staff_view
+@require_GET
+def plan_list(request):
+    require(request.user, Right.CARE_VIEW)
+    form = forms.PlanFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    care_plans = selectors.care_plan_list(
+        fetched_by=request.user,
+        filters=selectors.PlanFilters(q=data.get("q", ""), status=data.get("status", "")),
+    )
+    s = scope_of(request.user)
+    beneficiaries = []
+    if s.can(Right.CARE_PLAN):
+        planned = set(
+            selectors.care_plan_list(fetched_by=request.user)
+            .filter(status__in=[CarePlanStatus.CONFIRMED, CarePlanStatus.DRAFT])
+            .values_list("person_id", flat=True)
+        )
+        beneficiaries = [
+            a
+            for a in selectors.beneficiaries_of(fetched_by=request.user)[:200]
+            if a.person_id not in planned
+        ]
+    return render(
+        request,
+        "care/plan_list.html",
+        {"form": form, "page": _page(request, care_plans), "without_plan": beneficiaries},
+    )
+
+
+def _plan_rows(package, posted=None):
+    posted = posted or {}
+    rows = []
+    for package_item in package.package_items.select_related("item__category").order_by(
+        "item__position"
+    ):
+        item = package_item.item
+        rows.append(
+            {
+                "item": item,
+                "cap": package_item.max_per_month,
+                "times": posted.get(f"times_{item.code}", ""),
+                "period": posted.get(f"period_{item.code}", Period.WEEK),
+                "minutes": posted.get(f"minutes_{item.code}", ""),
+            }
+        )
+    return rows
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def plan_new(request):
+    require(request.user, Right.CARE_PLAN)
+    person_id = request.GET.get("person") or request.POST.get("person")
+    arrangement = (
+        selectors.beneficiaries_of(fetched_by=request.user).filter(person_id=person_id).first()
+        if person_id and str(person_id).isdigit()
+        else None
+    )
+    if arrangement is None:
+        messages.error(request, "请从本机构的服务对象中选择参保人")
+        return redirect("care:plan_list")
+    catalogue = catalogues.catalogue_in_force(timezone.localdate())
+    package = catalogue and catalogues.package_for(
+        catalogue, grade=arrangement.entitlement.grade, care_mode=arrangement.care_mode
+    )
+    if package is None:
+        messages.error(request, "没有适用于该参保人等级和照护方式的服务包")
+        return redirect("care:plan_list")
+    problems, status = [], 200
+    posted = request.POST if request.method == "POST" else None
+    if posted is not None:
+        lines = [
+            services.PlanLineInput(
+                item_code=row["item"].code,
+                times=row["times"],
+                period=row["period"],
+                minutes=row["minutes"] or None,
+            )
+            for row in _plan_rows(package, posted)
+            if str(row["times"]).strip()
+        ]
+        try:
+            plan = services.care_plan_draft(
+                actor=request.user,
+                person_id=arrangement.person_id,
+                lines=lines,
+                visits_times=posted.get("visits_times") or None,
+                visits_period=posted.get("visits_period", Period.WEEK),
+                note=posted.get("note", ""),
+            )
+        except FORM_ERRORS as exc:
+            status = exc.status
+            problems = list(dict.fromkeys([exc.message, *exc.fields.values()]))
+        else:
+            messages.success(request, f"已制定护理计划第{plan.version}版，待参保人确认")
+            return redirect("care:plan_detail", pk=plan.pk)
+    return render(
+        request,
+        "care/plan_form.html",
+        {
+            "arrangement": arrangement,
+            "package": package,
+            "rows": _plan_rows(package, posted),
+            "periods": Period.choices,
+            "problems": problems,
+            "posted": posted or {},
+            "period_labels": plans.PERIOD_LABELS,
+        },
+        status=status,
+    )
+
+
+def _render_plan(request, plan, *, confirm_form=None, status=200):
+    s = scope_of(request.user)
+    return render(
+        request,
+        "care/plan_detail.html",
+        {
+            "plan": plan,
+            "mode_label": MODE_LABELS[plan.care_mode],
+            "grade_label": conf.grade_label(plan.grade),
+            "can_confirm": s.can(Right.CARE_PLAN_CONFIRM) and plan.status == CarePlanStatus.DRAFT,
+            "can_edit": s.can(Right.CARE_PLAN),
+            "confirm_form": confirm_form or forms.CounterConfirmForm(),
+            "relationship_label": services.RELATIONSHIPS.get(
+                plan.signer_relationship, plan.signer_relationship
+            ),
+            "timeline": [
+                {
+                    "at": t.at,
+                    "from": services.PLAN_FLOW.label(t.from_state),
+                    "to": services.PLAN_FLOW.label(t.to_state),
+                    "reason": t.reason,
+                }
+                for t in timeline(plan)
+            ],
+        },
+        status=status,
+    )
+
+
+@staff_view
+@require_GET
+def plan_detail(request, pk: int):
+    return _render_plan(request, selectors.care_plan_get(fetched_by=request.user, plan_id=pk))
+
+
+@staff_view
+@require_POST
+def plan_action(request, pk: int, action: str):
+    plan = selectors.care_plan_get(fetched_by=request.user, plan_id=pk)
+    try:
+        if action == "confirm":
+            form = forms.CounterConfirmForm(request.POST)
+            if not form.is_valid():
+                return _render_plan(request, plan, confirm_form=form, status=422)
+            try:
+                services.care_plan_confirm(
+                    actor=request.user, plan_id=pk, channel="counter", **form.cleaned_data
+                )
+            except FORM_ERRORS as exc:
+                add_domain_error(form, exc)
+                return _render_plan(request, plan, confirm_form=form, status=exc.status)
+            messages.success(request, "已记录窗口确认，计划生效")
+        elif action == "withdraw":
+            services.care_plan_withdraw(actor=request.user, plan_id=pk)
+            messages.success(request, "草稿已作废")
+        elif action == "revise":
+            revised = services.care_plan_revise(actor=request.user, plan_id=pk)
+            messages.success(request, f"已生成第{revised.version}版草稿")
+            return redirect("care:plan_detail", pk=revised.pk)
+    except FORM_ERRORS as exc:
+        messages.error(request, exc.message)
+    return redirect("care:plan_detail", pk=pk)
+
+
+# --- the person's file ----------------------------------------------------------------------
+
+
+@staff_view
+@require_GET
+def person_file(request, pk: int):
+    require(request.user, Right.CARE_VIEW)
+    file = selectors.person_file(fetched_by=request.user, person_id=pk)
+    today = timezone.localdate()
+    for entitlement in file.entitlements:
+        entitlement.grade_label = conf.grade_label(entitlement.grade)
+        entitlement.current = selectors.arrangement_on(entitlement, today)
+    return render(
+        request,
+        "care/person_file.html",
+        {
+            "file": file,
+            "person": file.person,
+            "mode_labels": MODE_LABELS,
+            "can_register": scope_of(request.user).can(Right.INSURED_VIEW),
+        },
+    )

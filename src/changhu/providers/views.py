@@ -1,0 +1,539 @@
+"""Staff pages for institutions, admissions, agreements and caregivers: thin views over the
+services and the scoped selectors."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from changhu.core.errors import Conflict, ValidationFailed
+from changhu.core.scope import get_scoped, require, scope_of
+from changhu.orgs.models import OrgKind
+from changhu.orgs.roles import Right
+from changhu.providers import forms, imports, rules, selectors, services
+from changhu.providers.models import Agreement
+from changhu.web.shortcuts import add_domain_error, staff_view
+
+FORM_ERRORS = (ValidationFailed, Conflict)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _page(request, queryset, size: int = forms.PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _care_actor(user) -> bool:
+    s = scope_of(user)
+    return not s.unrestricted and s.organization_kind == OrgKind.CARE
+
+
+def _xlsx(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- institutions ---------------------------------------------------------------------------
+
+
+@staff_view
+@require_GET
+def institution_list(request):
+    require(request.user, Right.PROVIDERS_VIEW)
+    form = forms.InstitutionFilterForm(request.GET)
+    institutions = selectors.institution_list(fetched_by=request.user, filters=form.filters())
+    return render(
+        request,
+        "providers/institution_list.html",
+        {
+            "form": form,
+            "page": _page(request, institutions),
+            "mode_labels": rules.MODE_LABELS,
+            "can_admit": scope_of(request.user).can(Right.PROVIDERS_ADMIT),
+            "can_apply": scope_of(request.user).can(Right.PROVIDERS_APPLY),
+        },
+    )
+
+
+def _render_institution(request, institution, *, bound=None, status=200):
+    bound = bound or {}
+    today = timezone.localdate()
+    agreements = list(institution.agreements.all())
+    for agreement in agreements:
+        agreement.in_force = agreement.in_force_on(today)
+    return render(
+        request,
+        "providers/institution_detail.html",
+        {
+            "institution": institution,
+            "org": institution.organization,
+            "agreements": agreements,
+            "modes": [rules.MODE_LABELS[m] for m in institution.care_modes],
+            "can_admit": scope_of(request.user).can(Right.PROVIDERS_ADMIT),
+            "status_form": bound.get("status") or forms.InstitutionStatusForm(),
+            "agreement_form": bound.get("agreement") or forms.AgreementForm(),
+            "renew_form": bound.get("renew") or forms.RenewForm(),
+            "caregiver_count": institution.caregivers.filter(status="active").count(),
+        },
+        status=status,
+    )
+
+
+def _institution(request, pk):
+    return selectors.institution_get(fetched_by=request.user, institution_id=pk)
+
+
+@staff_view
+@require_GET
+def institution_detail(request, pk: int):
+    return _render_institution(request, _institution(request, pk))
+
+
+@staff_view
+@require_POST
+def institution_status(request, pk: int):
+    institution = _institution(request, pk)
+    form = forms.InstitutionStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.institution_set_status(
+                actor=request.user, institution_id=institution.pk, **form.cleaned_data
+            )
+        except FORM_ERRORS as exc:
+            add_domain_error(form, exc)
+            return _render_institution(
+                request, institution, bound={"status": form}, status=exc.status
+            )
+        messages.success(request, "机构状态已变更")
+        return redirect("providers:institution_detail", pk=institution.pk)
+    return _render_institution(request, institution, bound={"status": form}, status=422)
+
+
+@staff_view
+@require_POST
+def agreement_sign(request, pk: int):
+    institution = _institution(request, pk)
+    form = forms.AgreementForm(request.POST)
+    if form.is_valid():
+        try:
+            agreement = services.agreement_sign(
+                actor=request.user, institution_id=institution.pk, data=form.to_input()
+            )
+        except FORM_ERRORS as exc:
+            add_domain_error(form, exc)
+            return _render_institution(
+                request, institution, bound={"agreement": form}, status=exc.status
+            )
+        messages.success(request, f"已签订服务协议{agreement.number}")
+        return redirect("providers:institution_detail", pk=institution.pk)
+    return _render_institution(request, institution, bound={"agreement": form}, status=422)
+
+
+@staff_view
+@require_POST
+def agreement_renew(request, pk: int):
+    agreement = get_scoped(Agreement.objects.all(), request.user, pk=pk)
+    institution = _institution(request, agreement.institution_id)
+    form = forms.RenewForm(request.POST)
+    if form.is_valid():
+        try:
+            renewed = services.agreement_renew(
+                actor=request.user,
+                agreement_id=agreement.pk,
+                valid_until=form.cleaned_data.get("valid_until"),
+                number=form.cleaned_data.get("number", ""),
+            )
+        except FORM_ERRORS as exc:
+            add_domain_error(form, exc)
+            return _render_institution(
+                request, institution, bound={"renew": form}, status=exc.status
+            )
+        messages.success(request, f"已续签：{renewed.number}")
+        return redirect("providers:institution_detail", pk=institution.pk)
+    return _render_institution(request, institution, bound={"renew": form}, status=422)
+
+
+@staff_view
+@require_GET
+def agreements_due(request):
+    require(request.user, Right.PROVIDERS_VIEW)
+    due = selectors.agreements_due_for_renewal(fetched_by=request.user)
+    return render(request, "providers/agreements_due.html", {"page": _page(request, due)})
+
+
+# --- admissions -----------------------------------------------------------------------------
+
+
+@staff_view
+@require_GET
+def admission_list(request):
+    s = scope_of(request.user)
+    if not (s.can(Right.PROVIDERS_VIEW) or s.can(Right.PROVIDERS_APPLY)):
+        require(request.user, Right.PROVIDERS_VIEW)
+    form = forms.AdmissionFilterForm(request.GET)
+    status = form.cleaned_data.get("status", "") if form.is_valid() else ""
+    admissions = selectors.admission_list(fetched_by=request.user, status=status)
+    return render(
+        request,
+        "providers/admission_list.html",
+        {
+            "form": form,
+            "page": _page(request, admissions),
+            "can_apply": s.can(Right.PROVIDERS_APPLY),
+        },
+    )
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def admission_new(request):
+    require(request.user, Right.PROVIDERS_APPLY)
+    care_actor = _care_actor(request.user)
+    status = 200
+    if request.method == "POST":
+        form = forms.AdmissionForm(request.POST, user=request.user, care_actor=care_actor)
+        status = 422
+        if form.is_valid():
+            try:
+                admission = services.admission_submit(actor=request.user, data=form.to_input())
+            except FORM_ERRORS as exc:
+                add_domain_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, "定点准入申请已提交")
+                return redirect("providers:admission_detail", pk=admission.pk)
+    else:
+        form = forms.AdmissionForm(user=request.user, care_actor=care_actor)
+    return render(request, "providers/admission_form.html", {"form": form}, status=status)
+
+
+ADMISSION_ACTIONS = {
+    "review": (None, "已开始审核"),
+    "inspection": (forms.InspectionPlanForm, "已安排现场核查"),
+    "inspection_result": (forms.InspectionResultForm, "已登记核查结果"),
+    "approve": (forms.ApproveForm, "已准入并签订服务协议"),
+    "refuse": (forms.ReasonForm, "已作出不予准入决定"),
+    "withdraw": (forms.ReasonForm, "申请已撤回"),
+}
+
+
+def _render_admission(request, admission, *, bound=None, status=200):
+    bound = bound or {}
+    s = scope_of(request.user)
+    context = {
+        "admission": admission,
+        "modes": [rules.MODE_LABELS.get(m, m) for m in admission.care_modes],
+        "fast_eligible": rules.fast_channel_eligible(
+            care_kind=admission.care_kind, medical_designated=admission.medical_designated
+        ),
+        "can_admit": s.can(Right.PROVIDERS_ADMIT),
+        "can_apply": s.can(Right.PROVIDERS_APPLY),
+        "institution": getattr(admission, "institution", None)
+        if admission.status == "approved"
+        else None,
+    }
+    for action, (form_class, _) in ADMISSION_ACTIONS.items():
+        if form_class is not None:
+            context[f"{action}_form"] = bound.get(action) or form_class()
+    return render(request, "providers/admission_detail.html", context, status=status)
+
+
+@staff_view
+@require_GET
+def admission_detail(request, pk: int):
+    admission = selectors.admission_get(fetched_by=request.user, admission_id=pk)
+    return _render_admission(request, admission)
+
+
+@staff_view
+@require_POST
+def admission_action(request, pk: int, action: str):
+    admission = selectors.admission_get(fetched_by=request.user, admission_id=pk)
+    if action not in ADMISSION_ACTIONS:
+        return redirect("providers:admission_detail", pk=pk)
+    form_class, done = ADMISSION_ACTIONS[action]
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        return _render_admission(request, admission, bound={action: form}, status=422)
+    data = form.cleaned_data if form is not None else {}
+    actor = request.user
+    try:
+        if action == "review":
+            services.admission_start_review(actor=actor, admission_id=pk)
+        elif action == "inspection":
+            services.admission_schedule_inspection(
+                actor=actor, admission_id=pk, planned_on=data.get("planned_on")
+            )
+        elif action == "inspection_result":
+            services.admission_record_inspection(actor=actor, admission_id=pk, **data)
+        elif action == "approve":
+            institution = services.admission_approve(
+                actor=actor,
+                admission_id=pk,
+                agreement=form.to_input(),
+                reason=data.get("reason", ""),
+            )
+            messages.success(request, done)
+            return redirect("providers:institution_detail", pk=institution.pk)
+        elif action == "refuse":
+            services.admission_refuse(actor=actor, admission_id=pk, reason=data.get("reason", ""))
+        else:
+            services.admission_withdraw(actor=actor, admission_id=pk, reason=data.get("reason", ""))
+    except FORM_ERRORS as exc:
+        if form is None:
+            raise
+        add_domain_error(form, exc)
+        return _render_admission(request, admission, bound={action: form}, status=exc.status)
+    messages.success(request, done)
+    return redirect("providers:admission_detail", pk=pk)
+
+
+# --- caregivers -----------------------------------------------------------------------------
+
+
+@staff_view
+@require_GET
+def caregiver_list(request):
+    require(request.user, Right.PROVIDERS_VIEW)
+    form = forms.CaregiverFilterForm(request.GET, user=request.user)
+    caregivers = selectors.caregiver_list(fetched_by=request.user, filters=form.filters())
+    today = timezone.localdate()
+    page = _page(request, caregivers)
+    for caregiver in page:
+        proving = [
+            c for c in caregiver.certificates.all() if rules.CERTIFICATE_QUALIFICATION[c.kind]
+        ]
+        latest = max(proving, key=lambda c: c.expires_on, default=None)
+        caregiver.latest_certificate = latest
+        caregiver.certificate_state = (
+            rules.certificate_state(latest.issued_on, latest.expires_on, today)
+            if latest
+            else "none"
+        )
+    return render(
+        request,
+        "providers/caregiver_list.html",
+        {
+            "form": form,
+            "page": page,
+            "can_manage": scope_of(request.user).can(Right.CAREGIVERS_MANAGE),
+        },
+    )
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def caregiver_new(request):
+    require(request.user, Right.CAREGIVERS_MANAGE)
+    care_actor = _care_actor(request.user)
+    status = 200
+    if request.method == "POST":
+        form = forms.CaregiverForm(request.POST, user=request.user, care_actor=care_actor)
+        status = 422
+        if form.is_valid():
+            try:
+                caregiver = services.caregiver_register(actor=request.user, data=form.to_input())
+            except FORM_ERRORS as exc:
+                add_domain_error(
+                    form,
+                    exc,
+                    {"beneficiary_id": "beneficiary_id_number", "institution_id": "institution"},
+                )
+                status = exc.status
+            else:
+                messages.success(request, f"已登记护理员：{caregiver.name}")
+                return redirect("providers:caregiver_detail", pk=caregiver.pk)
+    else:
+        form = forms.CaregiverForm(user=request.user, care_actor=care_actor)
+    return render(request, "providers/caregiver_form.html", {"form": form}, status=status)
+
+
+def _render_caregiver(request, caregiver, *, bound=None, status=200):
+    bound = bound or {}
+    today = timezone.localdate()
+    certificates = list(caregiver.certificates.all())
+    for certificate in certificates:
+        certificate.state = rules.certificate_state(
+            certificate.issued_on, certificate.expires_on, today
+        )
+    trainings = list(caregiver.trainings.all())
+    ok, _, reason = services.caregiver_is_assignable(caregiver, today)
+    return render(
+        request,
+        "providers/caregiver_detail.html",
+        {
+            "caregiver": caregiver,
+            "certificates": certificates,
+            "trainings": trainings,
+            "training_hours": sum(t.hours for t in trainings),
+            "assignable": ok,
+            "assignable_reason": reason,
+            "can_manage": scope_of(request.user).can(Right.CAREGIVERS_MANAGE),
+            "certificate_form": bound.get("certificate") or forms.CertificateForm(),
+            "training_form": bound.get("training") or forms.TrainingForm(),
+            "status_form": bound.get("status") or forms.CaregiverStatusForm(),
+        },
+        status=status,
+    )
+
+
+def _caregiver(request, pk):
+    return selectors.caregiver_get(fetched_by=request.user, caregiver_id=pk)
+
+
+@staff_view
+@require_GET
+def caregiver_detail(request, pk: int):
+    return _render_caregiver(request, _caregiver(request, pk))
+
+
+@staff_view
+@require_POST
+def caregiver_action(request, pk: int, action: str):
+    caregiver = _caregiver(request, pk)
+    form_class = {
+        "certificate": forms.CertificateForm,
+        "training": forms.TrainingForm,
+        "status": forms.CaregiverStatusForm,
+    }.get(action)
+    if form_class is None:
+        return redirect("providers:caregiver_detail", pk=pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _render_caregiver(request, caregiver, bound={action: form}, status=422)
+    try:
+        if action == "certificate":
+            services.certificate_add(actor=request.user, caregiver_id=pk, data=form.to_input())
+        elif action == "training":
+            services.training_add(actor=request.user, caregiver_id=pk, **form.cleaned_data)
+        else:
+            services.caregiver_set_status(actor=request.user, caregiver_id=pk, **form.cleaned_data)
+    except FORM_ERRORS as exc:
+        add_domain_error(form, exc)
+        return _render_caregiver(request, caregiver, bound={action: form}, status=exc.status)
+    messages.success(request, "已保存")
+    return redirect("providers:caregiver_detail", pk=pk)
+
+
+@staff_view
+@require_GET
+def certificates_expiring(request):
+    require(request.user, Right.PROVIDERS_VIEW)
+    try:
+        days = max(1, min(int(request.GET.get("days", rules.EXPIRY_WARNING_DAYS)), 366))
+    except ValueError:
+        days = rules.EXPIRY_WARNING_DAYS
+    today = timezone.localdate()
+    certificates = selectors.certificates_expiring(fetched_by=request.user, within_days=days)
+    page = _page(request, certificates)
+    for certificate in page:
+        certificate.state = rules.certificate_state(
+            certificate.issued_on, certificate.expires_on, today
+        )
+        certificate.days_left = (certificate.expires_on - today).days
+    return render(request, "providers/certificates_expiring.html", {"page": page, "days": days})
+
+
+# --- import and export ----------------------------------------------------------------------
+
+
+def _may_import(user) -> bool:
+    s = scope_of(user)
+    return s.can(Right.PROVIDERS_ADMIT) or s.can(Right.CAREGIVERS_MANAGE)
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def import_new(request):
+    if not _may_import(request.user):
+        require(request.user, Right.CAREGIVERS_MANAGE)
+    status = 200
+    if request.method == "POST":
+        form = forms.ImportUploadForm(request.POST, request.FILES)
+        status = 422
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                batch = imports.import_preview(
+                    actor=request.user,
+                    kind=form.cleaned_data["kind"],
+                    file_name=upload.name,
+                    content=upload.read(imports.MAX_FILE_BYTES + 1),
+                )
+            except ValidationFailed as exc:
+                add_domain_error(form, exc)
+                status = exc.status
+            else:
+                return redirect("providers:import_detail", pk=batch.pk)
+    else:
+        form = forms.ImportUploadForm()
+    batches = selectors.import_batch_list(fetched_by=request.user)[:20]
+    return render(
+        request,
+        "providers/import_new.html",
+        {"form": form, "batches": batches},
+        status=status,
+    )
+
+
+@staff_view
+@require_GET
+def import_detail(request, pk: int):
+    batch = selectors.import_batch_get(fetched_by=request.user, batch_id=pk)
+    return render(
+        request, "providers/import_detail.html", {"batch": batch, "form": forms.CommitForm()}
+    )
+
+
+@staff_view
+@require_POST
+def import_commit(request, pk: int):
+    form = forms.CommitForm(request.POST)
+    mode = form.cleaned_data["mode"] if form.is_valid() else ""
+    try:
+        batch = imports.import_commit(actor=request.user, batch_id=pk, mode=mode)
+    except FORM_ERRORS as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已导入{batch.imported_rows}行")
+    return redirect("providers:import_detail", pk=pk)
+
+
+@staff_view
+@require_POST
+def import_discard(request, pk: int):
+    try:
+        imports.import_discard(actor=request.user, batch_id=pk)
+    except FORM_ERRORS as exc:
+        messages.error(request, exc.message)
+    return redirect("providers:import_detail", pk=pk)
+
+
+@staff_view
+@require_GET
+def import_errors(request, pk: int):
+    batch = selectors.import_batch_get(fetched_by=request.user, batch_id=pk)
+    return _xlsx(imports.error_report(batch), f"import-{batch.pk}-errors.xlsx")
+
+
+@staff_view
+@require_GET
+def import_template(request, kind: str):
+    if kind not in imports.COLUMNS:
+        return redirect("providers:import_new")
+    return _xlsx(imports.template(kind), f"{kind}-template.xlsx")
+
+
+@staff_view
+@require_GET
+def export(request, kind: str):
+    if kind == "institutions":
+        return _xlsx(imports.export_institutions(actor=request.user), "institutions.xlsx")
+    if kind == "caregivers":
+        return _xlsx(imports.export_caregivers(actor=request.user), "caregivers.xlsx")
+    return redirect(reverse("providers:institution_list"))
