@@ -12,4 +12,15 @@ class CareConfig(AppConfig):
         from changhu.orgs.presets import register_preset_loader
 
         register_preset_loader("catalogues", load_all_catalogues)
+
+        from changhu.orgs.demo import register_demo_seeder
+
+        register_demo_seeder("care", _seed_care_demo)
         signals.connect()
+
+
+def _seed_care_demo():
+    # Imported on use: demo code pulls in Faker, a development dependency.
+    from changhu.care.demo import seed_care_demo
+
+    return seed_care_demo()

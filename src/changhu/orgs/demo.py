@@ -15,7 +15,7 @@ import calendar
 import datetime as dt
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -839,3 +839,22 @@ def _create_persons(drafts: list[_Draft], regions: _Regions, report: SeedReport)
 def demo_allowed() -> bool:
     """Demo logins share a published password: only the demo and test profiles get them."""
     return bool(getattr(settings, "DEMO", False))
+
+
+# Later apps add their demo data (entitlements, assessment cases, visits, settlements) after
+# the city itself. Each seeder takes no arguments, is idempotent, and returns a report whose
+# ``str()`` (or ``lines()``) says what it did. Apps register in ``AppConfig.ready()``.
+DemoSeeder = Callable[[], object]
+_seeders: list[tuple[str, DemoSeeder]] = []
+
+
+def register_demo_seeder(name: str, fn: DemoSeeder) -> None:
+    for index, (existing, _) in enumerate(_seeders):
+        if existing == name:
+            _seeders[index] = (name, fn)
+            return
+    _seeders.append((name, fn))
+
+
+def demo_seeders() -> list[tuple[str, DemoSeeder]]:
+    return list(_seeders)

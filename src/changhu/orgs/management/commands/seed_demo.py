@@ -36,9 +36,15 @@ class Command(BaseCommand):
         token = context.set_current(context.ActorContext(channel="cli"))
         try:
             report = demo.seed_demo(persons=persons)
+            for line in report.lines():
+                self.stdout.write(line)
+            for name, seeder in demo.demo_seeders():
+                result = seeder()
+                lines = result.lines() if hasattr(result, "lines") else str(result).splitlines()
+                self.stdout.write(f"[{name}]")
+                for line in lines:
+                    self.stdout.write(f"  {line}")
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         finally:
             context.reset(token)
-        for line in report.lines():
-            self.stdout.write(line)
