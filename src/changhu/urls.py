@@ -11,5 +11,6 @@ urlpatterns = [
     path("orgs/", include("changhu.orgs.urls")),
     path("providers/", include("changhu.providers.urls")),
     path("care/", include("changhu.care.urls")),
+    path("assessment/", include("changhu.assessment.urls")),
     path("", include("changhu.web.urls")),
 ]

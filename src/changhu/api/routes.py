@@ -2,6 +2,7 @@
 
 from changhu.api.account import router as account_router
 from changhu.api.main import api
+from changhu.assessment.api import router as assessment_router
 from changhu.care.api import router as care_router
 from changhu.insured.api import router as insured_router
 from changhu.insured.import_api import router as import_router
@@ -14,3 +15,4 @@ api.add_router("/insured", insured_router)
 api.add_router("/imports", import_router)
 api.add_router("/providers", providers_router)
 api.add_router("/care", care_router)
+api.add_router("/assessment", assessment_router)

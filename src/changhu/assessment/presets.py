@@ -1,5 +1,5 @@
-"""Scale presets: the shipped definition files, loading them as immutable versions, and
-finding the version in force.
+"""Scale and rules presets: the shipped definition files, loading them as immutable versions,
+and finding the version in force.
 
 The database is authoritative for a scale code once any version of it is loaded; the preset
 files stand in only for codes the database does not know yet (or when it is not migrated), so
@@ -18,8 +18,9 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from changhu.assessment import rules as rules_engine
 from changhu.assessment import scoring
-from changhu.assessment.models import ScaleVersion
+from changhu.assessment.models import RuleVersion, ScaleVersion
 from changhu.core.errors import Conflict, NotFound
 
 
@@ -167,3 +168,87 @@ def resolve_scale(
         return preset_scale(code, version=version, on_date=on_date), "preset"
     row = scale_version_get(code, version) if version else scale_for(code, on_date)
     return row.scale, "database"
+
+
+# --- procedure rules (presets/assessment-rules) -----------------------------------------------
+
+
+def rules_dir() -> Path:
+    return Path(settings.CHANGHU_PRESETS_DIR) / "assessment-rules"
+
+
+def read_rules_file(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise rules_engine.RulesDefinitionError(
+            f"无法读取经办规则文件{Path(path).name}：{exc}", code="rules_file_unreadable"
+        ) from None
+
+
+@dataclass(frozen=True)
+class RulesLoadOutcome:
+    rule_version: RuleVersion
+    created: bool
+
+    def __str__(self) -> str:
+        row = self.rule_version
+        state = "loaded" if self.created else "already loaded, nothing changed"
+        return f"assessment rules {row.code} {row.version}: {state}"
+
+
+def rule_version_load(definition: dict) -> tuple[RuleVersion, bool]:
+    """Store one rules version; the same content again changes nothing, different content
+    under a stored code and version is refused (``rules_version_changed``)."""
+    parsed = rules_engine.load_rules(definition)
+    checksum = scoring.definition_checksum(definition)
+    existing = RuleVersion.objects.filter(code=parsed.code, version=parsed.version).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                row = RuleVersion.objects.create(
+                    code=parsed.code,
+                    version=parsed.version,
+                    name=parsed.name,
+                    region_code=parsed.region_code,
+                    effective_from=parsed.effective_from,
+                    effective_to=parsed.effective_to,
+                    definition=definition,
+                    checksum=checksum,
+                )
+            return row, True
+        except IntegrityError:
+            existing = RuleVersion.objects.get(code=parsed.code, version=parsed.version)
+    if existing.checksum != checksum:
+        raise Conflict(
+            f"经办规则{parsed.code}的{parsed.version}版本已存在且内容不同，请使用新版本号",
+            code="rules_version_changed",
+        )
+    return existing, False
+
+
+def load_rule_presets(
+    directory: Path | None = None, *, paths: list[Path] | None = None
+) -> list[RulesLoadOutcome]:
+    """Load every rules file (or the given ones); all or nothing, idempotent."""
+    if paths is None:
+        paths = sorted((directory or rules_dir()).glob("*.json"))
+    with transaction.atomic():
+        return [RulesLoadOutcome(*rule_version_load(read_rules_file(path))) for path in paths]
+
+
+def rules_for(region_code: str, on_date: dt.date | None = None) -> RuleVersion:
+    """The stored rules in force for a place on a day: the most specific region, then the
+    latest to start (``changhu load-presets`` stores the shipped files)."""
+    on_date = on_date or timezone.localdate()
+    rows = list(RuleVersion.objects.all())
+    chosen = rules_engine.pick_in_force(
+        [row.rules for row in rows], region_code=region_code, on_date=on_date
+    )
+    if chosen is None:
+        # A deployment problem, not a missing record: the caller did nothing wrong.
+        raise Conflict(
+            f"{on_date:%Y-%m-%d}没有适用于该地区的评估经办规则，请先运行 changhu load-presets",
+            code="rules_not_found",
+        )
+    return next(r for r in rows if r.code == chosen.code and r.version == chosen.version)

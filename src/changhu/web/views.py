@@ -14,18 +14,12 @@ from changhu.orgs.roles import Right, Role
 from changhu.web.queues import queues_for
 from changhu.web.shortcuts import staff_view
 
-# What a role will find on the home page once its part of the product is built.
+# What a role is told when none of its queues has anything in it.
 ROLE_PLANS = {
-    Role.ASSESSOR: (
-        "失能评估模块上线后，您将在这里看到分派给您的评估任务、待上门的评估和待提交的评估记录。"
-    ),
-    Role.ASSESSMENT_EXPERT: "失能评估模块上线后，您将在这里看到待您确认的评估结论和复评任务。",
-    Role.CARE_ADMIN: (
-        "护理服务模块上线后，您将在这里看到本机构待确认的护理计划、服务异常提醒和月度结算申报。"
-    ),
-    Role.CAREGIVER: (
-        "护理服务模块上线后，您将在这里看到当天的上门服务安排；上门签到、签退请使用手机端。"
-    ),
+    Role.ASSESSOR: "当前没有分派给您的评估任务；新派的评估任务会显示在这里。",
+    Role.ASSESSMENT_EXPERT: "当前没有待您确认的评估结论；需要专家确认的评估会显示在这里。",
+    Role.CARE_ADMIN: "当前没有待办事项；待确认的护理计划、即将到期的护理员证书会显示在这里。",
+    Role.CAREGIVER: "当前没有待办事项；上门签到、签退请使用手机端。",
     Role.APPLICANT: (
         "您可以通过手机端办理待遇申请并查看办理进度；申请受理后，进度也会显示在这里。"
     ),

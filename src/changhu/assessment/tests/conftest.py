@@ -52,3 +52,105 @@ def barthel() -> Scale:
 def definition(national_definition) -> dict:
     """A private copy of the national definition for a test to change."""
     return copy.deepcopy(national_definition)
+
+
+# --- the workflow: presets in the database, a second institution, files, answer sheets -------
+
+
+def png_bytes(size: tuple[int, int] = (8, 8)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def jpeg_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (20, 120, 240)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def upload(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Uploads and letters of a test go to its own directory, never to var/media."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def loaded(db):
+    """The shipped scales and assessment rules, stored as the deployment would."""
+    from changhu.assessment.presets import load_rule_presets, load_scale_presets
+
+    load_scale_presets()
+    load_rule_presets()
+
+
+@pytest.fixture
+def team(users, orgs, city, loaded):
+    """Beside the fixtures' assessor and expert: a second expert at the first institution, and a
+    second institution covering the whole city (for re-assessments) with its own people."""
+    from types import SimpleNamespace
+
+    from changhu.orgs.models import OrgKind
+    from changhu.orgs.roles import Role
+    from tests.factories import OrganizationFactory, UserFactory
+
+    second = OrganizationFactory(
+        kind=OrgKind.ASSESSMENT, name="成都市第二评估中心", region=city.city, coverage=[city.city]
+    )
+
+    def make(username, role, org):
+        return UserFactory(username=username, role=role, organization=org)
+
+    return SimpleNamespace(
+        first=orgs.assessment,
+        second=second,
+        assessor=users.assessor,
+        expert=users.expert,
+        expert2=make("expert2", Role.ASSESSMENT_EXPERT, orgs.assessment),
+        assessor2=make("assessor2", Role.ASSESSOR, orgs.assessment),
+        assessor3=make("assessor3", Role.ASSESSOR, second),
+        expert3=make("expert3", Role.ASSESSMENT_EXPERT, second),
+        expert4=make("expert4", Role.ASSESSMENT_EXPERT, second),
+    )
+
+
+def severe_answers(scale: Scale, adl: int = 35) -> dict[str, int]:
+    """A complete sheet graded 重度失能 (ADL severely impaired)."""
+    return answers_for(scale, adl=adl, cognition=8, perception=9)
+
+
+@pytest.fixture
+def fast_pdf(monkeypatch):
+    """Conclusion letters without WeasyPrint, for tests that do not look at the PDF itself."""
+    calls = []
+
+    def render(template_name, context):
+        calls.append((template_name, context))
+        return PDF_BYTES
+
+    monkeypatch.setattr("changhu.core.pdf.render_pdf", render)
+    return calls

@@ -184,3 +184,14 @@ def test_load_scales_command_refuses_changed_content(tmp_path, definition):
         call_command("load_scales", str(changed), stdout=io.StringIO())
     assert caught.value.returncode == 2
     assert "scale_version_changed" in str(caught.value)
+
+
+@pytest.mark.django_db
+def test_run_deadlines_reports_and_refuses_a_bad_date(loaded):
+    out = io.StringIO()
+    call_command("run_deadlines", "--today", "2026-11-23", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "run-deadlines 2026-11-23"
+    assert "publicity periods closed: 0" in lines
+    with pytest.raises(CommandError, match="date_invalid"):
+        call_command("run_deadlines", "--today", "23/11/2026")

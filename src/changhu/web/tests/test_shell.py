@@ -139,10 +139,10 @@ def test_queues_follow_rights(client, users, people):
 
 
 def test_role_without_queues_gets_an_explanation(client, users):
-    client.force_login(users.assessor)
+    client.force_login(users.caregiver)
     html = client.get(reverse("web:home")).content.decode()
     assert "暂无待办事项" in html
-    assert "评估任务" in html
+    assert "手机端" in html
     assert 'data-testid="queues"' not in html
 
 

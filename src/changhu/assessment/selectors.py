@@ -1,0 +1,530 @@
+"""Every read of cases that leaves this app, already narrowed to the reader's scope.
+
+Who sees a case: insurer and bureau staff by the person's region; an assessment institution's
+assessors and experts the cases dispatched to their institution (and only their own dispatches'
+details); an applicant the cases they submitted or of persons they are linked to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from changhu.assessment import scoring
+from changhu.assessment.models import (
+    OPEN_STATUSES,
+    Application,
+    Assessment,
+    AssessorAssignment,
+    CaseEvent,
+    Conclusion,
+    Confirmation,
+    Document,
+    Kind,
+    Notice,
+    Objection,
+    Status,
+)
+from changhu.core import scope
+from changhu.core.transitions import timeline as transition_timeline
+from changhu.insured.models import ApplicantLink
+from changhu.orgs.models import Organization, OrgKind, OrgStatus
+from changhu.orgs.roles import Right
+from changhu.orgs.scoping import organization_prefixes
+
+
+def _institution_user(s: scope.Scope) -> bool:
+    return s.organization_kind == OrgKind.ASSESSMENT
+
+
+@scope.register(Application)
+def _application_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    if s.can(Right.ASSESSMENT_VIEW):
+        if _institution_user(s):
+            mine = Assessment.objects.filter(
+                application=OuterRef("pk"), institution_id=s.organization_id
+            )
+            return queryset.filter(Exists(mine))
+        return queryset.filter(s.region_q("region_code"))
+    if s.can(Right.ASSESSMENT_APPLY):
+        linked = ApplicantLink.objects.filter(person_id=OuterRef("person_id"), user_id=s.user_id)
+        return queryset.filter(Q(applicant_user_id=s.user_id) | Exists(linked))
+    return queryset.none()
+
+
+def _applications_seen(s: scope.Scope) -> QuerySet:
+    return _application_policy(Application.objects.all(), s).values("pk")
+
+
+@scope.register(Assessment)
+def _assessment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """An institution sees its own dispatches only, not another institution's work; applicants
+    see the result in the conclusion, not the working form."""
+    if not s.can(Right.ASSESSMENT_VIEW):
+        return queryset.none()
+    if _institution_user(s):
+        return queryset.filter(institution_id=s.organization_id)
+    return queryset.filter(application_id__in=_applications_seen(s))
+
+
+def _by_application(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return queryset.filter(application_id__in=_applications_seen(s))
+
+
+for _model in (Objection, Notice, CaseEvent, Conclusion):
+    scope.register(_model)(_by_application)
+
+
+@scope.register(Document)
+def _document_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """Application materials go with the case; on-site attachments with the dispatch."""
+    seen = _by_application(queryset, s)
+    if not s.can(Right.ASSESSMENT_VIEW):
+        return seen.filter(assessment__isnull=True)
+    if _institution_user(s):
+        return seen.filter(
+            Q(assessment__isnull=True) | Q(assessment__institution_id=s.organization_id)
+        )
+    return seen
+
+
+@scope.register(AssessorAssignment)
+def _assignment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return queryset.filter(assessment__in=_assessment_policy(Assessment.objects.all(), s))
+
+
+@scope.register(Confirmation)
+def _confirmation_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return queryset.filter(assessment__in=_assessment_policy(Assessment.objects.all(), s))
+
+
+# --- queues ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueDef:
+    key: str
+    label: str
+    rights: tuple[str, ...]  # any of these
+    condition: Q
+    hint: str = ""
+    icon: str = "inbox"
+
+
+_OPEN = Q(status__in=OPEN_STATUSES)
+QUEUES: dict[str, QueueDef] = {
+    q.key: q
+    for q in (
+        QueueDef(
+            "intake",
+            "待受理",
+            (Right.ASSESSMENT_ACCEPT,),
+            Q(status=Status.SUBMITTED),
+            "新提交或已补充材料的申请",
+            "inbox",
+        ),
+        QueueDef(
+            "materials",
+            "待补充材料",
+            (Right.ASSESSMENT_ACCEPT,),
+            Q(status=Status.MATERIALS_REQUESTED),
+            "已通知申请人补充材料",
+            "file-earmark-plus",
+        ),
+        QueueDef(
+            "dispatch",
+            "待派单",
+            (Right.ASSESSMENT_DISPATCH,),
+            Q(status=Status.ACCEPTED),
+            "已受理，待派至评估机构",
+            "send",
+        ),
+        QueueDef(
+            "assessment",
+            "待评估",
+            (Right.ASSESSMENT_DISPATCH, Right.ASSESSMENT_ASSIGN, Right.ASSESSMENT_CONDUCT),
+            Q(status__in=[Status.DISPATCHED, Status.ASSIGNED]),
+            "已派单，待指派人员或现场评估",
+            "clipboard2-pulse",
+        ),
+        QueueDef(
+            "confirmation",
+            "待确认",
+            (Right.ASSESSMENT_CONFIRM, Right.ASSESSMENT_REVIEW),
+            Q(status=Status.ASSESSED),
+            "现场评估已提交，待专家确认",
+            "patch-check",
+        ),
+        QueueDef(
+            "review",
+            "待复核",
+            (Right.ASSESSMENT_REVIEW,),
+            Q(status=Status.CONFIRMED),
+            "专家已确认，待经办复核",
+            "check2-square",
+        ),
+        QueueDef(
+            "publicity",
+            "公示中",
+            (Right.ASSESSMENT_VIEW,),
+            Q(status=Status.PUBLICITY),
+            "达到待遇等级的评估结果公示",
+            "megaphone",
+        ),
+        QueueDef(
+            "issue",
+            "待送达",
+            (Right.ASSESSMENT_CONCLUDE,),
+            Q(status=Status.READY_TO_ISSUE),
+            "待出具并送达评估结论书",
+            "envelope-paper",
+        ),
+        QueueDef(
+            "reassessment",
+            "复评中",
+            (Right.ASSESSMENT_VIEW,),
+            _OPEN & ~Q(kind=Kind.INITIAL),
+            "复评申请、到期复评、状况变化与抽查复评",
+            "arrow-repeat",
+        ),
+        QueueDef(
+            "overdue",
+            "逾期",
+            (Right.ASSESSMENT_VIEW,),
+            _OPEN & Q(overdue_since__isnull=False),
+            "补充材料或现场评估已超过期限",
+            "alarm",
+        ),
+    )
+}
+
+
+def queues_for(user) -> list[QueueDef]:
+    s = scope.scope_of(user)
+    return [q for q in QUEUES.values() if any(s.can(r) for r in q.rights)]
+
+
+@dataclass
+class ApplicationFilters:
+    queue: str = ""
+    status: str = ""
+    kind: str = ""
+    q: str = ""  # the person's name (prefix) or the application number
+    district: str = ""
+    institution_id: int | None = None
+
+
+def application_list(*, fetched_by, filters: ApplicationFilters | None = None) -> QuerySet:
+    """Cases in the reader's scope matching the filters; special groups first, then oldest."""
+    filters = filters or ApplicationFilters()
+    qs = scope.scoped(Application.objects.all(), fetched_by).select_related(
+        "person", "institution", "current_assessment"
+    )
+    if filters.queue:
+        queue = QUEUES.get(filters.queue)
+        qs = qs.filter(queue.condition) if queue else qs.none()
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    text = (filters.q or "").strip()
+    if text:
+        qs = qs.filter(Q(number=text.upper()) | Q(person__name__startswith=text))
+    if filters.district:
+        qs = qs.filter(region_code__startswith=filters.district.strip())
+    if filters.institution_id:
+        qs = qs.filter(institution_id=filters.institution_id)
+    return qs.order_by("-priority", "submitted_at", "id")
+
+
+def queue_counts(*, fetched_by) -> dict[str, int]:
+    """How many cases each of the reader's queues holds, in one query."""
+    queues = queues_for(fetched_by)
+    if not queues:
+        return {}
+    qs = scope.scoped(Application.objects.all(), fetched_by)
+    counts = qs.aggregate(**{q.key: Count("pk", filter=q.condition) for q in queues})
+    return {key: value or 0 for key, value in counts.items()}
+
+
+def application_get(*, fetched_by, application_id: int) -> Application:
+    qs = Application.objects.select_related(
+        "person",
+        "person__region",
+        "institution",
+        "rules",
+        "current_assessment",
+        "current_assessment__scale_version",
+        "previous_conclusion",
+        "applicant_user",
+    )
+    return scope.get_scoped(qs, fetched_by, pk=application_id)
+
+
+def assessments_of(*, fetched_by, application: Application) -> list[Assessment]:
+    qs = scope.scoped(
+        Assessment.objects.filter(application=application), fetched_by
+    ).select_related("institution", "scale_version")
+    return list(qs.prefetch_related("assignments__user", "confirmations__expert"))
+
+
+def documents_of(*, fetched_by, application: Application) -> list[Document]:
+    qs = scope.scoped(Document.objects.filter(application=application), fetched_by)
+    return list(qs.select_related("uploaded_by"))
+
+
+def document_get(*, fetched_by, document_id: int) -> Document:
+    return scope.get_scoped(
+        Document.objects.select_related("application"), fetched_by, pk=document_id
+    )
+
+
+def objections_of(*, fetched_by, application: Application) -> list[Objection]:
+    qs = scope.scoped(Objection.objects.filter(application=application), fetched_by)
+    return list(qs.select_related("recorded_by", "handled_by"))
+
+
+def objection_get(*, fetched_by, objection_id: int) -> Objection:
+    return scope.get_scoped(Objection.objects.all(), fetched_by, pk=objection_id)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    actor: str
+    kind: str  # "transition" or a CaseEvent kind
+    title: str
+    text: str
+    from_state: str = ""
+    to_state: str = ""
+
+
+def timeline(application: Application) -> list[TimelineEntry]:
+    """The case's state changes (from the transition log) and its other steps, oldest first."""
+    labels = dict(Status.choices)
+    entries = [
+        TimelineEntry(
+            at=log.at,
+            actor=_name(log.actor),
+            kind="transition",
+            title=(
+                f"{labels.get(log.from_state, log.from_state)} → {labels.get(log.to_state)}"
+                if log.from_state
+                else labels.get(log.to_state, log.to_state)
+            ),
+            text=log.reason,
+            from_state=log.from_state,
+            to_state=log.to_state,
+        )
+        for log in transition_timeline(application)
+    ]
+    entries += [
+        TimelineEntry(at=e.at, actor=_name(e.actor), kind=e.kind, title=e.kind, text=e.text)
+        for e in application.events.select_related("actor")
+    ]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def _name(user) -> str:
+    if user is None:
+        return "系统"
+    return getattr(user, "real_name", "") or user.get_username()
+
+
+def notices_for(*, fetched_by) -> QuerySet:
+    return scope.scoped(Notice.objects.select_related("application"), fetched_by)
+
+
+def conclusion_get(*, fetched_by, conclusion_id: int) -> Conclusion:
+    return scope.get_scoped(
+        Conclusion.objects.select_related("application", "person", "scale_version", "rules"),
+        fetched_by,
+        pk=conclusion_id,
+    )
+
+
+def conclusion_list(*, fetched_by, person_id: int | None = None) -> QuerySet:
+    qs = scope.scoped(Conclusion.objects.select_related("person", "application"), fetched_by)
+    if person_id:
+        qs = qs.filter(person_id=person_id)
+    return qs
+
+
+def conclusion_in_force(person_id: int, on_date: dt.date | None = None) -> Conclusion | None:
+    """The conclusion that holds for a person on a day: issued, within its validity, not yet
+    superseded by a re-assessment. Read by the care module (grade, valid_from, valid_until,
+    number); no scope, since it is a system-to-system read."""
+    on_date = on_date or timezone.localdate()
+    return (
+        Conclusion.objects.filter(
+            person_id=person_id, valid_from__lte=on_date, valid_until__gte=on_date
+        )
+        .filter(Q(superseded_on__isnull=True) | Q(superseded_on__gt=on_date))
+        .order_by("-valid_from", "-id")
+        .first()
+    )
+
+
+def publicity_list(*, fetched_by, on_date: dt.date | None = None) -> QuerySet:
+    """Cases under publicity in the reader's scope, for the list page and the Excel export."""
+    qs = application_list(fetched_by=fetched_by, filters=ApplicationFilters(queue="publicity"))
+    return qs.select_related("person__region", "current_assessment").order_by(
+        "publicity_until", "id"
+    )
+
+
+# --- dispatch: institutions and people --------------------------------------------------------
+
+
+def care_institutions_for(person_id: int) -> set[int]:
+    """Organization ids of the care institutions serving a person, as the care module knows them.
+
+    The care module is optional here: until it offers ``institutions_caring_for`` this is empty
+    and only the case worker's declaration at dispatch counts.
+    """
+    try:
+        from changhu.care.selectors import institutions_caring_for
+    except ImportError:
+        return set()
+    ids: set[int] = set()
+    for item in institutions_caring_for(person_id):
+        if isinstance(item, int):
+            ids.add(item)
+        elif getattr(item, "organization_id", None):
+            ids.add(item.organization_id)
+        elif getattr(item, "pk", None):
+            ids.add(item.pk)
+    return ids
+
+
+@dataclass
+class InstitutionOption:
+    organization: Organization
+    open_cases: int
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def excluded(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass(frozen=True)
+class Exclusions:
+    institution_ids: frozenset[int]
+    people_ids: frozenset[int]
+
+
+def previous_exclusions(application: Application) -> Exclusions:
+    """Institutions and people a new dispatch of this case must avoid under its rules: those of
+    the conclusion being re-assessed, and those of a dispatch set aside by an upheld objection."""
+    rules = application.rules.rules
+    institutions: set[int] = set()
+    people: set[int] = set()
+
+    def avoid(assessment: Assessment, kind: str) -> None:
+        exclusion = rules.exclusion(kind)
+        if exclusion.institution:
+            institutions.add(assessment.institution_id)
+        if exclusion.people:
+            people.update(
+                assessment.assignments.filter(recused_at__isnull=True).values_list(
+                    "user_id", flat=True
+                )
+            )
+
+    if application.previous_conclusion_id:
+        avoid(application.previous_conclusion.assessment, application.kind)
+    for earlier in application.assessments.filter(superseded_reason="objection"):
+        avoid(earlier, "objection")
+    return Exclusions(frozenset(institutions), frozenset(people))
+
+
+def dispatch_options(
+    application: Application, *, declared_care_ids: tuple[int, ...] = ()
+) -> list[InstitutionOption]:
+    """Active assessment institutions serving the person's region, each with the reasons it
+    may not take this case (care relationship, previous assessment) and its open workload."""
+    candidates = [
+        org
+        for org in Organization.objects.filter(
+            kind=OrgKind.ASSESSMENT, status=OrgStatus.ACTIVE
+        ).prefetch_related("coverage", "region")
+        if any(application.region_code.startswith(p) for p in organization_prefixes(org))
+    ]
+    caring = care_institutions_for(application.person_id) | set(declared_care_ids)
+    caring_uscc = set(
+        Organization.objects.filter(pk__in=caring).exclude(uscc="").values_list("uscc", flat=True)
+    )
+    previous = previous_exclusions(application)
+    load = dict(
+        Application.objects.filter(
+            institution__in=candidates,
+            status__in=[Status.DISPATCHED, Status.ASSIGNED, Status.ASSESSED],
+        )
+        .values_list("institution_id")
+        .annotate(n=Count("pk"))
+    )
+    options = []
+    for org in sorted(candidates, key=lambda o: o.name):
+        option = InstitutionOption(organization=org, open_cases=load.get(org.pk, 0))
+        if org.pk in caring or (org.uscc and org.uscc in caring_uscc):
+            option.reasons.append("该机构为被评估人提供护理服务，须回避")
+        if org.pk in previous.institution_ids:
+            option.reasons.append("该机构承担了上次评估，复评须更换评估机构")
+        options.append(option)
+    return options
+
+
+@dataclass
+class AssessorOption:
+    user: Any
+    is_expert: bool
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def excluded(self) -> bool:
+        return bool(self.reasons)
+
+
+def assessor_options(application: Application) -> list[AssessorOption]:
+    """The dispatched institution's assessors and experts, with why any may not be assigned."""
+    from changhu.orgs.models import User
+    from changhu.orgs.roles import Role
+
+    assessment = application.current_assessment
+    if assessment is None:
+        return []
+    previous = previous_exclusions(application)
+    recused = set(
+        assessment.assignments.filter(recused_at__isnull=False).values_list("user_id", flat=True)
+    )
+    users = User.objects.filter(
+        organization_id=assessment.institution_id,
+        is_active=True,
+        role__in=[Role.ASSESSOR, Role.ASSESSMENT_EXPERT],
+    ).order_by("-role", "real_name", "username")
+    options = []
+    for user in users:
+        option = AssessorOption(user=user, is_expert=user.role == Role.ASSESSMENT_EXPERT)
+        if user.pk in previous.people_ids:
+            option.reasons.append("参加过上次评估，须回避")
+        if user.pk in recused:
+            option.reasons.append("已申请回避")
+        options.append(option)
+    return options
+
+
+def live_score(*, fetched_by, application_id: int, answers: dict) -> scoring.PartialResult:
+    """The live score of a draft form with the scale version of the case's current dispatch."""
+    application = application_get(fetched_by=fetched_by, application_id=application_id)
+    assessment = application.current_assessment
+    if assessment is None:
+        from changhu.core.errors import Conflict
+
+        raise Conflict("该申请尚未派单，没有评估表", code="no_assessment")
+    scope.get_scoped(Assessment.objects.all(), fetched_by, pk=assessment.pk)
+    return scoring.partial_score(assessment.scale_version.scale, answers)
