@@ -235,7 +235,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "刘晓燕",
         INSURER_A,
         "锦城人寿承办的10个区（市）县：参保登记与导入、评估受理与派单、待遇资格",
-        "insurer A's 10 districts: register and import, accept and dispatch assessments, entitlements",
+        "insurer A's 10 districts: register, import, assessments intake and dispatch, entitlements",
     ),
     DemoLogin(
         "caseworker2",
