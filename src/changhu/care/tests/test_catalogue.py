@@ -6,11 +6,11 @@ import json
 
 import pytest
 from django.core.management import call_command
-from tests.api import ApiClient
 
 from changhu.care import catalogue as loader
 from changhu.care.models import Catalogue, CatalogueItem, CategoryKind, Package
 from changhu.core.errors import Conflict
+from tests.api import ApiClient
 
 
 def demo_raw():

@@ -4,14 +4,14 @@ loss of insured status, re-assessment, and eligibility by day around all of them
 import datetime as dt
 
 import pytest
-from tests.api import ApiClient
-from tests.factories import make_person
 
 from changhu.care import selectors, services
 from changhu.care.models import Arrangement, Entitlement
 from changhu.insured import services as insured_services
 from changhu.insured.models import ApplicantLink
 from changhu.providers import services as provider_services
+from tests.api import ApiClient
+from tests.factories import make_person
 
 D = dt.date
 TODAY = dt.date.today()

@@ -4,14 +4,14 @@ and the person's file."""
 import datetime as dt
 
 import pytest
-from tests.api import ApiClient
-from tests.factories import make_caregiver, valid_id_number
 
 from changhu.care import services
 from changhu.care.models import Assignment, CarePlan, CarePlanItem
 from changhu.insured.models import ApplicantLink
 from changhu.providers import services as provider_services
 from changhu.providers.models import Certificate
+from tests.api import ApiClient
+from tests.factories import make_caregiver, valid_id_number
 
 TODAY = dt.date.today()
 

@@ -3,10 +3,10 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from tests.api import ApiClient
-from tests.factories import make_caregiver, make_person
 
 from changhu.care import services
+from tests.api import ApiClient
+from tests.factories import make_caregiver, make_person
 
 
 def queries(api, path) -> int:

@@ -6,6 +6,9 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+
+from changhu.orgs.models import OrgKind
+from changhu.orgs.roles import Role
 from tests.factories import (
     OrganizationFactory,
     UserFactory,
@@ -13,9 +16,6 @@ from tests.factories import (
     make_caregiver,
     make_institution,
 )
-
-from changhu.orgs.models import OrgKind
-from changhu.orgs.roles import Role
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 import datetime as dt
 
 import pytest
-from tests.api import ApiClient
 
 from changhu.orgs.models import Organization
 from changhu.providers import rules
 from changhu.providers.models import Admission, Agreement, Institution, InstitutionStatusChange
+from tests.api import ApiClient
 
 
 def admission_payload(**overrides):

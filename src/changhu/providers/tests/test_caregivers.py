@@ -3,13 +3,13 @@
 import datetime as dt
 
 import pytest
-from tests.api import ApiClient
-from tests.factories import make_caregiver, valid_id_number
 
 from changhu.core.errors import Conflict
 from changhu.core.models import AuditEntry
 from changhu.providers import services
 from changhu.providers.models import Caregiver
+from tests.api import ApiClient
+from tests.factories import make_caregiver, valid_id_number
 
 TODAY = dt.date.today()
 

@@ -8,14 +8,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from openpyxl import Workbook, load_workbook
-from tests.api import ApiClient
-from tests.factories import valid_id_number
 
 from changhu.api.auth import issue_token
 from changhu.core.models import AuditEntry
 from changhu.providers import rules
 from changhu.providers.imports import CAREGIVER_COLUMNS, INSTITUTION_COLUMNS
 from changhu.providers.models import Caregiver, ImportBatch, Institution
+from tests.api import ApiClient
+from tests.factories import valid_id_number
 
 
 def workbook(columns, rows) -> bytes:

@@ -3,12 +3,12 @@
 import datetime as dt
 
 import pytest
-from tests.api import ApiClient
 
 from changhu.core.models import AuditEntry, TransitionLog
 from changhu.orgs.models import Organization
 from changhu.providers import services
 from changhu.providers.models import Agreement, InstitutionStatusChange
+from tests.api import ApiClient
 
 TODAY = dt.date.today()
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from openpyxl import Workbook
-from tests.factories import valid_id_number
 
 from changhu.providers.imports import CAREGIVER_COLUMNS
 from changhu.providers.models import Admission, Caregiver, ImportBatch
+from tests.factories import valid_id_number
 
 pytestmark = pytest.mark.django_db
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
