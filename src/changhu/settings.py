@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "changhu.insured",
     "changhu.providers",
     "changhu.care",
+    "changhu.visits",
     "changhu.assessment",
     "changhu.web",
 ]

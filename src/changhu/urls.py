@@ -12,5 +12,7 @@ urlpatterns = [
     path("providers/", include("changhu.providers.urls")),
     path("care/", include("changhu.care.urls")),
     path("assessment/", include("changhu.assessment.urls")),
+    path("visits/", include("changhu.visits.urls")),
+    path("pwa/", include("changhu.visits.pwa_urls")),
     path("", include("changhu.web.urls")),
 ]

@@ -8,6 +8,7 @@ from changhu.insured.api import router as insured_router
 from changhu.insured.import_api import router as import_router
 from changhu.orgs.api import router as orgs_router
 from changhu.providers.api import router as providers_router
+from changhu.visits.api import router as visits_router
 
 api.add_router("/auth", account_router)
 api.add_router("/orgs", orgs_router)
@@ -16,3 +17,4 @@ api.add_router("/imports", import_router)
 api.add_router("/providers", providers_router)
 api.add_router("/care", care_router)
 api.add_router("/assessment", assessment_router)
+api.add_router("/visits", visits_router)

@@ -19,6 +19,15 @@ NAVIGATION = [
     ("待遇资格", "care:entitlement_list", "care.view", "card-checklist"),
     ("护理计划", "care:plan_list", "care.view", "journal-medical"),
     ("服务项目目录", "care:catalogue_list", "care.catalogue", "list-ul"),
+    ("服务监管", "visits:monitor", "visits.view", "geo-alt"),
+    ("稽核发现", "visits:finding_list", "visits.view", "exclamation-triangle"),
+    ("稽核批次", "visits:screening", "visits.screen", "funnel"),
+    ("床日登记", "visits:bed_days", "visits.bed_days", "calendar-check"),
+    ("巡护记录", "visits:patrol_list", "visits.patrol", "clipboard-check"),
+    ("护理员手机端", "pwa:shell", "visits.record", "phone"),
+    ("待遇测算", "settlement:calculator", "settlement.calculate", "calculator"),
+    ("结算管理", "settlement:period_list", "settlement.view", "cash-coin"),
+    ("基金", "fund:overview", "fund.view", "bank"),
 ]
 
 

@@ -1,0 +1,364 @@
+"""Every read of visits, bed-days, patrols and findings that leaves this app.
+
+Scope: a caregiver sees only their own visits and patrols; a care institution's staff see
+their institution's; bureau and insurer staff see those of persons in their regions.
+
+``settlement_visits``, ``settlement_visit_items`` and ``settlement_bed_days`` are the internal
+questions the monthly settlement asks: the payable rows of a month, as ``values()`` querysets
+it can aggregate in SQL. Like ``care.selectors.eligibility_calendar`` they are unscoped unless
+``fetched_by`` is given (the settlement chooses its rows by institution and period itself).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from changhu.care.eligibility import month_bounds
+from changhu.core import scope
+from changhu.orgs.models import OrgKind
+from changhu.orgs.roles import Right
+from changhu.visits.models import (
+    BedDay,
+    BedDayKind,
+    Finding,
+    FindingStatus,
+    PatrolVisit,
+    Photo,
+    ScreeningRun,
+    Stay,
+    Visit,
+    VisitItem,
+    VisitStatus,
+)
+
+
+def _care_org(s: scope.Scope) -> bool:
+    return s.organization_kind == OrgKind.CARE
+
+
+def _by_institution_or_region(queryset: QuerySet, s: scope.Scope, *, own=None) -> QuerySet:
+    """Care staff with the view right: their institution. Caregivers: ``own`` rows only.
+    Bureau and insurer staff with the view right: persons in their regions."""
+    if _care_org(s):
+        if s.can(Right.VISITS_VIEW):
+            return queryset.filter(institution__organization_id=s.organization_id)
+        if own is not None and (s.can(Right.VISITS_RECORD) or s.can(Right.VISITS_PATROL)):
+            return queryset.filter(own)
+        return queryset.none()
+    if s.can(Right.VISITS_VIEW):
+        return queryset.filter(s.region_q("region_code"))
+    return queryset.none()
+
+
+@scope.register(Visit)
+def _visit_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return _by_institution_or_region(queryset, s, own=Q(caregiver__user_id=s.user_id))
+
+
+@scope.register(VisitItem)
+def _visit_item_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return queryset.filter(visit__in=_visit_policy(Visit.objects.all(), s).values("pk"))
+
+
+@scope.register(Stay)
+def _stay_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return _by_institution_or_region(queryset, s)
+
+
+@scope.register(BedDay)
+def _bed_day_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return _by_institution_or_region(queryset, s)
+
+
+@scope.register(PatrolVisit)
+def _patrol_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return _by_institution_or_region(queryset, s, own=Q(patroller_id=s.user_id))
+
+
+@scope.register(Finding)
+def _finding_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return _by_institution_or_region(queryset, s)
+
+
+@scope.register(Photo)
+def _photo_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """A photo is seen with a visit or patrol the reader may see, or by whoever uploaded it."""
+    visits = _visit_policy(Visit.objects.all(), s)
+    patrols = _patrol_policy(PatrolVisit.objects.all(), s)
+    return queryset.filter(
+        Q(uploaded_by_id=s.user_id)
+        | Q(pk__in=visits.values("check_in_photo_id"))
+        | Q(pk__in=visits.values("check_out_photo_id"))
+        | Q(pk__in=visits.values("confirmation_signature_id"))
+        | Q(pk__in=patrols.values("photos__id"))
+    )
+
+
+@scope.register(ScreeningRun)
+def _run_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """Runs hold counts only; whoever may start one sees them all."""
+    return queryset if s.can(Right.VISITS_SCREEN) else queryset.none()
+
+
+# --- settlement -----------------------------------------------------------------------------
+
+
+def _month(month: str) -> tuple[dt.date, dt.date]:
+    return month_bounds(month)
+
+
+def settlement_visits(month: str, *, fetched_by=None) -> QuerySet:
+    """Completed, payable visits of a month (by service date): one dict per visit."""
+    first, last = _month(month)
+    qs = Visit.objects.filter(
+        service_date__gte=first,
+        service_date__lte=last,
+        status=VisitStatus.COMPLETED,
+        payable=True,
+    )
+    if fetched_by is not None:
+        qs = scope.scoped(qs, fetched_by)
+    return qs.values(
+        "id",
+        "person_id",
+        "institution_id",
+        "caregiver_id",
+        "service_date",
+        "duration_minutes",
+        "reference_minutes",
+        "place_result",
+    ).order_by("institution_id", "person_id", "service_date", "id")
+
+
+def settlement_visit_items(month: str, *, fetched_by=None) -> QuerySet:
+    """The catalogue items of the payable visits of a month, with the catalogue's unit price."""
+    visits = settlement_visits(month, fetched_by=fetched_by).values("id")
+    return VisitItem.objects.filter(visit_id__in=visits).values(
+        "visit_id",
+        "visit__person_id",
+        "visit__institution_id",
+        "visit__service_date",
+        "item_id",
+        "item__code",
+        "item__unit_price_fen",
+        "item__fund_covered",
+        "quantity",
+    )
+
+
+def settlement_bed_days(month: str, *, fetched_by=None) -> QuerySet:
+    """Payable bed-days of a month: one dict per person and day, with its kind (in bed, on
+    leave, transferred to hospital) so the benefit policy can price each kind."""
+    first, last = _month(month)
+    qs = BedDay.objects.filter(day__gte=first, day__lte=last, payable=True)
+    if fetched_by is not None:
+        qs = scope.scoped(qs, fetched_by)
+    return qs.values("id", "person_id", "institution_id", "day", "kind").order_by(
+        "institution_id", "person_id", "day"
+    )
+
+
+# --- visits ---------------------------------------------------------------------------------
+
+
+@dataclass
+class VisitFilters:
+    day: dt.date | None = None
+    status: str = ""
+    institution_id: int | None = None
+    district: str = ""
+    caregiver_id: int | None = None
+    person_id: int | None = None
+    in_progress: bool = False
+
+
+def visit_list(*, fetched_by, filters: VisitFilters | None = None) -> QuerySet:
+    f = filters or VisitFilters()
+    qs = scope.scoped(
+        Visit.objects.select_related("caregiver", "person", "institution__organization"),
+        fetched_by,
+    )
+    if f.day:
+        qs = qs.filter(service_date=f.day)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.in_progress:
+        qs = qs.filter(status=VisitStatus.IN_PROGRESS)
+    if f.institution_id:
+        qs = qs.filter(institution_id=f.institution_id)
+    if f.district:
+        qs = qs.filter(region_code__startswith=f.district.strip())
+    if f.caregiver_id:
+        qs = qs.filter(caregiver_id=f.caregiver_id)
+    if f.person_id:
+        qs = qs.filter(person_id=f.person_id)
+    return qs.order_by("-check_in_at", "-id")
+
+
+def visit_get(*, fetched_by, visit_id: int) -> Visit:
+    qs = Visit.objects.select_related(
+        "caregiver",
+        "person",
+        "institution__organization",
+        "check_in_photo",
+        "check_out_photo",
+        "confirmation_signature",
+    ).prefetch_related(
+        Prefetch("items", queryset=VisitItem.objects.select_related("item").order_by("id")),
+        Prefetch("findings", queryset=Finding.objects.order_by("rule_code")),
+    )
+    return scope.get_scoped(qs, fetched_by, pk=visit_id)
+
+
+def visit_totals(*, fetched_by, day: dt.date, by: str) -> list[dict]:
+    """Today's visits per district (``by="district"``) or institution: in progress, done."""
+    qs = scope.scoped(Visit.objects.filter(service_date=day), fetched_by)
+    if by == "district":
+        rows = qs.annotate(key=Substr("region_code", 1, 6)).values("key")
+    else:
+        rows = qs.values(key=F("institution__organization__name"))
+    return list(
+        rows.annotate(
+            total=Count("id"),
+            in_progress=Count("id", filter=Q(status=VisitStatus.IN_PROGRESS)),
+            completed=Count("id", filter=Q(status=VisitStatus.COMPLETED)),
+            violations=Count("id", filter=Q(place_result="violation")),
+        ).order_by("key")
+    )
+
+
+def caregiver_day(*, fetched_by, caregiver_id: int, day: dt.date) -> list[Visit]:
+    """A caregiver's visits of a day in time order: the track of their day."""
+    return list(
+        visit_list(
+            fetched_by=fetched_by, filters=VisitFilters(day=day, caregiver_id=caregiver_id)
+        ).order_by("check_in_at", "id")
+    )
+
+
+# --- findings -------------------------------------------------------------------------------
+
+
+@dataclass
+class FindingFilters:
+    status: str = ""
+    rule_code: str = ""
+    period: str = ""
+    institution_id: int | None = None
+    severity: str = ""
+    visit_id: int | None = None
+
+
+def finding_list(*, fetched_by, filters: FindingFilters | None = None) -> QuerySet:
+    f = filters or FindingFilters()
+    qs = scope.scoped(
+        Finding.objects.select_related(
+            "person", "institution__organization", "caregiver", "visit", "bed_day", "resolved_by"
+        ),
+        fetched_by,
+    )
+    for name in ("status", "rule_code", "period", "severity"):
+        value = getattr(f, name)
+        if value:
+            qs = qs.filter(**{name: value})
+    if f.institution_id:
+        qs = qs.filter(institution_id=f.institution_id)
+    if f.visit_id:
+        qs = qs.filter(visit_id=f.visit_id)
+    return qs.order_by("-created_at", "-id")
+
+
+def open_findings_count(user) -> int:
+    return finding_list(fetched_by=user, filters=FindingFilters(status=FindingStatus.OPEN)).count()
+
+
+def finding_get(*, fetched_by, finding_id: int) -> Finding:
+    return scope.get_scoped(
+        Finding.objects.select_related("person", "institution__organization", "caregiver"),
+        fetched_by,
+        pk=finding_id,
+    )
+
+
+# --- bed-days and patrols -------------------------------------------------------------------
+
+
+def bed_day_list(
+    *, fetched_by, month: str, institution_id: int | None = None, person_id: int | None = None
+) -> QuerySet:
+    first, last = _month(month)
+    qs = scope.scoped(BedDay.objects.select_related("person"), fetched_by).filter(
+        day__gte=first, day__lte=last
+    )
+    if institution_id:
+        qs = qs.filter(institution_id=institution_id)
+    if person_id:
+        qs = qs.filter(person_id=person_id)
+    return qs.order_by("person_id", "day")
+
+
+def bed_day_summary(*, fetched_by, month: str, institution_id: int | None = None) -> list[dict]:
+    """Per resident: days in bed, on leave, transferred to hospital, in the month."""
+    qs = bed_day_list(fetched_by=fetched_by, month=month, institution_id=institution_id)
+    return list(
+        qs.values("person_id", "person__name", "institution_id")
+        .annotate(
+            in_bed=Count("id", filter=Q(kind=BedDayKind.IN_BED)),
+            leave=Count("id", filter=Q(kind=BedDayKind.LEAVE)),
+            hospital=Count("id", filter=Q(kind=BedDayKind.HOSPITAL_TRANSFER)),
+            unpayable=Count("id", filter=Q(payable=False)),
+        )
+        .order_by("person__name")
+    )
+
+
+def stay_list(*, fetched_by, open_only: bool = False) -> QuerySet:
+    qs = scope.scoped(
+        Stay.objects.select_related("person", "institution__organization"), fetched_by
+    )
+    if open_only:
+        qs = qs.filter(discharged_on__isnull=True)
+    return qs.order_by("-admitted_on", "-id")
+
+
+def patrol_list(*, fetched_by, institution_id: int | None = None) -> QuerySet:
+    qs = scope.scoped(
+        PatrolVisit.objects.select_related("person", "family_caregiver", "patroller"), fetched_by
+    )
+    if institution_id:
+        qs = qs.filter(institution_id=institution_id)
+    return qs.order_by("-visited_at", "-id")
+
+
+def patrol_get(*, fetched_by, patrol_id: int) -> PatrolVisit:
+    return scope.get_scoped(
+        PatrolVisit.objects.select_related(
+            "person", "family_caregiver", "patroller", "institution__organization"
+        ).prefetch_related("photos"),
+        fetched_by,
+        pk=patrol_id,
+    )
+
+
+def photo_get(*, fetched_by, photo_id: int) -> Photo:
+    return scope.get_scoped(Photo.objects.all(), fetched_by, pk=photo_id)
+
+
+# --- screening runs -------------------------------------------------------------------------
+
+
+def run_list(*, fetched_by) -> QuerySet:
+    return scope.scoped(ScreeningRun.objects.select_related("rule_set", "requested_by"), fetched_by)
+
+
+def run_get(*, fetched_by, run_id: int) -> ScreeningRun:
+    return scope.get_scoped(ScreeningRun.objects.select_related("rule_set"), fetched_by, pk=run_id)
+
+
+def today() -> dt.date:
+    return timezone.localdate()

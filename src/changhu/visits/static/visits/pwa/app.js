@@ -1,0 +1,409 @@
+/* Changhu caregiver app: today's beneficiaries, check-in and check-out with the phone's
+ * position and camera, and a queue that keeps events (and their photos) while the network is
+ * down and sends them in order through the offline batch endpoint when it returns.
+ * Every event carries a UUID made here, so sending it twice never records it twice. */
+(function () {
+  "use strict";
+
+  var API = "/api/v1/visits/";
+  var KEYS = { queue: "ch.queue", active: "ch.active", today: "ch.today", failed: "ch.failed" };
+  var PHOTO = "ch.photo.";
+  var MAX_SIDE = 1024;
+
+  var state = {
+    today: load(KEYS.today, null),
+    active: load(KEYS.active, {}),
+    queue: load(KEYS.queue, []),
+    panel: null, // {kind: "check_in"|"check_out", person}
+    position: null,
+    syncing: false,
+  };
+
+  function $(id) { return document.getElementById(id); }
+  function load(key, fallback) {
+    try {
+      var value = JSON.parse(localStorage.getItem(key));
+      return value === null || value === undefined ? fallback : value;
+    } catch (e) {
+      return fallback;
+    }
+  }
+  function save(key, value) { localStorage.setItem(key, JSON.stringify(value)); }
+  function persist() {
+    save(KEYS.queue, state.queue);
+    save(KEYS.active, state.active);
+    $("queue-count").textContent = String(state.queue.length);
+  }
+  function csrf() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  function say(text, kind) {
+    var box = $("message");
+    box.textContent = text;
+    box.className = "alert py-2 alert-" + (kind || "info");
+  }
+  function time(iso) {
+    return iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" }) : "—";
+  }
+
+  // --- network ------------------------------------------------------------------------------
+
+  function NetworkDown() { this.name = "NetworkDown"; }
+
+  async function call(method, path, body) {
+    var response;
+    try {
+      response = await fetch(API + path, {
+        method: method,
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new NetworkDown();
+    }
+    var data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    return { status: response.status, ok: response.ok, data: data };
+  }
+
+  function showNetwork() {
+    var online = navigator.onLine;
+    $("net").textContent = online ? "在线" : "离线（记录将暂存，联网后自动上传）";
+    document.querySelector(".pwa-top").classList.toggle("pwa-offline", !online);
+  }
+
+  // --- photos -------------------------------------------------------------------------------
+
+  function readAsDataUrl(blob) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(reader.result); };
+      reader.onerror = reject;
+      reader.readAsDataURL(blob);
+    });
+  }
+
+  function dataUrlToBlob(url) {
+    var parts = url.split(",");
+    var type = parts[0].split(":")[1].split(";")[0];
+    var bytes = atob(parts[1]);
+    var array = new Uint8Array(bytes.length);
+    for (var i = 0; i < bytes.length; i += 1) { array[i] = bytes.charCodeAt(i); }
+    return new Blob([array], { type: type });
+  }
+
+  async function shrink(file) {
+    // A phone photo is several MB; a 1024-pixel JPEG is evidence enough and fits the queue.
+    try {
+      var bitmap = await createImageBitmap(file);
+      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1 && file.type === "image/jpeg") { return file; }
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return await new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", 0.8); });
+    } catch (e) {
+      return file;
+    }
+  }
+
+  async function keepPhoto(file) {
+    var blob = await shrink(file);
+    var digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+    var sha = Array.prototype.map.call(new Uint8Array(digest), function (x) {
+      return (x + 0x100).toString(16).slice(1);
+    }).join("");
+    localStorage.setItem(PHOTO + sha, await readAsDataUrl(blob));
+    return sha;
+  }
+
+  async function uploadPhoto(sha) {
+    var url = sha ? localStorage.getItem(PHOTO + sha) : null;
+    if (!url) { return; }
+    var form = new FormData();
+    form.append("file", dataUrlToBlob(url), sha + ".jpg");
+    var response;
+    try {
+      response = await fetch(API + "photos", {
+        method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrf() }, body: form,
+      });
+    } catch (e) {
+      throw new NetworkDown();
+    }
+    if (response.status === 200 || response.status === 201) {
+      localStorage.removeItem(PHOTO + sha);
+      return;
+    }
+    var data = await response.json().catch(function () { return {}; });
+    localStorage.removeItem(PHOTO + sha);
+    throw new Error(data.message || "照片上传失败");
+  }
+
+  // --- today's list -------------------------------------------------------------------------
+
+  async function refresh() {
+    try {
+      var result = await call("GET", "today");
+      if (result.ok) {
+        state.today = result.data;
+        save(KEYS.today, result.data);
+        // A visit in progress on the server that the phone forgot (another device, a reload).
+        result.data.persons.forEach(function (p) {
+          p.visits.forEach(function (v) {
+            if (v.status === "in_progress" && !state.active[p.person_id]) {
+              state.active[p.person_id] = { visit_uuid: v.client_uuid, started: v.check_in_at };
+            }
+            if (v.status !== "in_progress" && state.active[p.person_id] &&
+                state.active[p.person_id].visit_uuid === v.client_uuid) {
+              delete state.active[p.person_id];
+            }
+          });
+        });
+        persist();
+      } else if (result.status === 401 || result.status === 403) {
+        say((result.data && result.data.message) || "请先以护理员账号登录", "warning");
+      }
+    } catch (e) {
+      if (!(e instanceof NetworkDown)) { throw e; }
+    }
+    render();
+  }
+
+  function render() {
+    var box = $("persons");
+    box.textContent = "";
+    if (!state.today) {
+      box.innerHTML = '<p class="text-secondary">没有可用的数据，请联网后刷新。</p>';
+      return;
+    }
+    $("today-label").textContent = state.today.date + " · " + state.today.institution_name;
+    if (!state.today.persons.length) {
+      box.innerHTML = '<p class="text-secondary">今天没有派定的服务对象。</p>';
+    }
+    state.today.persons.forEach(function (p) {
+      var card = document.createElement("div");
+      card.className = "card person-card mb-2";
+      card.setAttribute("data-testid", "person-" + p.person_id);
+      var active = state.active[p.person_id];
+      var visits = p.visits.map(function (v) {
+        return "<li>" + time(v.check_in_at) + "–" + time(v.check_out_at) + " " +
+          (v.status === "completed" ? "已完成 " + v.duration_minutes + "分钟" : v.status === "cancelled" ? "已取消" : "服务中") +
+          "</li>";
+      }).join("");
+      var mine = {};
+      if (active) { mine[active.visit_uuid] = true; }
+      state.queue.forEach(function (e) { if (e.person_id === p.person_id) { mine[e.client_uuid] = true; } });
+      var pending = state.queue.filter(function (e) { return mine[e.client_uuid] || mine[e.visit_uuid]; });
+      card.innerHTML =
+        '<div class="card-body py-2">' +
+        '<div class="d-flex align-items-center"><div><div class="fw-semibold"></div><div class="small text-secondary addr"></div></div>' +
+        '<span class="badge ms-auto ' + (p.eligible ? "text-bg-success" : "text-bg-secondary") + '"></span></div>' +
+        '<ul class="small mb-1 ps-3">' + visits + (pending.length ? '<li class="text-warning">待上传 ' + pending.length + " 条</li>" : "") + "</ul>" +
+        '<button type="button" class="btn btn-sm w-100 ' + (active ? "btn-warning" : "btn-primary") + '" data-person="' + p.person_id + '"></button>' +
+        "</div>";
+      card.querySelector(".fw-semibold").textContent = p.name;
+      card.querySelector(".addr").textContent = p.address_masked || "";
+      card.querySelector(".badge").textContent = p.eligibility;
+      var button = card.querySelector("button");
+      button.textContent = active ? "签退（" + time(active.started) + "开始）" : "签到";
+      button.disabled = !p.eligible && !active;
+      button.addEventListener("click", function () { open(active ? "check_out" : "check_in", p); });
+      box.appendChild(card);
+    });
+  }
+
+  // --- the check-in / check-out panel -------------------------------------------------------
+
+  function locate() {
+    state.position = null;
+    $("gps").textContent = "正在定位…";
+    if (!navigator.geolocation) {
+      $("gps").textContent = "此设备不支持定位";
+      return;
+    }
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      state.position = { latitude: pos.coords.latitude, longitude: pos.coords.longitude, accuracy_m: pos.coords.accuracy };
+      $("gps").textContent = "已定位：精度约 " + Math.round(pos.coords.accuracy) + " 米";
+    }, function (error) {
+      $("gps").textContent = "定位失败（" + error.message + "），请打开定位后重试";
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 });
+  }
+
+  function open(kind, person) {
+    state.panel = { kind: kind, person: person };
+    $("panel").classList.remove("d-none");
+    $("panel-title").textContent = (kind === "check_in" ? "签到 · " : "签退 · ") + person.name;
+    $("submit").textContent = kind === "check_in" ? "确认签到" : "确认签退";
+    $("photo").value = "";
+    $("signature").value = "";
+    $("code").value = "";
+    $("checkout-fields").classList.toggle("d-none", kind !== "check_out");
+    var items = $("items");
+    items.textContent = "";
+    person.plan_items.forEach(function (item) {
+      var row = document.createElement("label");
+      row.className = "item-row";
+      row.innerHTML = '<input type="checkbox" class="form-check-input"> <span class="flex-fill"></span>' +
+        '<input type="number" class="form-control form-control-sm" min="1" max="20" value="1" aria-label="次数">';
+      row.querySelector("span").textContent = item.name + "（" + item.reference_minutes + "分钟，" + item.frequency + "）";
+      row.querySelector('input[type="checkbox"]').value = String(item.item_id);
+      row.setAttribute("data-testid", "item-" + item.code);
+      items.appendChild(row);
+    });
+    locate();
+    $("panel").scrollIntoView();
+  }
+
+  function close() {
+    state.panel = null;
+    $("panel").classList.add("d-none");
+  }
+
+  async function submit() {
+    var panel = state.panel;
+    if (!panel) { return; }
+    if (!state.position) { say("还没有定位成功，请稍候或打开定位", "warning"); return; }
+    var file = $("photo").files[0];
+    if (!file) { say("请拍摄现场照片", "warning"); return; }
+    $("submit").disabled = true;
+    try {
+      var event = {
+        type: panel.kind,
+        client_uuid: uuid(),
+        device_time: new Date().toISOString(),
+        latitude: state.position.latitude,
+        longitude: state.position.longitude,
+        accuracy_m: state.position.accuracy_m,
+        photo_sha256: await keepPhoto(file),
+      };
+      if (panel.kind === "check_in") {
+        event.person_id = panel.person.person_id;
+      } else {
+        var active = state.active[panel.person.person_id];
+        event.visit_uuid = active.visit_uuid;
+        event.items = Array.prototype.filter.call($("items").querySelectorAll(".item-row"), function (row) {
+          return row.querySelector('input[type="checkbox"]').checked;
+        }).map(function (row) {
+          return { item_id: Number(row.querySelector('input[type="checkbox"]').value), quantity: Number(row.querySelector('input[type="number"]').value) || 1 };
+        });
+        if (!event.items.length) { say("请勾选完成的服务项目", "warning"); return; }
+        var signature = $("signature").files[0];
+        var code = $("code").value.trim();
+        if (code) {
+          event.confirmation_method = "code";
+          event.confirmation_code = code;
+        } else if (signature) {
+          event.confirmation_method = "signature";
+          event.signature_sha256 = await keepPhoto(signature);
+        } else {
+          say("请输入家属动态码或拍摄家属签字", "warning");
+          return;
+        }
+      }
+      await record(event, panel.person);
+    } finally {
+      $("submit").disabled = false;
+    }
+  }
+
+  function remember(event, person, visit) {
+    if (event.type === "check_in") {
+      state.active[person.person_id] = { visit_uuid: event.client_uuid, started: (visit && visit.check_in_at) || event.device_time };
+    } else {
+      delete state.active[person.person_id];
+    }
+    persist();
+  }
+
+  async function record(event, person) {
+    // Online and nothing waiting before it: send now, so the server's clock is the record.
+    if (navigator.onLine && !state.queue.length) {
+      try {
+        await uploadPhoto(event.photo_sha256);
+        await uploadPhoto(event.signature_sha256);
+        var body = Object.assign({}, event);
+        delete body.type;
+        var result = await call("POST", event.type === "check_in" ? "check-in" : "check-out", body);
+        if (result.ok) {
+          remember(event, person, result.data);
+          render();
+          say(event.type === "check_in" ? "签到成功" : "签退成功，服务时长" + result.data.duration_minutes + "分钟", "success");
+          close();
+          await refresh();
+          return;
+        }
+        say((result.data && result.data.message) || "提交失败", "danger");
+        return;
+      } catch (e) {
+        if (!(e instanceof NetworkDown)) { say(e.message, "danger"); return; }
+      }
+    }
+    state.queue.push(event);
+    remember(event, person, null);
+    say("网络不可用，已暂存，联网后自动上传", "warning");
+    close();
+    render();
+  }
+
+  // --- the queue ----------------------------------------------------------------------------
+
+  async function sync() {
+    if (state.syncing || !state.queue.length) { return; }
+    state.syncing = true;
+    try {
+      for (var i = 0; i < state.queue.length; i += 1) {
+        await uploadPhoto(state.queue[i].photo_sha256);
+        await uploadPhoto(state.queue[i].signature_sha256);
+      }
+      var sent = state.queue.slice(0, 200);
+      var result = await call("POST", "batch", { events: sent });
+      if (!result.ok) {
+        say((result.data && result.data.message) || "上传失败，稍后重试", "danger");
+        return;
+      }
+      var failed = load(KEYS.failed, []);
+      result.data.results.forEach(function (r) {
+        if (r.status === "error") {
+          failed.push({ event: sent[r.index], error: r.error });
+        }
+      });
+      save(KEYS.failed, failed);
+      state.queue = state.queue.slice(sent.length);
+      persist();
+      var errors = result.data.errors;
+      say("已上传" + (result.data.created + result.data.duplicates) + "条离线记录" + (errors ? "，" + errors + "条未通过：" + result.data.results.filter(function (r) { return r.error; }).map(function (r) { return r.error.message; }).join("；") : ""), errors ? "warning" : "success");
+      await refresh();
+    } catch (e) {
+      if (!(e instanceof NetworkDown)) { say(e.message, "danger"); }
+    } finally {
+      state.syncing = false;
+      persist();
+    }
+  }
+
+  // --- start --------------------------------------------------------------------------------
+
+  $("submit").addEventListener("click", function () { submit(); });
+  $("cancel").addEventListener("click", close);
+  $("sync").addEventListener("click", function () { sync(); });
+  window.addEventListener("online", function () { showNetwork(); sync(); });
+  window.addEventListener("offline", showNetwork);
+  showNetwork();
+  persist();
+  render();
+  refresh().then(sync);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(document.body.getAttribute("data-sw"), { scope: "/pwa/" }).catch(function () {});
+  }
+})();

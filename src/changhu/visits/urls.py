@@ -1,0 +1,19 @@
+from django.urls import path
+
+from changhu.visits import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("", views.monitor, name="monitor"),
+    path("<int:pk>/", views.visit_detail, name="visit_detail"),
+    path("track/", views.caregiver_track, name="track"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
+    path("findings/", views.finding_list, name="finding_list"),
+    path("findings/<int:pk>/resolve/", views.finding_resolve, name="finding_resolve"),
+    path("screening/", views.screening_runs, name="screening"),
+    path("screening/<int:pk>/", views.run_progress, name="run_progress"),
+    path("bed-days/", views.bed_days, name="bed_days"),
+    path("patrols/", views.patrol_list, name="patrol_list"),
+    path("patrols/<int:pk>/", views.patrol_detail, name="patrol_detail"),
+]

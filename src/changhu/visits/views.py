@@ -1,0 +1,395 @@
+"""Staff pages: visits now and today, a visit's evidence, a caregiver's day, the findings queue,
+screening runs with a progress bar, bed-days and patrols. The caregiver's PWA is in ``pwa``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from changhu.core.errors import Conflict, DomainError, ValidationFailed
+from changhu.core.scope import require, scope_of
+from changhu.orgs import selectors as org_selectors
+from changhu.orgs.roles import Right
+from changhu.providers import selectors as provider_selectors
+from changhu.visits import geo, selectors, services
+from changhu.visits.api import RULE_LABELS
+from changhu.visits.models import BedDayKind, FindingStatus, RunStatus, Severity
+from changhu.web.shortcuts import add_domain_error, is_htmx, staff_view
+
+PAGE_SIZE = 30
+
+
+def _page(request, queryset, size: int = PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _date(value: str, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+# --- monitoring -----------------------------------------------------------------------------
+
+
+@staff_view
+@require_GET
+def monitor(request):
+    """服务监管: visits in progress now and today, per district and institution."""
+    require(request.user, Right.VISITS_VIEW)
+    day = _date(request.GET.get("date", ""), timezone.localdate())
+    district = request.GET.get("district", "").strip()
+    institution_id = _int(request.GET.get("institution"))
+    filters = selectors.VisitFilters(day=day, district=district, institution_id=institution_id)
+    visits = selectors.visit_list(fetched_by=request.user, filters=filters)
+    in_progress = visits.filter(status="in_progress")
+    districts = {d.code: d.name for d in org_selectors.districts_in_scope(user=request.user)}
+    by_district = selectors.visit_totals(fetched_by=request.user, day=day, by="district")
+    for row in by_district:
+        row["label"] = districts.get(row["key"], row["key"])
+    return render(
+        request,
+        "visits/monitor.html",
+        {
+            "day": day,
+            "today": timezone.localdate(),
+            "district": district,
+            "institution_id": institution_id,
+            "districts": districts,
+            "institutions": provider_selectors.institution_options(fetched_by=request.user)
+            if scope_of(request.user).can(Right.PROVIDERS_VIEW)
+            else [],
+            "in_progress": in_progress[:50],
+            "in_progress_count": in_progress.count(),
+            "page": _page(request, visits),
+            "by_district": by_district,
+            "by_institution": selectors.visit_totals(
+                fetched_by=request.user, day=day, by="institution"
+            ),
+        },
+    )
+
+
+def _relative(visit) -> dict:
+    """Positions of a visit in metres east/north of the person's home, for the scatter."""
+    person = visit.person
+    points = []
+    if person.latitude is None or person.longitude is None:
+        return {"home": False, "points": points}
+    home = (float(person.latitude), float(person.longitude))
+    for label, lat, lon, acc in (
+        ("签到", visit.check_in_latitude, visit.check_in_longitude, visit.check_in_accuracy_m),
+        ("签退", visit.check_out_latitude, visit.check_out_longitude, visit.check_out_accuracy_m),
+    ):
+        if lat is None:
+            continue
+        east, north = geo.offset_m(home[0], home[1], lat, lon)
+        points.append(
+            {"label": label, "east": round(east, 1), "north": round(north, 1), "accuracy": acc}
+        )
+    return {"home": True, "points": points}
+
+
+@staff_view
+@require_GET
+def visit_detail(request, pk: int):
+    visit = selectors.visit_get(fetched_by=request.user, visit_id=pk)
+    s = scope_of(request.user)
+    rules = services.rulesets.rules_on(visit.service_date)
+    chart = _relative(visit)
+    chart["radius"] = rules.geofence["radius_m"]
+    return render(
+        request,
+        "visits/visit_detail.html",
+        {
+            "visit": visit,
+            "chart": chart,
+            "items": list(visit.items.all()),
+            "findings": list(visit.findings.all()),
+            "rule_labels": RULE_LABELS,
+            "can_resolve": s.can(Right.VISITS_RESOLVE),
+        },
+    )
+
+
+@staff_view
+@require_GET
+def caregiver_track(request):
+    """护理员轨迹: a caregiver's visits of a day, in order, with positions and gaps."""
+    require(request.user, Right.VISITS_VIEW)
+    day = _date(request.GET.get("date", ""), timezone.localdate())
+    caregiver_id = _int(request.GET.get("caregiver"))
+    visits = (
+        selectors.caregiver_day(fetched_by=request.user, caregiver_id=caregiver_id, day=day)
+        if caregiver_id
+        else []
+    )
+    track, previous = [], None
+    origin = (visits[0].check_in_latitude, visits[0].check_in_longitude) if visits else None
+    for v in visits:
+        for kind, lat, lon, at in (
+            ("签到", v.check_in_latitude, v.check_in_longitude, v.check_in_at),
+            ("签退", v.check_out_latitude, v.check_out_longitude, v.check_out_at),
+        ):
+            if lat is None:
+                continue
+            east, north = geo.offset_m(origin[0], origin[1], lat, lon)
+            point = {
+                "label": f"{timezone.localtime(at):%H:%M} {kind} {v.person.name}",
+                "east": round(east),
+                "north": round(north),
+            }
+            track.append(point)
+        if previous is not None and previous.check_out_at and v.check_in_at:
+            gap = (v.check_in_at - previous.check_out_at).total_seconds() / 60
+            metres = geo.haversine_m(
+                previous.check_out_latitude or previous.check_in_latitude,
+                previous.check_out_longitude or previous.check_in_longitude,
+                v.check_in_latitude,
+                v.check_in_longitude,
+            )
+            v.gap_minutes, v.gap_metres = round(gap), round(metres)
+        previous = v
+    caregivers = (
+        provider_selectors.caregiver_list(fetched_by=request.user)[:500]
+        if scope_of(request.user).can(Right.PROVIDERS_VIEW)
+        else []
+    )
+    return render(
+        request,
+        "visits/track.html",
+        {
+            "day": day,
+            "caregiver_id": caregiver_id,
+            "caregivers": caregivers,
+            "visits": visits,
+            "chart": {"points": track},
+        },
+    )
+
+
+@staff_view
+@require_GET
+def photo(request, pk: int):
+    p = selectors.photo_get(fetched_by=request.user, photo_id=pk)
+    try:
+        handle = p.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("照片文件不存在") from None
+    response = FileResponse(handle, content_type=p.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- findings -------------------------------------------------------------------------------
+
+
+@staff_view
+@require_GET
+def finding_list(request):
+    require(request.user, Right.VISITS_VIEW)
+    status = request.GET.get("status", FindingStatus.OPEN)
+    filters = selectors.FindingFilters(
+        status="" if status == "all" else status,
+        rule_code=request.GET.get("rule", ""),
+        period=request.GET.get("period", ""),
+        severity=request.GET.get("severity", ""),
+        institution_id=_int(request.GET.get("institution")),
+    )
+    findings = selectors.finding_list(fetched_by=request.user, filters=filters)
+    return render(
+        request,
+        "visits/finding_list.html",
+        {
+            "page": _page(request, findings),
+            "status": status,
+            "rule": filters.rule_code,
+            "period": filters.period,
+            "severity": filters.severity,
+            "rule_labels": RULE_LABELS,
+            "statuses": FindingStatus.choices,
+            "severities": Severity.choices,
+            "can_resolve": scope_of(request.user).can(Right.VISITS_RESOLVE),
+        },
+    )
+
+
+@staff_view
+@require_POST
+def finding_resolve(request, pk: int):
+    decision = request.POST.get("decision", "")
+    reason = request.POST.get("reason", "")
+    error = None
+    try:
+        services.finding_resolve(
+            actor=request.user, finding_id=pk, decision=decision, reason=reason
+        )
+    except (ValidationFailed, Conflict) as exc:
+        error = exc
+    finding = selectors.finding_get(fetched_by=request.user, finding_id=pk)
+    if is_htmx(request):
+        return render(
+            request,
+            "visits/_finding_row.html",
+            {
+                "f": finding,
+                "error": error,
+                "rule_labels": RULE_LABELS,
+                "can_resolve": True,
+            },
+            status=error.status if error else 200,
+        )
+    if error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "已处理")
+    return redirect(request.POST.get("next") or "visits:finding_list")
+
+
+# --- screening runs -------------------------------------------------------------------------
+
+
+class RunForm(forms.Form):
+    period = forms.RegexField(
+        label="稽核月份",
+        regex=r"^\d{4}-\d{2}$",
+        error_messages={"invalid": "月份应为YYYY-MM格式"},
+    )
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def screening_runs(request):
+    require(request.user, Right.VISITS_SCREEN)
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    form = RunForm(request.POST or None, initial={"period": last_month})
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                run = services.screening_request(
+                    actor=request.user, period=form.cleaned_data["period"]
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, f"已提交{run.period}的稽核，后台任务完成后可查看结果")
+                return redirect("visits:screening")
+    runs = selectors.run_list(fetched_by=request.user).order_by("-created_at")[:20]
+    return render(
+        request,
+        "visits/screening.html",
+        {"form": form, "runs": runs, "rule_labels": RULE_LABELS},
+        status=status,
+    )
+
+
+@staff_view
+@require_GET
+def run_progress(request, pk: int):
+    require(request.user, Right.VISITS_SCREEN)
+    run = selectors.run_get(fetched_by=request.user, run_id=pk)
+    return render(
+        request,
+        "visits/_run_row.html",
+        {
+            "run": run,
+            "rule_labels": RULE_LABELS,
+            "active": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+        },
+    )
+
+
+# --- bed-days and patrols -------------------------------------------------------------------
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def bed_days(request):
+    require(request.user, Right.VISITS_VIEW)
+    month = request.GET.get("month") or timezone.localdate().strftime("%Y-%m")
+    try:
+        services._period(month)
+    except ValidationFailed:
+        month = timezone.localdate().strftime("%Y-%m")
+    can_edit = scope_of(request.user).can(Right.VISITS_BED_DAYS)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "admit":
+                services.stay_admit(
+                    actor=request.user,
+                    person_id=_int(request.POST.get("person_id")) or 0,
+                    admitted_on=request.POST.get("admitted_on", ""),
+                    bed_number=request.POST.get("bed_number", ""),
+                )
+            elif action == "mark":
+                services.bed_days_mark(
+                    actor=request.user,
+                    person_id=_int(request.POST.get("person_id")) or 0,
+                    first=request.POST.get("first", ""),
+                    last=request.POST.get("last", ""),
+                    kind=request.POST.get("kind", ""),
+                )
+            elif action == "discharge":
+                services.stay_discharge(
+                    actor=request.user,
+                    stay_id=_int(request.POST.get("stay_id")) or 0,
+                    discharged_on=request.POST.get("discharged_on", ""),
+                )
+            else:
+                raise ValidationFailed("未知的操作", code="action_invalid")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已登记")
+        return redirect(f"{request.path}?month={month}")
+    return render(
+        request,
+        "visits/bed_days.html",
+        {
+            "month": month,
+            "rows": selectors.bed_day_summary(fetched_by=request.user, month=month),
+            "stays": selectors.stay_list(fetched_by=request.user, open_only=True)[:200],
+            "kinds": BedDayKind.choices,
+            "can_edit": can_edit,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@staff_view
+@require_GET
+def patrol_list(request):
+    s = scope_of(request.user)
+    if not (s.can(Right.VISITS_VIEW) or s.can(Right.VISITS_PATROL)):
+        require(request.user, Right.VISITS_VIEW)
+    return render(
+        request,
+        "visits/patrol_list.html",
+        {"page": _page(request, selectors.patrol_list(fetched_by=request.user))},
+    )
+
+
+@staff_view
+@require_GET
+def patrol_detail(request, pk: int):
+    patrol = selectors.patrol_get(fetched_by=request.user, patrol_id=pk)
+    return render(request, "visits/patrol_detail.html", {"patrol": patrol})
