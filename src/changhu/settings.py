@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "changhu.care",
     "changhu.visits",
     "changhu.assessment",
+    "changhu.fund",
+    "changhu.settlement",
     "changhu.web",
 ]
 

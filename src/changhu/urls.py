@@ -14,5 +14,7 @@ urlpatterns = [
     path("assessment/", include("changhu.assessment.urls")),
     path("visits/", include("changhu.visits.urls")),
     path("pwa/", include("changhu.visits.pwa_urls")),
+    path("settlement/", include("changhu.settlement.urls")),
+    path("fund/", include("changhu.fund.urls")),
     path("", include("changhu.web.urls")),
 ]

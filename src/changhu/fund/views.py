@@ -1,0 +1,162 @@
+"""The fund's pages for the bureau: balances and indicators with warnings, budget execution,
+income and fees, and the ledger."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from changhu.core.errors import Conflict, ValidationFailed
+from changhu.core.money import yuan_to_fen
+from changhu.core.scope import require, scope_of
+from changhu.fund import indicators, selectors, services
+from changhu.fund.models import LTCI_FUND, BudgetLine, ContributionSource, EntryKind
+from changhu.orgs.roles import Right
+from changhu.web.shortcuts import staff_view
+
+
+def _fen(value: str) -> int:
+    try:
+        return yuan_to_fen(Decimal((value or "").strip()))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed("金额应为数字（元）", code="amount_invalid") from None
+
+
+@staff_view
+@require_GET
+def overview(request):
+    require(request.user, Right.FUND_VIEW)
+    fund = request.GET.get("fund") or LTCI_FUND
+    months = selectors.monthly(fetched_by=request.user, fund=fund)
+    month = request.GET.get("month") or (
+        months[-1].month if months else f"{timezone.localdate():%Y-%m}"
+    )
+    year = int(month[:4])
+    upto = [m for m in months if m.month <= month]
+    ytd = [m for m in upto if m.month.startswith(f"{year}-")]
+    chart = {
+        "months": [m.month for m in months],
+        "income": [m.income_fen / 100 for m in months],
+        "expenditure": [m.expenditure_fen / 100 for m in months],
+        "balance": [m.balance_fen / 100 for m in months],
+    }
+    return render(
+        request,
+        "fund/overview.html",
+        {
+            "fund": fund,
+            "fund_label": selectors.fund_label(fund),
+            "funds": selectors.funds(fetched_by=request.user),
+            "month": month,
+            "year": year,
+            "balance_fen": upto[-1].balance_fen if upto else 0,
+            "income_fen": sum(m.income_fen for m in ytd),
+            "expenditure_fen": sum(m.expenditure_fen for m in ytd),
+            "readings": selectors.indicator_readings(
+                fetched_by=request.user, month=month, fund=fund
+            ),
+            "budget": selectors.budget_execution(fetched_by=request.user, year=year, fund=fund),
+            "rows": list(reversed(months))[:24],
+            "chart": chart,
+            "can_manage": scope_of(request.user).can(Right.FUND_MANAGE),
+            "sources": ContributionSource.choices,
+            "budget_lines": BudgetLine.choices,
+            "indicators": indicators.INDICATORS,
+            "levels": indicators.LEVELS,
+        },
+    )
+
+
+@staff_view
+@require_POST
+def record(request, what: str):
+    require(request.user, Right.FUND_MANAGE)
+    fund = request.POST.get("fund") or LTCI_FUND
+    p = request.POST
+    try:
+        if what == "contribution":
+            services.contribution_record(
+                actor=request.user,
+                fund=fund,
+                period=p.get("period", ""),
+                source=p.get("source", ""),
+                amount_fen=_fen(p.get("amount_yuan")),
+                payer_count=int(p.get("payer_count") or 0),
+                note=p.get("note", ""),
+            )
+        elif what == "fee":
+            services.fee_record(
+                actor=request.user,
+                fund=fund,
+                period=p.get("period", ""),
+                amount_fen=_fen(p.get("amount_yuan")),
+                memo=p.get("memo", ""),
+            )
+        elif what == "recovery":
+            services.recovery_receipt(
+                actor=request.user,
+                fund=fund,
+                period=p.get("period", ""),
+                amount_fen=_fen(p.get("amount_yuan")),
+                memo=p.get("memo", ""),
+            )
+        elif what == "budget":
+            services.budget_set(
+                actor=request.user,
+                fund=fund,
+                year=int(p.get("year") or 0),
+                line=p.get("line", ""),
+                amount_fen=_fen(p.get("amount_yuan")),
+                note=p.get("note", ""),
+            )
+        elif what == "threshold":
+            services.threshold_set(
+                actor=request.user,
+                fund=fund,
+                indicator=p.get("indicator", ""),
+                level=p.get("level", ""),
+                value=p.get("value", ""),
+            )
+        else:
+            from django.http import Http404
+
+            raise Http404()
+    except (ValidationFailed, Conflict, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", "提交的数据有误"))
+    else:
+        messages.success(
+            request, "已记账" if what in ("contribution", "fee", "recovery") else "已保存"
+        )
+    return redirect(f"{reverse('fund:overview')}?fund={fund}")
+
+
+@staff_view
+@require_GET
+def entry_list(request):
+    require(request.user, Right.FUND_VIEW)
+    fund = request.GET.get("fund") or LTCI_FUND
+    qs = selectors.entry_list(
+        fetched_by=request.user,
+        fund=fund,
+        period=request.GET.get("period", ""),
+        kind=request.GET.get("kind", ""),
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "fund/entry_list.html",
+        {
+            "page": page,
+            "fund": fund,
+            "fund_label": selectors.fund_label(fund),
+            "kinds": EntryKind.choices,
+            "kind": request.GET.get("kind", ""),
+            "period": request.GET.get("period", ""),
+        },
+    )

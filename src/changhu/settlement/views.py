@@ -1,0 +1,447 @@
+"""Staff pages: the benefit calculator (待遇测算), periods, claims and lines through their four
+steps, explanations, statements and payments."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from changhu.core.errors import Conflict, DomainError, ValidationFailed
+from changhu.core.money import yuan_to_fen
+from changhu.core.scope import require, scope_of
+from changhu.core.transitions import timeline
+from changhu.orgs.models import Region
+from changhu.orgs.roles import Right
+from changhu.settlement import calculator, explain, policies, selectors, services, statements
+from changhu.settlement.models import (
+    ClaimStatus,
+    LineStatus,
+    PeriodStatus,
+    PolicyKind,
+    PolicyVersion,
+)
+from changhu.settlement.policy import CARE_MODES, COST_KINDS, INSTITUTION_CLASSES
+from changhu.web.shortcuts import is_htmx, staff_view
+
+PAGE_SIZE = 50
+_DATES = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _page(request, queryset, size: int = PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+# --- 待遇测算 ---------------------------------------------------------------------------------
+
+
+def _calculator_input(post) -> tuple[dict, dict[str, str]]:
+    """The calculator's JSON input from the form; problems with the form's own fields."""
+    errors: dict[str, str] = {}
+    data: dict = {}
+    grade = post.get("grade", "").strip()
+    data["grade"] = int(grade) if grade.isdigit() else grade
+    data["care_mode"] = post.get("care_mode", "")
+    data["eligible_from"] = post.get("eligible_from", "").strip() or None
+    data["eligible_to"] = post.get("eligible_to", "").strip() or None
+    data["died_on"] = post.get("died_on", "").strip() or None
+    data["institution_class"] = post.get("institution_class", "")
+    data["hospital_days"] = _DATES.findall(post.get("hospital_days", ""))
+    costs: dict = {}
+    for kind in COST_KINDS:
+        text = post.get(f"cost_{kind}", "").strip()
+        if not text:
+            continue
+        try:
+            costs[kind] = yuan_to_fen(Decimal(text))
+        except (InvalidOperation, ValueError):
+            errors[f"cost_{kind}"] = "金额应为数字（元）"
+    advanced = post.get("costs_json", "").strip()
+    if advanced:
+        try:
+            extra = json.loads(advanced)
+            if not isinstance(extra, dict):
+                raise ValueError
+            costs.update(extra)
+        except ValueError:
+            errors["costs_json"] = '应为JSON对象，如 {"bed_days": {"2026-10-01": 12000}}'
+    if costs:
+        data["actual_costs_fen"] = costs
+    if post.get("supplementary"):
+        data["supplementary"] = {"plan": post.get("supplementary")}
+    return data, errors
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def calculator_page(request):
+    require(request.user, Right.SETTLEMENT_CALCULATE)
+    codes = sorted(
+        set(PolicyVersion.objects.filter(kind=PolicyKind.BENEFIT).values_list("code", flat=True))
+    )
+    plans = sorted(
+        set(
+            PolicyVersion.objects.filter(kind=PolicyKind.SUPPLEMENTARY).values_list(
+                "code", flat=True
+            )
+        )
+    )
+    context = {
+        "codes": codes,
+        "plans": plans,
+        "modes": CARE_MODES,
+        "classes": INSTITUTION_CLASSES,
+        "cost_kinds": COST_KINDS,
+        "values": request.POST if request.method == "POST" else {},
+        "errors": {},
+    }
+    if request.method == "POST":
+        data, errors = _calculator_input(request.POST)
+        context["input_json"] = json.dumps(data, ensure_ascii=False, indent=2)
+        if errors:
+            context["errors"] = errors
+        else:
+            try:
+                period = request.POST.get("period", "")
+                first, _ = calculator.month_bounds(period)
+                policy = policies.policy_for_calculator(request.POST.get("policy", ""), first)
+                context["answer"] = calculator.calculate(
+                    data, policy, period, supplementary=policies.policy_for_calculator
+                )
+                context["policy"] = policy
+            except DomainError as exc:
+                context["errors"] = exc.fields or {"__all__": exc.message}
+                context["error"] = exc.message
+    context["cost_fields"] = [
+        (
+            code,
+            label,
+            context["values"].get(f"cost_{code}", ""),
+            context["errors"].get(f"cost_{code}"),
+        )
+        for code, label in COST_KINDS.items()
+    ]
+    return render(request, "settlement/calculator.html", context)
+
+
+# --- periods -------------------------------------------------------------------------------
+
+
+def _regions_with_policy() -> list[Region]:
+    codes = set(
+        PolicyVersion.objects.filter(kind=PolicyKind.BENEFIT).values_list("region_code", flat=True)
+    )
+    return list(Region.objects.filter(code__in=codes).order_by("code"))
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def period_list(request):
+    require(request.user, Right.SETTLEMENT_VIEW)
+    s = scope_of(request.user)
+    if request.method == "POST":
+        try:
+            period = services.period_open(
+                actor=request.user,
+                month=request.POST.get("month", ""),
+                region_code=request.POST.get("region_code", ""),
+                policy_code=request.POST.get("policy_code", ""),
+            )
+        except (ValidationFailed, Conflict) as exc:
+            messages.error(request, exc.message)
+            return redirect("settlement:period_list")
+        messages.success(request, f"已开立{period.month}结算期")
+        return redirect("settlement:period_detail", period.pk)
+    return render(
+        request,
+        "settlement/period_list.html",
+        {
+            "page": _page(request, selectors.period_list(fetched_by=request.user)),
+            "can_run": s.can(Right.SETTLEMENT_RUN),
+            "regions": _regions_with_policy(),
+            "policy_codes": sorted(
+                set(
+                    PolicyVersion.objects.filter(kind=PolicyKind.BENEFIT).values_list(
+                        "code", flat=True
+                    )
+                )
+            ),
+            "policies": selectors.policy_list(fetched_by=request.user),
+        },
+    )
+
+
+@staff_view
+@require_GET
+def period_detail(request, pk: int):
+    require(request.user, Right.SETTLEMENT_VIEW)
+    s = scope_of(request.user)
+    period = selectors.period_get(fetched_by=request.user, period_id=pk)
+    claims = selectors.claim_list(
+        fetched_by=request.user, filters=selectors.ClaimFilters(period_id=period.pk)
+    ).select_related("first_reviewer", "second_reviewer")
+    status = request.GET.get("status", "")
+    if status:
+        claims = claims.filter(status=status)
+    run = selectors.latest_run(fetched_by=request.user, period_id=period.pk)
+    counts = {
+        value: selectors.claim_list(
+            fetched_by=request.user, filters=selectors.ClaimFilters(period_id=period.pk)
+        )
+        .filter(status=value)
+        .count()
+        for value, _ in ClaimStatus.choices
+    }
+    return render(
+        request,
+        "settlement/period_detail.html",
+        {
+            "period": period,
+            "page": _page(request, claims),
+            "run": run,
+            "status": status,
+            "statuses": ClaimStatus.choices,
+            "counts": counts,
+            "can_run": s.can(Right.SETTLEMENT_RUN) and period.status != PeriodStatus.PAID,
+            "can_pay": s.can(Right.SETTLEMENT_PAY) and period.status == PeriodStatus.CLAIMING,
+        },
+    )
+
+
+@staff_view
+@require_POST
+def period_run(request, pk: int):
+    run = services.run_request(actor=request.user, period_id=pk, source="web")
+    if is_htmx(request):
+        return render(request, "settlement/_run.html", {"run": run, "period_id": pk})
+    messages.success(request, "已发起结算计算，完成后申报将出现在下方")
+    return redirect("settlement:period_detail", pk)
+
+
+@staff_view
+@require_GET
+def run_progress(request, pk: int):
+    run = selectors.run_get(fetched_by=request.user, run_id=pk)
+    return render(request, "settlement/_run.html", {"run": run, "period_id": run.period_id})
+
+
+@staff_view
+@require_POST
+def period_pay(request, pk: int):
+    try:
+        summary = services.period_pay(actor=request.user, period_id=pk)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已生成{summary.orders}张拨付单并记入基金账，结算期已锁定")
+    return redirect("settlement:period_detail", pk)
+
+
+@staff_view
+@require_GET
+def payment_list(request, pk: int):
+    require(request.user, Right.SETTLEMENT_VIEW)
+    period = selectors.period_get(fetched_by=request.user, period_id=pk)
+    kind = request.GET.get("payee_kind", "")
+    qs = selectors.payment_list(fetched_by=request.user, period_id=period.pk, payee_kind=kind)
+    return render(
+        request,
+        "settlement/payment_list.html",
+        {"period": period, "page": _page(request, qs), "payee_kind": kind},
+    )
+
+
+# --- claims and lines ------------------------------------------------------------------------
+
+
+def claims_waiting(user, status: str):
+    """Claims in the user's scope in a status; for the second review, not those the user
+    reviewed first (they may not review them again)."""
+    qs = selectors.claim_list(fetched_by=user).filter(status=status)
+    if status == ClaimStatus.FIRST_REVIEWED:
+        qs = qs.exclude(first_reviewer=user)
+    return qs
+
+
+@staff_view
+@require_GET
+def claim_list(request):
+    require(request.user, Right.SETTLEMENT_VIEW)
+    status = request.GET.get("status", "")
+    if status in ClaimStatus.values:
+        qs = claims_waiting(request.user, status)
+    else:
+        qs = selectors.claim_list(fetched_by=request.user)
+    return render(
+        request,
+        "settlement/claim_list.html",
+        {"page": _page(request, qs), "status": status, "statuses": ClaimStatus.choices},
+    )
+
+
+@staff_view
+@require_GET
+def claim_detail(request, pk: int):
+    require(request.user, Right.SETTLEMENT_VIEW)
+    s = scope_of(request.user)
+    claim = selectors.claim_get(fetched_by=request.user, claim_id=pk)
+    filters = selectors.LineFilters(
+        claim_id=claim.pk,
+        status=request.GET.get("status", ""),
+        q=request.GET.get("q", ""),
+        payer=request.GET.get("payer", ""),
+    )
+    lines = selectors.line_list(fetched_by=request.user, filters=filters)
+    draft = claim.status == ClaimStatus.DRAFT
+    first = claim.status == ClaimStatus.SUBMITTED and s.can(Right.SETTLEMENT_FIRST_REVIEW)
+    second = (
+        claim.status == ClaimStatus.FIRST_REVIEWED
+        and s.can(Right.SETTLEMENT_SECOND_REVIEW)
+        and claim.first_reviewer_id != request.user.pk
+    )
+    return render(
+        request,
+        "settlement/claim_detail.html",
+        {
+            "claim": claim,
+            "period": claim.period,
+            "page": _page(request, lines),
+            "filters": filters,
+            "line_statuses": LineStatus.choices,
+            "can_claim": draft and s.can(Right.SETTLEMENT_CLAIM),
+            "can_first": first,
+            "can_second": second,
+            "can_review_lines": first or second,
+            "reject_reasons": services.REJECT_REASONS,
+            "exclusions": selectors.exclusion_list(fetched_by=request.user, claim_id=claim.pk)[
+                :200
+            ],
+            "history": timeline(claim),
+            "locked": claim.period.locked,
+        },
+    )
+
+
+@staff_view
+@require_POST
+def claim_action(request, pk: int, action: str):
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "submit":
+            services.claim_submit(actor=request.user, claim_id=pk)
+            messages.success(request, "已申报，等待初审")
+        elif action in ("first_pass", "first_return"):
+            services.claim_first_review(
+                actor=request.user, claim_id=pk, approve=action == "first_pass", reason=reason
+            )
+            messages.success(request, "初审通过" if action == "first_pass" else "已退回机构")
+        elif action in ("second_approve", "second_return"):
+            services.claim_second_review(
+                actor=request.user, claim_id=pk, approve=action == "second_approve", reason=reason
+            )
+            messages.success(
+                request, "复核通过，待拨付" if action == "second_approve" else "已退回初审"
+            )
+        else:
+            from django.http import Http404
+
+            raise Http404()
+    except (ValidationFailed, Conflict) as exc:
+        messages.error(request, exc.message)
+    return redirect("settlement:claim_detail", pk)
+
+
+@staff_view
+@require_POST
+def line_action(request, pk: int, action: str):
+    line = selectors.line_get(fetched_by=request.user, line_id=pk)
+    try:
+        if action == "withdraw":
+            services.line_withdraw(
+                actor=request.user, line_id=pk, reason=request.POST.get("reason", "")
+            )
+        elif action == "reject":
+            services.line_reject(
+                actor=request.user,
+                line_id=pk,
+                reason_code=request.POST.get("reason_code", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        elif action == "restore":
+            services.line_restore(actor=request.user, line_id=pk)
+        else:
+            from django.http import Http404
+
+            raise Http404()
+    except (ValidationFailed, Conflict) as exc:
+        messages.error(request, exc.message)
+    back = request.POST.get("next") or reverse("settlement:claim_detail", args=[line.claim_id])
+    if not back.startswith("/"):
+        back = reverse("settlement:claim_detail", args=[line.claim_id])
+    return redirect(back)
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def line_detail(request, pk: int):
+    require(request.user, Right.SETTLEMENT_VIEW)
+    s = scope_of(request.user)
+    data = explain.line_explanation(fetched_by=request.user, line_id=pk)
+    line = data["line_obj"]
+    can_adjust = (
+        s.can(Right.SETTLEMENT_ADJUST)
+        and line.claim.period.status == PeriodStatus.PAID
+        and line.status == LineStatus.PAYABLE
+    )
+    targets = []
+    if can_adjust:
+        targets = list(
+            selectors.period_list(fetched_by=request.user)
+            .filter(region_id=line.claim.period.region_id, month__gt=line.claim.period.month)
+            .exclude(status=PeriodStatus.PAID)
+        )
+    if request.method == "POST" and can_adjust:
+        try:
+            amount = yuan_to_fen(Decimal(request.POST.get("amount_yuan", "").strip() or "x"))
+        except (InvalidOperation, ValueError):
+            messages.error(request, "金额应为数字（元），追回填负数")
+        else:
+            try:
+                created = services.adjustment_create(
+                    actor=request.user,
+                    line_id=line.pk,
+                    period_id=int(request.POST.get("period_id") or 0),
+                    amount_fen=amount,
+                    reason=request.POST.get("reason", ""),
+                )
+            except (ValidationFailed, Conflict) as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, "已记入以后月份的结算")
+                return redirect("settlement:line_detail", created.pk)
+    return render(
+        request,
+        "settlement/line_detail.html",
+        {
+            **data,
+            "line": line,
+            "can_adjust": can_adjust,
+            "targets": targets,
+            "adjustments": line.adjustments.select_related("period").all(),
+        },
+    )
+
+
+@staff_view
+@require_GET
+def claim_statement(request, pk: int, kind: str):
+    require(request.user, Right.SETTLEMENT_VIEW)
+    if kind == "xlsx":
+        return statements.statement_xlsx(fetched_by=request.user, claim_id=pk)
+    return statements.statement_pdf(fetched_by=request.user, claim_id=pk)
