@@ -39,13 +39,26 @@ _DEMO_FIELD_KEY = "ZGVtby1vbmx5LWZpZWxkLWtleS0zMi1ieXRlcyEhISE="  # base64 of 32
 _DEMO_INDEX_KEY = "demo-only-blind-index-key"
 
 
+# Keys missing in the production profile. Settings still import (so tooling such as
+# ``makemigrations`` works), but the web server and the encryption code refuse to run.
+MISSING_SECRETS: list[str] = []
+
+
 def _secret(name: str, demo_value: str) -> str:
     value = os.environ.get(name)
     if value:
         return value
     if DEMO:
         return demo_value
-    raise ImproperlyConfigured(f"{name} must be set in the production profile")
+    MISSING_SECRETS.append(name)
+    return ""
+
+
+def require_secrets() -> None:
+    """Raise unless every key is configured; called by the WSGI entry point and by crypto."""
+    if MISSING_SECRETS:
+        names = ", ".join(MISSING_SECRETS)
+        raise ImproperlyConfigured(f"{names} must be set in the production profile")
 
 
 SECRET_KEY = _secret("CHANGHU_SECRET_KEY", _DEMO_SECRET)

@@ -15,12 +15,15 @@ from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 _PREFIX = "v1:"
 
 
 @lru_cache(maxsize=4)
 def _aead(key_b64: str) -> AESGCM:
+    if not key_b64:
+        raise ImproperlyConfigured("CHANGHU_FIELD_KEY must be set in the production profile")
     key = base64.b64decode(key_b64)
     if len(key) != 32:
         raise ValueError("CHANGHU_FIELD_KEY must be base64 of exactly 32 bytes")
@@ -48,6 +51,8 @@ def blind_index(value: str, *, purpose: str) -> str:
     """Keyed hash of a normalised value; ``purpose`` keeps indexes of different fields apart."""
     if not value:
         return ""
+    if not settings.BLIND_INDEX_KEY:
+        raise ImproperlyConfigured("CHANGHU_INDEX_KEY must be set in the production profile")
     key = settings.BLIND_INDEX_KEY.encode()
     message = f"{purpose}:{value.strip().upper()}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()

@@ -22,10 +22,31 @@ def probe(**env):
     )
 
 
-def test_production_refuses_to_start_without_keys():
-    result = probe(CHANGHU_PROFILE="production")
+def run(code, **env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CHANGHU_", "DATABASE"))}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_production_server_refuses_to_start_without_keys():
+    result = run("import changhu.wsgi", CHANGHU_PROFILE="production")
     assert result.returncode != 0
-    assert "CHANGHU_SECRET_KEY must be set" in result.stderr
+    assert "CHANGHU_SECRET_KEY, CHANGHU_FIELD_KEY, CHANGHU_INDEX_KEY must be set" in result.stderr
+
+
+def test_production_without_keys_still_runs_tooling_but_never_encrypts():
+    # Settings import, so makemigrations and checks work; personal data is never touched.
+    probe_ok = probe(CHANGHU_PROFILE="production")
+    assert probe_ok.returncode == 0, probe_ok.stderr
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='changhu.settings'; "
+        "django.setup(); from changhu.core import crypto; crypto.encrypt('13812345678')"
+    )
+    result = run(code, CHANGHU_PROFILE="production")
+    assert result.returncode != 0
+    assert "CHANGHU_FIELD_KEY must be set" in result.stderr
 
 
 def test_production_defaults_are_safe():
