@@ -28,7 +28,7 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-PROFILE = os.environ.get("CHANGHU_PROFILE", "production")
+PROFILE = os.environ.get("CHANGHU_PROFILE") or "production"
 if PROFILE not in {"demo", "production", "test"}:
     raise ImproperlyConfigured("CHANGHU_PROFILE must be demo, production or test")
 DEMO = PROFILE in {"demo", "test"}
