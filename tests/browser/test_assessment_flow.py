@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from changhu.assessment import services
 from changhu.assessment.models import Application, Status
@@ -93,10 +94,10 @@ def test_from_acceptance_to_the_conclusion_letter(
     worker.locator('[data-queue="assessment.intake"]').click()
     worker.get_by_role("link", name=case.number).click()
     worker.get_by_test_id("accept").click()
-    assert worker.get_by_test_id("case-status").inner_text() == "待派单"
+    expect(worker.get_by_test_id("case-status")).to_have_text("待派单")
     worker.get_by_label("评估机构").select_option(label="成都市第一评估中心")
     worker.get_by_test_id("dispatch").click()
-    assert worker.get_by_test_id("case-status").inner_text() == "待指派评估人员"
+    expect(worker.get_by_test_id("case-status")).to_have_text("待指派评估人员")
     screenshot(worker, "assessment_dispatched")
 
     # The assessor names the team, uploads a photo and fills the form with the live score.
@@ -120,8 +121,7 @@ def test_from_acceptance_to_the_conclusion_letter(
         group = assessor.locator(f'fieldset[data-item="{legend_name}"]')
         group.locator(f'input[value="{points}"]').check()
     live = assessor.get_by_test_id("live-grade")
-    live.wait_for()
-    assert live.inner_text() == "重度失能Ⅱ级"
+    expect(live).to_have_text("重度失能Ⅱ级")
     started = dt.datetime.now() - dt.timedelta(hours=1)
     assessor.get_by_label("评估开始时间").fill(started.strftime("%Y-%m-%dT%H:%M"))
     assessor.get_by_label("评估结束时间").fill(
@@ -138,8 +138,8 @@ def test_from_acceptance_to_the_conclusion_letter(
     screenshot(assessor, "assessment_form")
     assessor.get_by_test_id("submit-assessment").click()
     assessor.wait_for_url(re.compile(rf"/assessment/{case.pk}/$"))
-    assert assessor.get_by_test_id("case-status").inner_text() == "待专家确认"
-    assert assessor.get_by_test_id("grade").inner_text() == "重度失能Ⅱ级"
+    expect(assessor.get_by_test_id("case-status")).to_have_text("待专家确认")
+    expect(assessor.get_by_test_id("grade")).to_have_text("重度失能Ⅱ级")
 
     # Two experts confirm.
     for username in ("expert", expert2.username):
@@ -153,12 +153,12 @@ def test_from_acceptance_to_the_conclusion_letter(
     # The case worker reviews; after the publicity period the job moves the case on.
     open_case(worker, base, case)
     worker.get_by_test_id("review").click()
-    assert worker.get_by_test_id("case-status").inner_text() == "公示中"
+    expect(worker.get_by_test_id("case-status")).to_have_text("公示中")
     until = Application.objects.get(pk=case.pk).publicity_until
     services.run_deadlines(today=until + dt.timedelta(days=1))
     open_case(worker, base, case)
     worker.get_by_test_id("issue").click()
-    assert worker.get_by_test_id("case-status").inner_text() == "已出结论"
+    expect(worker.get_by_test_id("case-status")).to_have_text("已出结论")
     with worker.expect_download() as download_info:
         worker.get_by_test_id("download-letter").click()
     download = download_info.value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from changhu.core.models import AuditEntry
 from tests.fixtures import PASSWORD
@@ -30,7 +31,7 @@ def test_case_worker_searches_and_reveals(live_server, users, people, page, scre
     base = live_server.url
 
     log_in(page, base, "worker_a")
-    assert page.locator("h1").inner_text() == "工作台"
+    expect(page.locator("h1")).to_have_text("工作台")
     assert page.get_by_test_id("current-user").inner_text().count("商保经办人员") == 1
     special = page.locator('[data-queue="insured.special_groups"] [data-queue-count]')
     assert special.inner_text() == "1"
@@ -39,10 +40,11 @@ def test_case_worker_searches_and_reveals(live_server, users, people, page, scre
     screenshot(page, "changhu_home")
 
     page.get_by_role("link", name="参保人", exact=True).click()
+    page.wait_for_url(re.compile(r"/insured/$"))
     page.get_by_label("姓名或身份证号").fill(full_number)
     page.get_by_role("button", name="查询").click()
     rows = page.locator("tbody tr[data-person-id]")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     assert full_number not in page.locator("table").inner_text()
     assert masked_pattern(full_number) in rows.first.inner_text()
     rows.first.get_by_role("link", name="张建国").click()
@@ -85,7 +87,7 @@ def test_case_worker_registers_with_inline_errors(live_server, users, city, page
     page.get_by_role("button", name="登记", exact=True).click()
 
     error = page.locator('[data-field-error="id_number"]')
-    assert error.inner_text() == "身份证号码校验位错误，请核对最后一位"
+    expect(error).to_have_text("身份证号码校验位错误，请核对最后一位")
     assert page.get_by_label("姓名").input_value() == "陈志强"
     assert not Person.objects.exists()
     screenshot(page, "changhu_person_form_error")
