@@ -29,7 +29,8 @@ demo: setup
 serve: setup
 	CHANGHU_PROFILE=$${CHANGHU_PROFILE:-demo} $(CHANGHU) collectstatic --noinput -v 0
 	CHANGHU_PROFILE=$${CHANGHU_PROFILE:-demo} $(VENV)/bin/gunicorn changhu.wsgi:application \
-	  --bind $(HOST):$(PORT) --workers $${WEB_WORKERS:-3} --threads 4 --timeout 120 \
+	  --bind $(HOST):$(PORT) --workers $${WEB_WORKERS:-3} --worker-class $${WEB_WORKER_CLASS:-gthread} \
+	  --threads $${WEB_THREADS:-4} --timeout 120 --preload \
 	  --access-logfile - --access-logformat $(ACCESS_LOG_FORMAT)
 
 test: setup

@@ -1,7 +1,8 @@
 """Load test of the check-in endpoint: gunicorn + PostgreSQL, production profile, 127.0.0.1 only.
 
     .venv/bin/python benchmarks/checkin_load.py \
-        --database-url postgres://postgres@127.0.0.1:5432/bench --requests 20000 --record
+        --database-url postgres://postgres@127.0.0.1:5432/bench --requests 20000 \
+        --workers 4 --threads 1 --concurrency 8 --worker-class sync --record
 
 It migrates the (dedicated) database, generates caregivers with logins and API tokens, their
 beneficiaries (entitlement, arrangement, plan, assignment: the same generator as
@@ -10,8 +11,9 @@ production profile (CHANGHU_* keys from the environment of this script), and dri
 ``POST /api/v1/visits/check-in`` from an asyncio load generator over keep-alive connections:
 a warm-up, then ``--requests`` measured requests or ``--duration`` seconds, whichever comes
 first. Every request is a new visit (a fresh client UUID) of one caregiver to one of their
-beneficiaries. It prints requests per second and p50/p95/p99 latency, and the load average
-before and after (the machine is shared: rerun when it was busy).
+beneficiaries. It prints requests per second, p50/p95/p99 latency, the CPU each request cost
+in gunicorn, PostgreSQL and the generator itself, and the load average before and after (the
+machine is shared: rerun when it was busy).
 
 Photos are uploaded separately (``POST /api/v1/visits/photos``) and the check-in refers to
 the photo by its SHA-256, as the PWA does; the photo upload is not part of this measurement.
@@ -26,6 +28,7 @@ import json
 import os
 import platform
 import random
+import resource
 import signal
 import statistics
 import subprocess
@@ -47,6 +50,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--caregivers", type=int, default=300)
     parser.add_argument("--persons-per-caregiver", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--threads", type=int, default=2, help="threads per worker (gthread)")
     parser.add_argument("--concurrency", type=int, default=24, help="open connections")
     parser.add_argument("--warmup", type=int, default=2000)
@@ -111,13 +115,14 @@ def start_server(args) -> subprocess.Popen:
         "--workers",
         str(args.workers),
         "--worker-class",
-        "gthread",
+        args.worker_class,
         "--threads",
         str(args.threads),
         "--keep-alive",
         "30",
         "--log-level",
         "warning",
+        "--preload",
     ]
     server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -139,6 +144,28 @@ def stop_server(server: subprocess.Popen) -> None:
         server.wait(timeout=20)
     except (ProcessLookupError, subprocess.TimeoutExpired):
         os.killpg(server.pid, signal.SIGKILL)
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by the web server, PostgreSQL and this load generator."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"gunicorn": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if b"gunicorn" in cmdline:
+            out["gunicorn"] += used
+        elif cmdline.startswith(b"postgres"):
+            out["postgres"] += used
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    out["load generator"] = me.ru_utime + me.ru_stime
+    return out
 
 
 def _body(client: dict, rng: random.Random) -> bytes:
@@ -248,15 +275,24 @@ def main(argv=None) -> None:
         warm = asyncio.run(drive(args, clients, args.warmup, 60))
         print(f"warm-up: {warm['requests']} requests, {warm['rps']} rps", flush=True)
         before = load_average()
+        cpu_before = _cpu_seconds()
         result = asyncio.run(drive(args, clients, args.requests, args.duration))
+        cpu_after = _cpu_seconds()
         after = load_average()
+        result["cpu_ms_per_request"] = {
+            name: round((cpu_after[name] - cpu_before[name]) * 1000 / max(1, result["requests"]), 2)
+            for name in cpu_before
+        }
     finally:
         stop_server(server)
     print(json.dumps(result, ensure_ascii=False))
     line = (
-        f"| {dt.datetime.now():%Y-%m-%d %H:%M} | {args.workers}×{args.threads} gthread | "
+        f"| {dt.datetime.now():%Y-%m-%d %H:%M} | "
+        f"{args.workers}×{args.threads} {args.worker_class} | "
         f"{args.concurrency} | {result['requests']:,} | {result['rps']} | {result['p50_ms']} | "
-        f"{result['p95_ms']} | {result['p99_ms']} | {before} / {after} |"
+        f"{result['p95_ms']} | {result['p99_ms']} | "
+        f"{' / '.join(str(v) for v in result['cpu_ms_per_request'].values())} | "
+        f"{before} / {after} |"
     )
     print(line)
     if args.record:

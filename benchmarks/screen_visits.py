@@ -219,6 +219,7 @@ def populate(
                 name=f"压测护理站{tag}-{i:04d}",
                 region=district,
                 care_kind="home_service",
+                scope_prefixes=district.prefix,  # bulk_create skips orgs.signals
             )
             for i in range(institutions)
         ]

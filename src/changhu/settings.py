@@ -140,6 +140,11 @@ DATABASES = {
         os.environ.get("DATABASE_URL", _default_db), conn_max_age=60, conn_health_checks=True
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg prepares a statement a connection has run this many times, for the cursors that
+    # bind parameters on the server (core.db.prepared_statements); Django's default, client-side
+    # binding cursors are unaffected.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(

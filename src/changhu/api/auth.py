@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from changhu.core import context
-from changhu.orgs.models import ApiToken
+from changhu.core.db import RowLoader, prepared_statements
+from changhu.orgs.models import ApiToken, Organization, Region, User
 
 
 def _hash(key: str) -> str:
@@ -37,22 +40,67 @@ def _bind_actor(request, user) -> None:
     context.set_current(context.ActorContext(user_id=user.pk, ip=ctx.ip, channel="api"))
 
 
+_USER = RowLoader(User)
+_ORGANIZATION = RowLoader(Organization)
+_REGION = RowLoader(Region)
+
+
+@functools.cache
+def _token_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    table = {m: quote(m._meta.db_table) for m in (ApiToken, User, Organization, Region)}
+    return (
+        f"SELECT t.id, t.last_used_at, {_USER.columns('u')}, {_ORGANIZATION.columns('o')}, "
+        f"{_REGION.columns('r')} FROM {table[ApiToken]} t "
+        f"JOIN {table[User]} u ON u.id = t.user_id "
+        f"LEFT JOIN {table[Organization]} o ON o.id = u.organization_id "
+        f"LEFT JOIN {table[Region]} r ON r.id = u.region_scope_id "
+        "WHERE t.key_hash = %s AND t.revoked = %s AND t.expires_at > %s LIMIT 1"
+    )
+
+
+def principal_for(key: str):
+    """The active user a bearer key belongs to (with organization and region scope loaded,
+    all a request's data scope is resolved from), or None.
+
+    Every API call runs this, so it is one statement written in SQL and prepared per
+    connection instead of an ORM query compiled on each request (about a fifth of a
+    check-in's CPU); :class:`~changhu.core.db.RowLoader` turns the row into model instances.
+    """
+    now = timezone.now()
+    with prepared_statements(), connection.cursor() as cursor:
+        cursor.execute(_token_sql(connection.vendor), [_hash(key), False, now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token_id, last_used_at = row[0], row[1]
+    if last_used_at is not None:
+        field = ApiToken._meta.get_field("last_used_at")
+        col = field.get_col(ApiToken._meta.db_table)
+        for convert in connection.ops.get_db_converters(col):
+            last_used_at = convert(last_used_at, col, connection)
+    start = 2
+    user = _USER.load(row, start, connection)
+    start += len(_USER)
+    user.organization = _ORGANIZATION.load(row, start, connection)
+    start += len(_ORGANIZATION)
+    user.region_scope = _REGION.load(row, start, connection)
+    if not user.is_active:
+        return None
+    if last_used_at is None or now - last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    return user
+
+
 class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request, token: str):
-        row = (
-            ApiToken.objects.select_related("user", "user__organization")
-            .filter(key_hash=_hash(token), revoked=False, expires_at__gt=timezone.now())
-            .first()
-        )
-        if row is None or not row.user.is_active:
+        user = principal_for(token)
+        if user is None:
             return None
-        now = timezone.now()
-        if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=5):
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        _bind_actor(request, row.user)
-        return row.user
+        _bind_actor(request, user)
+        return user
 
 
 class StaffSession(SessionAuth):

@@ -8,6 +8,7 @@ class OrgsConfig(AppConfig):
 
     def ready(self) -> None:
         from changhu.core import scope
-        from changhu.orgs import scoping
+        from changhu.orgs import scoping, signals
 
         scope.set_scope_resolver(scoping.scope_for_user)
+        signals.connect()

@@ -157,6 +157,10 @@ class Organization(models.Model):
     contact_name = models.CharField("联系人", max_length=40, blank=True)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    # The region prefixes this organization's users may see (see orgs.scoping), kept in step
+    # with region, parent and coverage by orgs.signals so that resolving a user's data scope on
+    # every request costs no query. Comma-separated; empty means "not computed yet".
+    scope_prefixes = models.CharField("数据范围前缀", max_length=1000, blank=True, editable=False)
 
     class Meta:
         verbose_name = "机构"

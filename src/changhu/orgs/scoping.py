@@ -3,6 +3,10 @@
 Region prefixes: the user's own region scope intersected with the regions their organization
 covers (an insurer's assigned districts, a bureau's city). Nested division codes make the
 intersection of two regions simply the longer prefix when one contains the other.
+
+An organization's prefixes are stored on it (``Organization.scope_prefixes``) and refreshed
+whenever its region, parent or coverage changes (``orgs.signals``), so the scope of a request
+is resolved from the user row the authentication already loaded, without a query.
 """
 
 from __future__ import annotations
@@ -28,15 +32,35 @@ def _intersect(a: list[str], b: list[str]) -> tuple[str, ...]:
     return tuple(sorted(result))
 
 
-def organization_prefixes(org) -> list[str]:
+def compute_prefixes(org) -> list[str]:
+    """The prefixes from the database: coverage, else the parent's (outlets), else the region."""
     if org is None:
         return []
-    covered = [r.prefix for r in org.coverage.all()]
+    covered = sorted(r.prefix for r in org.coverage.all())
     if covered:
         return covered
     if org.kind == "outlet" and org.parent_id:
-        return organization_prefixes(org.parent)
+        return compute_prefixes(org.parent)
     return [org.region.prefix]
+
+
+def organization_prefixes(org) -> list[str]:
+    if org is None:
+        return []
+    if org.scope_prefixes:
+        return org.scope_prefixes.split(",")
+    return compute_prefixes(org)
+
+
+def refresh_prefixes(org) -> None:
+    """Store the organization's prefixes, and those of the outlets that inherit them."""
+    from changhu.orgs.models import Organization
+
+    value = ",".join(compute_prefixes(org))
+    Organization.objects.filter(pk=org.pk).update(scope_prefixes=value)
+    org.scope_prefixes = value
+    for branch in Organization.objects.filter(parent_id=org.pk).exclude(pk=org.pk):
+        refresh_prefixes(branch)
 
 
 def scope_for_user(user) -> Scope:

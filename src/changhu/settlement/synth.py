@@ -284,6 +284,8 @@ def _institutions(cfg: SynthConfig, rng: random.Random, streets: list[Region], f
             region=streets[i % len(streets)],
             care_kind=rng.choice(["nursing_home", "hospital_ward", "home_service"]),
             uscc="",
+            # No coverage, no parent: the street is the scope (bulk_create skips orgs.signals).
+            scope_prefixes=streets[i % len(streets)].prefix,
         )
         for i in range(1, cfg.institutions + 1)
     )

@@ -18,6 +18,7 @@ from django.db import connection
 
 from changhu.care import eligibility
 from changhu.care.models import Arrangement, Assignment, Entitlement, Pause
+from changhu.core.db import prepared_statements
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, LifeEventKind, Person
 from changhu.providers.models import Caregiver
 from changhu.visits.models import Photo, Visit
@@ -132,7 +133,7 @@ def check_in_facts(
         "hospital": LifeEventKind.HOSPITAL_STAY.value,
         "photo": photo_sha256 or "-",
     }
-    with connection.cursor() as cursor:
+    with prepared_statements(), connection.cursor() as cursor:
         cursor.execute(_sql(), params)
         rows = cursor.fetchall()
     for kind, id1, id2, d1, d2, d3, d4, d5, txt, num1, num2, flag in rows:

@@ -76,17 +76,28 @@ class Visit(models.Model):
     """上门服务记录: one visit, from check-in to check-out, with its evidence."""
 
     client_uuid = models.UUIDField("签到事件UUID", unique=True)
+    # The three foreign keys lead the composite indexes in Meta, which serve their look-ups;
+    # a second single-column index each would only slow down the check-in insert.
     caregiver = models.ForeignKey(
-        "providers.Caregiver", verbose_name="护理员", on_delete=models.PROTECT, related_name="+"
+        "providers.Caregiver",
+        verbose_name="护理员",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     person = models.ForeignKey(
-        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
+        "insured.Person",
+        verbose_name="参保人",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     institution = models.ForeignKey(
         "providers.Institution",
         verbose_name="护理机构",
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # Denormalised from the person, for region scoping and district figures.
     region_code = models.CharField("区划代码", max_length=12, db_index=True)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from changhu.care import eligibility
 from changhu.care.models import CatalogueItem
 from changhu.core import audit
+from changhu.core.db import prepared_statements
 from changhu.core.errors import (
     Conflict,
     DomainError,
@@ -306,8 +307,12 @@ def visit_check_in(
         payable=False,
     )
     try:
-        with transaction.atomic():
-            visit.save(force_insert=True)
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():  # a savepoint: the caller's transaction survives a race
+                visit.save(force_insert=True)
+        else:
+            with prepared_statements():  # autocommit: one prepared statement, no BEGIN/COMMIT
+                visit.save(force_insert=True)
     except IntegrityError:
         existing = Visit.objects.filter(client_uuid=key).first()
         if existing is None:
