@@ -40,6 +40,7 @@ def _bind_actor(request, user) -> None:
     context.set_current(context.ActorContext(user_id=user.pk, ip=ctx.ip, channel="api"))
 
 
+_TOKEN = RowLoader(ApiToken)
 _USER = RowLoader(User)
 _ORGANIZATION = RowLoader(Organization)
 _REGION = RowLoader(Region)
@@ -50,7 +51,7 @@ def _token_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
     table = {m: quote(m._meta.db_table) for m in (ApiToken, User, Organization, Region)}
     return (
-        f"SELECT t.id, t.last_used_at, {_USER.columns('u')}, {_ORGANIZATION.columns('o')}, "
+        f"SELECT {_TOKEN.columns('t')}, {_USER.columns('u')}, {_ORGANIZATION.columns('o')}, "
         f"{_REGION.columns('r')} FROM {table[ApiToken]} t "
         f"JOIN {table[User]} u ON u.id = t.user_id "
         f"LEFT JOIN {table[Organization]} o ON o.id = u.organization_id "
@@ -73,22 +74,15 @@ def principal_for(key: str):
         row = cursor.fetchone()
     if row is None:
         return None
-    token_id, last_used_at = row[0], row[1]
-    if last_used_at is not None:
-        field = ApiToken._meta.get_field("last_used_at")
-        col = field.get_col(ApiToken._meta.db_table)
-        for convert in connection.ops.get_db_converters(col):
-            last_used_at = convert(last_used_at, col, connection)
-    start = 2
-    user = _USER.load(row, start, connection)
-    start += len(_USER)
-    user.organization = _ORGANIZATION.load(row, start, connection)
-    start += len(_ORGANIZATION)
-    user.region_scope = _REGION.load(row, start, connection)
+    token, user, organization, region = RowLoader.load_all(
+        row, connection, _TOKEN, _USER, _ORGANIZATION, _REGION
+    )
+    user.organization = organization
+    user.region_scope = region
     if not user.is_active:
         return None
-    if last_used_at is None or now - last_used_at > dt.timedelta(minutes=5):
-        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return user
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 @contextmanager
@@ -54,11 +54,10 @@ class RowLoader:
         self.model = model
         self.fields = list(model._meta.concrete_fields)
         self.attnames = [f.attname for f in self.fields]
+        self._pk_index = self.attnames.index(model._meta.pk.attname)
         self._converters: dict[str, list] = {}
 
     def columns(self, alias: str) -> str:
-        from django.db import connection
-
         quote = connection.ops.quote_name
         return ", ".join(f"{alias}.{quote(f.column)}" for f in self.fields)
 
@@ -78,7 +77,7 @@ class RowLoader:
     def load(self, row, start: int, connection):
         """The instance in ``row[start:start + len(fields)]``, or None for an outer join miss."""
         values = list(row[start : start + len(self.fields)])
-        if values[self.attnames.index(self.model._meta.pk.attname)] is None:
+        if values[self._pk_index] is None:
             return None
         for i, (col, converters) in enumerate(self._converters_for(connection)):
             for convert in converters:
@@ -87,3 +86,12 @@ class RowLoader:
 
     def __len__(self) -> int:
         return len(self.fields)
+
+    @staticmethod
+    def load_all(row, connection, *loaders: RowLoader) -> list:
+        """The instances of a row that selected each loader's columns one after the other."""
+        out, start = [], 0
+        for loader in loaders:
+            out.append(loader.load(row, start, connection))
+            start += len(loader)
+        return out
