@@ -232,6 +232,8 @@ CONTENT_SECURITY_POLICY = (
 API_THROTTLE_ANON = os.environ.get("CHANGHU_API_THROTTLE_ANON", "60/min")
 API_THROTTLE_USER = os.environ.get("CHANGHU_API_THROTTLE_USER", "6000/min")
 API_TOKEN_DAYS = int(os.environ.get("CHANGHU_API_TOKEN_DAYS", "30"))
+# Import batches left in preview longer are given up and their uploads deleted (purge-imports).
+IMPORT_RETENTION_DAYS = int(os.environ.get("CHANGHU_IMPORT_RETENTION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

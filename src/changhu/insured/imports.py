@@ -1185,6 +1185,54 @@ def import_discard(*, actor, batch_id: int) -> ImportBatch:
     return batch
 
 
+def purge_stale(before: dt.datetime, dry_run: bool = False) -> int:
+    """Give up batches still in preview that were uploaded before ``before``: their stored
+    upload (every row's personal data, encrypted) is deleted, the totals and errors stay. Also
+    deletes sealed uploads no batch refers to (a crash between storing and saving), once they
+    are as old. Registered with ``core.retention``; returns how many batches and files."""
+    from django.core.files.storage import default_storage
+
+    stale = ImportBatch.objects.filter(status=Status.PREVIEWED, created_at__lt=before)
+    count = 0
+    for batch_id in list(stale.values_list("pk", flat=True)):
+        if dry_run:
+            count += 1
+            continue
+        with transaction.atomic():
+            batch = stale.select_for_update().filter(pk=batch_id).first()
+            if batch is None:  # decided meanwhile
+                continue
+            stored = batch.stored_file.name
+            batch.status = Status.DISCARDED
+            batch.discarded_at = timezone.now()
+            batch.stored_file = ""
+            batch.save(update_fields=["status", "discarded_at", "stored_file"])
+            audit.record(
+                action="delete",
+                obj=batch,
+                note=f"超过{settings.IMPORT_RETENTION_DAYS}天未确认，系统自动放弃并删除上传文件",
+            )
+            transaction.on_commit(lambda name=stored: _delete_stored(name))
+        count += 1
+    try:
+        _, names = default_storage.listdir("imports")
+    except FileNotFoundError:
+        names = []
+    referenced = set(
+        ImportBatch.objects.exclude(stored_file="").values_list("stored_file", flat=True)
+    )
+    for name in names:
+        path = f"imports/{name}"
+        if not name.endswith(".sealed") or path in referenced:
+            continue
+        if default_storage.get_modified_time(path) >= before:
+            continue
+        if not dry_run:
+            default_storage.delete(path)
+        count += 1
+    return count
+
+
 # ---------------------------------------------------------------------------------------------
 # Selectors and the scope policy
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from zipfile import BadZipFile
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
@@ -556,6 +557,31 @@ def import_discard(*, actor, batch_id: int) -> ImportBatch:
     batch.rows_enc = ""
     batch.save(update_fields=["status", "rows_enc"])
     return batch
+
+
+def purge_stale(before: dt.datetime, dry_run: bool = False) -> int:
+    """Give up batches still in preview that were uploaded before ``before`` and delete the
+    rows they hold (encrypted ID numbers and phones); totals and errors stay. Registered with
+    ``core.retention``; returns how many batches."""
+    stale = ImportBatch.objects.filter(status=Status.PREVIEWED, created_at__lt=before)
+    if dry_run:
+        return stale.count()
+    count = 0
+    for batch_id in list(stale.values_list("pk", flat=True)):
+        with transaction.atomic():
+            batch = stale.select_for_update().filter(pk=batch_id).first()
+            if batch is None:
+                continue
+            batch.status = Status.DISCARDED
+            batch.rows_enc = ""
+            batch.save(update_fields=["status", "rows_enc"])
+            audit.record(
+                action="delete",
+                obj=batch,
+                note=f"超过{settings.IMPORT_RETENTION_DAYS}天未确认，系统自动放弃并删除待导入数据",
+            )
+        count += 1
+    return count
 
 
 # --- workbooks ------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import os
 import zipfile
 
 import pytest
@@ -12,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from changhu.core.errors import Conflict, NotFound, PermissionDenied
@@ -689,3 +692,38 @@ def test_batch_list_query_count_does_not_grow(city, users):
     for _ in range(4):
         upload(users.supervisor_a, csv_bytes([row(city)]))
     assert count_queries() == one
+
+
+def test_stale_previews_are_given_up_and_their_uploads_deleted(
+    city, users, media_root, django_capture_on_commit_callbacks
+):
+    old = upload(users.worker_a, csv_bytes([row(city)]))
+    recent = upload(users.worker_a, csv_bytes([row(city)]), name="新.csv")
+    decided = upload(users.worker_a, csv_bytes([row(city)]), name="已导入.csv")
+    with django_capture_on_commit_callbacks(execute=True):  # the commit deletes its upload
+        imports.import_commit(actor=users.worker_a, batch_id=decided.pk, mode="all_or_nothing")
+    eight_days_ago = timezone.now() - dt.timedelta(days=8)
+    ImportBatch.objects.filter(pk__in=[old.pk, decided.pk]).update(created_at=eight_days_ago)
+    # A sealed upload no batch refers to (a crash between storing the file and the batch).
+    orphan = media_root / "imports" / "orphan.sealed"
+    orphan.write_bytes(b"sealed")
+    os.utime(orphan, (eight_days_ago.timestamp(), eight_days_ago.timestamp()))
+    assert len(stored_files(media_root)) == 3
+
+    out = io.StringIO()
+    call_command("purge_imports", "--dry-run", stdout=out)
+    assert json.loads(out.getvalue())["purged"]["insured.import_batches"] == 2
+    assert len(stored_files(media_root)) == 3  # a dry run deletes nothing
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("purge_imports", "--days", "7", stdout=out)
+    assert json.loads(out.getvalue())["purged"]["insured.import_batches"] == 2
+    old.refresh_from_db()
+    assert old.status == ImportBatch.Status.DISCARDED and not old.stored_file
+    assert old.total_rows == 1  # the record of what was uploaded stays
+    assert ImportBatch.objects.get(pk=recent.pk).status == ImportBatch.Status.PREVIEWED
+    assert ImportBatch.objects.get(pk=decided.pk).status == ImportBatch.Status.COMMITTED
+    assert [p.name for p in stored_files(media_root)] == [recent.stored_file.name.split("/")[-1]]
+    entry = AuditEntry.objects.get(object_id=str(old.pk), action="delete")
+    assert entry.actor is None and entry.actor_name == "系统" and "自动放弃" in entry.note

@@ -210,3 +210,31 @@ def test_templates(users):
     book = load_workbook(io.BytesIO(response.content))
     assert book.active.cell(1, 1).value == "*姓名"
     assert book["填写说明"].max_row == len(CAREGIVER_COLUMNS) + 1
+
+
+@pytest.mark.django_db
+def test_stale_previews_are_given_up_and_their_rows_deleted(users, institution):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    uploader = Uploader(users.care_admin)
+    old = uploader.upload("caregivers", workbook(CAREGIVER_COLUMNS, [caregiver_row()])).body
+    recent = uploader.upload("caregivers", workbook(CAREGIVER_COLUMNS, [caregiver_row()])).body
+    ImportBatch.objects.filter(pk=old["id"]).update(
+        created_at=timezone.now() - dt.timedelta(days=8)
+    )
+    assert ImportBatch.objects.get(pk=old["id"]).rows_enc
+
+    out = io.StringIO()
+    call_command("purge_imports", stdout=out)
+    assert '"providers.import_batches": 1' in out.getvalue()
+    purged = ImportBatch.objects.get(pk=old["id"])
+    assert purged.status == "discarded" and purged.rows_enc == "" and purged.total_rows == 1
+    assert ImportBatch.objects.get(pk=recent["id"]).status == "previewed"
+    assert AuditEntry.objects.filter(
+        action="delete", object_type="providers.importbatch", object_id=str(old["id"])
+    ).exists()
+    api = ApiClient(users.care_admin)
+    refused = api.post(f"providers/imports/{old['id']}/commit", {"mode": "valid_only"})
+    assert refused.status_code == 409 and refused.body["code"] == "import_not_pending"
+    assert not Caregiver.objects.exists()
