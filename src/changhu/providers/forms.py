@@ -327,6 +327,14 @@ class CaregiverStatusForm(forms.Form):
         self.fields["on_date"].label = "日期（默认今天）"
 
 
+class CaregiverAccountForm(forms.Form):
+    username = forms.CharField(
+        label="登录名",
+        max_length=40,
+        help_text="3至40位字母、数字或 _ . -，例如手机号",
+    )
+
+
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label="导入内容", choices=ImportBatch.Kind.choices)
     file = forms.FileField(label="Excel文件（.xlsx）")

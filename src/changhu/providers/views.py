@@ -353,7 +353,7 @@ def caregiver_new(request):
     return render(request, "providers/caregiver_form.html", {"form": form}, status=status)
 
 
-def _render_caregiver(request, caregiver, *, bound=None, status=200):
+def _render_caregiver(request, caregiver, *, bound=None, status=200, new_password=None):
     bound = bound or {}
     today = timezone.localdate()
     certificates = list(caregiver.certificates.all())
@@ -377,9 +377,35 @@ def _render_caregiver(request, caregiver, *, bound=None, status=200):
             "certificate_form": bound.get("certificate") or forms.CertificateForm(),
             "training_form": bound.get("training") or forms.TrainingForm(),
             "status_form": bound.get("status") or forms.CaregiverStatusForm(),
+            "account_form": bound.get("account") or forms.CaregiverAccountForm(),
+            "new_password": new_password,
         },
         status=status,
     )
+
+
+def _caregiver_account(request, caregiver, action: str):
+    """Open, reset or close the caregiver's phone login. A new password is shown once, on the
+    page this POST answers (not kept in the session for a redirect)."""
+    form = forms.CaregiverAccountForm(request.POST if action == "account_open" else None)
+    if action == "account_open" and not form.is_valid():
+        return _render_caregiver(request, caregiver, bound={"account": form}, status=422)
+    try:
+        if action == "account_open":
+            result = services.caregiver_account_open(
+                actor=request.user, caregiver_id=caregiver.pk, **form.cleaned_data
+            )
+        elif action == "account_reset":
+            result = services.caregiver_account_reset(actor=request.user, caregiver_id=caregiver.pk)
+        else:
+            services.caregiver_account_close(actor=request.user, caregiver_id=caregiver.pk)
+            messages.success(request, "已停用手机端账号")
+            return redirect("providers:caregiver_detail", pk=caregiver.pk)
+    except FORM_ERRORS as exc:
+        add_domain_error(form, exc)
+        return _render_caregiver(request, caregiver, bound={"account": form}, status=exc.status)
+    caregiver = _caregiver(request, caregiver.pk)
+    return _render_caregiver(request, caregiver, new_password=result.password)
 
 
 def _caregiver(request, pk):
@@ -396,6 +422,8 @@ def caregiver_detail(request, pk: int):
 @require_POST
 def caregiver_action(request, pk: int, action: str):
     caregiver = _caregiver(request, pk)
+    if action in ("account_open", "account_reset", "account_close"):
+        return _caregiver_account(request, caregiver, action)
     form_class = {
         "certificate": forms.CertificateForm,
         "training": forms.TrainingForm,

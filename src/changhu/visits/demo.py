@@ -317,6 +317,40 @@ def _patrols(report: VisitsDemoReport, rng: random.Random, today: dt.date, admin
         report.patrols_created += 1
 
 
+def _phone_login(admin: User, today: dt.date) -> None:
+    """Link the demo login ``caregiver`` to the caregiver of its institution with the most
+    beneficiaries visited at home today, as the care admin would on the caregiver's page, so
+    the phone app has a day's work."""
+    from collections import Counter
+
+    from changhu.providers import services as providers_services
+    from changhu.providers.models import Caregiver
+
+    user = User.objects.filter(username="caregiver", role="caregiver").first()
+    if user is None or Caregiver.objects.filter(user=user).exists():
+        return
+    home_plans = CarePlan.objects.filter(
+        status=CarePlanStatus.CONFIRMED, care_mode__in=["home_visit", "individual"]
+    ).values("person_id")
+    current = (
+        Assignment.objects.filter(
+            start_date__lte=today,
+            item__isnull=True,
+            person_id__in=home_plans,
+            caregiver__institution__organization_id=user.organization_id,
+            caregiver__status="active",
+            caregiver__user__isnull=True,
+        )
+        .exclude(end_date__lt=today)
+        .values_list("caregiver_id", flat=True)
+    )
+    busiest = Counter(current).most_common(1)
+    if busiest:
+        providers_services.caregiver_account_open(
+            actor=admin, caregiver_id=busiest[0][0], username=user.username
+        )
+
+
 def seed_visits_demo() -> VisitsDemoReport:
     """Visits of the last month (as far back as the plans reach) with planted anomalies,
     bed-days, patrols, and a screening of this month; idempotent."""
@@ -334,6 +368,7 @@ def seed_visits_demo() -> VisitsDemoReport:
         _visits(report, rng, first, now)
         _bed_days(report, first, today)
         _patrols(report, rng, today, admin)
+        _phone_login(admin, today)
     period = today.strftime("%Y-%m")
     done = ScreeningRun.objects.filter(period=period, status=RunStatus.DONE).first()
     if done is None or report.visits_created:
