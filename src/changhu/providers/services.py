@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +27,16 @@ from changhu.core.identity import normalize_phone, parse_id_number
 from changhu.core.scope import Scope, get_scoped, require
 from changhu.core.transitions import Transition, Workflow, apply
 from changhu.insured.models import Person, PersonStatus
-from changhu.orgs.models import Organization, OrgKind, OrgStatus, Region, RegionLevel
-from changhu.orgs.roles import Right
+from changhu.orgs.models import (
+    ApiToken,
+    Organization,
+    OrgKind,
+    OrgStatus,
+    Region,
+    RegionLevel,
+    User,
+)
+from changhu.orgs.roles import Right, Role
 from changhu.providers import rules
 from changhu.providers.models import (
     Admission,
@@ -1663,8 +1672,6 @@ class AccountResult:
 
 def _new_password() -> str:
     """12 characters, letters and digits, without look-alikes (0/O, 1/l/I)."""
-    import secrets
-
     letters = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
     digits = "23456789"
     chars = [secrets.choice(letters) for _ in range(8)] + [secrets.choice(digits) for _ in range(4)]
@@ -1673,8 +1680,6 @@ def _new_password() -> str:
 
 
 def _close_login(user) -> None:
-    from changhu.orgs.models import ApiToken
-
     user.is_active = False
     user.save(update_fields=["is_active"])
     ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)
@@ -1685,9 +1690,6 @@ def caregiver_account_open(*, actor, caregiver_id: int, username: str) -> Accoun
     to this caregiver, with an initial password returned once. An existing caregiver login of
     the same organization that no caregiver uses is linked instead (a closed one is reopened
     with a new password)."""
-    from changhu.orgs.models import User
-    from changhu.orgs.roles import Role
-
     require(actor, Right.CAREGIVERS_MANAGE)
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
@@ -1744,8 +1746,6 @@ def caregiver_account_reset(*, actor, caregiver_id: int) -> AccountResult:
     """A new password for the caregiver's login (returned once); signs out its phone tokens
     and lifts a login lockout."""
     from axes.utils import reset as reset_lockout
-
-    from changhu.orgs.models import ApiToken
 
     require(actor, Right.CAREGIVERS_MANAGE)
     with transaction.atomic():
