@@ -37,6 +37,8 @@ import time
 import uuid
 from pathlib import Path
 
+from changhu.core import clock
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from screen_visits import PRODUCTION_ENV, ROOT, load_average, populate, setup_django
@@ -72,7 +74,7 @@ def prepare(args) -> list[dict]:
     from changhu.visits.models import Photo
 
     rng = random.Random(7)
-    today = dt.date.today()
+    today = clock.today()
     pop = populate(
         institutions=max(1, args.caregivers // 20),
         caregivers=args.caregivers,

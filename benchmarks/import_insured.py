@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from changhu.core import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "import_insured.md"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
@@ -313,7 +315,7 @@ def record(args, engine: str, version, bad: int, results: list[dict], total: flo
         command += " --database-url …"
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
-        f"\n### {dt.date.today().isoformat()} · {engine} {version} · {args.rows:,} rows "
+        f"\n### {clock.today().isoformat()} · {engine} {version} · {args.rows:,} rows "
         f"({bad:,} with errors)\n",
         f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
         f"load average at the end {load}. `{command}`\n",

@@ -32,6 +32,8 @@ import time
 import uuid
 from pathlib import Path
 
+from changhu.core import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "visits.md"
 CENTRE = (30.657, 104.066)  # Chengdu, WGS-84
@@ -48,7 +50,7 @@ SLOTS = [(8, 0), (9, 30), (11, 0), (14, 0), (15, 30)]  # local start times of a 
 
 
 def last_month() -> str:
-    first = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    first = clock.today().replace(day=1) - dt.timedelta(days=1)
     return first.strftime("%Y-%m")
 
 
@@ -99,13 +101,12 @@ def copy_rows(model, rows, *, chunk: int = 200_000) -> int:
     """COPY dict rows into ``model``'s table; fields left out take their model default (the
     primary key, when left out of the first row, comes from the table's sequence)."""
     from django.db import connection
-    from django.utils import timezone
 
     rows = iter(rows)
     first = next(rows, None)
     if first is None:
         return 0
-    now = timezone.now()
+    now = clock.now()
     fields = [
         f for f in model._meta.concrete_fields if not (f.primary_key and f.attname not in first)
     ]
@@ -208,7 +209,7 @@ def populate(
     rulesets.load_all_rule_sets()
     district = _region()
     start = first - dt.timedelta(days=10)
-    until = dt.date.today() + dt.timedelta(days=365)
+    until = clock.today() + dt.timedelta(days=365)
     items = {i.code: i for i in CatalogueItem.objects.filter(code__in=["SH01", "SH08", "SH03"])}
     package = Package.objects.filter(grade=4, care_mode="home_visit").first()
     tag = uuid.uuid4().hex[:6]

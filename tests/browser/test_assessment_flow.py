@@ -7,12 +7,14 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from changhu.assessment import services
 from changhu.assessment.models import Application, Status
 from changhu.assessment.presets import load_rule_presets, load_scale_presets, scale_for
 from changhu.assessment.tests.conftest import answers_for, png_bytes
+from changhu.core import clock
 from changhu.orgs.roles import Role
 from tests.factories import UserFactory
 from tests.fixtures import PASSWORD
@@ -123,7 +125,7 @@ def test_from_acceptance_to_the_conclusion_letter(
         group.locator(f'input[value="{points}"]').check()
     live = assessor.get_by_test_id("live-grade")
     expect(live).to_have_text("重度失能Ⅱ级")
-    started = dt.datetime.now() - dt.timedelta(hours=1)
+    started = timezone.localtime(clock.now()) - dt.timedelta(hours=1)
     assessor.get_by_label("评估开始时间").fill(started.strftime("%Y-%m-%dT%H:%M"))
     assessor.get_by_label("评估结束时间").fill(
         (started + dt.timedelta(minutes=40)).strftime("%Y-%m-%dT%H:%M")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 from django.db import connections
-from django.utils import timezone
 
+from changhu.core import clock
 from changhu.visits import rulesets
 from changhu.visits.models import Visit
 from changhu.visits.services import family_code_for
@@ -51,7 +51,7 @@ def do_visit(page, person, *, seed: int) -> None:
     page.get_by_test_id("item-SH05").locator('input[type="checkbox"]').check()
     page.get_by_test_id("item-YL06").locator('input[type="checkbox"]').check()
     page.get_by_test_id("photo").set_input_files(photo(seed + 1))
-    page.get_by_test_id("code").fill(family_code_for(person.pk, timezone.now()))
+    page.get_by_test_id("code").fill(family_code_for(person.pk, clock.now()))
     page.get_by_test_id("submit").click()
 
 

@@ -9,10 +9,9 @@ import secrets
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
-from changhu.core import context
+from changhu.core import clock, context
 from changhu.core.db import RowLoader, prepared_statements
 from changhu.orgs.models import ApiToken, Organization, Region, User
 
@@ -29,7 +28,7 @@ def issue_token(user, *, name: str = "") -> tuple[str, ApiToken]:
         key_hash=_hash(key),
         prefix=key[4:12],
         name=name[:64],
-        expires_at=timezone.now() + dt.timedelta(days=settings.API_TOKEN_DAYS),
+        expires_at=clock.now() + dt.timedelta(days=settings.API_TOKEN_DAYS),
     )
     return key, token
 
@@ -68,7 +67,7 @@ def principal_for(key: str):
     connection instead of an ORM query compiled on each request (about a fifth of a
     check-in's CPU); :class:`~changhu.core.db.RowLoader` turns the row into model instances.
     """
-    now = timezone.now()
+    now = clock.now()
     with prepared_statements(), connection.cursor() as cursor:
         cursor.execute(_token_sql(connection.vendor), [_hash(key), False, now])
         row = cursor.fetchone()

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -25,6 +24,7 @@ from changhu.assessment.models import (
     Objection,
 )
 from changhu.assessment.workflow import WORKFLOW
+from changhu.core import clock
 from changhu.core.excel import XLSX_CONTENT_TYPE, workbook_bytes
 from changhu.core.money import format_yuan
 from changhu.core.scope import scope_of
@@ -1069,9 +1069,7 @@ def publicity_export(request):
     from changhu.assessment.exports import publicity_sheet
 
     data = workbook_bytes([publicity_sheet(_publicity_rows(request.auth))])
-    return _attachment(
-        data, f"评估结果公示名单{timezone.localdate():%Y%m%d}.xlsx", XLSX_CONTENT_TYPE
-    )
+    return _attachment(data, f"评估结果公示名单{clock.today():%Y%m%d}.xlsx", XLSX_CONTENT_TYPE)
 
 
 @router.get("/notices", response={200: list[NoticeOut], **errors()})

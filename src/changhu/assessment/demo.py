@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from changhu.assessment import services
 from changhu.assessment.models import Application, Status
 from changhu.assessment.presets import load_rule_presets, load_scale_presets, scale_for
-from changhu.core import context
+from changhu.core import clock, context
 from changhu.core.errors import DomainError
 from changhu.insured.models import Person, SpecialGroupMembership
 from changhu.orgs.models import Organization, OrgKind, Region, User
@@ -262,7 +261,7 @@ def _advance(cast: _Cast, case: Application, to: str, *, adl: int = 35, city: bo
                 application_id=pk,
                 upload=services.Upload("onsite_photo", SimpleUploadedFile("现场.png", _png())),
             )
-            now = timezone.now()
+            now = clock.now()
             services.assessment_submit(
                 actor=team[0],
                 application_id=pk,

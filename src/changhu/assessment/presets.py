@@ -16,11 +16,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from changhu.assessment import rules as rules_engine
 from changhu.assessment import scoring
 from changhu.assessment.models import RuleVersion, ScaleVersion
+from changhu.core import clock
 from changhu.core.errors import Conflict, NotFound
 
 
@@ -58,7 +58,7 @@ def preset_scale(
     directory: Path | None = None,
 ) -> scoring.Scale:
     """A scale from the preset files: the given version, or the one in force on ``on_date``."""
-    on_date = on_date or timezone.localdate()
+    on_date = on_date or clock.today()
     everything = [scale for _, scale in preset_scales(directory)]
     scales = [scale for scale in everything if scale.code == code]
     if not scales:
@@ -137,7 +137,7 @@ def load_scale_presets(
 def scale_version_get(code: str, version: str) -> ScaleVersion:
     row = ScaleVersion.objects.filter(code=code, version=version).first()
     if row is None:
-        raise _not_found(code, version, timezone.localdate())
+        raise _not_found(code, version, clock.today())
     return row
 
 
@@ -146,7 +146,7 @@ def scale_for(code: str, on_date: dt.date | None = None) -> ScaleVersion:
 
     When several cover the day, the one that started latest wins (then the higher version).
     """
-    on_date = on_date or timezone.localdate()
+    on_date = on_date or clock.today()
     rows = ScaleVersion.objects.filter(code=code, effective_from__lte=on_date).filter(
         Q(effective_to__isnull=True) | Q(effective_to__gte=on_date)
     )
@@ -240,7 +240,7 @@ def load_rule_presets(
 def rules_for(region_code: str, on_date: dt.date | None = None) -> RuleVersion:
     """The stored rules in force for a place on a day: the most specific region, then the
     latest to start (``changhu load-presets`` stores the shipped files)."""
-    on_date = on_date or timezone.localdate()
+    on_date = on_date or clock.today()
     rows = list(RuleVersion.objects.all())
     chosen = rules_engine.pick_in_force(
         [row.rules for row in rows], region_code=region_code, on_date=on_date

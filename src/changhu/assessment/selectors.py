@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from changhu.assessment import scoring
 from changhu.assessment.models import (
@@ -29,7 +28,7 @@ from changhu.assessment.models import (
     Objection,
     Status,
 )
-from changhu.core import scope
+from changhu.core import clock, scope
 from changhu.core.transitions import timeline as transition_timeline
 from changhu.insured.models import ApplicantLink
 from changhu.orgs.models import Organization, OrgKind, OrgStatus
@@ -358,7 +357,7 @@ def conclusion_in_force(person_id: int, on_date: dt.date | None = None) -> Concl
     """The conclusion that holds for a person on a day: issued, within its validity, not yet
     superseded by a re-assessment. Read by the care module (grade, valid_from, valid_until,
     number); no scope, since it is a system-to-system read."""
-    on_date = on_date or timezone.localdate()
+    on_date = on_date or clock.today()
     return (
         Conclusion.objects.filter(
             person_id=person_id, valid_from__lte=on_date, valid_until__gte=on_date

@@ -48,7 +48,7 @@ from changhu.assessment.models import (
 )
 from changhu.assessment.presets import rules_for, scale_for
 from changhu.assessment.workflow import WORKFLOW
-from changhu.core import audit, crypto, masking, transitions, uploads, workdays
+from changhu.core import audit, clock, crypto, masking, transitions, uploads, workdays
 from changhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from changhu.core.identity import normalize_id_number, normalize_phone, parse_id_number
 from changhu.core.models import TransitionLog
@@ -72,7 +72,7 @@ MAX_DOCUMENTS_PER_REQUEST = 10
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def _fail(field_name: str, code: str, message: str) -> ValidationFailed:
@@ -567,7 +567,7 @@ def application_refuse(*, actor, application_id: int, reason: str, text: str = "
             reason=f"{label}{'：' + text if text else ''}",
             refusal_reason=reason,
             refusal_text=text[:500],
-            closed_at=timezone.now(),
+            closed_at=clock.now(),
             overdue_since=None,
         )
         _notify(
@@ -651,7 +651,7 @@ def application_withdraw(*, actor, application_id: int, reason: str = "") -> App
             actor=actor,
             reason=reason or "申请人撤回",
             check_right=False,
-            extra_updates={"closed_at": timezone.now(), "overdue_since": None},
+            extra_updates={"closed_at": clock.now(), "overdue_since": None},
         )
     return application
 
@@ -889,7 +889,7 @@ def assessor_recuse(*, actor, application_id: int, reason: str) -> Assessment:
         assignment = assessment.assignments.filter(user=actor, recused_at__isnull=True).first()
         if assignment is None:
             raise Conflict("您不在本案的评估人员中", code="not_on_team")
-        assignment.recused_at = timezone.now()
+        assignment.recused_at = clock.now()
         assignment.recusal_reason = reason[:300]
         assignment.present = False
         assignment.save(update_fields=["recused_at", "recusal_reason", "present"])
@@ -955,7 +955,7 @@ def _clean_form(data: FormInput, team: list[AssessorAssignment], problems: dict)
     ended = _parse_moment(data.ended_at, "ended_at", "评估结束时间", problems)
     if started and ended and ended <= started:
         problems["ended_at"] = ("time_order", "评估结束时间应晚于开始时间")
-    if ended and ended > timezone.now() + dt.timedelta(minutes=10):
+    if ended and ended > clock.now() + dt.timedelta(minutes=10):
         problems["ended_at"] = ("time_in_future", "评估结束时间不能晚于当前时间")
     latitude = _parse_coordinate(data.latitude, "latitude", -90, 90, "纬度", problems)
     longitude = _parse_coordinate(data.longitude, "longitude", -180, 180, "经度", problems)
@@ -1117,7 +1117,7 @@ def assessment_submit(*, actor, application_id: int, data: FormInput | None = No
         _store_form(assessment, clean, {i.name: data.answers[i.name] for i in scale.items}, team)
         assessment.answers = {name: int(points) for name, points in assessment.answers.items()}
         assessment.submission += 1
-        assessment.submitted_at = timezone.now()
+        assessment.submitted_at = clock.now()
         assessment.submitted_by = actor
         assessment.scores = dict(result.scores)
         assessment.levels = dict(result.levels)
@@ -1308,7 +1308,7 @@ def objection_handle(*, actor, objection_id: int, decision: str, note: str) -> O
         objection = Objection.objects.select_for_update().get(pk=found.pk)
         if objection.status != Objection.Status.OPEN or application.status != Status.PUBLICITY:
             raise Conflict("该异议已处理", code="objection_handled")
-        now = timezone.now()
+        now = clock.now()
         if decision == Objection.Status.UPHELD:
             Objection.objects.filter(application=application, status=Objection.Status.OPEN).update(
                 status=Objection.Status.UPHELD, handled_by=actor, handled_at=now, handling_note=note
@@ -1439,7 +1439,7 @@ def conclusion_issue(*, actor, application_id: int) -> Conclusion:
             fee_payer=fee.payer,
             fee_fen=fee.fen,
         )
-        conclusion.issued_at = timezone.now()
+        conclusion.issued_at = clock.now()
         pdf = _letter_pdf(conclusion, application, assessment)
         with _FilesOnRollback() as stored:
             name = files.store(application.pk, "pdf", pdf)
@@ -1455,7 +1455,7 @@ def conclusion_issue(*, actor, application_id: int) -> Conclusion:
                 actor=actor,
                 reason=f"结论书{conclusion.number}：{conclusion.grade_label}，"
                 f"有效期至{conclusion.valid_until:%Y-%m-%d}",
-                closed_at=timezone.now(),
+                closed_at=clock.now(),
             )
             body = (
                 f"{application.person.name}的失能等级评估结论为：{conclusion.grade_label}，"
@@ -1591,7 +1591,7 @@ def notice_mark_read(*, actor, notice_id: int) -> Notice:
     """The applicant (or anyone who may see the case) has read a notice."""
     notice = get_scoped(Notice.objects.select_related("application"), actor, pk=notice_id)
     if notice.read_at is None:
-        Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=timezone.now())
+        Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=clock.now())
         notice.refresh_from_db(fields=["read_at"])
     return notice
 

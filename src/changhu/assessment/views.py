@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +24,7 @@ from changhu.assessment.models import (
     Status,
 )
 from changhu.assessment.workflow import WORKFLOW
+from changhu.core import clock
 from changhu.core.errors import DomainError, NotFound
 from changhu.core.excel import xlsx_response
 from changhu.core.scope import require, scope_of
@@ -606,7 +606,7 @@ def publicity(request):
 def publicity_export(request):
     require(request.user, Right.ASSESSMENT_VIEW)
     sheet = publicity_sheet(_publicity_rows(request.user))
-    return xlsx_response(f"评估结果公示名单{timezone.localdate():%Y%m%d}", [sheet])
+    return xlsx_response(f"评估结果公示名单{clock.today():%Y%m%d}", [sheet])
 
 
 def _download(content: bytes, name: str, content_type: str) -> HttpResponse:

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from typing import Literal
 
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -21,6 +20,7 @@ from changhu.care.models import (
     Package,
     Pause,
 )
+from changhu.core import clock
 from changhu.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["待遇资格与护理计划"])
@@ -432,7 +432,7 @@ def _arrangement(a: Arrangement) -> dict:
 
 
 def _entitlement_row(e: Entitlement) -> dict:
-    today = timezone.localdate()
+    today = clock.today()
     arrangements = list(e.arrangements.all())
     current = selectors.arrangement_on(e, min(max(today, e.valid_from), e.last_day)) or (
         arrangements[-1] if arrangements else None
@@ -723,7 +723,7 @@ def entitlement_terminate(request, entitlement_id: int, payload: TerminateIn):
 def eligibility_on(request, person_id: int, day: dt.date | None = None):
     """某人某日是否享受待遇、照护方式和机构。"""
     person = selectors.person_for_care(fetched_by=request.auth, person_id=person_id)
-    return _day(selectors.eligibility_on(person.pk, day or timezone.localdate()))
+    return _day(selectors.eligibility_on(person.pk, day or clock.today()))
 
 
 @router.get("/eligibility/calendar", response={200: CalendarOut, **errors(403, 404, 422)})

@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
 from changhu.care import catalogue as catalogues
 from changhu.care import plans, services
@@ -28,7 +27,7 @@ from changhu.care.models import (
     Entitlement,
     EntitlementStatus,
 )
-from changhu.core import audit, crypto
+from changhu.core import audit, clock, crypto
 from changhu.core.errors import DomainError
 from changhu.core.identity import make_id_number
 from changhu.insured.models import Person, PersonStatus
@@ -133,7 +132,7 @@ def seed_care_demo(*, persons_limit: int | None = None) -> CareDemoReport:
     admin = _admin()
     catalogues.load_all_catalogues()
     rng = random.Random(SEED)
-    today = timezone.localdate()
+    today = clock.today()
     with transaction.atomic():
         institutions = _designate_all(admin, today, report)
         _pending_application(admin, report)
@@ -463,7 +462,7 @@ def _plan(admin, institution, person_id, mode, grade, entitlement) -> CarePlan |
         return None
     if entitlement.status != EntitlementStatus.ACTIVE:
         return None
-    day = timezone.localdate()
+    day = clock.today()
     catalogue = catalogues.catalogue_in_force(day)
     package = catalogue and catalogues.package_for(catalogue, grade=grade, care_mode=mode)
     if package is None:

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from changhu.care import eligibility
 from changhu.care.models import (
@@ -36,7 +35,7 @@ from changhu.care.models import (
     PackageItem,
     Pause,
 )
-from changhu.core import scope
+from changhu.core import clock, scope
 from changhu.core.errors import NotFound, PermissionDenied
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, LifeEventKind, Person
 from changhu.orgs.models import OrgKind
@@ -134,7 +133,7 @@ def catalogue_get(*, fetched_by, catalogue_id: int) -> Catalogue:
 
 
 def catalogue_current(*, fetched_by, day: dt.date | None = None) -> Catalogue | None:
-    day = day or timezone.localdate()
+    day = day or clock.today()
     return (
         scope.scoped(Catalogue.objects.all(), fetched_by)
         .filter(effective_from__lte=day)
@@ -188,7 +187,7 @@ def entitlement_list(*, fetched_by, filters: EntitlementFilters | None = None) -
         qs = qs.filter(person_id=f.person_id)
     if f.district:
         qs = qs.filter(person__region_code__startswith=f.district.strip())
-    today = timezone.localdate()
+    today = clock.today()
     current = Arrangement.objects.filter(start_date__lte=today).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=today)
     )
@@ -233,7 +232,7 @@ def arrangement_on(entitlement: Entitlement, day: dt.date) -> Arrangement | None
 
 def beneficiaries_of(*, fetched_by, day: dt.date | None = None) -> QuerySet:
     """Arrangements in force on ``day`` in scope (for an institution: its beneficiaries)."""
-    day = day or timezone.localdate()
+    day = day or clock.today()
     return (
         scope.scoped(
             Arrangement.objects.select_related(
@@ -252,7 +251,7 @@ def institutions_caring_for(person_id: int, day: dt.date | None = None) -> list[
     """Organization ids of the institutions that care for a person from ``day`` on (current and
     scheduled arrangements of active entitlements). Assessment dispatch uses it to keep an
     institution from assessing a person it also cares for."""
-    day = day or timezone.localdate()
+    day = day or clock.today()
     return list(
         Arrangement.objects.filter(
             person_id=person_id, entitlement__status=EntitlementStatus.ACTIVE
@@ -499,7 +498,7 @@ def person_file(*, fetched_by, person_id: int, today: dt.date | None = None) -> 
     """One electronic file per person: conclusions, entitlement history, plans, assignments,
     hospital stays and what later features add."""
     person = person_for_care(fetched_by=fetched_by, person_id=person_id)
-    today = today or timezone.localdate()
+    today = today or clock.today()
     entitlements = list(
         entitlement_list(
             fetched_by=fetched_by, filters=EntitlementFilters(person_id=person.pk)

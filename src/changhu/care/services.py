@@ -16,7 +16,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q
-from django.utils import timezone
 
 from changhu.care import catalogue as catalogues
 from changhu.care import conf, plans
@@ -34,7 +33,7 @@ from changhu.care.models import (
     Pause,
     Period,
 )
-from changhu.core import audit
+from changhu.core import audit, clock
 from changhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from changhu.core.scope import get_scoped, require, scope_of
 from changhu.core.transitions import Transition, Workflow, apply
@@ -73,7 +72,7 @@ PLAN_FLOW = Workflow(
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def _user(actor):
@@ -891,7 +890,7 @@ def care_plan_confirm(
             f"（{RELATIONSHIPS.get(signer_relationship, signer_relationship)}）",
             extra_updates={
                 "valid_from": start,
-                "confirmed_at": timezone.now(),
+                "confirmed_at": clock.now(),
                 "confirmed_by": _user(actor),
                 "confirmation_channel": channel,
                 "signer_name": signer_name[:40],

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from changhu.care import catalogue as catalogues
 from changhu.care import conf, forms, plans, selectors, services
 from changhu.care.models import CarePlanStatus, Period
+from changhu.core import clock
 from changhu.core.errors import Conflict, NotFound, ValidationFailed
 from changhu.core.scope import require, scope_of
 from changhu.core.transitions import timeline
@@ -33,7 +33,7 @@ def _page(request, queryset, size: int = forms.PAGE_SIZE):
 @require_GET
 def catalogue_list(request):
     require(request.user, Right.CARE_CATALOGUE)
-    today = timezone.localdate()
+    today = clock.today()
     current = selectors.catalogue_current(fetched_by=request.user, day=today)
     return render(
         request,
@@ -77,7 +77,7 @@ def entitlement_list(request):
         ),
     )
     page = _page(request, entitlements)
-    today = timezone.localdate()
+    today = clock.today()
     for entitlement in page:
         entitlement.current = selectors.arrangement_on(entitlement, today)
         entitlement.grade_label = conf.grade_label(entitlement.grade)
@@ -140,7 +140,7 @@ def _render_entitlement(request, entitlement, *, bound=None, status=200):
         {
             "entitlement": entitlement,
             "grade_label": conf.grade_label(entitlement.grade),
-            "today": selectors.eligibility_on(entitlement.person_id, timezone.localdate()),
+            "today": selectors.eligibility_on(entitlement.person_id, clock.today()),
             "mode_labels": MODE_LABELS,
             "can_manage": scope_of(request.user).can(Right.CARE_ENTITLEMENT),
             "arrangement_form": bound.get("arrangement")
@@ -270,7 +270,7 @@ def plan_new(request):
     if arrangement is None:
         messages.error(request, "请从本机构的服务对象中选择参保人")
         return redirect("care:plan_list")
-    catalogue = catalogues.catalogue_in_force(timezone.localdate())
+    catalogue = catalogues.catalogue_in_force(clock.today())
     package = catalogue and catalogues.package_for(
         catalogue, grade=arrangement.entitlement.grade, care_mode=arrangement.care_mode
     )
@@ -393,7 +393,7 @@ def plan_action(request, pk: int, action: str):
 def person_file(request, pk: int):
     require(request.user, Right.CARE_VIEW)
     file = selectors.person_file(fetched_by=request.user, person_id=pk)
-    today = timezone.localdate()
+    today = clock.today()
     for entitlement in file.entitlements:
         entitlement.grade_label = conf.grade_label(entitlement.grade)
         entitlement.current = selectors.arrangement_on(entitlement, today)

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from changhu.core import clock
 from changhu.core.errors import field_error
 
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -105,7 +106,7 @@ def parse_id_number(value: str, *, field: str = "id_number", today: dt.date | No
         raise field_error(
             field, "id_number_birth_date", f"身份证号码中的出生日期{number[6:14]}不是有效日期"
         ) from None
-    today = today or dt.date.today()
+    today = today or clock.today()
     if birth > today or birth.year < 1880:
         raise field_error(
             field, "id_number_birth_date", f"身份证号码中的出生日期{number[6:14]}不合理"

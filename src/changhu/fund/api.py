@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from changhu.api.schemas import Page, errors, paginate
+from changhu.core import clock
 from changhu.core.scope import require
 from changhu.fund import selectors, services
 from changhu.fund.models import LTCI_FUND, Entry
@@ -126,7 +126,7 @@ def fund_summary(request, fund: str = LTCI_FUND, month: str = ""):
     """月度收支、结余和风险指标（含预警级别）。"""
     require(request.auth, Right.FUND_VIEW)
     months = selectors.monthly(fetched_by=request.auth, fund=fund)
-    month = month or (months[-1].month if months else f"{timezone.localdate():%Y-%m}")
+    month = month or (months[-1].month if months else f"{clock.today():%Y-%m}")
     readings = selectors.indicator_readings(fetched_by=request.auth, month=month, fund=fund)
     upto = [m for m in months if m.month <= month]
     return {

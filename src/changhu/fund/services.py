@@ -13,9 +13,8 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from changhu.core import audit
+from changhu.core import audit, clock
 from changhu.core.errors import Conflict, ValidationFailed, field_error
 from changhu.core.money import format_yuan
 from changhu.core.scope import require
@@ -88,7 +87,7 @@ def entry_post(
         with transaction.atomic():
             entry = Entry.objects.create(
                 fund=fund,
-                posted_on=posted_on or timezone.localdate(),
+                posted_on=posted_on or clock.today(),
                 period=period,
                 kind=kind,
                 memo=memo[:300],
@@ -133,7 +132,7 @@ def contribution_record(
         kind=EntryKind.CONTRIBUTION,
         memo=f"{period}{label}到账 {format_yuan(amount_fen)}元",
         postings=[(Account.BANK, amount_fen, 0), (SOURCE_ACCOUNT[source], 0, amount_fen)],
-        posted_on=min(_month_end(period), timezone.localdate()),
+        posted_on=min(_month_end(period), clock.today()),
         actor=actor,
     )
     return Contribution.objects.create(
@@ -162,7 +161,7 @@ def fee_record(
         kind=EntryKind.FEE,
         memo=memo.strip()[:200] or f"{period}经办服务费",
         postings=[(Account.FEE, amount_fen, 0), (Account.BANK, 0, amount_fen)],
-        posted_on=min(_month_end(period), timezone.localdate()),
+        posted_on=min(_month_end(period), clock.today()),
         actor=actor,
     )
 

@@ -9,9 +9,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from changhu.core import clock
 from changhu.core.errors import Conflict, ValidationFailed
 from changhu.core.money import yuan_to_fen
 from changhu.core.scope import require, scope_of
@@ -34,9 +34,7 @@ def overview(request):
     require(request.user, Right.FUND_VIEW)
     fund = request.GET.get("fund") or LTCI_FUND
     months = selectors.monthly(fetched_by=request.user, fund=fund)
-    month = request.GET.get("month") or (
-        months[-1].month if months else f"{timezone.localdate():%Y-%m}"
-    )
+    month = request.GET.get("month") or (months[-1].month if months else f"{clock.today():%Y-%m}")
     year = int(month[:4])
     upto = [m for m in months if m.month <= month]
     ytd = [m for m in upto if m.month.startswith(f"{year}-")]

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from changhu.core import clock
 from changhu.insured import selectors, services
 from changhu.insured.models import (
     InsuranceType,
@@ -168,7 +169,7 @@ class LifeEventFilterForm(FilterForm):
         ).select_related("person__region", "recorded_by")
         days = self.value("days")
         if days:
-            qs = qs.filter(recorded_at__gte=timezone.now() - dt.timedelta(days=days))
+            qs = qs.filter(recorded_at__gte=clock.now() - dt.timedelta(days=days))
         return qs.order_by("-recorded_at", "-id")
 
 

@@ -34,9 +34,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
-from changhu.core import audit, crypto, masking, scope
+from changhu.core import audit, clock, crypto, masking, scope
 from changhu.core.errors import (
     Conflict,
     DomainError,
@@ -587,7 +586,7 @@ def _run(
         actor=actor,
         scope=scope_,
         outcome=outcome,
-        today=timezone.localdate(),
+        today=clock.today(),
         write=write,
         stop_writing_on_error=stop_writing_on_error,
         batch=batch,
@@ -1016,7 +1015,7 @@ def import_upload(*, actor, kind: str, upload, file_name: str = "") -> ImportBat
         encoding=outcome.encoding,
         organization_id=s.organization_id,
         uploaded_by=actor,
-        validated_at=timezone.now(),
+        validated_at=clock.now(),
     )
     _apply_outcome(batch, outcome)
     batch.stored_file.save(f"{uuid.uuid4().hex}.sealed", ContentFile(_seal(data)), save=False)
@@ -1098,7 +1097,7 @@ def import_commit(*, actor, batch_id: int, mode: str) -> ImportBatch:
             _apply_outcome(batch, outcome)
             batch.status, batch.mode = Status.COMMITTED, mode
             batch.imported_rows = outcome.written
-            batch.committed_at = batch.validated_at = timezone.now()
+            batch.committed_at = batch.validated_at = clock.now()
             batch.committed_by = actor
             batch.stored_file = ""
             batch.save()
@@ -1143,7 +1142,7 @@ def _record_refusal(batch_id: int, outcome: Outcome) -> None:
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         _apply_outcome(batch, outcome)
-        batch.validated_at = timezone.now()
+        batch.validated_at = clock.now()
         batch.save()
 
 
@@ -1178,7 +1177,7 @@ def import_discard(*, actor, batch_id: int) -> ImportBatch:
         batch, _ = _pending(actor, batch_id)
         stored = batch.stored_file.name
         batch.status = Status.DISCARDED
-        batch.discarded_at = timezone.now()
+        batch.discarded_at = clock.now()
         batch.stored_file = ""
         batch.save(update_fields=["status", "discarded_at", "stored_file"])
         transaction.on_commit(lambda: _delete_stored(stored))
@@ -1204,7 +1203,7 @@ def purge_stale(before: dt.datetime, dry_run: bool = False) -> int:
                 continue
             stored = batch.stored_file.name
             batch.status = Status.DISCARDED
-            batch.discarded_at = timezone.now()
+            batch.discarded_at = clock.now()
             batch.stored_file = ""
             batch.save(update_fields=["status", "discarded_at", "stored_file"])
             audit.record(

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from changhu.core import audit, crypto, masking
+from changhu.core import audit, clock, crypto, masking
 from changhu.core.errors import Conflict, NotFound, ValidationFailed
 from changhu.core.identity import normalize_phone, parse_id_number
 from changhu.core.scope import get_scoped, require
@@ -147,7 +146,7 @@ def clean_person(
     if isinstance(insurance_type, rules.Problem):
         fail(insurance_type.field, insurance_type.code, insurance_type.message)
     start = rules.parse_date(data.enrolment_start, "enrolment_start", "参保起始日")
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if isinstance(start, rules.Problem):
         fail(start.field, start.code, start.message)
     elif start is None:
@@ -186,7 +185,7 @@ def clean_person(
 def new_insured_no() -> str:
     """``CH`` + two-digit year + 56 random bits: about 1 in 10^10 chance of a clash per person
     at a 10-million register; :func:`person_create` draws again if it happens."""
-    return "CH" + timezone.localdate().strftime("%y") + secrets.token_hex(7).upper()
+    return "CH" + clock.today().strftime("%y") + secrets.token_hex(7).upper()
 
 
 def build_person(clean: CleanPerson) -> Person:
@@ -322,7 +321,7 @@ def person_update(
 
 
 def _sync_groups(person: Person, wanted: list[str]) -> None:
-    today = timezone.localdate()
+    today = clock.today()
     current = {m.group: m for m in person.special_groups.filter(end_date__isnull=True)}
     for group, membership in current.items():
         if group not in wanted:
@@ -360,7 +359,7 @@ class LifeEventInput:
 
 
 def clean_life_event(data: LifeEventInput, *, person: Person, today: dt.date | None = None):
-    today = today or timezone.localdate()
+    today = today or clock.today()
     problems: dict[str, str] = {}
     codes: list[str] = []
     if data.kind not in LifeEventKind.values:
@@ -518,8 +517,8 @@ def person_set_status(
     day = rules.parse_date(on_date, "on_date", "生效日期")
     if isinstance(day, rules.Problem):
         raise ValidationFailed(day.message, code=day.code, fields={day.field: day.message})
-    day = day or timezone.localdate()
-    if day > timezone.localdate():
+    day = day or clock.today()
+    if day > clock.today():
         raise ValidationFailed(
             "生效日期不能晚于今天",
             code="date_in_future",

@@ -22,10 +22,9 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from stdnum.cn import uscc
 
-from changhu.core import audit, crypto
+from changhu.core import audit, clock, crypto
 from changhu.core.errors import DomainError
 from changhu.core.identity import make_id_number
 from changhu.insured import services as insured_services
@@ -756,7 +755,7 @@ def _seed_persons(count: int, regions: _Regions, report: SeedReport) -> None:
     fake = Faker("zh_CN")
     weights = [d.weight for d in DISTRICTS.values()]
     used = {_parent_draft(regions).data.id_number}
-    today = timezone.localdate()
+    today = clock.today()
     drafts = [_draft(i, regions, fake, weights, used, today) for i in range(count)]
     for start in range(0, len(drafts), 1000):
         _create_persons(drafts[start : start + 1000], regions, report)

@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpResponse
-from django.utils import timezone
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from changhu.api.schemas import Page, errors, paginate
+from changhu.core import clock
 from changhu.providers import imports, rules, selectors, services
 from changhu.providers.models import (
     Admission,
@@ -399,7 +399,7 @@ def _institution_row(i: Institution) -> dict:
 
 
 def _institution_detail(i: Institution) -> dict:
-    today = timezone.localdate()
+    today = clock.today()
     row = _institution_row(i)
     row["caregiver_count"] = i.caregivers.filter(status="active").count()
     row.update(
@@ -511,7 +511,7 @@ def _caregiver_row(c: Caregiver) -> dict:
 
 
 def _caregiver_detail(c: Caregiver) -> dict:
-    today = timezone.localdate()
+    today = clock.today()
     row = _caregiver_row(c)
     trainings = list(c.trainings.all())
     row.update(
@@ -658,13 +658,13 @@ def agreement_sign(request, institution_id: int, payload: AgreementIn):
         institution_id=institution_id,
         data=services.AgreementInput(**payload.dict()),
     )
-    return Status(201, _agreement(agreement, timezone.localdate()))
+    return Status(201, _agreement(agreement, clock.today()))
 
 
 @router.get("/agreements/due", response={200: list[AgreementDueOut], **errors()})
 def agreements_due(request):
     """已到续签提醒日期、尚未续签的协议。"""
-    today = timezone.localdate()
+    today = clock.today()
     return [
         {
             **_agreement(a, today),
@@ -683,7 +683,7 @@ def agreement_renew(request, agreement_id: int, payload: RenewIn):
     agreement = services.agreement_renew(
         actor=request.auth, agreement_id=agreement_id, **payload.dict()
     )
-    return Status(201, _agreement(agreement, timezone.localdate()))
+    return Status(201, _agreement(agreement, clock.today()))
 
 
 @router.post(
@@ -695,7 +695,7 @@ def agreement_terminate(request, agreement_id: int, payload: AgreementEndIn):
     agreement = services.agreement_terminate(
         actor=request.auth, agreement_id=agreement_id, **payload.dict()
     )
-    return _agreement(agreement, timezone.localdate())
+    return _agreement(agreement, clock.today())
 
 
 # --- admissions -----------------------------------------------------------------------------
@@ -883,7 +883,7 @@ def certificate_add(request, caregiver_id: int, payload: CertificateIn):
         caregiver_id=caregiver_id,
         data=services.CertificateInput(**payload.dict()),
     )
-    return Status(201, _certificate(certificate, timezone.localdate()))
+    return Status(201, _certificate(certificate, clock.today()))
 
 
 @router.post(
@@ -915,7 +915,7 @@ def caregiver_assignable(
     request, caregiver_id: int, day: dt.date | None = None, qualification: str = ""
 ):
     """护理员在某日能否派单（证书有效、在岗、机构正常）。"""
-    day = day or timezone.localdate()
+    day = day or clock.today()
     caregiver = selectors.caregiver_for_assignment(
         fetched_by=request.auth, caregiver_id=caregiver_id
     )
@@ -934,7 +934,7 @@ def caregiver_assignable(
 @router.get("/certificates/expiring", response={200: list[ExpiringOut], **errors(422)})
 def certificates_expiring(request, days: int = rules.EXPIRY_WARNING_DAYS):
     """即将到期（及近期已过期）的资格证书，按到期日排序。"""
-    today = timezone.localdate()
+    today = clock.today()
     return [
         {
             **_certificate(c, today),

@@ -21,12 +21,11 @@ from zipfile import BadZipFile
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
-from changhu.core import audit, crypto, scope
+from changhu.core import audit, clock, crypto, scope
 from changhu.core.errors import Conflict, DomainError, ValidationFailed
 from changhu.core.identity import normalize_id_number
 from changhu.orgs.models import OrgKind
@@ -525,7 +524,7 @@ def import_commit(*, actor, batch_id: int, mode: str) -> ImportBatch:
             batch.errors = outcome.errors
             batch.error_rows = outcome.error_rows
             batch.valid_rows = outcome.written
-            batch.committed_at = timezone.now()
+            batch.committed_at = clock.now()
             batch.rows_enc = ""
             batch.save()
             audit.record(
@@ -643,7 +642,7 @@ class _Export:
 def export_institutions(*, actor) -> bytes:
     """Institutions in the reader's scope, in the import template's columns plus status."""
     scope.require(actor, Right.PROVIDERS_VIEW)
-    today = timezone.localdate()
+    today = clock.today()
     rows = []
     qs = selectors.institution_list(fetched_by=actor).prefetch_related("agreements")
     for i in qs:

@@ -10,9 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 
-from changhu.core import crypto, scope
+from changhu.core import clock, crypto, scope
 from changhu.core.identity import normalize_id_number
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
@@ -203,7 +202,7 @@ def admission_get(*, fetched_by, admission_id: int) -> Admission:
 
 def agreements_due_for_renewal(*, fetched_by, today: dt.date | None = None) -> QuerySet:
     """Active agreements whose renewal date has come and that have not been renewed."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return (
         scope.scoped(Agreement.objects.select_related("institution__organization"), fetched_by)
         .filter(status=AgreementStatus.ACTIVE, renewal_due__lte=today, ended_on__isnull=True)
@@ -263,7 +262,7 @@ def certificates_expiring(
 ) -> QuerySet:
     """Certificates of caregivers in post that expire within ``within_days`` (or have expired
     in the last ``within_days``), soonest first."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     window = dt.timedelta(days=max(0, min(within_days, 366)))
     return (
         scope.scoped(
@@ -281,7 +280,7 @@ def certificates_expiring(
 
 def certificate_state(certificate: Certificate, today: dt.date | None = None) -> str:
     return rules.certificate_state(
-        certificate.issued_on, certificate.expires_on, today or timezone.localdate()
+        certificate.issued_on, certificate.expires_on, today or clock.today()
     )
 
 

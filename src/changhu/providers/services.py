@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from changhu.core import audit, crypto, masking
+from changhu.core import audit, clock, crypto, masking
 from changhu.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from changhu.core.identity import normalize_phone, parse_id_number
 from changhu.core.scope import Scope, get_scoped, require
@@ -155,7 +154,7 @@ def _raise(problems: list[rules.Problem]) -> None:
 
 
 def _today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def _date(value, field_name: str, label: str, *, required: bool = True, problems: list) -> Any:

@@ -8,9 +8,9 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from changhu.core import clock
 from changhu.core.errors import Conflict, ValidationFailed
 from changhu.core.scope import get_scoped, require, scope_of
 from changhu.orgs.models import OrgKind
@@ -62,7 +62,7 @@ def institution_list(request):
 
 def _render_institution(request, institution, *, bound=None, status=200):
     bound = bound or {}
-    today = timezone.localdate()
+    today = clock.today()
     agreements = list(institution.agreements.all())
     for agreement in agreements:
         agreement.in_force = agreement.in_force_on(today)
@@ -302,7 +302,7 @@ def caregiver_list(request):
     require(request.user, Right.PROVIDERS_VIEW)
     form = forms.CaregiverFilterForm(request.GET, user=request.user)
     caregivers = selectors.caregiver_list(fetched_by=request.user, filters=form.filters())
-    today = timezone.localdate()
+    today = clock.today()
     page = _page(request, caregivers)
     for caregiver in page:
         proving = [
@@ -355,7 +355,7 @@ def caregiver_new(request):
 
 def _render_caregiver(request, caregiver, *, bound=None, status=200, new_password=None):
     bound = bound or {}
-    today = timezone.localdate()
+    today = clock.today()
     certificates = list(caregiver.certificates.all())
     for certificate in certificates:
         certificate.state = rules.certificate_state(
@@ -456,7 +456,7 @@ def certificates_expiring(request):
         days = max(1, min(int(request.GET.get("days", rules.EXPIRY_WARNING_DAYS)), 366))
     except ValueError:
         days = rules.EXPIRY_WARNING_DAYS
-    today = timezone.localdate()
+    today = clock.today()
     certificates = selectors.certificates_expiring(fetched_by=request.user, within_days=days)
     page = _page(request, certificates)
     for certificate in page:

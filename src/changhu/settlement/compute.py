@@ -34,9 +34,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from changhu.care.models import Arrangement, CatalogueCategory, CatalogueItem, Entitlement, Pause
+from changhu.core import clock
 from changhu.core.errors import Conflict
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, Person
 from changhu.providers.models import Institution
@@ -720,7 +720,7 @@ def compute_chunk(run: SettlementRun, ctx: Context, institution_ids: list[int]) 
     if not ids:
         return 0
     t = Staging(run.pk).t
-    now = timezone.now()
+    now = clock.now()
     with connection.cursor() as cursor:
         _session(cursor)
         cursor.execute(
@@ -950,7 +950,7 @@ def execute(run: SettlementRun, *, progress: Progress | None = None) -> Settleme
     )
     if period.status == PeriodStatus.PAID:
         raise Conflict("该结算期已拨付并锁定，不能重新计算", code="period_locked")
-    now = timezone.now()
+    now = clock.now()
     SettlementRun.objects.filter(pk=run.pk).update(
         status=RunStatus.RUNNING, started_at=run.started_at or now, heartbeat_at=now, error=""
     )
@@ -962,7 +962,7 @@ def execute(run: SettlementRun, *, progress: Progress | None = None) -> Settleme
         with transaction.atomic():
             rows = stage(run, ctx)
             SettlementRun.objects.filter(pk=run.pk).update(
-                staged_rows=rows, heartbeat_at=timezone.now()
+                staged_rows=rows, heartbeat_at=clock.now()
             )
             run.staged_rows = rows
     done = run.total_chunks - len(pending)
@@ -972,18 +972,18 @@ def execute(run: SettlementRun, *, progress: Progress | None = None) -> Settleme
         with transaction.atomic():
             written = compute_chunk(run, ctx, list(chunk.institution_ids))
             RunChunk.objects.filter(pk=chunk.pk).update(
-                done=True, line_count=written, done_at=timezone.now()
+                done=True, line_count=written, done_at=clock.now()
             )
             done += 1
             SettlementRun.objects.filter(pk=run.pk).update(
-                done_chunks=done, heartbeat_at=timezone.now()
+                done_chunks=done, heartbeat_at=clock.now()
             )
         if progress:
             progress(done, run.total_chunks)
     with transaction.atomic():
         supplement_lines(period)
         refresh_totals(period)
-        finished = timezone.now()
+        finished = clock.now()
         SettlementPeriod.objects.filter(pk=period.pk).update(
             status=PeriodStatus.CLAIMING, computed_at=finished
         )

@@ -15,9 +15,8 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
 
-from changhu.core import scope
+from changhu.core import clock, scope
 from changhu.core.errors import DomainError
 from changhu.fund import services as fund_services
 from changhu.fund.models import LTCI_FUND, BudgetLine, Contribution
@@ -84,7 +83,7 @@ def seed_settlement_demo(*, today: dt.date | None = None) -> SettlementDemoRepor
     if admin is None or not Region.objects.filter(code=CITY).exists():
         raise SettlementDemoNotReady()
     policies.load_all_policies()
-    today = today or timezone.localdate()
+    today = today or clock.today()
     with transaction.atomic():
         report.tariffs = _tariffs(admin)
         paid = _period(admin, _month(today, 2), report)

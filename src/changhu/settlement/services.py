@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
 
 from changhu.care.eligibility import month_bounds
-from changhu.core import audit, scope
+from changhu.core import audit, clock, scope
 from changhu.core.errors import Conflict, NotFound, PermissionDenied, field_error
 from changhu.core.money import format_yuan
 from changhu.core.scope import get_scoped, require
@@ -227,7 +226,7 @@ def _start_thread(run_id: int) -> None:
 
 def claim_run(run_id: int | None = None) -> SettlementRun | None:
     """Take a queued run (or one whose worker went silent) for this process to execute."""
-    stale = timezone.now() - STALE_AFTER
+    stale = clock.now() - STALE_AFTER
     with transaction.atomic():
         qs = SettlementRun.objects.filter(
             Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale)
@@ -240,7 +239,7 @@ def claim_run(run_id: int | None = None) -> SettlementRun | None:
         if run is None:
             return None
         SettlementRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.RUNNING, heartbeat_at=timezone.now()
+            status=RunStatus.RUNNING, heartbeat_at=clock.now()
         )
     return SettlementRun.objects.select_related("period__policy", "period__supplementary").get(
         pk=run.pk
@@ -411,7 +410,7 @@ def _claim_for_update(actor, claim_id: int) -> Claim:
 def claim_submit(*, actor, claim_id: int) -> Claim:
     """申报: the institution submits its reviewed draft."""
     claim = _claim_for_update(actor, claim_id)
-    now = timezone.now()
+    now = clock.now()
     apply(
         CLAIM_WORKFLOW,
         claim,
@@ -426,7 +425,7 @@ def claim_submit(*, actor, claim_id: int) -> Claim:
 def claim_first_review(*, actor, claim_id: int, approve: bool, reason: str = "") -> Claim:
     """初审: pass the claim to the second review, or return it to the institution."""
     claim = _claim_for_update(actor, claim_id)
-    now = timezone.now()
+    now = clock.now()
     if approve:
         apply(
             CLAIM_WORKFLOW,
@@ -448,7 +447,7 @@ def claim_second_review(*, actor, claim_id: int, approve: bool, reason: str = ""
     require(actor, Right.SETTLEMENT_SECOND_REVIEW)
     if claim.first_reviewer_id == getattr(actor, "pk", None):
         raise PermissionDenied("复核须由初审人以外的人员进行", code="same_reviewer")
-    now = timezone.now()
+    now = clock.now()
     if approve:
         apply(
             CLAIM_WORKFLOW,
@@ -516,8 +515,8 @@ def period_pay(*, actor, period_id: int) -> PaymentSummary:
         by_payer[payer] = paid - owed
         receivable += owed
     for claim in Claim.objects.filter(period=period).order_by("pk"):
-        apply(CLAIM_WORKFLOW, claim, "pay", actor=actor, extra_updates={"paid_at": timezone.now()})
-    now = timezone.now()
+        apply(CLAIM_WORKFLOW, claim, "pay", actor=actor, extra_updates={"paid_at": clock.now()})
+    now = clock.now()
     SettlementPeriod.objects.filter(pk=period.pk).update(
         status=PeriodStatus.PAID, paid_at=now, paid_by=actor
     )
@@ -555,7 +554,7 @@ def _write_orders(period: SettlementPeriod) -> None:
             GROUP BY x.payer, x.payee_kind, x.payee_id
             HAVING SUM(x.fund_fen) <> 0
             """,
-            [period.pk, timezone.now(), period.pk],
+            [period.pk, clock.now(), period.pk],
         )
 
 
@@ -719,7 +718,7 @@ def member_enrol(
     ):
         raise field_error("family_size", "family_size_invalid", "家庭参保人数应为1到20")
     try:
-        joined = dt.date.fromisoformat(str(joined_on)) if joined_on else timezone.localdate()
+        joined = dt.date.fromisoformat(str(joined_on)) if joined_on else clock.today()
     except ValueError:
         raise field_error("joined_on", "date_invalid", "参保日期应为YYYY-MM-DD") from None
     if SupplementaryMember.objects.filter(plan_code=plan_code, person=person, year=year).exists():

@@ -30,12 +30,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
-from django.utils import timezone
 
 from changhu.care.catalogue import catalogue_in_force
 from changhu.care.eligibility import month_bounds
 from changhu.care.models import Arrangement, CatalogueItem, Entitlement, Pause
-from changhu.core import crypto, masking
+from changhu.core import clock, crypto, masking
 from changhu.core.identity import make_id_number
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, Person
 from changhu.insured.services import ID_PURPOSE, PHONE_PURPOSE
@@ -150,7 +149,7 @@ class Table:
         self.columns = [f.column for f in self.fields]
         self.index = {f.attname: i for i, f in enumerate(self.fields)}
         self.index.update({f.name: i for i, f in enumerate(self.fields)})
-        now = timezone.now()
+        now = clock.now()
         self.template: list = []
         self.required: set[str] = set()
         for f in self.fields:
@@ -453,7 +452,7 @@ def generate(cfg: SynthConfig, *, log: Callable[[str], None] = print) -> SynthRe
         }
         ids = {m: _next_id(m) for m in tables}
         has_plan = cfg.city == "lishui"
-        now = timezone.now()
+        now = clock.now()
         for n in range(cfg.persons):
             pid = ids[Person] + n
             plan = _plan(cfg, rng, pid, streets, by_street, first, last)

@@ -6,7 +6,6 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from django.utils import timezone
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -14,6 +13,7 @@ from pydantic import Field
 from changhu.api.schemas import Page, errors, paginate
 from changhu.care import selectors as care_selectors
 from changhu.care.models import Assignment, CarePlanItem, CarePlanStatus
+from changhu.core import clock
 from changhu.core.errors import PermissionDenied
 from changhu.core.scope import require, scope_of
 from changhu.orgs.roles import Right
@@ -507,7 +507,7 @@ def batch(request, payload: BatchIn):
 def today(request):
     """护理员今天的服务对象：待遇状态、护理计划项目（勾选清单）和今天的服务记录。"""
     caregiver = services._caregiver_of(request.auth)
-    day = timezone.localdate()
+    day = clock.today()
     assignments = (
         Assignment.objects.filter(caregiver=caregiver, start_date__lte=day)
         .exclude(end_date__lt=day)
@@ -752,7 +752,7 @@ def bed_days(
 @router.get("/patrol-checklist", response={200: ChecklistOut, **errors()})
 def patrol_checklist(request):
     """巡护检查表（护理技能与参保人状况），随稽核规则版本发布。"""
-    rules = rulesets.rules_on(timezone.localdate())
+    rules = rulesets.rules_on(clock.today())
     return {"version": rules.version, "items": rules.checklist}
 
 

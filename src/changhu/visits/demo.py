@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from changhu.care import selectors as care_selectors
 from changhu.care.models import Assignment, CarePlan, CarePlanItem, CarePlanStatus
+from changhu.core import clock
 from changhu.core.errors import Conflict
 from changhu.orgs.models import User
 from changhu.visits import geo, rules, rulesets, screening, services
@@ -360,7 +361,7 @@ def seed_visits_demo() -> VisitsDemoReport:
     report = VisitsDemoReport()
     rng = random.Random(SEED)
     rulesets.load_all_rule_sets()
-    now = timezone.now()
+    now = clock.now()
     today = timezone.localdate(now)
     first = today - dt.timedelta(days=DAYS)
     admin = _admin()

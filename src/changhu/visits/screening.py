@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
-from django.utils import timezone
 
 from changhu.care.eligibility import month_bounds
 from changhu.care.models import (
@@ -34,6 +33,7 @@ from changhu.care.models import (
     Entitlement,
     Pause,
 )
+from changhu.core import clock
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, Person
 from changhu.providers import rules as provider_rules
 from changhu.providers.models import Certificate, Institution
@@ -491,7 +491,7 @@ def screen_institution(
         institution_id=institution_id, period=period, status=FindingStatus.OPEN
     ).delete()
     counts: dict[str, int] = {}
-    now = timezone.now()
+    now = clock.now()
     with connection.cursor() as cursor:
         for rule in rule_sql(d):
             if not rules.enabled(rule.code):
@@ -589,7 +589,7 @@ def _screen_chunk(run: ScreeningRun, chunk_id: int, institution_id: int, rules, 
             run_id=run.pk,
             timings=timings,
         )
-        now = timezone.now()
+        now = clock.now()
         ScreeningChunk.objects.filter(pk=chunk_id).update(
             done=True, findings=sum(counts.values()), done_at=now
         )
@@ -615,7 +615,7 @@ def execute(run_id: int, *, progress=None, workers: int = 1) -> ScreeningRun:
             ScreeningChunk.objects.bulk_create(
                 [ScreeningChunk(run=run, institution_id=i) for i in _institutions(run)]
             )
-        now = timezone.now()
+        now = clock.now()
         run.status = RunStatus.RUNNING
         run.started_at = run.started_at or now
         run.heartbeat_at = now
@@ -664,12 +664,12 @@ def execute(run_id: int, *, progress=None, workers: int = 1) -> ScreeningRun:
         thread.join()
     if failures:
         ScreeningRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, error=str(failures[0])[:2000], finished_at=timezone.now()
+            status=RunStatus.FAILED, error=str(failures[0])[:2000], finished_at=clock.now()
         )
         raise failures[0]
     run.refresh_from_db()
     run.status = RunStatus.DONE
-    run.finished_at = timezone.now()
+    run.finished_at = clock.now()
     run.summary = summary(run, seconds=time.monotonic() - started)
     run.summary["rule_seconds"] = {k: round(v, 2) for k, v in sorted(timings.items())}
     run.summary["workers"] = count
@@ -683,7 +683,7 @@ STALE_AFTER = dt.timedelta(minutes=10)
 
 def claim_next() -> ScreeningRun | None:
     """The next queued run, or a running one whose worker stopped reporting (it resumes)."""
-    stale = timezone.now() - STALE_AFTER
+    stale = clock.now() - STALE_AFTER
     with transaction.atomic():
         qs = ScreeningRun.objects.filter(
             Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale)
@@ -694,7 +694,7 @@ def claim_next() -> ScreeningRun | None:
         if run is None:
             return None
         ScreeningRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.RUNNING, heartbeat_at=timezone.now()
+            status=RunStatus.RUNNING, heartbeat_at=clock.now()
         )
         return run
 

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
-from django.utils import timezone
 
 from changhu.care.eligibility import month_bounds
-from changhu.core import scope
+from changhu.core import clock, scope
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
 from changhu.visits.models import (
@@ -361,4 +360,4 @@ def run_get(*, fetched_by, run_id: int) -> ScreeningRun:
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()

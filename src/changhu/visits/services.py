@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from changhu.care import eligibility
 from changhu.care.models import CatalogueItem
-from changhu.core import audit
+from changhu.core import audit, clock
 from changhu.core.db import prepared_statements
 from changhu.core.errors import (
     Conflict,
@@ -234,7 +234,7 @@ def visit_check_in(
     except (TypeError, ValueError):
         raise field_error("person_id", "person_invalid", "参保人编号有误") from None
     lat, lon, accuracy = _position(data.latitude, data.longitude, data.accuracy_m, data.datum)
-    now = now or timezone.now()
+    now = now or clock.now()
     device_at = _aware(data.device_time)
     day = timezone.localdate(device_at if offline else now)
     known = check_in_facts(
@@ -388,7 +388,7 @@ def visit_check_out(
             code="no_check_in",
             fields={"visit_uuid": "没有对应的签到记录"},
         )
-    now = now or timezone.now()
+    now = now or clock.now()
     lat, lon, accuracy = _position(data.latitude, data.longitude, data.accuracy_m, data.datum)
     rule_data = rulesets.rules_on(visit.service_date)
     at = _event_time(data.device_time, now=now, clock=rule_data.clock, offline=offline)
@@ -502,7 +502,7 @@ def visit_batch(*, actor, events: list[tuple[str, CheckIn | CheckOut]]) -> list[
     if len(events) > MAX_BATCH_EVENTS:
         raise field_error("events", "batch_too_large", f"一次最多上传{MAX_BATCH_EVENTS}条记录")
     results = []
-    now = timezone.now()
+    now = clock.now()
     for index, (kind, data) in enumerate(events):
         try:
             with transaction.atomic():
@@ -530,7 +530,7 @@ def family_code_issue(*, actor, person_id: int, now: dt.datetime | None = None) 
     require(actor, Right.INSURED_SELF)
     if not ApplicantLink.objects.filter(user=actor, person_id=person_id).exists():
         raise NotFound()
-    now = now or timezone.now()
+    now = now or clock.now()
     return {
         "person_id": int(person_id),
         "code": rules.family_code(_family_code_key(), int(person_id), now),
@@ -581,7 +581,7 @@ def _stay_days(stay: Stay, through: dt.date) -> list[dt.date]:
 def bed_days_fill(*, through: dt.date | None = None, institution_id: int | None = None) -> int:
     """Write the missing in-bed days of every stay up to ``through`` (today by default).
     Idempotent: existing days, whatever their kind, are left as they are."""
-    through = through or timezone.localdate()
+    through = through or clock.today()
     stays = Stay.objects.filter(admitted_on__lte=through).filter(
         Q(discharged_on__isnull=True) | Q(discharged_on__gte=through - dt.timedelta(days=62))
     )
@@ -618,7 +618,7 @@ def stay_admit(
     """入住: a resident admitted for institutional care; in-bed days start from this day."""
     institution = _own_institution(actor, Right.VISITS_BED_DAYS)
     day = _day(admitted_on, "admitted_on", "入住日期")
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if day > today:
         raise field_error("admitted_on", "date_in_future", "入住日期不能晚于今天")
     answer = eligibility.answer(check_in_facts(person_id=person_id, day=day).facts, day)
@@ -649,7 +649,7 @@ def stay_discharge(*, actor, stay_id: int, discharged_on, today: dt.date | None 
     """出院: the discharge day and later are no longer bed-days."""
     institution = _own_institution(actor, Right.VISITS_BED_DAYS)
     day = _day(discharged_on, "discharged_on", "出院日期")
-    today = today or timezone.localdate()
+    today = today or clock.today()
     with transaction.atomic():
         stay = get_scoped(Stay.objects.select_for_update(), actor, pk=stay_id)
         if stay.institution_id != institution.pk:
@@ -678,7 +678,7 @@ def bed_days_mark(
     if kind not in BedDayKind.values:
         raise field_error("kind", "kind_invalid", "类别应为在床、请假离院或转院住院")
     start, end = _day(first, "first", "起始日"), _day(last, "last", "截止日")
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if end < start:
         raise field_error("last", "date_order", "截止日不能早于起始日")
     if end > today:
@@ -743,7 +743,7 @@ def patrol_record(
     institution = Institution.objects.filter(organization_id=s.organization_id).first()
     if institution is None:
         raise PermissionDenied("本机构尚未成为定点护理机构")
-    now = now or timezone.now()
+    now = now or clock.now()
     rule_data = rulesets.rules_on(timezone.localdate(now))
     at = _event_time(data.device_time, now=now, clock=rule_data.clock, offline=True)
     day = timezone.localdate(at)
@@ -856,7 +856,7 @@ def finding_resolve(*, actor, finding_id: int, decision: str, reason: str) -> Fi
             reason=reason,
             extra_updates={
                 "resolved_by": actor,
-                "resolved_at": timezone.now(),
+                "resolved_at": clock.now(),
                 "resolution_reason": reason[:500],
             },
         )
@@ -890,7 +890,7 @@ def screening_request(*, actor, period: str, source: str = "web") -> ScreeningRu
     s = require(actor, Right.VISITS_SCREEN) if actor is not None else None
     period = _period(period)
     first, _ = eligibility.month_bounds(period)
-    if first > timezone.localdate():
+    if first > clock.today():
         raise field_error("period", "period_in_future", "不能稽核尚未开始的月份")
     rule_set = rulesets.rule_set_on(first)
     with transaction.atomic():

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from changhu.core import clock
 from changhu.core.errors import Conflict, DomainError, ValidationFailed
 from changhu.core.scope import require, scope_of
 from changhu.orgs import selectors as org_selectors
@@ -52,7 +53,7 @@ def _int(value) -> int | None:
 def monitor(request):
     """服务监管: visits in progress now and today, per district and institution."""
     require(request.user, Right.VISITS_VIEW)
-    day = _date(request.GET.get("date", ""), timezone.localdate())
+    day = _date(request.GET.get("date", ""), clock.today())
     district = request.GET.get("district", "").strip()
     institution_id = _int(request.GET.get("institution"))
     filters = selectors.VisitFilters(day=day, district=district, institution_id=institution_id)
@@ -67,7 +68,7 @@ def monitor(request):
         "visits/monitor.html",
         {
             "day": day,
-            "today": timezone.localdate(),
+            "today": clock.today(),
             "district": district,
             "institution_id": institution_id,
             "districts": districts,
@@ -132,7 +133,7 @@ def visit_detail(request, pk: int):
 def caregiver_track(request):
     """护理员轨迹: a caregiver's visits of a day, in order, with positions and gaps."""
     require(request.user, Right.VISITS_VIEW)
-    day = _date(request.GET.get("date", ""), timezone.localdate())
+    day = _date(request.GET.get("date", ""), clock.today())
     caregiver_id = _int(request.GET.get("caregiver"))
     visits = (
         selectors.caregiver_day(fetched_by=request.user, caregiver_id=caregiver_id, day=day)
@@ -276,7 +277,7 @@ class RunForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def screening_runs(request):
     require(request.user, Right.VISITS_SCREEN)
-    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    last_month = (clock.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     form = RunForm(request.POST or None, initial={"period": last_month})
     status = 200
     if request.method == "POST":
@@ -324,11 +325,11 @@ def run_progress(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def bed_days(request):
     require(request.user, Right.VISITS_VIEW)
-    month = request.GET.get("month") or timezone.localdate().strftime("%Y-%m")
+    month = request.GET.get("month") or clock.today().strftime("%Y-%m")
     try:
         services._period(month)
     except ValidationFailed:
-        month = timezone.localdate().strftime("%Y-%m")
+        month = clock.today().strftime("%Y-%m")
     can_edit = scope_of(request.user).can(Right.VISITS_BED_DAYS)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -370,7 +371,7 @@ def bed_days(request):
             "stays": selectors.stay_list(fetched_by=request.user, open_only=True)[:200],
             "kinds": BedDayKind.choices,
             "can_edit": can_edit,
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
     )
 

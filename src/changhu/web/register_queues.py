@@ -10,8 +10,8 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.urls import reverse
-from django.utils import timezone
 
+from changhu.core import clock
 from changhu.insured.forms import ANY_SPECIAL_GROUP, LifeEventFilterForm, PersonFilterForm
 from changhu.orgs.roles import Right
 from changhu.web.queues import register_queue
@@ -20,7 +20,7 @@ Preset = Callable[[], dict[str, str]]
 
 
 def _month_start() -> str:
-    return timezone.localdate().replace(day=1).isoformat()
+    return clock.today().replace(day=1).isoformat()
 
 
 def _register(key, label, right, form_class, url_name, preset: Preset, **options) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from changhu.assessment import services
 from changhu.assessment.models import Application, Status
 from changhu.assessment.presets import scale_for
 from changhu.assessment.tests.conftest import answers_for, png_bytes, severe_answers, upload
+from changhu.core import clock
 
 ORDER = [
     Status.SUBMITTED,
@@ -39,7 +38,7 @@ def submit(worker, person, **overrides) -> Application:
 
 
 def form(answers, present, **overrides) -> services.FormInput:
-    now = timezone.now()
+    now = clock.now()
     data = {
         "answers": answers,
         "started_at": now - dt.timedelta(hours=1),

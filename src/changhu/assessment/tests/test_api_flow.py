@@ -6,11 +6,13 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from changhu.assessment import services
 from changhu.assessment.models import Application, Conclusion
 from changhu.assessment.presets import scale_for
 from changhu.assessment.tests.conftest import PDF_BYTES, png_bytes, severe_answers
+from changhu.core import clock
 from changhu.core.models import AuditEntry, TransitionLog
 from changhu.core.workdays import add_working_days
 from changhu.insured.models import ApplicantLink
@@ -32,7 +34,7 @@ def upload_to(api: ApiClient, application_id: int, kind: str, name: str, data: b
 
 
 def form_payload(answers, present_ids, **overrides):
-    now = dt.datetime.now().replace(microsecond=0)
+    now = timezone.localtime(clock.now()).replace(microsecond=0)
     data = {
         "answers": answers,
         "started_at": (now - dt.timedelta(hours=1)).isoformat(),
@@ -146,7 +148,7 @@ def test_intake_to_conclusion_and_appeal(users, people, team, orgs):
         f"assessment/applications/{case_id}/dispatch", {"institution_id": team.first.pk}
     )
     assert response.body["status"] == "dispatched"
-    assert response.body["assessment_due"] == add_working_days(dt.date.today(), 15).isoformat()
+    assert response.body["assessment_due"] == add_working_days(clock.today(), 15).isoformat()
 
     # The assessor fills the form, watching the live score.
     scale = scale_for("national-2021").scale
@@ -204,7 +206,7 @@ def test_intake_to_conclusion_and_appeal(users, people, team, orgs):
     assert issued.status_code == 201, issued.body
     conclusion = issued.body
     assert conclusion["grade"] == 4 and conclusion["fee_payer"] == "fund"
-    today = dt.date.today()
+    today = clock.today()
     assert conclusion["valid_from"] == today.isoformat()
     assert (
         conclusion["valid_until"]

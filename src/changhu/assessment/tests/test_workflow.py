@@ -19,7 +19,7 @@ from changhu.assessment.models import (
 from changhu.assessment.selectors import conclusion_in_force
 from changhu.assessment.tests.conftest import answers_for, severe_answers
 from changhu.assessment.tests.flow import advance, form, mild_answers, national, submit
-from changhu.core import transitions
+from changhu.core import clock, transitions
 from changhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from changhu.core.workdays import add_working_days
 
@@ -215,7 +215,7 @@ def test_a_grade_without_benefits_is_not_published(case, users, team, fast_pdf):
     assert case.publicity_from is None
     conclusion = services.conclusion_issue(actor=users.worker_a, application_id=case.pk)
     assert (conclusion.grade, conclusion.qualifying) == (1, False)
-    today = dt.date.today()
+    today = clock.today()
     assert conclusion.valid_until == today.replace(year=today.year + 1) - dt.timedelta(days=1)
     assert conclusion.appeal_until == today + dt.timedelta(days=15)
     assert fast_pdf[0][0] == "assessment/conclusion_letter.html"
@@ -384,13 +384,13 @@ def test_condition_change_and_free_reassessment_when_the_grade_changes(
         0,
     )
     assert conclusion_in_force(case.person_id).pk == second.pk
-    assert conclusion_in_force(case.person_id, dt.date.today() - dt.timedelta(days=1)) is None
+    assert conclusion_in_force(case.person_id, clock.today() - dt.timedelta(days=1)) is None
 
 
 def test_appeal_after_the_deadline_is_refused(case, users, team, fast_pdf):
     case = go(case, Status.CONCLUDED, users, team)
     Conclusion.objects.filter(application=case).update(
-        appeal_until=dt.date.today() - dt.timedelta(days=1)
+        appeal_until=clock.today() - dt.timedelta(days=1)
     )
     with pytest.raises(Conflict) as exc:
         services.appeal_request(actor=users.worker_a, conclusion_id=case.conclusion.pk, reason="x")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from changhu.care import demo, selectors
 from changhu.care.models import Assignment, CarePlan, Entitlement
+from changhu.core import clock
 from changhu.orgs import demo as city_demo
 from changhu.orgs import presets
 from changhu.providers import rules
@@ -35,7 +34,7 @@ def test_seed_care_demo_covers_every_kind_and_mode_and_is_idempotent(city_seeded
     modes = set(Entitlement.objects.values_list("arrangements__care_mode", flat=True).distinct())
     assert modes == {"institutional", "home_visit", "individual", "family"}
     assert Caregiver.objects.filter(kind="family", beneficiary__isnull=False).exists()
-    today = dt.date.today()
+    today = clock.today()
     states = {
         rules.certificate_state(c.issued_on, c.expires_on, today)
         for cg in Caregiver.objects.prefetch_related("certificates")

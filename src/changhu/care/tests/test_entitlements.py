@@ -7,6 +7,7 @@ import pytest
 
 from changhu.care import selectors, services
 from changhu.care.models import Arrangement, Entitlement
+from changhu.core import clock
 from changhu.insured import services as insured_services
 from changhu.insured.models import ApplicantLink
 from changhu.providers import services as provider_services
@@ -14,7 +15,7 @@ from tests.api import ApiClient
 from tests.factories import make_person
 
 D = dt.date
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def assert_error(response, status, code):

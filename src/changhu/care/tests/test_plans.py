@@ -7,13 +7,14 @@ import pytest
 
 from changhu.care import services
 from changhu.care.models import Assignment, CarePlan, CarePlanItem
+from changhu.core import clock
 from changhu.insured.models import ApplicantLink
 from changhu.providers import services as provider_services
 from changhu.providers.models import Certificate
 from tests.api import ApiClient
 from tests.factories import make_caregiver, valid_id_number
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def assert_error(response, status, code):

@@ -9,10 +9,11 @@ from django.urls import reverse
 
 from changhu.care import services
 from changhu.care.models import CarePlan, Entitlement
+from changhu.core import clock
 
 pytestmark = pytest.mark.django_db
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from changhu.core import clock
 from changhu.core.errors import Conflict, NotFound, PermissionDenied
 from changhu.core.models import AuditEntry
 from changhu.insured import imports
@@ -702,7 +702,7 @@ def test_stale_previews_are_given_up_and_their_uploads_deleted(
     decided = upload(users.worker_a, csv_bytes([row(city)]), name="已导入.csv")
     with django_capture_on_commit_callbacks(execute=True):  # the commit deletes its upload
         imports.import_commit(actor=users.worker_a, batch_id=decided.pk, mode="all_or_nothing")
-    eight_days_ago = timezone.now() - dt.timedelta(days=8)
+    eight_days_ago = clock.now() - dt.timedelta(days=8)
     ImportBatch.objects.filter(pk__in=[old.pk, decided.pk]).update(created_at=eight_days_ago)
     # A sealed upload no batch refers to (a crash between storing the file and the batch).
     orphan = media_root / "imports" / "orphan.sealed"

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
+from changhu.core import clock
 from changhu.core.models import AuditEntry
 from changhu.insured import services
 from changhu.insured.models import LifeEvent, Person, PersonStatus
@@ -380,7 +380,7 @@ def test_record_and_close_a_hospital_stay(client, users, people):
 
 def test_life_event_errors_are_inline_and_write_nothing(client, users, people):
     client.force_login(users.worker_a)
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    tomorrow = clock.today() + dt.timedelta(days=1)
     response = client.post(
         reverse("insured:life_event_create", args=[people.jinjiang.pk]),
         {"kind": "death", "start_date": tomorrow.isoformat()},

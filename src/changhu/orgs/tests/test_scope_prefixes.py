@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from changhu.api.auth import issue_token, principal_for
+from changhu.core import clock
 from changhu.core.scope import scope_of
 from changhu.orgs.models import ApiToken, Organization, OrgKind, User
 from changhu.orgs.scoping import compute_prefixes
@@ -112,9 +113,8 @@ def test_token_principal_refuses_revoked_expired_unknown_and_inactive(orgs):
     ApiToken.objects.filter(pk=token.pk).update(revoked=True)
     assert principal_for(key) is None
     key2, token2 = issue_token(user)
-    from django.utils import timezone
 
-    ApiToken.objects.filter(pk=token2.pk).update(expires_at=timezone.now())
+    ApiToken.objects.filter(pk=token2.pk).update(expires_at=clock.now())
     assert principal_for(key2) is None
 
 

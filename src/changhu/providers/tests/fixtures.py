@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from changhu.core import clock
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Role
 from tests.factories import (
@@ -43,7 +44,7 @@ def catalogue(db):
 @pytest.fixture
 def caregivers(institution):
     """A care worker, a nurse, and a care worker whose certificate expired last year."""
-    today = dt.date.today()
+    today = clock.today()
     return SimpleNamespace(
         worker=make_caregiver(institution, name="刘桂芳"),
         nurse=make_caregiver(institution, qualification="nurse", certificate="nurse", name="陈静"),

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from changhu.core import clock
 from changhu.orgs.models import Organization
 from changhu.providers import rules
 from changhu.providers.models import Admission, Agreement, Institution, InstitutionStatusChange
@@ -34,7 +35,7 @@ def admission_payload(**overrides):
 
 
 def agreement(**overrides):
-    today = dt.date.today()
+    today = clock.today()
     data = {
         "valid_from": today.isoformat(),
         "valid_until": (today + dt.timedelta(days=730)).isoformat(),
@@ -68,7 +69,7 @@ def test_full_review_with_inspection_designates_the_institution(users, orgs):
     assert_error(
         bureau.post(
             f"{path}/inspection-result",
-            {"inspected_on": dt.date.today().isoformat(), "passed": False},
+            {"inspected_on": clock.today().isoformat(), "passed": False},
         ),
         422,
         "reason_required",
@@ -76,7 +77,7 @@ def test_full_review_with_inspection_designates_the_institution(users, orgs):
     result = bureau.post(
         f"{path}/inspection-result",
         {
-            "inspected_on": dt.date.today().isoformat(),
+            "inspected_on": clock.today().isoformat(),
             "passed": True,
             "notes": "消防、床位符合要求",
         },

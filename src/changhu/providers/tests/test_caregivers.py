@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from changhu.core import clock
 from changhu.core.errors import Conflict
 from changhu.core.models import AuditEntry
 from changhu.providers import services
@@ -11,7 +12,7 @@ from changhu.providers.models import Caregiver
 from tests.api import ApiClient
 from tests.factories import make_caregiver, valid_id_number
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def assert_error(response, status, code):

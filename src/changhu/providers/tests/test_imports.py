@@ -10,6 +10,7 @@ from django.test import Client
 from openpyxl import Workbook, load_workbook
 
 from changhu.api.auth import issue_token
+from changhu.core import clock
 from changhu.core.models import AuditEntry
 from changhu.providers import rules
 from changhu.providers.imports import CAREGIVER_COLUMNS, INSTITUTION_COLUMNS
@@ -215,14 +216,11 @@ def test_templates(users):
 @pytest.mark.django_db
 def test_stale_previews_are_given_up_and_their_rows_deleted(users, institution):
     from django.core.management import call_command
-    from django.utils import timezone
 
     uploader = Uploader(users.care_admin)
     old = uploader.upload("caregivers", workbook(CAREGIVER_COLUMNS, [caregiver_row()])).body
     recent = uploader.upload("caregivers", workbook(CAREGIVER_COLUMNS, [caregiver_row()])).body
-    ImportBatch.objects.filter(pk=old["id"]).update(
-        created_at=timezone.now() - dt.timedelta(days=8)
-    )
+    ImportBatch.objects.filter(pk=old["id"]).update(created_at=clock.now() - dt.timedelta(days=8))
     assert ImportBatch.objects.get(pk=old["id"]).rows_enc
 
     out = io.StringIO()

@@ -4,13 +4,14 @@ import datetime as dt
 
 import pytest
 
+from changhu.core import clock
 from changhu.core.models import AuditEntry, TransitionLog
 from changhu.orgs.models import Organization
 from changhu.providers import services
 from changhu.providers.models import Agreement, InstitutionStatusChange
 from tests.api import ApiClient
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def assert_error(response, status, code):

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
+from changhu.core import clock
 from changhu.providers.imports import CAREGIVER_COLUMNS
 from changhu.providers.models import Admission, Caregiver, ImportBatch
 from tests.factories import valid_id_number
@@ -114,7 +115,7 @@ def test_admission_from_the_page(client, users, city):
     assert [d["title"] for d in admission.documents] == ["营业执照", "消防验收意见书"]
     detail = reverse("providers:admission_detail", args=[admission.pk])
     client.post(reverse("providers:admission_action", args=[admission.pk, "review"]))
-    today = dt.date.today()
+    today = clock.today()
     approved = client.post(
         reverse("providers:admission_action", args=[admission.pk, "approve"]),
         {

@@ -9,11 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from changhu.api.auth import issue_token
 from changhu.care import services as care
 from changhu.care.models import Assignment, CarePlan, CatalogueItem
+from changhu.core import clock
 from changhu.orgs.roles import Role
 from changhu.visits import rulesets
 from tests.api import ApiClient
@@ -32,19 +32,19 @@ def _fresh_rule_cache():
 @pytest.fixture
 def rules(db):
     rulesets.load_all_rule_sets()
-    return rulesets.rules_on(timezone.localdate())
+    return rulesets.rules_on(clock.today())
 
 
 def month_start() -> dt.date:
     """The first day of last month: the month the screening tests fill with visits."""
-    return (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return (clock.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 def open_home_care(
     users, person, institution, *, mode="home_visit", lines=None, admin=None, worker=None
 ):
     """Entitlement from before last month, confirmed plan in force from the first of it."""
-    today = timezone.localdate()
+    today = clock.today()
     worker = worker or users.worker_a
     care.entitlement_open_from_conclusion(
         actor=worker,
@@ -132,7 +132,7 @@ class Phone:
         body = {
             "client_uuid": str(uuid.uuid4()),
             "person_id": person.pk,
-            "device_time": timezone.now().isoformat(),
+            "device_time": clock.now().isoformat(),
             "latitude": HOME[0] + 0.0002,
             "longitude": HOME[1],
             "accuracy_m": 15,
@@ -149,7 +149,7 @@ class Phone:
         body = {
             "client_uuid": str(uuid.uuid4()),
             "visit_uuid": str(visit_uuid),
-            "device_time": timezone.now().isoformat(),
+            "device_time": clock.now().isoformat(),
             "latitude": HOME[0],
             "longitude": HOME[1] + 0.0002,
             "accuracy_m": 12,
@@ -158,7 +158,7 @@ class Phone:
             "confirmation_method": "code",
             "confirmation_code": code
             if code is not None
-            else family_code_for(person.pk, timezone.now()),
+            else family_code_for(person.pk, clock.now()),
         }
         body.update(overrides)
         response = self.api.post("visits/check-out", body)

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 
+from changhu.core import clock
 from changhu.insured.models import LifeEvent
 from changhu.visits import rulesets, screening, selectors, services
 from changhu.visits.models import BedDay, Finding, PatrolVisit
@@ -31,7 +31,7 @@ def resident(users, people, institution, rules):
 @pytest.mark.django_db
 def test_stay_bed_days_leave_transfer_and_discharge(users, resident, people):
     api = ApiClient(users.care_admin)
-    today = timezone.localdate()
+    today = clock.today()
     admitted = today - dt.timedelta(days=10)
     stay = api.post("visits/stays", {"person_id": resident.pk, "admitted_on": admitted.isoformat()})
     assert stay.status_code == 201, stay.body
@@ -153,7 +153,7 @@ def test_patrol_visit_to_a_family_care_beneficiary(users, people, institution, r
     body = {
         "client_uuid": str(uuid.uuid4()),
         "person_id": person.pk,
-        "device_time": timezone.now().isoformat(),
+        "device_time": clock.now().isoformat(),
         "results": results,
         "notes": {"S3": "骶尾部皮肤发红"},
         "latitude": 30.6571,
@@ -179,12 +179,10 @@ def test_patrol_visit_to_a_family_care_beneficiary(users, people, institution, r
 
 @pytest.mark.django_db
 def test_visit_scoping_for_every_reader(users, home, other, second_caregiver, institution, city):
-    mine = make_visit(
-        caregiver=home.caregiver, person=home.person, start=timezone.now(), minutes=40
-    )
+    mine = make_visit(caregiver=home.caregiver, person=home.person, start=clock.now(), minutes=40)
     colleague = link_caregiver(second_caregiver, institution, name="王芳")
     assign(colleague, home.person, institution)
-    theirs = make_visit(caregiver=colleague, person=home.person, start=timezone.now(), minutes=30)
+    theirs = make_visit(caregiver=colleague, person=home.person, start=clock.now(), minutes=30)
     Finding.objects.create(
         visit=mine,
         person=home.person,

@@ -4,8 +4,8 @@ patrols) and the PWA's shell, manifest and service worker."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from changhu.core import clock
 from changhu.visits import screening
 from changhu.visits.models import Finding, RunStatus, ScreeningRun
 from tests.factories import make_visit
@@ -21,7 +21,7 @@ def visit(home):
     v = make_visit(
         caregiver=home.caregiver,
         person=home.person,
-        start=timezone.now() - dt.timedelta(hours=2),
+        start=clock.now() - dt.timedelta(hours=2),
         minutes=10,
         items=((home.items["SH05"], 1),),
         distance_m=900,

@@ -7,9 +7,9 @@ import uuid
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from changhu.care import selectors as care_selectors
+from changhu.core import clock
 from changhu.insured.models import ApplicantLink, LifeEvent
 from changhu.visits import facts
 from changhu.visits.models import Photo, Visit, VisitItem
@@ -37,7 +37,7 @@ def test_a_visit_from_check_in_to_check_out(phone, home):
     visit = started.body
     assert visit["status"] == "in_progress" and visit["check_in_place"] == "compliant"
     assert 15 <= visit["check_in_distance_m"] <= 30 and visit["payable"] is False
-    assert visit["service_date"] == timezone.localdate().isoformat()
+    assert visit["service_date"] == clock.today().isoformat()
     done = phone.check_out(visit["client_uuid"], items(home, "SH05", "SH08"), person=home.person)
     assert done.status_code == 201, done.body
     body = done.body
@@ -111,9 +111,7 @@ def test_check_in_for_someone_not_assigned_or_not_entitled(phone, home, users, c
     assert_error(response, 409, "not_entitled")
     assert "无待遇资格" in response.body["message"]
     # Entitled, but in hospital today.
-    LifeEvent.objects.create(
-        person=home.person, kind="hospital_stay", start_date=timezone.localdate()
-    )
+    LifeEvent.objects.create(person=home.person, kind="hospital_stay", start_date=clock.today())
     response = phone.check_in(home.person)
     assert_error(response, 409, "not_entitled")
     assert "住院" in response.body["message"]
@@ -127,7 +125,7 @@ def test_bad_check_outs_are_refused_with_nothing_written(phone, home):
     )
     started = phone.check_in(home.person).body
     key = started["client_uuid"]
-    before = (timezone.now() - dt.timedelta(hours=1)).isoformat()
+    before = (clock.now() - dt.timedelta(hours=1)).isoformat()
     cases = [
         ({"device_time": before}, "checkout_before_checkin", True),
         ({"latitude": 200}, "coordinates_out_of_range", False),
@@ -157,7 +155,7 @@ def test_bad_check_outs_are_refused_with_nothing_written(phone, home):
                 "items": items(home, "SH05"),
                 "photo_sha256": phone.sha(),
                 "confirmation_method": "code",
-                "confirmation_code": family_code_for(home.person.pk, timezone.now()),
+                "confirmation_code": family_code_for(home.person.pk, clock.now()),
                 **overrides,
             }
             result = phone.api.post("visits/batch", {"events": [event]}).body["results"][0]
@@ -195,7 +193,7 @@ def test_signature_image_confirms_and_a_non_image_is_refused(phone, home):
 
 @pytest.mark.django_db
 def test_offline_batch_in_order_with_per_event_answers(phone, home, city):
-    t0 = timezone.now() - dt.timedelta(hours=3)
+    t0 = clock.now() - dt.timedelta(hours=3)
     photo_in, photo_out = phone.sha(), phone.sha()
     first_in, second_in = str(uuid.uuid4()), str(uuid.uuid4())
     stranger = make_person(city.streets["510104002000"])
@@ -253,7 +251,7 @@ def test_offline_batch_in_order_with_per_event_answers(phone, home, city):
 def test_family_code_for_the_applicant_only(users, home):
     ApplicantLink.objects.create(user=users.applicant, person=home.person, relationship="child")
     body = ApiClient(users.applicant).get(f"visits/family-code/{home.person.pk}").body
-    assert body["code"] == family_code_for(home.person.pk, timezone.now())
+    assert body["code"] == family_code_for(home.person.pk, clock.now())
     assert ApiClient(users.caregiver).get(f"visits/family-code/{home.person.pk}").status_code == 403
     other = ApiClient(users.applicant).get(f"visits/family-code/{home.person.pk + 1000}")
     assert other.status_code == 404
@@ -264,7 +262,7 @@ def test_check_in_reads_its_facts_in_one_query_and_agrees_with_care(home, city):
     """The adapter and care's own eligibility_on give the same answer, hospital day and all."""
     from changhu.care import eligibility
 
-    day = timezone.localdate()
+    day = clock.today()
     LifeEvent.objects.create(
         person=home.person,
         kind="hospital_stay",

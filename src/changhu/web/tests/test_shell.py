@@ -6,8 +6,8 @@ import re
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
+from changhu.core import clock
 from changhu.core.scope import scope_of
 from changhu.insured import services
 from changhu.insured.models import Person
@@ -94,11 +94,11 @@ def test_home_queue_counts_are_scoped(client, users, people, city):
     services.person_record_life_event(
         actor=users.bureau_admin,
         person_id=late.pk,
-        data=services.LifeEventInput(kind="death", start_date=timezone.localdate()),
+        data=services.LifeEventInput(kind="death", start_date=clock.today()),
     )
     make_person(city.streets["510105002000"], name="孙桂兰", phone="")
     old = make_person(city.streets["510107002000"], name="周国强")
-    Person.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=70))
+    Person.objects.filter(pk=old.pk).update(created_at=clock.now() - dt.timedelta(days=70))
 
     client.force_login(users.worker_a)
     assert queue_counts(client, "insured.") == {

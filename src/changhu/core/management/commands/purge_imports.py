@@ -7,8 +7,8 @@ import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from changhu.core import clock
 from changhu.core.retention import purge_all
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, days: int, dry_run: bool, **options):
         if days < 1:
             raise CommandError("保留天数至少为1天")
-        before = timezone.now() - dt.timedelta(days=days)
+        before = clock.now() - dt.timedelta(days=days)
         purged = purge_all(before=before, dry_run=dry_run)  # audited as 系统 (channel system)
         summary = {"before": before.isoformat(), "dry_run": dry_run, "purged": purged}
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
