@@ -22,6 +22,7 @@ from changhu.assessment.tests.flow import advance, form, mild_answers, national,
 from changhu.core import clock, transitions
 from changhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from changhu.core.workdays import add_working_days
+from tests.clock import on
 
 pytestmark = pytest.mark.django_db
 
@@ -225,9 +226,13 @@ def test_publicity_is_counted_in_working_days_and_objections_hold_it(case, users
     case = go(case, Status.PUBLICITY, users, team)
     first, last = case.publicity_from, case.publicity_until
     assert last == add_working_days(first, 4)
-    objection = services.objection_record(
-        actor=users.worker_a, application_id=case.pk, raised_by="邻居李某", content="老人能自己下楼"
-    )
+    with on(first):  # reviewed on a weekend or holiday, publicity starts on the next working day
+        objection = services.objection_record(
+            actor=users.worker_a,
+            application_id=case.pk,
+            raised_by="邻居李某",
+            content="老人能自己下楼",
+        )
     report = services.run_deadlines(today=last + dt.timedelta(days=1))
     assert report.publicity_closed == 0  # an open objection holds the case
     with pytest.raises(ValidationFailed) as exc:
@@ -254,9 +259,10 @@ def test_publicity_is_counted_in_working_days_and_objections_hold_it(case, users
 
 def test_an_upheld_objection_sends_the_case_back_avoiding_the_same_people(case, users, team):
     case = go(case, Status.PUBLICITY, users, team)
-    objection = services.objection_record(
-        actor=users.worker_a, application_id=case.pk, raised_by="社区", content="评估时家属代答"
-    )
+    with on(case.publicity_from):
+        objection = services.objection_record(
+            actor=users.worker_a, application_id=case.pk, raised_by="社区", content="评估时家属代答"
+        )
     services.objection_handle(
         actor=users.worker_a, objection_id=objection.pk, decision="upheld", note="现场录像核实属实"
     )

@@ -206,3 +206,20 @@ def test_pages_keep_to_the_content_security_policy(client, users, people):
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), url
         assert not re.search(r"<style|\sstyle=", html), url
         assert "/static/vendor/htmx/htmx.min.js" in html and "/static/web/app.js" in html
+
+
+def test_home_warns_when_the_year_has_no_holiday_calendar(client, users):
+    from changhu.core.presets import load_calendars
+    from tests.clock import on
+
+    load_calendars()
+    with on(dt.date(2026, 6, 1)):
+        client.force_login(users.worker_a)  # sessions expire: sign in at the moved time
+        assert (
+            'data-testid="calendar-warning"' not in client.get(reverse("web:home")).content.decode()
+        )
+    with on(dt.date(2027, 3, 1)):
+        client.force_login(users.worker_a)
+        html = client.get(reverse("web:home")).content.decode()
+    assert 'data-testid="calendar-warning"' in html and "2027年的节假日安排" in html
+    assert "changhu" not in html.split('data-testid="calendar-warning"')[1].split("</div>")[1]
