@@ -16,6 +16,7 @@ from changhu.assessment.models import (
     Objection,
     Status,
 )
+from changhu.assessment.rules import add_months
 from changhu.assessment.selectors import conclusion_in_force
 from changhu.assessment.tests.conftest import answers_for, severe_answers
 from changhu.assessment.tests.flow import advance, form, mild_answers, national, submit
@@ -217,7 +218,7 @@ def test_a_grade_without_benefits_is_not_published(case, users, team, fast_pdf):
     conclusion = services.conclusion_issue(actor=users.worker_a, application_id=case.pk)
     assert (conclusion.grade, conclusion.qualifying) == (1, False)
     today = clock.today()
-    assert conclusion.valid_until == today.replace(year=today.year + 1) - dt.timedelta(days=1)
+    assert conclusion.valid_until == add_months(today, 12) - dt.timedelta(days=1)
     assert conclusion.appeal_until == today + dt.timedelta(days=15)
     assert fast_pdf[0][0] == "assessment/conclusion_letter.html"
 
