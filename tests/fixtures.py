@@ -124,3 +124,14 @@ def _fresh_workday_cache():
     workdays.clear_cache()
     yield
     workdays.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rule_set_cache():
+    """Screening rule sets are cached per day in the process; a row cached by one test (then
+    rolled back) must not be handed to the next one asking for the same day."""
+    from changhu.visits import rulesets
+
+    rulesets.clear_cache()
+    yield
+    rulesets.clear_cache()
