@@ -147,3 +147,14 @@ def _restore_calendars(request):
     with blocker.unblock():
         if not CalendarDay.objects.exists():
             load_calendars()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rule_set_cache():
+    """Screening rule sets are cached per day in the process; a row cached by one test (then
+    rolled back) must not be handed to the next one asking for the same day."""
+    from changhu.visits import rulesets
+
+    rulesets.clear_cache()
+    yield
+    rulesets.clear_cache()

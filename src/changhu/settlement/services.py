@@ -18,13 +18,10 @@ later, unpaid period (negative for a recovery, 追回).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import threading
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 
 from changhu.care.eligibility import month_bounds
@@ -180,7 +177,8 @@ def _period_for_update(actor, period_id: int) -> SettlementPeriod:
 
 @transaction.atomic
 def run_request(*, actor, period_id: int, source: str = "web") -> SettlementRun:
-    """Queue a computation of the period (or return the one already queued or running)."""
+    """Queue a computation of the period (or return the one already queued or running); the
+    worker (``changhu worker``) executes it, never the web process."""
     require(actor, Right.SETTLEMENT_RUN)
     period = _period_for_update(actor, period_id)
     _unlocked(period)
@@ -194,34 +192,10 @@ def run_request(*, actor, period_id: int, source: str = "web") -> SettlementRun:
         # Resume the failed run: its finished chunks (and its staging) are kept.
         SettlementRun.objects.filter(pk=failed.pk).update(status=RunStatus.QUEUED)
         failed.status = RunStatus.QUEUED
-        if source == "web" and job_mode() == "thread":
-            transaction.on_commit(lambda: _start_thread(failed.pk))
         return failed
     run = SettlementRun.objects.create(period=period, source=source, requested_by=actor)
     audit.record(action="create", obj=run, user=actor, note=f"发起{period.month}结算计算")
-    if source == "web" and job_mode() == "thread":
-        transaction.on_commit(lambda: _start_thread(run.pk))
     return run
-
-
-def job_mode() -> str:
-    """How queued runs are executed: by ``changhu settlement-worker`` or a thread of the web
-    process (the default in the demo, so the progress bar moves without a worker)."""
-    default = "thread" if getattr(settings, "PROFILE", "") == "demo" else "worker"
-    return os.environ.get("CHANGHU_SETTLEMENT_JOBS", default)
-
-
-def _start_thread(run_id: int) -> None:
-    def work():
-        close_old_connections()
-        try:
-            run = claim_run(run_id)
-            if run is not None:
-                run_execute(run)
-        finally:
-            close_old_connections()
-
-    threading.Thread(target=work, name=f"settlement-run-{run_id}", daemon=True).start()
 
 
 def claim_run(run_id: int | None = None) -> SettlementRun | None:
@@ -244,6 +218,14 @@ def claim_run(run_id: int | None = None) -> SettlementRun | None:
     return SettlementRun.objects.select_related("period__policy", "period__supplementary").get(
         pk=run.pk
     )
+
+
+def run_requeue(run: SettlementRun) -> None:
+    """Put a run its worker had to give up (stopped halfway) back in the queue: the next worker
+    resumes it with the chunks not yet done."""
+    SettlementRun.objects.filter(
+        pk=run.pk, status__in=[RunStatus.RUNNING, RunStatus.FAILED]
+    ).update(status=RunStatus.QUEUED, error="")
 
 
 def run_execute(run: SettlementRun, *, progress: compute.Progress | None = None) -> SettlementRun:
