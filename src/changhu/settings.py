@@ -133,6 +133,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "changhu.web.context.navigation",
             ],
+            # {{ value|label:"kind" }} on every page: codes are shown by their Chinese labels.
+            "builtins": ["changhu.web.templatetags.labels"],
         },
     }
 ]
