@@ -11,8 +11,12 @@ Kinds:
   ``<app>.<class path>`` (``visits.run_status``, ``insured.import_batch.status``);
 - ``policy``: a benefit policy code or ``code@version`` reference, shown by its name (and
   version: "成都市长期照护保险待遇标准（重度失能）2023.1版");
+- ``policy_rule``: a settlement line's rule, ``code@version/benefit``, as the policy's name and
+  version and the benefit's name;
 - ``scale``: an assessment scale code or ``code@version``, by its name;
 - ``fund``: a fund's books (``ltci``, or a supplementary payer's plan code), by name;
+- ``payer``: who pays a settlement line (the benefit policy's code: the city's fund; a
+  supplementary plan's code: that plan), by name;
 - ``mime``: a document's content type, as the kind of file ("PDF 文件", "PNG 图片");
 - ``audit_channel``: where an audited change came from (网页, 接口, …).
 
@@ -106,9 +110,10 @@ class _VersionedNames:
     not seen yet (a version loaded since) is looked up again.
     """
 
-    def __init__(self, model_label: str, with_version: bool):
+    def __init__(self, model_label: str, with_version: bool, parts: str = ""):
         self.model_label = model_label
         self.with_version = with_version
+        self.parts = parts  # a JSON list in the row's data whose items have a code and a name
         self.names: dict[str, str] = {}
         self.lock = threading.Lock()
 
@@ -116,12 +121,15 @@ class _VersionedNames:
         model = apps.get_model(self.model_label)
         names: dict[str, str] = {}
         latest: dict[str, tuple] = {}
-        for code, version, name, effective_from in model.objects.values_list(
-            "code", "version", "name", "effective_from"
-        ):
-            names[f"{code}@{version}"] = f"{name}{version}版" if self.with_version else name
+        fields = ["code", "version", "name", "effective_from"] + (["data"] if self.parts else [])
+        for code, version, name, effective_from, *data in model.objects.values_list(*fields):
+            ref = f"{code}@{version}"
+            names[ref] = f"{name}{version}版" if self.with_version else name
             if code not in latest or effective_from > latest[code][0]:
                 latest[code] = (effective_from, name)
+            for part in (data[0] or {}).get(self.parts, []) if data else []:
+                if isinstance(part, dict) and part.get("code") and part.get("name"):
+                    names[f"{ref}/{part['code']}"] = f"{names[ref]} · {part['name']}"
         names.update({code: name for code, (_, name) in latest.items()})
         with self.lock:
             self.names = names
@@ -138,7 +146,7 @@ class _VersionedNames:
             self.names = {}
 
 
-_policies = _VersionedNames("settlement.PolicyVersion", with_version=True)
+_policies = _VersionedNames("settlement.PolicyVersion", with_version=True, parts="benefits")
 _scales = _VersionedNames("assessment.ScaleVersion", with_version=False)
 
 
@@ -146,6 +154,24 @@ def _fund(value: str) -> str | None:
     from changhu.fund.models import FUND_LABELS
 
     return FUND_LABELS.get(value) or _policies(value)
+
+
+_payers: dict[str, str] = {}
+
+
+def _payer(value: str) -> str | None:
+    from changhu.fund.models import FUND_LABELS, LTCI_FUND
+    from changhu.settlement.models import PolicyKind, PolicyVersion
+
+    if value in FUND_LABELS:
+        return FUND_LABELS[value]
+    if value not in _payers:
+        row = PolicyVersion.objects.filter(code=value).values_list("kind", "name").first()
+        if row is None:
+            return None
+        kind, name = row
+        _payers[value] = FUND_LABELS[LTCI_FUND] if kind == PolicyKind.BENEFIT else name
+    return _payers[value]
 
 
 def _mime(value: str) -> str | None:
@@ -171,8 +197,10 @@ def kinds() -> dict[str, Lookup]:
         found.update(
             {
                 "policy": _policies,
+                "policy_rule": _policies,
                 "scale": _scales,
                 "fund": _fund,
+                "payer": _payer,
                 "mime": _mime,
                 "audit_channel": AUDIT_CHANNELS.get,
             }
@@ -200,3 +228,4 @@ def clear_cache() -> None:
     """Forget the names of policies and scales (tests that load other versions)."""
     _policies.clear()
     _scales.clear()
+    _payers.clear()

@@ -76,12 +76,18 @@ def test_policies_scales_and_funds_by_their_names():
     chengdu = PolicyVersion.objects.get(code="chengdu", version="2023.1")
     assert labels.label("chengdu@2023.1", "policy") == f"{chengdu.name}2023.1版"
     assert labels.label("chengdu", "policy") == chengdu.name
+    assert labels.label("chengdu@2023.1/basic_care", "policy_rule") == (
+        f"{chengdu.name}2023.1版 · 基础照护待遇"
+    )
     assert "@" not in labels.label("lishui-hmb@2024.1", "policy")
     assert labels.label("national-2021", "scale") == "长期护理失能等级评估标准（试行）"
     assert labels.label("ltci", "fund") == "长期护理保险基金"
     supplementary = PolicyVersion.objects.filter(code="lishui-hmb").first()
     assert labels.label("lishui-hmb", "fund") == supplementary.name
     assert labels.label("nowhere", "policy") == "nowhere"
+    assert labels.label("chengdu", "payer") == "长期护理保险基金"
+    assert labels.label("lishui-hmb", "payer") == supplementary.name
+    assert labels.label("ltci", "payer") == "长期护理保险基金"
 
 
 def test_the_filter_is_on_every_page_without_a_load():
