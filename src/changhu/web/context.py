@@ -62,6 +62,7 @@ NAVIGATION = [
         "结算",
         [
             Entry("结算管理", "settlement:period_list", "settlement.view", "cash-coin"),
+            Entry("结算申报", "settlement:claim_list", "settlement.view", "receipt"),
             Entry("待遇测算", "settlement:calculator", "settlement.calculate", "calculator"),
         ],
     ),
