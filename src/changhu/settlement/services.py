@@ -31,7 +31,7 @@ from changhu.core.money import format_yuan
 from changhu.core.scope import get_scoped, require
 from changhu.core.transitions import Transition, Workflow, apply
 from changhu.fund import services as fund_services
-from changhu.fund.models import LTCI_FUND
+from changhu.fund.models import FUND_LABELS, LTCI_FUND
 from changhu.insured.models import Person
 from changhu.orgs.models import Region
 from changhu.orgs.roles import Right
@@ -49,6 +49,7 @@ from changhu.settlement.models import (
     PaymentOrder,
     PeriodStatus,
     PolicyKind,
+    PolicyVersion,
     RunStatus,
     SettlementPeriod,
     SettlementRun,
@@ -482,6 +483,12 @@ def period_pay(*, actor, period_id: int) -> PaymentSummary:
         paid = orders.filter(amount_fen__gt=0).aggregate(s=Sum("amount_fen"))["s"] or 0
         owed = -(orders.filter(amount_fen__lt=0).aggregate(s=Sum("amount_fen"))["s"] or 0)
         fund = LTCI_FUND if payer == period.policy.code else payer
+        payer_name = (
+            FUND_LABELS[LTCI_FUND]
+            if fund == LTCI_FUND
+            else PolicyVersion.objects.filter(code=payer).values_list("name", flat=True).first()
+            or payer
+        )
         entry = fund_services.benefit_payment_post(
             fund=fund,
             period=period.month,
@@ -490,7 +497,7 @@ def period_pay(*, actor, period_id: int) -> PaymentSummary:
             recovered_fen=recovered,
             paid_fen=paid,
             receivable_fen=owed,
-            memo=f"{period.month}待遇拨付（{period.region.name}，{payer}）：{format_yuan(paid)}元",
+            memo=f"{period.month}待遇拨付（{period.region.name}，{payer_name}）：{format_yuan(paid)}元",
             actor=actor,
         )
         orders.update(entry=entry)

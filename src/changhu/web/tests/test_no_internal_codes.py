@@ -30,14 +30,7 @@ pytestmark = pytest.mark.django_db
 
 # Pages of other modules that still show a code, with the code and why it is left for now.
 # Keys are URL shapes (digits as N). Remove an entry once its page is fixed.
-KNOWN_LEAKS: dict[str, tuple[set[str], str]] = {
-    "/fund/entries/?fund": (
-        {"chengdu"},
-        "a payment entry's 摘要 is written by settlement.services.period_pay with the payer's "
-        "code ('2026-10待遇拨付（成都市，chengdu）'); the fix belongs there: "
-        "labels.label(payer, 'payer')",
-    ),
-}
+KNOWN_LEAKS: dict[str, tuple[set[str], str]] = {}
 
 SKIPPED_PREFIXES = ("/static/", "/media/", "/api/", "/django-admin/", "/pwa/", "/logout/")
 MAX_PAGES_PER_ROLE = 400
