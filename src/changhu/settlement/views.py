@@ -86,23 +86,22 @@ def _calculator_input(post) -> tuple[dict, dict[str, str]]:
     return data, errors
 
 
+def _policy_names(kind: str) -> list[tuple[str, str]]:
+    """The policies of a kind to choose from: code and the Chinese name of the latest version."""
+    names: dict[str, str] = {}
+    for p in PolicyVersion.objects.filter(kind=kind).order_by("code", "-effective_from"):
+        names.setdefault(p.code, p.name)
+    return sorted(names.items())
+
+
 @staff_view
 @require_http_methods(["GET", "POST"])
 def calculator_page(request):
     require(request.user, Right.SETTLEMENT_CALCULATE)
-    codes = sorted(
-        set(PolicyVersion.objects.filter(kind=PolicyKind.BENEFIT).values_list("code", flat=True))
-    )
-    plans = sorted(
-        set(
-            PolicyVersion.objects.filter(kind=PolicyKind.SUPPLEMENTARY).values_list(
-                "code", flat=True
-            )
-        )
-    )
     context = {
-        "codes": codes,
-        "plans": plans,
+        "codes": _policy_names(PolicyKind.BENEFIT),
+        "plans": _policy_names(PolicyKind.SUPPLEMENTARY),
+        "labels": labels.PolicyLabels(),
         "modes": CARE_MODES,
         "classes": INSTITUTION_CLASSES,
         "cost_kinds": COST_KINDS,
@@ -125,7 +124,8 @@ def calculator_page(request):
                 context["policy"] = policy
             except DomainError as exc:
                 context["errors"] = exc.fields or {"__all__": exc.message}
-                context["error"] = exc.message
+                # Field problems are shown at their fields; the banner says where to look.
+                context["error"] = "请修改标出的内容" if exc.fields else exc.message
     context["cost_fields"] = [
         (
             code,
@@ -146,16 +146,6 @@ def _regions_with_policy() -> list[Region]:
         PolicyVersion.objects.filter(kind=PolicyKind.BENEFIT).values_list("region_code", flat=True)
     )
     return list(Region.objects.filter(code__in=codes).order_by("code"))
-
-
-def _benefit_policies() -> list[tuple[str, str]]:
-    """The benefit policies to choose from when opening a period: code and Chinese name."""
-    names: dict[str, str] = {}
-    for p in PolicyVersion.objects.filter(kind=PolicyKind.BENEFIT).order_by(
-        "code", "-effective_from"
-    ):
-        names.setdefault(p.code, p.name)
-    return sorted(names.items())
 
 
 @staff_view
@@ -190,7 +180,7 @@ def period_list(request):
             "page": page,
             "can_run": s.can(Right.SETTLEMENT_RUN),
             "regions": _regions_with_policy(),
-            "benefit_policies": _benefit_policies(),
+            "benefit_policies": _policy_names(PolicyKind.BENEFIT),
             "policies": selectors.policy_list(fetched_by=request.user),
             "labels": labels.PolicyLabels(),
         },
