@@ -269,3 +269,26 @@ def test_period_and_line_pages_show_labels_not_codes(world, period):
     assert "成都市2023版" in page and "长期护理保险基金" in page
     for code in CODES:
         assert code not in page, code
+
+
+def test_page_queries_do_not_grow_with_the_rows(world, period):
+    """Labels, totals and returned reasons are read once per page, not once per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(world.users.bureau_admin)
+    big = Claim.objects.get(period=period, institution=world.a)
+    small = Claim.objects.filter(period=period).exclude(pk=big.pk).order_by("line_count").first()
+    assert big.line_count > small.line_count
+
+    def count(url: str) -> int:
+        client.get(url)  # warm the session and the per-process caches
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    assert count(f"/settlement/claims/{big.pk}/") == count(f"/settlement/claims/{small.pk}/")
+    services.claim_submit(actor=world.users.care_admin, claim_id=big.pk)
+    drafts = count(f"/settlement/periods/{period.pk}/?status=draft")  # two rows
+    assert count(f"/settlement/periods/{period.pk}/") == drafts  # three rows
+    assert count("/settlement/claims/?status=draft") == count("/settlement/claims/")
