@@ -288,25 +288,6 @@
     form.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
-  // "保存草稿" saves to the server without the question that "提交评估结果" asks: the form's
-  // data-confirm is set aside while that submit event passes.
-  document.addEventListener(
-    "submit",
-    function (event) {
-      if (event.target !== form || !event.submitter) {
-        return;
-      }
-      if (event.submitter.hasAttribute("data-ch-save-draft")) {
-        var question = form.getAttribute("data-confirm");
-        form.removeAttribute("data-confirm");
-        window.setTimeout(function () {
-          form.setAttribute("data-confirm", question);
-        }, 0);
-      }
-    },
-    true
-  );
-
   // After the question was answered "yes", the draft leaves this browser's storage; it is kept
   // for this tab until the page shows the submission went through.
   document.addEventListener("submit", function (event) {

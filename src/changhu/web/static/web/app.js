@@ -116,7 +116,8 @@
     true
   );
 
-  // <form data-confirm>, unless the button that submitted it already asked.
+  // <form data-confirm>, unless the button that submitted it already asked, or says the
+  // question is not its own (data-skip-confirm: "保存草稿" beside "提交").
   document.addEventListener(
     "submit",
     function (event) {
@@ -124,7 +125,10 @@
       if (isHtmxElement(form)) {
         return; // asked in htmx:confirm
       }
-      var asked = Boolean(event.submitter) && form.chConfirmedBy === event.submitter;
+      var submitter = event.submitter;
+      var asked =
+        Boolean(submitter) &&
+        (form.chConfirmedBy === submitter || submitter.hasAttribute("data-skip-confirm"));
       form.chConfirmedBy = null;
       var message = form.getAttribute("data-confirm");
       if (message && !asked && !ask(message)) {
