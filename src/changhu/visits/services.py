@@ -368,7 +368,7 @@ def _overlap(*, caregiver_id: int, person_id: int, now: dt.datetime) -> Conflict
         details.update(busy="caregiver", open_visit_uuid=str(visit.client_uuid))
         message = (
             f"您{since}在{name}家签到的上门服务尚未签退，不能同时开始另一次服务。"
-            "请先签退该服务；已无法签退的（如已离开），请联系机构取消该记录"
+            "请先签退该服务；已无法签退的（如已离开），请联系机构处理"
         )
     else:
         details["busy"] = "person"

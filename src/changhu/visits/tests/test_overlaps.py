@@ -278,4 +278,4 @@ def test_the_phone_sees_a_visit_left_open_on_an_earlier_day(phone, home, neighbo
     assert refused.status_code == 409 and refused.body["details"]["open_visit_id"] == left_open.pk
     local = timezone.localtime(left_open.check_in_at)
     assert f"{local.month}月{local.day}日{local:%H:%M}" in refused.body["message"]
-    assert "联系机构取消" in refused.body["message"]
+    assert "联系机构处理" in refused.body["message"]
