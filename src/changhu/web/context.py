@@ -18,6 +18,7 @@ NAVIGATION = [
     ("护理员", "providers:caregiver_list", "providers.view", "person-badge"),
     ("待遇资格", "care:entitlement_list", "care.view", "card-checklist"),
     ("护理计划", "care:plan_list", "care.view", "journal-medical"),
+    ("护理员派定", "care:assignment_list", "care.plan", "person-check"),
     ("服务项目目录", "care:catalogue_list", "care.catalogue", "list-ul"),
     ("服务监管", "visits:monitor", "visits.view", "geo-alt"),
     ("稽核发现", "visits:finding_list", "visits.view", "exclamation-triangle"),
