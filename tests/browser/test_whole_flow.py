@@ -483,7 +483,8 @@ def visit_on_the_phone(sign_in, base: str) -> Visit:
         expect(phone.get_by_test_id("message")).to_contain_text("签到成功")
         expect(card.get_by_role("button", name=re.compile("^签退"))).to_be_visible()
 
-    with moved_to(day, dt.time(10, 50)):  # fifty minutes of care later
+    started = Visit.objects.get().check_in_at  # the server's time of the check-in
+    with time_machine.travel(started + dt.timedelta(minutes=50), tick=True):  # fifty minutes on
         card.get_by_role("button", name=re.compile("^签退")).click()
         expect(phone.get_by_test_id("gps")).to_contain_text("已定位")
         for code in ("SH05", "SH02"):
@@ -491,7 +492,8 @@ def visit_on_the_phone(sign_in, base: str) -> Visit:
         phone.get_by_test_id("photo").set_input_files(image("checkout.jpg", 32))
         phone.get_by_test_id("signature").set_input_files(image("signature.jpg", 33))
         phone.get_by_test_id("submit").click()
-        expect(phone.get_by_test_id("message")).to_contain_text("签退成功")
+        expect(phone.get_by_test_id("message")).to_contain_text("签退成功，服务时长50分钟")
+        expect(card).to_contain_text("已完成 50分钟")  # the day's list, refreshed
         sign_in.shot(phone, "walk_08_phone")
     visit = Visit.objects.get()
     assert visit.status == "completed" and visit.place_result == "compliant"
