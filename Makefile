@@ -1,5 +1,6 @@
-# One command for every routine. `make demo` sets everything up and runs the product;
-# `make test` runs the whole suite (on SQLite, or on $DATABASE_URL when set).
+# One command for every routine. `make demo` sets everything up and runs the product (the web
+# server and the background worker, see Procfile); `make test` runs the whole suite (on SQLite,
+# or on $DATABASE_URL when set).
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,11 +8,9 @@ CHANGHU := $(VENV)/bin/changhu
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export CHANGHU_HOME := $(CURDIR)
-# Paths without query strings: a search by full ID number must not land in the access log.
-ACCESS_LOG_FORMAT := '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
 
-.PHONY: setup demo serve test test-fast lint format bench clean
+.PHONY: setup demo serve worker test test-fast lint format bench clean
 
 setup: $(VENV)/.installed
 
@@ -24,14 +23,14 @@ demo: setup
 	CHANGHU_PROFILE=demo $(CHANGHU) load-presets
 	CHANGHU_PROFILE=demo $(CHANGHU) seed-demo
 	CHANGHU_PROFILE=demo $(CHANGHU) demo-logins
-	CHANGHU_PROFILE=demo $(MAKE) --no-print-directory serve
+	CHANGHU_PROFILE=demo HOST=$(HOST) WEB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
+# The web server alone (the worker, if wanted, in another terminal: `make worker`).
 serve: setup
-	CHANGHU_PROFILE=$${CHANGHU_PROFILE:-demo} $(CHANGHU) collectstatic --noinput -v 0
-	CHANGHU_PROFILE=$${CHANGHU_PROFILE:-demo} $(VENV)/bin/gunicorn changhu.wsgi:application \
-	  --bind $(HOST):$(PORT) --workers $${WEB_WORKERS:-3} --worker-class $${WEB_WORKER_CLASS:-gthread} \
-	  --threads $${WEB_THREADS:-4} --timeout 120 --preload \
-	  --access-logfile - --access-logformat $(ACCESS_LOG_FORMAT)
+	CHANGHU_PROFILE=$${CHANGHU_PROFILE:-demo} HOST=$(HOST) WEB_PORT=$(PORT) scripts/serve.sh
+
+worker: setup
+	CHANGHU_PROFILE=$${CHANGHU_PROFILE:-demo} $(CHANGHU) worker
 
 test: setup
 	$(VENV)/bin/pytest -n 2 --dist loadfile -p no:cacheprovider

@@ -37,11 +37,13 @@ echo "==> npm ci (front-end packages)"
 npm ci --no-audit --no-fund --loglevel=error
 vendor=src/changhu/web/static/vendor
 rm -rf "$vendor"
-mkdir -p "$vendor"/{bootstrap,bootstrap-icons,htmx,echarts}
+mkdir -p "$vendor"/{bootstrap,bootstrap-icons,htmx,echarts,axe}
 cp node_modules/bootstrap/dist/css/bootstrap.min.css "$vendor/bootstrap/"
 cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js "$vendor/bootstrap/"
 cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css "$vendor/bootstrap-icons/"
 cp -r node_modules/bootstrap-icons/font/fonts "$vendor/bootstrap-icons/"
 cp node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx/"
 cp node_modules/echarts/dist/echarts.min.js "$vendor/echarts/"
+# The accessibility checker the page tests inject; no page of the product loads it.
+cp node_modules/axe-core/axe.min.js "$vendor/axe/"
 echo "==> setup done"

@@ -116,11 +116,45 @@ def people(city):
     )
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database holds the State Council holiday calendars the product ships, as a
+    deployment does after ``load-presets``: weekends and holidays count as they really do."""
+    from changhu.core.presets import load_calendars
+
+    with django_db_blocker.unblock():
+        load_calendars()
+
+
 @pytest.fixture(autouse=True)
-def _fresh_workday_cache():
-    """Calendar data loaded in one test's transaction must not leak into the next test."""
+def _fresh_workday_cache(request):
+    """Calendar data loaded in one test's transaction must not leak into the next test; a test
+    that empties the database (transactional tests flush it) gets the shipped calendars back."""
     from changhu.core import workdays
 
     workdays.clear_cache()
     yield
     workdays.clear_cache()
+    if request.node.get_closest_marker("django_db") or "transactional_db" in request.fixturenames:
+        _restore_calendars(request)
+
+
+def _restore_calendars(request):
+    from changhu.core.models import CalendarDay
+    from changhu.core.presets import load_calendars
+
+    blocker = request.getfixturevalue("django_db_blocker")
+    with blocker.unblock():
+        if not CalendarDay.objects.exists():
+            load_calendars()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rule_set_cache():
+    """Screening rule sets are cached per day in the process; a row cached by one test (then
+    rolled back) must not be handed to the next one asking for the same day."""
+    from changhu.visits import rulesets
+
+    rulesets.clear_cache()
+    yield
+    rulesets.clear_cache()

@@ -1,7 +1,9 @@
 """Django settings, 12-factor: everything that differs between machines comes from the environment.
 
-Profiles: ``CHANGHU_PROFILE=demo`` (what ``make demo`` uses: SQLite under ``var/``, DEBUG on,
-demo keys) and ``production`` (the default: DEBUG off, secure cookies, keys required).
+Profiles: ``CHANGHU_PROFILE=demo`` (what ``make demo`` uses: SQLite under ``var/``, demo keys,
+DEBUG off so people see the product's own Chinese error pages), ``dev`` (as demo, with DEBUG and
+Django's debug pages, for developers) and ``production`` (the default: DEBUG off, secure cookies,
+keys required).
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 PROFILE = os.environ.get("CHANGHU_PROFILE") or "production"
-if PROFILE not in {"demo", "production", "test"}:
-    raise ImproperlyConfigured("CHANGHU_PROFILE must be demo, production or test")
-DEMO = PROFILE in {"demo", "test"}
+if PROFILE not in {"demo", "dev", "production", "test"}:
+    raise ImproperlyConfigured("CHANGHU_PROFILE must be demo, dev, production or test")
+# The profiles that run on one machine with the built-in demo keys and plain HTTP.
+DEMO = PROFILE in {"demo", "dev", "test"}
 
 # Demo-only keys: clearly marked, never accepted in production.
 _DEMO_SECRET = "demo-only-insecure-secret-key-change-me-in-production-0123456789"
@@ -67,7 +70,8 @@ FIELD_ENCRYPTION_KEY = _secret("CHANGHU_FIELD_KEY", _DEMO_FIELD_KEY)
 # Separate key for the keyed hashes (blind indexes) used to look up encrypted values.
 BLIND_INDEX_KEY = _secret("CHANGHU_INDEX_KEY", _DEMO_INDEX_KEY)
 
-DEBUG = env_bool("CHANGHU_DEBUG", PROFILE == "demo")
+# Only developers see Django's debug pages; everyone else gets the Chinese error pages.
+DEBUG = env_bool("CHANGHU_DEBUG", PROFILE == "dev")
 ALLOWED_HOSTS = env_list("CHANGHU_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEMO else "")
 CSRF_TRUSTED_ORIGINS = env_list("CHANGHU_CSRF_TRUSTED_ORIGINS", "")
 
@@ -109,6 +113,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "changhu.urls"
+# A refused CSRF check gets the product's Chinese page (or the API's JSON error shape).
+CSRF_FAILURE_VIEW = "changhu.web.errors.csrf_failure"
 WSGI_APPLICATION = "changhu.wsgi.application"
 AUTH_USER_MODEL = "orgs.User"
 LOGIN_URL = "web:login"
@@ -127,6 +133,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "changhu.web.context.navigation",
             ],
+            # {{ value|label:"kind" }} on every page: codes are shown by their Chinese labels.
+            "builtins": ["changhu.web.templatetags.labels"],
         },
     }
 ]
@@ -150,6 +158,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+    # Covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite uses the key columns only.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -18,3 +18,9 @@ urlpatterns = [
     path("fund/", include("changhu.fund.urls")),
     path("", include("changhu.web.urls")),
 ]
+
+# Chinese error pages in the back-office layout; the API's JSON error shape under /api/.
+handler400 = "changhu.web.errors.bad_request"
+handler403 = "changhu.web.errors.permission_denied"
+handler404 = "changhu.web.errors.page_not_found"
+handler500 = "changhu.web.errors.server_error"

@@ -22,8 +22,9 @@ from django.db.models import Exists, OuterRef, Q
 from changhu.assessment import services
 from changhu.assessment.models import Application, Status
 from changhu.assessment.presets import load_rule_presets, load_scale_presets, scale_for
-from changhu.core import clock, context
+from changhu.core import clock, context, workdays
 from changhu.core.errors import DomainError
+from changhu.core.models import TransitionLog
 from changhu.insured.models import Person, SpecialGroupMembership
 from changhu.orgs.models import Organization, OrgKind, Region, User
 from changhu.orgs.roles import Role
@@ -294,6 +295,26 @@ def _advance(cast: _Cast, case: Application, to: str, *, adl: int = 35, city: bo
             services.conclusion_issue(actor=worker, application_id=pk)
 
 
+def _started_publicity(case: Application) -> Application:
+    """A case whose publicity is under way today. Reviewed on a weekend or holiday, publicity
+    would only start on the next working day; the demo then dates the review back to the last
+    working day, so an objection can be recorded today on any day of the year."""
+    today = clock.today()
+    if case.publicity_from <= today:
+        return case
+    length = workdays.working_days_between(case.publicity_from, case.publicity_until)
+    first = workdays.add_working_days(today, -1)
+    last = workdays.add_working_days(first, length)
+    Application.objects.filter(pk=case.pk).update(publicity_from=first, publicity_until=last)
+    TransitionLog.objects.filter(
+        object_type=Application._meta.label_lower,
+        object_id=str(case.pk),
+        to_state=Status.PUBLICITY,
+    ).update(reason=f"公示{first:%Y-%m-%d}至{last:%Y-%m-%d}（{length + 1}个工作日）")
+    case.refresh_from_db()
+    return case
+
+
 def _seed_case(cast: _Cast, state: str, person: Person) -> Application:
     if state in ("submitted", "submitted_special"):
         return _intake(cast, person)
@@ -323,7 +344,7 @@ def _seed_case(cast: _Cast, state: str, person: Person) -> Application:
         services.application_withdraw(actor=cast.worker, application_id=case.pk, reason="家属撤回")
         return case
     if state == "publicity_objection":
-        case = _advance(cast, case, Status.PUBLICITY)
+        case = _started_publicity(_advance(cast, case, Status.PUBLICITY))
         services.objection_record(
             actor=cast.worker,
             application_id=case.pk,

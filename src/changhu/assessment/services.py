@@ -1130,7 +1130,7 @@ def assessment_submit(*, actor, application_id: int, data: FormInput | None = No
             application,
             "submit",
             actor=actor,
-            reason=f"评估结果：{result.grade_label}（{scale.code} {scale.version}）",
+            reason=f"评估结果：{result.grade_label}（{scale.name} {scale.version}版）",
         )
     return assessment
 

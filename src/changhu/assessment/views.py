@@ -30,7 +30,7 @@ from changhu.core.excel import xlsx_response
 from changhu.core.scope import require, scope_of
 from changhu.orgs import selectors as org_selectors
 from changhu.orgs.roles import Right
-from changhu.web.shortcuts import add_domain_error, staff_view
+from changhu.web.shortcuts import add_domain_error, is_htmx, staff_view
 
 
 def _detail_url(pk: int, anchor: str = "") -> str:
@@ -398,15 +398,40 @@ def objection_handle(request, pk: int):
     )
 
 
+def _photos_fragment(request, application, *, status: int = 200, **extra):
+    """The on-site photo card of the form page, after an upload made without leaving it."""
+    context = _form_context(request, application)
+    return render(request, "assessment/_onsite_photos.html", {**context, **extra}, status=status)
+
+
 @staff_view
 @require_POST
 def document_upload(request, pk: int):
     form = forms.DocumentForm(request.POST, request.FILES)
+    on_form = request.POST.get("next") == "form"
+    # The form page uploads its photos in place (fetch), so the answers on it stay as they are.
+    in_place = on_form and is_htmx(request)
     url = (
         reverse("assessment:assessment_form", args=[pk])
-        if request.POST.get("next") == "form"
+        if on_form
         else _detail_url(pk, "documents")
     )
+    if in_place:
+        application = selectors.application_get(fetched_by=request.user, application_id=pk)
+        if not form.is_valid():
+            return _photos_fragment(
+                request, application, status=422, upload_error="请选择要上传的照片文件"
+            )
+        upload = services.Upload(kind=form.cleaned_data["kind"], file=form.cleaned_data["file"])
+        try:
+            document = services.document_add(actor=request.user, application_id=pk, upload=upload)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return _photos_fragment(
+                request, application, status=exc.status, upload_error=exc.message
+            )
+        return _photos_fragment(request, application, upload_done=document.original_name)
     if not form.is_valid():
         messages.error(request, "请选择材料类型和文件")
         return redirect(url)

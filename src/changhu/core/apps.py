@@ -7,7 +7,11 @@ class CoreConfig(AppConfig):
     verbose_name = "公共基础"
 
     def ready(self) -> None:
+        from django.core import checks
+
+        from changhu.core.checks import holiday_calendars
         from changhu.core.presets import load_calendars
         from changhu.orgs.presets import register_preset_loader
 
         register_preset_loader("calendars", load_calendars)
+        checks.register(holiday_calendars, "changhu")

@@ -1,4 +1,5 @@
-"""Shared tables: the audit trail, the transition log and the working-day calendar."""
+"""Shared tables: the audit trail, the transition log, the working-day calendar and the record
+of the daily scheduled jobs."""
 
 from __future__ import annotations
 
@@ -105,3 +106,38 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}（{self.get_kind_display()}）"
+
+
+class DailyJobRun(models.Model):
+    """One day's run of a scheduled job (``changhu worker``): the row is the claim, so several
+    workers, or a restarted one, run each job once a day."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "运行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    name = models.CharField("任务", max_length=64)
+    day = models.DateField("日期")
+    status = models.CharField("状态", max_length=8, choices=Status.choices)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=1)
+    worker = models.CharField("执行进程", max_length=120, blank=True)
+    started_at = models.DateTimeField("开始时间")
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    output = models.TextField("结果", blank=True)
+    error = models.TextField("错误", blank=True)
+
+    class Meta:
+        verbose_name = "每日定时任务"
+        verbose_name_plural = "每日定时任务"
+        ordering = ["-day", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "day"], name="daily_job_run_once_a_day"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["running", "done", "failed"]),
+                name="daily_job_run_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name} {self.get_status_display()}"

@@ -161,3 +161,32 @@ def working_days_between(start: date, end: date) -> int:
     _note_uncovered(calendar, start, end)
     weekdays = _weekdays_through(end) - _weekdays_through(start)
     return weekdays + _shift_through(calendar, end) - _shift_through(calendar, start)
+
+
+# The State Council usually publishes next year's arrangement between October and December.
+NEXT_YEAR_EXPECTED_FROM = (11, 1)
+
+
+def missing_calendar_years(today: date) -> list[int]:
+    """The years whose holiday notice should be loaded by ``today`` but is not: this year, and
+    next year from November on. Working days in those years fall back to Monday to Friday."""
+    years = [today.year]
+    if (today.month, today.day) >= NEXT_YEAR_EXPECTED_FROM:
+        years.append(today.year + 1)
+    covered = _calendar().years
+    return [year for year in years if year not in covered]
+
+
+def calendar_warnings(today: date, *, operator: bool = False) -> list[str]:
+    """A Chinese sentence for each missing year: for the dashboard, or with the fix spelled out
+    for the operator (``changhu check``)."""
+    fix = (
+        "请将通知整理为 presets/calendars/cn-{year}.json 后运行 changhu load-presets。"
+        if operator
+        else "请联系系统管理员加载该年的放假安排。"
+    )
+    return [
+        f"{year}年的节假日安排（国务院放假通知）尚未加载：该年的工作日暂按周一至周五计算，"
+        "公示期、补充材料等期限可能不准确。" + fix.format(year=year)
+        for year in missing_calendar_years(today)
+    ]

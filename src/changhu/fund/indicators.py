@@ -31,6 +31,21 @@ class Indicator:
     critical: Decimal
     explain: str
 
+    @property
+    def is_ratio(self) -> bool:
+        """Ratios are stored as fractions and shown, compared and entered as percentages."""
+        return self.unit != "个月"
+
+    def format(self, value: Decimal | None, *, trim: bool = False) -> str:
+        """A value in the indicator's unit, to one decimal: ``222.3个月``, ``5.5%``; with
+        ``trim`` (thresholds) without trailing zeros: ``6个月``, ``95%``."""
+        if value is None:
+            return "—"
+        number = value if not self.is_ratio else value * 100
+        number = number.quantize(Decimal("0.1"), ROUND_HALF_UP)
+        text = f"{number.normalize():f}" if trim else f"{number}"
+        return f"{text}个月" if not self.is_ratio else f"{text}%"
+
 
 INDICATORS: dict[str, Indicator] = {
     "coverage_months": Indicator(
@@ -81,11 +96,15 @@ class Reading:
 
     @property
     def display(self) -> str:
-        if self.value is None:
-            return "—"
-        if self.indicator.unit == "个月":
-            return f"{self.value.quantize(Decimal('0.1'), ROUND_HALF_UP)}个月"
-        return f"{(self.value * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+        return self.indicator.format(self.value)
+
+    @property
+    def warning_display(self) -> str:
+        return self.indicator.format(self.warning, trim=True)
+
+    @property
+    def critical_display(self) -> str:
+        return self.indicator.format(self.critical, trim=True)
 
 
 def _ratio(a: int, b: int) -> Decimal | None:

@@ -3,6 +3,7 @@ income and fees, and the ledger."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -20,6 +21,31 @@ from changhu.fund.models import LTCI_FUND, BudgetLine, ContributionSource, Entry
 from changhu.orgs.roles import Right
 from changhu.web.shortcuts import staff_view
 
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _fund_names(codes) -> dict[str, str]:
+    """Chinese names of funds: the LTCI fund, and each supplementary plan's fund by the plan's
+    name (the plans are settlement policies)."""
+    from changhu.settlement.labels import PolicyLabels
+
+    names = PolicyLabels()
+    return {code: names.fund(code) for code in codes}
+
+
+def _threshold_value(indicator: str, text: str) -> Decimal:
+    """A threshold as typed: months for coverage, a percentage (``95`` or ``95%``) for ratios,
+    which are stored as fractions."""
+    text = (text or "").strip().rstrip("%％").strip()
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed("阈值应为数字", code="value_invalid") from None
+    spec = indicators.INDICATORS.get(indicator)
+    if spec is not None and spec.is_ratio and value.is_finite():
+        value = value / 100
+    return value
+
 
 def _fen(value: str) -> int:
     try:
@@ -34,7 +60,9 @@ def overview(request):
     require(request.user, Right.FUND_VIEW)
     fund = request.GET.get("fund") or LTCI_FUND
     months = selectors.monthly(fetched_by=request.user, fund=fund)
-    month = request.GET.get("month") or (months[-1].month if months else f"{clock.today():%Y-%m}")
+    month = request.GET.get("month", "")
+    if not _MONTH.match(month):
+        month = months[-1].month if months else f"{clock.today():%Y-%m}"
     year = int(month[:4])
     upto = [m for m in months if m.month <= month]
     ytd = [m for m in upto if m.month.startswith(f"{year}-")]
@@ -44,13 +72,15 @@ def overview(request):
         "expenditure": [m.expenditure_fen / 100 for m in months],
         "balance": [m.balance_fen / 100 for m in months],
     }
+    codes = selectors.funds(fetched_by=request.user)
+    names = _fund_names(set(codes) | {fund})
     return render(
         request,
         "fund/overview.html",
         {
             "fund": fund,
-            "fund_label": selectors.fund_label(fund),
-            "funds": selectors.funds(fetched_by=request.user),
+            "fund_label": names[fund],
+            "funds": [(code, names[code]) for code in codes],
             "month": month,
             "year": year,
             "balance_fen": upto[-1].balance_fen if upto else 0,
@@ -119,7 +149,7 @@ def record(request, what: str):
                 fund=fund,
                 indicator=p.get("indicator", ""),
                 level=p.get("level", ""),
-                value=p.get("value", ""),
+                value=_threshold_value(p.get("indicator", ""), p.get("value", "")),
             )
         else:
             from django.http import Http404
@@ -152,7 +182,7 @@ def entry_list(request):
         {
             "page": page,
             "fund": fund,
-            "fund_label": selectors.fund_label(fund),
+            "fund_label": _fund_names([fund])[fund],
             "kinds": EntryKind.choices,
             "kind": request.GET.get("kind", ""),
             "period": request.GET.get("period", ""),

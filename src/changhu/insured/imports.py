@@ -1193,6 +1193,7 @@ def purge_stale(before: dt.datetime, dry_run: bool = False) -> int:
 
     stale = ImportBatch.objects.filter(status=Status.PREVIEWED, created_at__lt=before)
     count = 0
+    given_up: set[str] = set()  # their files go on commit: not orphans to count again
     for batch_id in list(stale.values_list("pk", flat=True)):
         if dry_run:
             count += 1
@@ -1202,6 +1203,7 @@ def purge_stale(before: dt.datetime, dry_run: bool = False) -> int:
             if batch is None:  # decided meanwhile
                 continue
             stored = batch.stored_file.name
+            given_up.add(stored)
             batch.status = Status.DISCARDED
             batch.discarded_at = clock.now()
             batch.stored_file = ""
@@ -1222,7 +1224,7 @@ def purge_stale(before: dt.datetime, dry_run: bool = False) -> int:
     )
     for name in names:
         path = f"imports/{name}"
-        if not name.endswith(".sealed") or path in referenced:
+        if not name.endswith(".sealed") or path in referenced or path in given_up:
             continue
         if default_storage.get_modified_time(path) >= before:
             continue

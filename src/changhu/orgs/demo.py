@@ -59,6 +59,12 @@ CONSORTIUM_NAME = "成都市长期护理保险共保体"
 INSURER_A = "锦城人寿保险股份有限公司成都分公司"
 INSURER_B = "蓉和财产保险股份有限公司成都分公司"
 PUBLIC_NAME = "社会公众"
+# The five care institutions (each has an administrator login).
+CARE_YIHE = "锦江区颐和护理院"
+CARE_KANGNING = "武侯区康宁医院长期护理病房"
+CARE_ANKANG = "蓉城安康居家护理服务中心"
+CARE_KANGQIAO = "金牛区康桥社区卫生服务中心"
+CARE_LELING = "龙泉驿区乐龄居家养护中心"
 
 
 @dataclass(frozen=True)
@@ -217,8 +223,9 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         Role.BUREAU_ADMIN,
         "周文静",
         BUREAU_NAME,
-        "全市参保人（可查看完整身份信息，留痕）、机构准入与协议、待遇资格",
-        "the whole city's register (full ID view, audited), institution admission, entitlements",
+        "全市参保人（可查看完整身份信息，留痕）、机构准入与协议、待遇资格、结算拨付、基金账",
+        "the whole city's register (full ID view, audited), institution admission, entitlements, "
+        "settlement payment, the fund's books",
     ),
     DemoLogin(
         "regulator",
@@ -233,24 +240,33 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         Role.INSURER_CASE_WORKER,
         "刘晓燕",
         INSURER_A,
-        "锦城人寿承办的10个区（市）县：参保登记与导入、评估受理与派单、待遇资格",
-        "insurer A's 10 districts: register, import, assessments intake and dispatch, entitlements",
+        "锦城人寿承办的10个区（市）县：参保登记与导入、评估受理与派单、待遇资格、结算初审",
+        "insurer A's 10 districts: register, import, assessments intake and dispatch, "
+        "entitlements, first review of claims",
     ),
     DemoLogin(
         "caseworker2",
         Role.INSURER_CASE_WORKER,
         "黄建平",
         INSURER_B,
-        "蓉和财险承办的另外10个区（市）县的参保人",
-        "persons in insurer B's other 10 districts (compare with caseworker)",
+        "蓉和财险承办的另外10个区（市）县：参保人、结算初审等（同 caseworker）",
+        "insurer B's other 10 districts: persons, first review of claims (compare with caseworker)",
     ),
     DemoLogin(
         "supervisor",
         Role.INSURER_SUPERVISOR,
         "杨志刚",
         INSURER_A,
-        "同经办人员，另可查看审计记录",
-        "as caseworker, plus audit trails",
+        "同经办人员，另可查看审计记录、处理稽核疑点、结算复核",
+        "as caseworker, plus audit trails, visit findings, second review of claims",
+    ),
+    DemoLogin(
+        "supervisor2",
+        Role.INSURER_SUPERVISOR,
+        "何春梅",
+        INSURER_B,
+        "蓉和财险承办区县的经办主管：结算复核等（同 supervisor）",
+        "insurer B's supervisor: second review of its districts' claims (as supervisor)",
     ),
     DemoLogin(
         "assessor",
@@ -272,15 +288,47 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "careadmin",
         Role.CARE_ADMIN,
         "孙丽华",
-        "蓉城安康居家护理服务中心",
-        "本机构的护理员、证书、受益人和护理计划",
-        "own institution's caregivers, certificates, beneficiaries, care plans",
+        CARE_ANKANG,
+        "本机构的护理员、证书、受益人、护理计划和月度申报",
+        "own institution's caregivers, certificates, beneficiaries, care plans, monthly claim",
+    ),
+    DemoLogin(
+        "careadmin2",
+        Role.CARE_ADMIN,
+        "罗玉珍",
+        CARE_YIHE,
+        "本机构（护理院）的入住床日、护理计划和月度申报",
+        "own nursing home: bed-days, care plans, monthly claim",
+    ),
+    DemoLogin(
+        "careadmin3",
+        Role.CARE_ADMIN,
+        "唐建军",
+        CARE_KANGNING,
+        "本机构（医院护理病房）的床日、护理计划和月度申报",
+        "own hospital ward: bed-days, care plans, monthly claim",
+    ),
+    DemoLogin(
+        "careadmin4",
+        Role.CARE_ADMIN,
+        "冯晓梅",
+        CARE_KANGQIAO,
+        "本机构（社区卫生服务中心）的护理员、护理计划和月度申报",
+        "own community clinic: caregivers, care plans, monthly claim",
+    ),
+    DemoLogin(
+        "careadmin5",
+        Role.CARE_ADMIN,
+        "谢德明",
+        CARE_LELING,
+        "本机构（居家护理）的护理员、巡护、护理计划和月度申报",
+        "own home-care provider: caregivers, patrols, care plans, monthly claim",
     ),
     DemoLogin(
         "caregiver",
         Role.CAREGIVER,
         "马秀芳",
-        "蓉城安康居家护理服务中心",
+        CARE_ANKANG,
         "本机构（上门服务手机端见 visits 模块）",
         "own care institution (home visits on the phone)",
     ),
@@ -545,30 +593,30 @@ def _seed_organizations(regions: _Regions, report: SeedReport) -> dict[str, Orga
         coverage=[d[c] for c in coverage_b],
     )
     care = [
-        ("锦江区颐和护理院", CareKind.NURSING_HOME, "510104", ["510104"], "成都市锦江区静安路5号"),
+        (CARE_YIHE, CareKind.NURSING_HOME, "510104", ["510104"], "成都市锦江区静安路5号"),
         (
-            "武侯区康宁医院长期护理病房",
+            CARE_KANGNING,
             CareKind.HOSPITAL_WARD,
             "510107",
             ["510107"],
             "成都市武侯区晋阳路196号",
         ),
         (
-            "蓉城安康居家护理服务中心",
+            CARE_ANKANG,
             CareKind.HOME_SERVICE,
             "510105",
             ["510105", "510106", "510104"],
             "成都市青羊区清江东路78号",
         ),
         (
-            "金牛区康桥社区卫生服务中心",
+            CARE_KANGQIAO,
             CareKind.PRIMARY_CLINIC,
             "510106",
             ["510106"],
             "成都市金牛区交大路233号",
         ),
         (
-            "龙泉驿区乐龄居家养护中心",
+            CARE_LELING,
             CareKind.HOME_SERVICE,
             "510112",
             ["510112"],
@@ -640,7 +688,7 @@ class _Draft:
 
 
 def _random_date(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
-    return first + dt.timedelta(days=rng.randint(0, (last - first).days))
+    return first + dt.timedelta(days=rng.randint(0, max(0, (last - first).days)))
 
 
 def _birth_date(rng: random.Random) -> dt.date:
@@ -706,13 +754,15 @@ def _draft(
     )
     draft = _Draft(data=data, insured_no=f"CH{start:%Y}{rng.getrandbits(40):010X}")
     fate = rng.random()
+    # Deaths and hospital stays of the last years, counted back from today, so the demo city
+    # has recent events (and a fifth of the stays still open) on whatever day it is built.
     if fate < 0.02:
         draft.died_on = _random_date(
-            rng, max(start, dt.date(2024, 1, 1)), min(dt.date(2026, 6, 30), today)
+            rng, max(start, today - dt.timedelta(days=3 * 365)), today - dt.timedelta(days=150)
         )
     elif fate < 0.06:
         admitted = _random_date(
-            rng, max(start, dt.date(2025, 1, 1)), min(dt.date(2026, 10, 31), today)
+            rng, max(start, today - dt.timedelta(days=700)), today - dt.timedelta(days=20)
         )
         discharged = admitted + dt.timedelta(days=rng.randint(3, 30))
         if rng.random() < 0.2 or discharged > today:

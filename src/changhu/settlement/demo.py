@@ -1,11 +1,16 @@
-"""Demo data for settlement and the fund: a month settled and paid, a month in review, a
+"""Demo data for settlement and the fund: a month settled and paid, last month in review, a
 recovery, a year of contribution income and fees, and this year's budget.
 
 Runs after the care and visits demos (it settles their beneficiaries under the policy in force
-for the demo city, Chengdu). Every step goes through the services, as the demo users would do
-it: the institution's administrator submits, a case worker reviews first, a supervisor second,
-the bureau pays. Idempotent: a period that exists is not opened again, a claim past a step is
-not moved again, a month's income is recorded once.
+for the demo city, Chengdu). Months are counted back from today (``core.clock``): the month
+before last is paid; last month is left as on a working day, for a person trying the demo to
+carry to payment through the pages: one claim through its first review (waiting for the
+second), one submitted (waiting for the first review), and the others drafts waiting for their
+institution's administrator to submit, among them ``careadmin``'s, which carries a recovery of
+a line paid the month before. Every step goes through the services, as the demo users would do
+it: the institution's administrator submits, a case worker reviews first, a supervisor of the
+same insurer second, the bureau pays. Idempotent: a period that exists is not opened again, a
+claim past a step is not moved again, a month's income is recorded once.
 """
 
 from __future__ import annotations
@@ -42,6 +47,11 @@ TARIFFS = {
     "primary_clinic": ("hospital_1", 9000),
     "home_service": ("", 0),
 }
+
+
+# Demo logins by step, the main insurer's first; each claim goes to the one covering it.
+FIRST_REVIEWERS = ("caseworker", "caseworker2")
+SECOND_REVIEWERS = ("supervisor", "supervisor2")
 
 
 class SettlementDemoNotReady(DomainError):
@@ -85,21 +95,25 @@ def seed_settlement_demo(*, today: dt.date | None = None) -> SettlementDemoRepor
     policies.load_all_policies()
     today = today or clock.today()
     with transaction.atomic():
-        report.tariffs = _tariffs(admin)
-        paid = _period(admin, _month(today, 2), report)
+        report.tariffs = _tariffs(admin, today)
+        paid = _period(admin, _month(today, 2))
         if paid is not None and paid.status != PeriodStatus.PAID:
             for claim in Claim.objects.filter(period=paid).order_by("pk"):
                 _advance(claim, admin, ClaimStatus.APPROVED)
             services.period_pay(actor=_user("bureau", admin), period_id=paid.pk)
-        review = _period(admin, _month(today, 1), report)
+        review = _period(admin, _month(today, 1))
         if review is not None:
             _review_month(review, paid, admin)
         report.contributions = _income(admin, today, paid)
+    for period in (paid, review):
+        if period is not None:
+            period.refresh_from_db()
+            report.periods.append(f"{period.month} {period.get_status_display()}")
     report.seconds = time.monotonic() - started
     return report
 
 
-def _tariffs(admin) -> int:
+def _tariffs(admin, today: dt.date) -> int:
     created = 0
     for institution in Institution.objects.filter(region_code__startswith=CITY[:4]).select_related(
         "organization"
@@ -109,7 +123,7 @@ def _tariffs(admin) -> int:
         cls, charge = TARIFFS.get(institution.organization.care_kind, ("", 0))
         InstitutionTariff.objects.create(
             institution=institution,
-            valid_from=dt.date(2024, 1, 1),
+            valid_from=dt.date(today.year - 2, 1, 1),
             institution_class=cls,
             bed_day_fen=charge,
             note="演示数据",
@@ -119,19 +133,40 @@ def _tariffs(admin) -> int:
     return created
 
 
-def _period(admin, month: str, report: SettlementDemoReport) -> SettlementPeriod | None:
+def _period(admin, month: str) -> SettlementPeriod | None:
     existing = SettlementPeriod.objects.filter(month=month, region__code=CITY).first()
     period = existing or services.period_open(actor=admin, month=month, region_code=CITY)
     if period.status in (PeriodStatus.OPEN, PeriodStatus.COMPUTING):
         services.period_compute(actor=admin, period_id=period.pk, source="demo")
         period.refresh_from_db()
-    report.periods.append(f"{month} {period.get_status_display()}")
     return period
 
 
 def _in_scope(user, claim: Claim) -> bool:
     s = scope.scope_of(user)
     return s.unrestricted or s.covers_region(claim.institution.region_code)
+
+
+def _reviewer(usernames: tuple[str, ...], claim: Claim, admin, *, not_user=None) -> User:
+    """The first of the demo logins whose insurer covers the claim's institution."""
+    for username in usernames:
+        user = _user(username, admin)
+        if user.role and _in_scope(user, claim) and user.pk != getattr(not_user, "pk", None):
+            return user
+    return admin
+
+
+def _care_admin(claim: Claim, admin) -> User:
+    user = (
+        User.objects.filter(
+            organization_id=claim.institution.organization_id,
+            role=Role.CARE_ADMIN,
+            is_active=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+    return user or admin
 
 
 def _advance(claim: Claim, admin, target: str) -> None:
@@ -143,23 +178,11 @@ def _advance(claim: Claim, admin, target: str) -> None:
         ClaimStatus.APPROVED,
     ]
     claim = Claim.objects.select_related("institution").get(pk=claim.pk)
-    care = User.objects.filter(
-        organization_id=claim.institution.organization_id, role=Role.CARE_ADMIN, is_active=True
-    ).first()
-    first = next(
-        (
-            u
-            for u in (_user("caseworker", admin), _user("caseworker2", admin))
-            if u.role and _in_scope(u, claim)
-        ),
-        admin,
-    )
-    second = _user("supervisor", admin)
-    if not second.role or not _in_scope(second, claim) or second.pk == first.pk:
-        second = admin
+    first = _reviewer(FIRST_REVIEWERS, claim, admin)
+    second = _reviewer(SECOND_REVIEWERS, claim, admin, not_user=first)
     while order.index(claim.status) < order.index(target):
         if claim.status == ClaimStatus.DRAFT:
-            services.claim_submit(actor=care or admin, claim_id=claim.pk)
+            services.claim_submit(actor=_care_admin(claim, admin), claim_id=claim.pk)
         elif claim.status == ClaimStatus.SUBMITTED:
             services.claim_first_review(
                 actor=first, claim_id=claim.pk, approve=True, reason="演示：初审通过"
@@ -172,61 +195,74 @@ def _advance(claim: Claim, admin, target: str) -> None:
 
 
 def _review_month(review: SettlementPeriod, paid: SettlementPeriod | None, admin) -> None:
-    """One claim submitted, one through its first review, one line withdrawn, and a recovery of
-    an earlier paid line."""
-    staffed = set(
-        User.objects.filter(role=Role.CARE_ADMIN, is_active=True).values_list(
-            "organization_id", flat=True
-        )
-    )
-    claims = sorted(
-        Claim.objects.filter(period=review).select_related("institution"),
-        key=lambda c: (c.institution.organization_id not in staffed, c.pk),
-    )
-    if not claims or review.status == PeriodStatus.PAID:
-        return
-    if claims[0].status == ClaimStatus.DRAFT:
-        line = ClaimLine.objects.filter(claim=claims[0], status="payable").order_by("pk").first()
-        care = User.objects.filter(
-            organization_id=claims[0].institution.organization_id, role=Role.CARE_ADMIN
-        ).first()
-        if line is not None and care is not None:
-            services.line_withdraw(actor=care, line_id=line.pk, reason="演示：当月未提供服务")
-        _advance(claims[0], admin, ClaimStatus.SUBMITTED)
-    if len(claims) > 1:
-        _advance(claims[1], admin, ClaimStatus.FIRST_REVIEWED)
+    """Last month as on a working day (see the module docstring); once only: a month whose
+    claims have moved, or that carries the recovery, is left as it is."""
+    claims = list(Claim.objects.filter(period=review).select_related("institution").order_by("pk"))
     if (
-        paid is None
+        not claims
+        or review.status == PeriodStatus.PAID
+        or any(c.status != ClaimStatus.DRAFT for c in claims)
         or ClaimLine.objects.filter(period=review, source=LineSource.ADJUSTMENT).exists()
     ):
         return
-    target = next(
-        (c for c in claims if c.status in (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED)), None
+    careadmin = User.objects.filter(username="careadmin", role=Role.CARE_ADMIN).first()
+    own = next(
+        (
+            c
+            for c in claims
+            if careadmin and c.institution.organization_id == careadmin.organization_id
+        ),
+        None,
     )
+    # The claims the main insurer's logins (caseworker, supervisor) review come first.
+    supervisor = _user("supervisor", admin)
+    others = sorted(
+        (c for c in claims if c is not own), key=lambda c: (not _in_scope(supervisor, c), c.pk)
+    )
+    if others:
+        _advance(others[0], admin, ClaimStatus.FIRST_REVIEWED)
+    if len(others) > 1:
+        submitted = others[1]
+        line = ClaimLine.objects.filter(claim=submitted, status="payable").order_by("pk").first()
+        if line is not None:
+            services.line_withdraw(
+                actor=_care_admin(submitted, admin),
+                line_id=line.pk,
+                reason="演示：当月未提供服务",
+            )
+        _advance(submitted, admin, ClaimStatus.SUBMITTED)
+    target = own or (others[-1] if len(others) > 2 else None)
+    if paid is None or target is None:
+        return
     original = (
-        ClaimLine.objects.filter(period=paid, status="payable", tier=1, fund_fen__gt=1000)
-        .filter(institution_id=target.institution_id if target else None)
+        ClaimLine.objects.filter(
+            period=paid,
+            status="payable",
+            tier=1,
+            fund_fen__gt=1000,
+            institution_id=target.institution_id,
+        )
         .order_by("pk")
         .first()
     )
+    if original is None:
+        return
     worker = next(
         (
             u
             for u in User.objects.filter(role=Role.INSURER_CASE_WORKER, is_active=True)
             if scope.scope_of(u).can(Right.SETTLEMENT_ADJUST)
-            and original is not None
             and scope.scope_of(u).covers_region(original.institution.region_code)
         ),
         admin,
     )
-    if original is not None:
-        services.adjustment_create(
-            actor=worker,
-            line_id=original.pk,
-            period_id=review.pk,
-            amount_fen=-min(original.fund_fen, 10000),
-            reason="演示：回访核实上月有3天未提供服务，追回相应待遇",
-        )
+    services.adjustment_create(
+        actor=worker,
+        line_id=original.pk,
+        period_id=review.pk,
+        amount_fen=-min(original.fund_fen, 10000),
+        reason="演示：回访核实上月有3天未提供服务，追回相应待遇",
+    )
 
 
 def _income(admin, today: dt.date, paid: SettlementPeriod | None) -> int:

@@ -1,4 +1,8 @@
-"""Work queues on the home page: claims waiting for each step, in the user's scope."""
+"""Work queues on the home page: claims waiting for each step, in the user's scope.
+
+A claim sent back by a reviewer waits in the queue of the step before; the card says how many
+were sent back and why (``2 份申报被退回：缺少护理记录``), and the reason heads the claim page.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,21 @@ def _count(status: str):
     return count
 
 
+def _hint(status: str):
+    def hint(user) -> str:
+        from changhu.settlement.views import returned_hint
+
+        return returned_hint(user, status)
+
+    return hint
+
+
 def _url(status: str):
     return lambda: f"{reverse('settlement:claim_list')}?status={status}"
 
+
+# Only these steps receive sent-back claims: the institution's draft, the first review.
+RETURNED_TO = {ClaimStatus.DRAFT, ClaimStatus.SUBMITTED}
 
 for key, label, right, status, icon, order in [
     ("settlement_draft", "待申报结算", Right.SETTLEMENT_CLAIM, ClaimStatus.DRAFT, "cash-coin", 60),
@@ -42,4 +58,13 @@ for key, label, right, status, icon, order in [
     ),
     ("settlement_pay", "结算待拨付", Right.SETTLEMENT_PAY, ClaimStatus.APPROVED, "bank", 63),
 ]:
-    register_queue(key, label, right, _count(status), _url(status), icon=icon, order=order)
+    register_queue(
+        key,
+        label,
+        right,
+        _count(status),
+        _url(status),
+        icon=icon,
+        order=order,
+        hint_fn=_hint(status) if status in RETURNED_TO else None,
+    )

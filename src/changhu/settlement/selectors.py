@@ -9,18 +9,24 @@ everyone with the view or calculator right sees them.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from changhu.core import scope
+from changhu.core.models import TransitionLog
+from changhu.core.transitions import timeline
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
+from changhu.settlement import labels
 from changhu.settlement.models import (
     Claim,
     ClaimLine,
+    ClaimStatus,
     Exclusion,
     InstitutionTariff,
+    LineStatus,
     PaymentOrder,
     PolicyVersion,
     SettlementPeriod,
@@ -264,3 +270,156 @@ def member_list(*, fetched_by, plan_code: str = "", year: int | None = None) -> 
 def line_days(line: ClaimLine) -> str:
     """The days of the month the line counts, as runs (``1-4,6-31``)."""
     return mask_ranges(int(line.days_mask))
+
+
+# --- figures over what the reader sees ------------------------------------------------------
+
+
+@dataclass
+class ClaimTotals:
+    """Sums over a set of claims, so a figure above a list is the sum of its rows."""
+
+    claims: int = 0
+    persons: int = 0
+    lines: int = 0
+    fund_fen: int = 0
+    supplementary_fen: int = 0
+    personal_fen: int = 0
+    withdrawn_fen: int = 0
+    rejected_fen: int = 0
+    excluded: int = 0
+
+
+_CLAIM_SUMS = {
+    "persons": Sum("person_count"),
+    "lines": Sum("line_count"),
+    "fund_fen": Sum("fund_fen"),
+    "supplementary_fen": Sum("supplementary_fen"),
+    "personal_fen": Sum("personal_fen"),
+    "withdrawn_fen": Sum("withdrawn_fen"),
+    "rejected_fen": Sum("rejected_fen"),
+    "excluded": Sum("excluded_count"),
+}
+
+
+def claim_totals(claims: QuerySet) -> ClaimTotals:
+    """The totals of a (scoped, filtered) claim queryset."""
+    row = claims.order_by().aggregate(claims=Count("id"), **_CLAIM_SUMS)
+    return ClaimTotals(**{k: v or 0 for k, v in row.items()})
+
+
+def claim_totals_by_period(*, fetched_by, period_ids) -> dict[int, ClaimTotals]:
+    """For each period, the totals of the claims the reader may see."""
+    rows = (
+        claim_list(fetched_by=fetched_by)
+        .filter(period_id__in=list(period_ids))
+        .order_by()
+        .values("period_id")
+        .annotate(claims=Count("id"), **_CLAIM_SUMS)
+    )
+    out: dict[int, ClaimTotals] = {}
+    for row in rows:
+        period_id = row.pop("period_id")
+        out[period_id] = ClaimTotals(**{k: v or 0 for k, v in row.items()})
+    return out
+
+
+def claim_status_counts(claims: QuerySet) -> dict[str, int]:
+    counts = dict.fromkeys(ClaimStatus.values, 0)
+    for row in claims.order_by().values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+@dataclass
+class Payable:
+    """What a decision pays: the payable lines and their amounts by tier."""
+
+    lines: int = 0
+    fund_fen: int = 0
+    supplementary_fen: int = 0
+
+    @property
+    def total_fen(self) -> int:
+        return self.fund_fen + self.supplementary_fen
+
+
+def payable(*, fetched_by, claim_id: int | None = None, period_id: int | None = None) -> Payable:
+    """The payable lines of a claim or a period that the reader sees, counted and summed."""
+    qs = scope.scoped(ClaimLine.objects.filter(status=LineStatus.PAYABLE), fetched_by)
+    if claim_id:
+        qs = qs.filter(claim_id=claim_id)
+    if period_id:
+        qs = qs.filter(period_id=period_id)
+    row = qs.aggregate(
+        lines=Count("id"),
+        fund=Sum("fund_fen", filter=Q(tier=1)),
+        supplementary=Sum("fund_fen", filter=Q(tier=2)),
+    )
+    return Payable(row["lines"] or 0, row["fund"] or 0, row["supplementary"] or 0)
+
+
+def payment_totals(payments: QuerySet) -> dict[str, int]:
+    row = payments.order_by().aggregate(
+        orders=Count("id"), lines=Sum("line_count"), amount_fen=Sum("amount_fen")
+    )
+    return {k: v or 0 for k, v in row.items()}
+
+
+# --- returned claims ------------------------------------------------------------------------
+
+
+@dataclass
+class ClaimReturn:
+    """The step that sent a claim back, while the claim still waits there."""
+
+    step: str
+    reason: str
+    headline: str
+    actor: str
+    at: dt.datetime
+
+
+def claim_returns(claims) -> dict[int, ClaimReturn]:
+    """For each claim (already scoped) that was sent back and has not moved on since, why."""
+    by_id = {c.pk: c for c in claims}
+    if not by_id:
+        return {}
+    logs = (
+        TransitionLog.objects.filter(
+            object_type=Claim._meta.label_lower, object_id__in=[str(pk) for pk in by_id]
+        )
+        .select_related("actor")
+        .order_by("object_id", "-at", "-id")
+    )
+    latest: dict[int, TransitionLog] = {}
+    for log in logs:
+        latest.setdefault(int(log.object_id), log)
+    out = {}
+    for pk, log in latest.items():
+        step = (log.from_state, log.to_state)
+        if step in labels.RETURN_STEPS and by_id[pk].status == log.to_state:
+            out[pk] = ClaimReturn(
+                step=labels.claim_step_label(*step),
+                reason=log.reason,
+                headline=labels.return_headline(log.reason),
+                actor=log.actor.display_name if log.actor else "系统",
+                at=log.at,
+            )
+    return out
+
+
+def claim_history(claim: Claim) -> list[dict]:
+    """The claim's steps in words: when, who, which step, from which state to which, why."""
+    return [
+        {
+            "at": log.at,
+            "actor": log.actor.display_name if log.actor else "系统",
+            "step": labels.claim_step_label(log.from_state, log.to_state),
+            "from_label": labels.CLAIM_STATUS_LABELS.get(log.from_state, log.from_state),
+            "to_label": labels.CLAIM_STATUS_LABELS.get(log.to_state, log.to_state),
+            "reason": log.reason,
+            "is_return": (log.from_state, log.to_state) in labels.RETURN_STEPS,
+        }
+        for log in timeline(claim)
+    ]

@@ -18,13 +18,10 @@ later, unpaid period (negative for a recovery, 追回).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import threading
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 
 from changhu.care.eligibility import month_bounds
@@ -34,7 +31,7 @@ from changhu.core.money import format_yuan
 from changhu.core.scope import get_scoped, require
 from changhu.core.transitions import Transition, Workflow, apply
 from changhu.fund import services as fund_services
-from changhu.fund.models import LTCI_FUND
+from changhu.fund.models import FUND_LABELS, LTCI_FUND
 from changhu.insured.models import Person
 from changhu.orgs.models import Region
 from changhu.orgs.roles import Right
@@ -52,6 +49,7 @@ from changhu.settlement.models import (
     PaymentOrder,
     PeriodStatus,
     PolicyKind,
+    PolicyVersion,
     RunStatus,
     SettlementPeriod,
     SettlementRun,
@@ -180,7 +178,8 @@ def _period_for_update(actor, period_id: int) -> SettlementPeriod:
 
 @transaction.atomic
 def run_request(*, actor, period_id: int, source: str = "web") -> SettlementRun:
-    """Queue a computation of the period (or return the one already queued or running)."""
+    """Queue a computation of the period (or return the one already queued or running); the
+    worker (``changhu worker``) executes it, never the web process."""
     require(actor, Right.SETTLEMENT_RUN)
     period = _period_for_update(actor, period_id)
     _unlocked(period)
@@ -194,34 +193,10 @@ def run_request(*, actor, period_id: int, source: str = "web") -> SettlementRun:
         # Resume the failed run: its finished chunks (and its staging) are kept.
         SettlementRun.objects.filter(pk=failed.pk).update(status=RunStatus.QUEUED)
         failed.status = RunStatus.QUEUED
-        if source == "web" and job_mode() == "thread":
-            transaction.on_commit(lambda: _start_thread(failed.pk))
         return failed
     run = SettlementRun.objects.create(period=period, source=source, requested_by=actor)
     audit.record(action="create", obj=run, user=actor, note=f"发起{period.month}结算计算")
-    if source == "web" and job_mode() == "thread":
-        transaction.on_commit(lambda: _start_thread(run.pk))
     return run
-
-
-def job_mode() -> str:
-    """How queued runs are executed: by ``changhu settlement-worker`` or a thread of the web
-    process (the default in the demo, so the progress bar moves without a worker)."""
-    default = "thread" if getattr(settings, "PROFILE", "") == "demo" else "worker"
-    return os.environ.get("CHANGHU_SETTLEMENT_JOBS", default)
-
-
-def _start_thread(run_id: int) -> None:
-    def work():
-        close_old_connections()
-        try:
-            run = claim_run(run_id)
-            if run is not None:
-                run_execute(run)
-        finally:
-            close_old_connections()
-
-    threading.Thread(target=work, name=f"settlement-run-{run_id}", daemon=True).start()
 
 
 def claim_run(run_id: int | None = None) -> SettlementRun | None:
@@ -244,6 +219,14 @@ def claim_run(run_id: int | None = None) -> SettlementRun | None:
     return SettlementRun.objects.select_related("period__policy", "period__supplementary").get(
         pk=run.pk
     )
+
+
+def run_requeue(run: SettlementRun) -> None:
+    """Put a run its worker had to give up (stopped halfway) back in the queue: the next worker
+    resumes it with the chunks not yet done."""
+    SettlementRun.objects.filter(
+        pk=run.pk, status__in=[RunStatus.RUNNING, RunStatus.FAILED]
+    ).update(status=RunStatus.QUEUED, error="")
 
 
 def run_execute(run: SettlementRun, *, progress: compute.Progress | None = None) -> SettlementRun:
@@ -500,6 +483,12 @@ def period_pay(*, actor, period_id: int) -> PaymentSummary:
         paid = orders.filter(amount_fen__gt=0).aggregate(s=Sum("amount_fen"))["s"] or 0
         owed = -(orders.filter(amount_fen__lt=0).aggregate(s=Sum("amount_fen"))["s"] or 0)
         fund = LTCI_FUND if payer == period.policy.code else payer
+        payer_name = (
+            FUND_LABELS[LTCI_FUND]
+            if fund == LTCI_FUND
+            else PolicyVersion.objects.filter(code=payer).values_list("name", flat=True).first()
+            or payer
+        )
         entry = fund_services.benefit_payment_post(
             fund=fund,
             period=period.month,
@@ -508,7 +497,7 @@ def period_pay(*, actor, period_id: int) -> PaymentSummary:
             recovered_fen=recovered,
             paid_fen=paid,
             receivable_fen=owed,
-            memo=f"{period.month}待遇拨付（{period.region.name}，{payer}）：{format_yuan(paid)}元",
+            memo=f"{period.month}待遇拨付（{period.region.name}，{payer_name}）：{format_yuan(paid)}元",
             actor=actor,
         )
         orders.update(entry=entry)

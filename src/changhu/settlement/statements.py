@@ -13,11 +13,11 @@ from django.http import HttpResponse
 
 from changhu.core import audit, excel
 from changhu.core.money import format_yuan
-from changhu.settlement import selectors
+from changhu.settlement import labels, selectors
 from changhu.settlement.models import Claim, LineStatus, Payee
 
 
-def _summary(claim: Claim, lines) -> list[dict]:
+def _summary(claim: Claim, lines, names: labels.PolicyLabels) -> list[dict]:
     rows: dict[tuple, dict] = defaultdict(
         lambda: {"lines": 0, "persons": set(), "cost": 0, "fund": 0, "personal": 0}
     )
@@ -34,7 +34,7 @@ def _summary(claim: Claim, lines) -> list[dict]:
     return [
         {
             "tier": tier,
-            "payer": payer,
+            "payer": names.payer(payer),
             "benefit": benefit,
             "payee": Payee(payee).label,
             "lines": row["lines"],
@@ -50,14 +50,18 @@ def _summary(claim: Claim, lines) -> list[dict]:
 def statement_data(*, fetched_by, claim_id: int) -> dict:
     claim = selectors.claim_get(fetched_by=fetched_by, claim_id=claim_id)
     lines = list(
-        selectors.line_list(fetched_by=fetched_by, filters=selectors.LineFilters(claim_id=claim.pk))
+        selectors.line_list(
+            fetched_by=fetched_by, filters=selectors.LineFilters(claim_id=claim.pk)
+        ).select_related("policy")
     )
     exclusions = list(selectors.exclusion_list(fetched_by=fetched_by, claim_id=claim.pk))
+    names = labels.PolicyLabels()
     return {
         "claim": claim,
         "period": claim.period,
         "institution": claim.institution,
-        "summary": _summary(claim, lines),
+        "labels": names,
+        "summary": _summary(claim, lines, names),
         "lines": lines,
         "exclusions": exclusions,
     }
@@ -69,7 +73,7 @@ def _filename(claim: Claim, suffix: str) -> str:
 
 def statement_xlsx(*, fetched_by, claim_id: int) -> HttpResponse:
     data = statement_data(fetched_by=fetched_by, claim_id=claim_id)
-    claim = data["claim"]
+    claim, names = data["claim"], data["labels"]
     summary = excel.Sheet(
         "汇总",
         [
@@ -125,17 +129,17 @@ def statement_xlsx(*, fetched_by, claim_id: int) -> HttpResponse:
                 x.person.name,
                 x.person.id_number_masked,
                 x.benefit_name,
-                x.payer,
+                names.payer(x.payer),
                 x.get_payee_kind_display(),
                 x.grade,
-                x.care_mode,
+                labels.care_mode_label(x.care_mode),
                 x.eligible_days,
                 selectors.line_days(x),
                 excel.yuan(x.eligible_cost_fen),
                 excel.yuan(x.fund_fen),
                 excel.yuan(x.personal_fen),
                 x.visit_count,
-                x.rule,
+                names.rule(x),
                 x.get_status_display(),
                 x.reason,
             ]

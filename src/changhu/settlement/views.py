@@ -14,12 +14,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from changhu.core.errors import Conflict, DomainError, ValidationFailed
-from changhu.core.money import yuan_to_fen
+from changhu.core.money import format_yuan, yuan_to_fen
 from changhu.core.scope import require, scope_of
-from changhu.core.transitions import timeline
 from changhu.orgs.models import Region
 from changhu.orgs.roles import Right
-from changhu.settlement import calculator, explain, policies, selectors, services, statements
+from changhu.settlement import (
+    calculator,
+    explain,
+    forms,
+    labels,
+    policies,
+    selectors,
+    services,
+    statements,
+)
 from changhu.settlement.models import (
     ClaimStatus,
     LineStatus,
@@ -78,23 +86,22 @@ def _calculator_input(post) -> tuple[dict, dict[str, str]]:
     return data, errors
 
 
+def _policy_names(kind: str) -> list[tuple[str, str]]:
+    """The policies of a kind to choose from: code and the Chinese name of the latest version."""
+    names: dict[str, str] = {}
+    for p in PolicyVersion.objects.filter(kind=kind).order_by("code", "-effective_from"):
+        names.setdefault(p.code, p.name)
+    return sorted(names.items())
+
+
 @staff_view
 @require_http_methods(["GET", "POST"])
 def calculator_page(request):
     require(request.user, Right.SETTLEMENT_CALCULATE)
-    codes = sorted(
-        set(PolicyVersion.objects.filter(kind=PolicyKind.BENEFIT).values_list("code", flat=True))
-    )
-    plans = sorted(
-        set(
-            PolicyVersion.objects.filter(kind=PolicyKind.SUPPLEMENTARY).values_list(
-                "code", flat=True
-            )
-        )
-    )
     context = {
-        "codes": codes,
-        "plans": plans,
+        "codes": _policy_names(PolicyKind.BENEFIT),
+        "plans": _policy_names(PolicyKind.SUPPLEMENTARY),
+        "labels": labels.PolicyLabels(),
         "modes": CARE_MODES,
         "classes": INSTITUTION_CLASSES,
         "cost_kinds": COST_KINDS,
@@ -117,7 +124,8 @@ def calculator_page(request):
                 context["policy"] = policy
             except DomainError as exc:
                 context["errors"] = exc.fields or {"__all__": exc.message}
-                context["error"] = exc.message
+                # Field problems are shown at their fields; the banner says where to look.
+                context["error"] = "请修改标出的内容" if exc.fields else exc.message
     context["cost_fields"] = [
         (
             code,
@@ -158,22 +166,37 @@ def period_list(request):
             return redirect("settlement:period_list")
         messages.success(request, f"已开立{period.month}结算期")
         return redirect("settlement:period_detail", period.pk)
+    page = _page(request, selectors.period_list(fetched_by=request.user))
+    # Each period's figures are those of the claims this reader sees, as on the period's page.
+    totals = selectors.claim_totals_by_period(
+        fetched_by=request.user, period_ids=[p.pk for p in page]
+    )
+    for p in page:
+        p.shown = totals.get(p.pk, selectors.ClaimTotals())
     return render(
         request,
         "settlement/period_list.html",
         {
-            "page": _page(request, selectors.period_list(fetched_by=request.user)),
+            "page": page,
             "can_run": s.can(Right.SETTLEMENT_RUN),
             "regions": _regions_with_policy(),
-            "policy_codes": sorted(
-                set(
-                    PolicyVersion.objects.filter(kind=PolicyKind.BENEFIT).values_list(
-                        "code", flat=True
-                    )
-                )
-            ),
+            "benefit_policies": _policy_names(PolicyKind.BENEFIT),
             "policies": selectors.policy_list(fetched_by=request.user),
+            "labels": labels.PolicyLabels(),
         },
+    )
+
+
+def _pay_question(period, summary: selectors.Payable, claims: int) -> str:
+    amount = f"合计 ¥{format_yuan(summary.total_fen)}"
+    if summary.supplementary_fen:
+        amount += (
+            f"（基金 ¥{format_yuan(summary.fund_fen)}，"
+            f"补充保障 ¥{format_yuan(summary.supplementary_fen)}）"
+        )
+    return (
+        f"确认拨付{period.month} {claims} 家机构的 {summary.lines} 条明细、{amount}？"
+        "拨付后该月锁定，不能再修改。"
     )
 
 
@@ -183,33 +206,42 @@ def period_detail(request, pk: int):
     require(request.user, Right.SETTLEMENT_VIEW)
     s = scope_of(request.user)
     period = selectors.period_get(fetched_by=request.user, period_id=pk)
-    claims = selectors.claim_list(
+    seen = selectors.claim_list(
         fetched_by=request.user, filters=selectors.ClaimFilters(period_id=period.pk)
-    ).select_related("first_reviewer", "second_reviewer")
+    )
     status = request.GET.get("status", "")
-    if status:
-        claims = claims.filter(status=status)
+    if status not in ClaimStatus.values:
+        status = ""
+    claims = seen.filter(status=status) if status else seen
     run = selectors.latest_run(fetched_by=request.user, period_id=period.pk)
-    counts = {
-        value: selectors.claim_list(
-            fetched_by=request.user, filters=selectors.ClaimFilters(period_id=period.pk)
-        )
-        .filter(status=value)
-        .count()
-        for value, _ in ClaimStatus.choices
-    }
+    can_pay = s.can(Right.SETTLEMENT_PAY) and period.status == PeriodStatus.CLAIMING
+    page = _page(request, claims.select_related("first_reviewer", "second_reviewer"))
+    counts = selectors.claim_status_counts(seen)
     return render(
         request,
         "settlement/period_detail.html",
         {
             "period": period,
-            "page": _page(request, claims),
+            "page": page,
             "run": run,
             "status": status,
+            "status_label": dict(ClaimStatus.choices).get(status, ""),
             "statuses": ClaimStatus.choices,
             "counts": counts,
+            "totals": selectors.claim_totals(claims),
+            "returns": selectors.claim_returns(page),
+            "labels": labels.PolicyLabels(),
             "can_run": s.can(Right.SETTLEMENT_RUN) and period.status != PeriodStatus.PAID,
-            "can_pay": s.can(Right.SETTLEMENT_PAY) and period.status == PeriodStatus.CLAIMING,
+            "can_pay": can_pay,
+            "pay_question": (
+                _pay_question(
+                    period,
+                    selectors.payable(fetched_by=request.user, period_id=period.pk),
+                    sum(counts.values()),
+                )
+                if can_pay
+                else ""
+            ),
         },
     )
 
@@ -253,7 +285,13 @@ def payment_list(request, pk: int):
     return render(
         request,
         "settlement/payment_list.html",
-        {"period": period, "page": _page(request, qs), "payee_kind": kind},
+        {
+            "period": period,
+            "page": _page(request, qs),
+            "payee_kind": kind,
+            "totals": selectors.payment_totals(qs),
+            "labels": labels.PolicyLabels(),
+        },
     )
 
 
@@ -269,6 +307,24 @@ def claims_waiting(user, status: str):
     return qs
 
 
+def returned_claims(user, status: str):
+    """Claims in the user's queue for ``status`` that a reviewer sent back, with why."""
+    claims = list(claims_waiting(user, status).select_related(None).only("id", "status"))
+    return selectors.claim_returns(claims)
+
+
+def returned_hint(user, status: str) -> str:
+    """A queue card's line about sent-back claims: ``2 份申报被退回：缺少护理记录``."""
+    returns = returned_claims(user, status)
+    if not returns:
+        return ""
+    reasons = list(dict.fromkeys(r.headline for r in returns.values() if r.headline))
+    text = f"{len(returns)} 份申报被退回"
+    if reasons:
+        text += "：" + "、".join(reasons[:3]) + ("等" if len(reasons) > 3 else "")
+    return text
+
+
 @staff_view
 @require_GET
 def claim_list(request):
@@ -277,12 +333,35 @@ def claim_list(request):
     if status in ClaimStatus.values:
         qs = claims_waiting(request.user, status)
     else:
+        status = ""
         qs = selectors.claim_list(fetched_by=request.user)
+    returned = bool(status) and request.GET.get("returned") == "1"
+    if returned:
+        qs = qs.filter(pk__in=list(returned_claims(request.user, status)))
+    page = _page(request, qs)
     return render(
         request,
         "settlement/claim_list.html",
-        {"page": _page(request, qs), "status": status, "statuses": ClaimStatus.choices},
+        {
+            "page": page,
+            "status": status,
+            "returned": returned,
+            "statuses": ClaimStatus.choices,
+            "totals": selectors.claim_totals(qs),
+            "returns": selectors.claim_returns(page),
+        },
     )
+
+
+def _decision_question(verb: str, summary: selectors.Payable, after: str) -> str:
+    """``确认复核通过 23 条、合计 ¥25,466.00？……``: the step, the lines and the money."""
+    amount = f"合计 ¥{format_yuan(summary.total_fen)}"
+    if summary.supplementary_fen:
+        amount += (
+            f"（基金 ¥{format_yuan(summary.fund_fen)}，"
+            f"补充保障 ¥{format_yuan(summary.supplementary_fen)}）"
+        )
+    return f"确认{verb} {summary.lines} 条、{amount}？{after}"
 
 
 @staff_view
@@ -297,7 +376,7 @@ def claim_detail(request, pk: int):
         q=request.GET.get("q", ""),
         payer=request.GET.get("payer", ""),
     )
-    lines = selectors.line_list(fetched_by=request.user, filters=filters)
+    lines = selectors.line_list(fetched_by=request.user, filters=filters).select_related("policy")
     draft = claim.status == ClaimStatus.DRAFT
     first = claim.status == ClaimStatus.SUBMITTED and s.can(Right.SETTLEMENT_FIRST_REVIEW)
     second = (
@@ -305,6 +384,7 @@ def claim_detail(request, pk: int):
         and s.can(Right.SETTLEMENT_SECOND_REVIEW)
         and claim.first_reviewer_id != request.user.pk
     )
+    payable = selectors.payable(fetched_by=request.user, claim_id=claim.pk)
     return render(
         request,
         "settlement/claim_detail.html",
@@ -318,11 +398,19 @@ def claim_detail(request, pk: int):
             "can_first": first,
             "can_second": second,
             "can_review_lines": first or second,
-            "reject_reasons": services.REJECT_REASONS,
+            "payable": payable,
+            "first_question": _decision_question("初审通过", payable, "通过后转复核。"),
+            "second_question": _decision_question(
+                "复核通过", payable, "通过后待医保局拨付，不能再修改。"
+            ),
+            "reject_form": forms.LineRejectForm(),
+            "return_form": forms.ClaimReturnForm(),
+            "returned": selectors.claim_returns([claim]).get(claim.pk),
+            "labels": labels.PolicyLabels(),
             "exclusions": selectors.exclusion_list(fetched_by=request.user, claim_id=claim.pk)[
                 :200
             ],
-            "history": timeline(claim),
+            "history": selectors.claim_history(claim),
             "locked": claim.period.locked,
         },
     )
@@ -331,27 +419,32 @@ def claim_detail(request, pk: int):
 @staff_view
 @require_POST
 def claim_action(request, pk: int, action: str):
-    reason = request.POST.get("reason", "")
+    if action not in ("submit", "first_pass", "first_return", "second_approve", "second_return"):
+        from django.http import Http404
+
+        raise Http404()
     try:
         if action == "submit":
             services.claim_submit(actor=request.user, claim_id=pk)
             messages.success(request, "已申报，等待初审")
-        elif action in ("first_pass", "first_return"):
-            services.claim_first_review(
-                actor=request.user, claim_id=pk, approve=action == "first_pass", reason=reason
-            )
-            messages.success(request, "初审通过" if action == "first_pass" else "已退回机构")
-        elif action in ("second_approve", "second_return"):
-            services.claim_second_review(
-                actor=request.user, claim_id=pk, approve=action == "second_approve", reason=reason
-            )
-            messages.success(
-                request, "复核通过，待拨付" if action == "second_approve" else "已退回初审"
-            )
+        elif action == "first_pass":
+            services.claim_first_review(actor=request.user, claim_id=pk, approve=True)
+            messages.success(request, "初审通过，已转复核")
+        elif action == "second_approve":
+            services.claim_second_review(actor=request.user, claim_id=pk, approve=True)
+            messages.success(request, "复核通过，待拨付")
         else:
-            from django.http import Http404
-
-            raise Http404()
+            reason = forms.ClaimReturnForm(request.POST).reason_text()
+            if action == "first_return":
+                services.claim_first_review(
+                    actor=request.user, claim_id=pk, approve=False, reason=reason
+                )
+                messages.success(request, f"已退回机构：{reason}")
+            else:
+                services.claim_second_review(
+                    actor=request.user, claim_id=pk, approve=False, reason=reason
+                )
+                messages.success(request, f"已退回初审：{reason}")
     except (ValidationFailed, Conflict) as exc:
         messages.error(request, exc.message)
     return redirect("settlement:claim_detail", pk)
@@ -367,11 +460,12 @@ def line_action(request, pk: int, action: str):
                 actor=request.user, line_id=pk, reason=request.POST.get("reason", "")
             )
         elif action == "reject":
+            data = forms.LineRejectForm(request.POST).validated()
             services.line_reject(
                 actor=request.user,
                 line_id=pk,
-                reason_code=request.POST.get("reason_code", ""),
-                reason=request.POST.get("reason", ""),
+                reason_code=data["reason_code"],
+                reason=data["note"],
             )
         elif action == "restore":
             services.line_restore(actor=request.user, line_id=pk)
@@ -382,7 +476,7 @@ def line_action(request, pk: int, action: str):
     except (ValidationFailed, Conflict) as exc:
         messages.error(request, exc.message)
     back = request.POST.get("next") or reverse("settlement:claim_detail", args=[line.claim_id])
-    if not back.startswith("/"):
+    if not back.startswith("/") or back.startswith("//"):
         back = reverse("settlement:claim_detail", args=[line.claim_id])
     return redirect(back)
 
@@ -434,6 +528,8 @@ def line_detail(request, pk: int):
             "can_adjust": can_adjust,
             "targets": targets,
             "adjustments": line.adjustments.select_related("period").all(),
+            "labels": labels.PolicyLabels(),
+            "reject_reasons": services.REJECT_REASONS,
         },
     )
 

@@ -699,5 +699,13 @@ def claim_next() -> ScreeningRun | None:
         return run
 
 
+def requeue(run: ScreeningRun) -> None:
+    """Put a run its worker had to give up (stopped halfway) back in the queue: the next worker
+    resumes it with the institutions not yet done."""
+    ScreeningRun.objects.filter(pk=run.pk, status__in=[RunStatus.RUNNING, RunStatus.FAILED]).update(
+        status=RunStatus.QUEUED, error="", finished_at=None
+    )
+
+
 def run_to_json(run: ScreeningRun) -> str:
     return json.dumps(run.summary, ensure_ascii=False, indent=2)

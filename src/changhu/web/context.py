@@ -1,35 +1,80 @@
-"""Template context: the navigation a user's rights allow, and who they are."""
+"""Template context: the navigation a user's rights allow, grouped by module, and who they are."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from django.urls import NoReverseMatch, reverse
 
 from changhu.core.scope import scope_of
 
-# (label, url name, right needed or None for every signed-in user, icon)
+
+class Entry(NamedTuple):
+    label: str
+    url_name: str
+    right: str | None  # None: every signed-in user
+    icon: str
+
+
+class Group(NamedTuple):
+    label: str  # empty: no heading
+    entries: list[Entry]
+
+
+# The menu, one group per module in the order work flows through the system. An entry shows
+# when the user holds its right and its page exists; a group shows when any entry does.
 NAVIGATION = [
-    ("工作台", "web:home", None, "speedometer2"),
-    ("参保人", "insured:person_list", "insured.view", "people"),
-    ("批量导入", "imports:import_list", "insured.import", "upload"),
-    ("生命事件", "insured:life_event_list", "insured.life_event", "heart-pulse"),
-    ("机构", "orgs:organization_list", "orgs.view", "building"),
-    ("失能评估", "assessment:case_list", "assessment.view", "clipboard2-pulse"),
-    ("定点护理机构", "providers:institution_list", "providers.view", "hospital"),
-    ("护理员", "providers:caregiver_list", "providers.view", "person-badge"),
-    ("待遇资格", "care:entitlement_list", "care.view", "card-checklist"),
-    ("护理计划", "care:plan_list", "care.view", "journal-medical"),
-    ("护理员派定", "care:assignment_list", "care.plan", "person-check"),
-    ("服务项目目录", "care:catalogue_list", "care.catalogue", "list-ul"),
-    ("服务监管", "visits:monitor", "visits.view", "geo-alt"),
-    ("稽核发现", "visits:finding_list", "visits.view", "exclamation-triangle"),
-    ("稽核批次", "visits:screening", "visits.screen", "funnel"),
-    ("床日登记", "visits:bed_days", "visits.bed_days", "calendar-check"),
-    ("巡护记录", "visits:patrol_list", "visits.patrol", "clipboard-check"),
-    ("护理员手机端", "pwa:shell", "visits.record", "phone"),
-    ("待遇测算", "settlement:calculator", "settlement.calculate", "calculator"),
-    ("结算管理", "settlement:period_list", "settlement.view", "cash-coin"),
-    ("基金", "fund:overview", "fund.view", "bank"),
+    Group("", [Entry("工作台", "web:home", None, "speedometer2")]),
+    Group(
+        "参保登记",
+        [
+            Entry("参保人", "insured:person_list", "insured.view", "people"),
+            Entry("批量导入", "imports:import_list", "insured.import", "upload"),
+            Entry("生命事件", "insured:life_event_list", "insured.life_event", "heart-pulse"),
+        ],
+    ),
+    Group(
+        "评估",
+        [Entry("失能评估", "assessment:case_list", "assessment.view", "clipboard2-pulse")],
+    ),
+    Group(
+        "护理",
+        [
+            Entry("待遇资格", "care:entitlement_list", "care.view", "card-checklist"),
+            Entry("护理计划", "care:plan_list", "care.view", "journal-medical"),
+            Entry("护理员派定", "care:assignment_list", "care.plan", "person-check"),
+            Entry("定点护理机构", "providers:institution_list", "providers.view", "hospital"),
+            Entry("护理员", "providers:caregiver_list", "providers.view", "person-badge"),
+            Entry("服务项目目录", "care:catalogue_list", "care.catalogue", "list-ul"),
+        ],
+    ),
+    Group(
+        "服务监管",
+        [
+            Entry("上门服务", "visits:monitor", "visits.view", "geo-alt"),
+            Entry("稽核发现", "visits:finding_list", "visits.view", "exclamation-triangle"),
+            Entry("稽核批次", "visits:screening", "visits.screen", "funnel"),
+            Entry("床日登记", "visits:bed_days", "visits.bed_days", "calendar-check"),
+            Entry("巡护记录", "visits:patrol_list", "visits.patrol", "clipboard-check"),
+            Entry("护理员手机端", "pwa:shell", "visits.record", "phone"),
+        ],
+    ),
+    Group(
+        "结算",
+        [
+            Entry("结算管理", "settlement:period_list", "settlement.view", "cash-coin"),
+            Entry("结算申报", "settlement:claim_list", "settlement.view", "receipt"),
+            Entry("待遇测算", "settlement:calculator", "settlement.calculate", "calculator"),
+        ],
+    ),
+    Group("基金", [Entry("基金收支", "fund:overview", "fund.view", "bank")]),
+    Group("基础信息", [Entry("机构", "orgs:organization_list", "orgs.view", "building")]),
 ]
+
+
+def entries() -> list[Entry]:
+    """Every menu entry in menu order, whatever its group."""
+    return [entry for group in NAVIGATION for entry in group.entries]
 
 
 def _url(name: str) -> str | None:
@@ -55,26 +100,36 @@ def role_label(user, scope) -> str:
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_groups": [], "nav_items": []}
     s = scope_of(user)
-    items = []
-    for label, name, right, icon in NAVIGATION:
-        if right is not None and not s.can(right):
-            continue
-        url = _url(name)
-        if url is None:
-            continue
-        items.append(
-            {
-                "label": label,
-                "url_name": name,
-                "url": url,
-                "icon": icon,
-                "active": False,
-            }
-        )
+    groups = []
+    for group in NAVIGATION:
+        items = []
+        for entry in group.entries:
+            if entry.right is not None and not s.can(entry.right):
+                continue
+            url = _url(entry.url_name)
+            if url is None:
+                continue
+            items.append(
+                {
+                    "label": entry.label,
+                    "url_name": entry.url_name,
+                    "url": url,
+                    "icon": entry.icon,
+                    "active": False,
+                }
+            )
+        if items:
+            groups.append({"label": group.label, "items": items})
+    flat = [item for group in groups for item in group["items"]]
     # The most specific matching entry is the active one (/insured/life-events/ over /insured/).
-    matching = [item for item in items if _is_active(request.path, item["url"])]
+    matching = [item for item in flat if _is_active(request.path, item["url"])]
     if matching:
         max(matching, key=lambda item: len(item["url"]))["active"] = True
-    return {"nav_items": items, "user_scope": s, "user_role_label": role_label(user, s)}
+    return {
+        "nav_groups": groups,
+        "nav_items": flat,
+        "user_scope": s,
+        "user_role_label": role_label(user, s),
+    }

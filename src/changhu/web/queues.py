@@ -23,6 +23,7 @@ class Queue:
     icon: str = "inbox"
     hint: str = ""
     order: int = 100
+    hint_fn: Callable[[object], str] | None = None  # user -> a line saying why, or ""
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,16 @@ def register_queue(
     icon: str = "inbox",
     hint: str = "",
     order: int = 100,
+    hint_fn: Callable[[object], str] | None = None,
 ) -> Queue:
-    """Add (or replace, by ``key``) a queue shown to users holding ``right``."""
-    queue = Queue(key, label, right, count_fn, url_fn, icon=icon, hint=hint, order=order)
+    """Add (or replace, by ``key``) a queue shown to users holding ``right``.
+
+    ``hint_fn``, if given, says for a user what the card holds and why (``2 份申报被退回：缺少
+    护理记录``); when it has nothing to say the static ``hint`` is shown.
+    """
+    queue = Queue(
+        key, label, right, count_fn, url_fn, icon=icon, hint=hint, order=order, hint_fn=hint_fn
+    )
     _queues[key] = queue
     return queue
 
@@ -73,7 +81,7 @@ def queues_for(user) -> list[QueueCard]:
             count=q.count_fn(user),
             url=q.url_fn(),
             icon=q.icon,
-            hint=q.hint,
+            hint=(q.hint_fn(user) if q.hint_fn else "") or q.hint,
         )
         for q in registered_queues()
         if scope.can(q.right)

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from changhu.core.errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
+from changhu.web.errors import back_url
 
 
 def is_htmx(request) -> bool:
@@ -37,7 +38,8 @@ def staff_view(view):
             return redirect_to_login(request.get_full_path())
         except DomainError as exc:
             template = "web/_error_fragment.html" if is_htmx(request) else "web/error.html"
-            return render(request, template, {"error": exc}, status=exc.status)
+            context = {"error": exc, "back_url": back_url(request)}
+            return render(request, template, context, status=exc.status)
 
     return login_required(wrapper)
 

@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from changhu.core import clock, workdays
 from changhu.core.scope import scope_of
 from changhu.orgs.roles import Right, Role
 from changhu.web.queues import queues_for
@@ -80,5 +81,6 @@ def home(request):
             "role_plan": plan,
             "can_search": scope.can(Right.INSURED_VIEW),
             "can_create": scope.can(Right.INSURED_CREATE),
+            "calendar_warnings": workdays.calendar_warnings(clock.today()),
         },
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from changhu.assessment import services
 from changhu.assessment.models import Application, Conclusion
 from changhu.assessment.presets import scale_for
+from changhu.assessment.rules import add_months
 from changhu.assessment.tests.conftest import PDF_BYTES, png_bytes, severe_answers
 from changhu.core import clock
 from changhu.core.models import AuditEntry, TransitionLog
@@ -208,10 +209,7 @@ def test_intake_to_conclusion_and_appeal(users, people, team, orgs):
     assert conclusion["grade"] == 4 and conclusion["fee_payer"] == "fund"
     today = clock.today()
     assert conclusion["valid_from"] == today.isoformat()
-    assert (
-        conclusion["valid_until"]
-        == (today.replace(year=today.year + 2) - dt.timedelta(days=1)).isoformat()
-    )
+    assert conclusion["valid_until"] == (add_months(today, 24) - dt.timedelta(days=1)).isoformat()
     letter = applicant.client.get(conclusion["letter_url"], headers=applicant.headers)
     assert letter.status_code == 200 and letter.content.startswith(b"%PDF")
     assert letter["Content-Type"] == "application/pdf"

@@ -16,12 +16,14 @@ from changhu.assessment.models import (
     Objection,
     Status,
 )
+from changhu.assessment.rules import add_months
 from changhu.assessment.selectors import conclusion_in_force
 from changhu.assessment.tests.conftest import answers_for, severe_answers
 from changhu.assessment.tests.flow import advance, form, mild_answers, national, submit
 from changhu.core import clock, transitions
 from changhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from changhu.core.workdays import add_working_days
+from tests.clock import on
 
 pytestmark = pytest.mark.django_db
 
@@ -216,7 +218,7 @@ def test_a_grade_without_benefits_is_not_published(case, users, team, fast_pdf):
     conclusion = services.conclusion_issue(actor=users.worker_a, application_id=case.pk)
     assert (conclusion.grade, conclusion.qualifying) == (1, False)
     today = clock.today()
-    assert conclusion.valid_until == today.replace(year=today.year + 1) - dt.timedelta(days=1)
+    assert conclusion.valid_until == add_months(today, 12) - dt.timedelta(days=1)
     assert conclusion.appeal_until == today + dt.timedelta(days=15)
     assert fast_pdf[0][0] == "assessment/conclusion_letter.html"
 
@@ -225,9 +227,13 @@ def test_publicity_is_counted_in_working_days_and_objections_hold_it(case, users
     case = go(case, Status.PUBLICITY, users, team)
     first, last = case.publicity_from, case.publicity_until
     assert last == add_working_days(first, 4)
-    objection = services.objection_record(
-        actor=users.worker_a, application_id=case.pk, raised_by="邻居李某", content="老人能自己下楼"
-    )
+    with on(first):  # reviewed on a weekend or holiday, publicity starts on the next working day
+        objection = services.objection_record(
+            actor=users.worker_a,
+            application_id=case.pk,
+            raised_by="邻居李某",
+            content="老人能自己下楼",
+        )
     report = services.run_deadlines(today=last + dt.timedelta(days=1))
     assert report.publicity_closed == 0  # an open objection holds the case
     with pytest.raises(ValidationFailed) as exc:
@@ -254,9 +260,10 @@ def test_publicity_is_counted_in_working_days_and_objections_hold_it(case, users
 
 def test_an_upheld_objection_sends_the_case_back_avoiding_the_same_people(case, users, team):
     case = go(case, Status.PUBLICITY, users, team)
-    objection = services.objection_record(
-        actor=users.worker_a, application_id=case.pk, raised_by="社区", content="评估时家属代答"
-    )
+    with on(case.publicity_from):
+        objection = services.objection_record(
+            actor=users.worker_a, application_id=case.pk, raised_by="社区", content="评估时家属代答"
+        )
     services.objection_handle(
         actor=users.worker_a, objection_id=objection.pk, decision="upheld", note="现场录像核实属实"
     )

@@ -3,8 +3,14 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+import changhu
+
+# The subprocesses import the settings of the code under test, not an installed copy.
+SRC = str(Path(changhu.__file__).resolve().parents[1])
 
 PROBE = (
     "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='changhu.settings'; "
@@ -14,17 +20,22 @@ PROBE = (
 )
 
 
-def probe(**env):
+def _environment(env) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CHANGHU_", "DATABASE"))}
+    clean["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC, clean.get("PYTHONPATH")]))
     clean.update(env)
+    return clean
+
+
+def probe(**env):
+    clean = _environment(env)
     return subprocess.run(
         [sys.executable, "-c", PROBE], env=clean, capture_output=True, text=True, timeout=60
     )
 
 
 def run(code, **env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CHANGHU_", "DATABASE"))}
-    clean.update(env)
+    clean = _environment(env)
     return subprocess.run(
         [sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60
     )
@@ -70,11 +81,28 @@ def test_production_defaults_are_safe():
     ]
 
 
-def test_demo_profile_runs_on_sqlite_with_debug():
+def test_demo_profile_runs_on_sqlite_without_debug():
+    # People trying the demo see the product's Chinese error pages, never Django's debug page.
     result = probe(CHANGHU_PROFILE="demo")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == ["False", "False"]
+    assert "django.db.backends.sqlite3" in result.stdout
+
+
+def test_dev_profile_keeps_debug_for_developers():
+    result = probe(CHANGHU_PROFILE="dev")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[:2] == ["True", "False"]
     assert "django.db.backends.sqlite3" in result.stdout
+    # CHANGHU_DEBUG still decides when it is set.
+    assert probe(CHANGHU_PROFILE="dev", CHANGHU_DEBUG="0").stdout.split()[0] == "False"
+    assert probe(CHANGHU_PROFILE="demo", CHANGHU_DEBUG="1").stdout.split()[0] == "True"
+
+
+def test_unknown_profile_is_refused():
+    result = probe(CHANGHU_PROFILE="staging")
+    assert result.returncode != 0
+    assert "CHANGHU_PROFILE must be demo, dev, production or test" in result.stderr
 
 
 @pytest.mark.django_db

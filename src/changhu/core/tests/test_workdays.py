@@ -28,6 +28,8 @@ D = date.fromisoformat
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
+    """These tests load calendars themselves: they start from none (rolled back after)."""
+    CalendarDay.objects.all().delete()
     workdays.clear_cache()
     yield
     workdays.clear_cache()
@@ -304,3 +306,36 @@ def test_shipped_files_match_the_notices_day_counts():
         names = {d.name for d in holidays}
         assert {"元旦", "春节", "清明节", "劳动节", "端午节"} <= names
         assert any("中秋节" in n for n in names) and any("国庆节" in n for n in names)
+
+
+@pytest.mark.parametrize(
+    ("today", "missing"),
+    [
+        (D("2026-06-01"), []),
+        (D("2026-10-31"), []),
+        (D("2026-11-01"), [2027]),
+        (D("2026-12-31"), [2027]),
+        (D("2028-02-29"), [2028]),
+    ],
+)
+def test_years_without_a_loaded_notice_are_named(calendars, today, missing):
+    assert workdays.missing_calendar_years(today) == missing
+    warnings = workdays.calendar_warnings(today)
+    assert [w[:4] for w in warnings] == [f"{y}" for y in missing]
+    assert all("周一至周五" in w and "changhu" not in w for w in warnings)
+
+
+def test_changhu_check_warns_about_a_missing_year(calendars):
+    from django.core.management import call_command
+
+    from changhu.core.checks import holiday_calendars
+    from tests.clock import on
+
+    with on(D("2027-03-01")):
+        found = holiday_calendars()
+        assert [w.id for w in found] == ["changhu.W001"]
+        assert "cn-2027.json" in found[0].msg and "load-presets" in found[0].msg
+        assert add_working_days(D("2027-03-05"), 1) == D("2027-03-08")  # still counts
+        call_command("check")  # a warning, not an error
+    with on(D("2026-06-01")):
+        assert holiday_calendars() == []

@@ -137,8 +137,8 @@ def test_institution_import_and_export_round_trip(users, city):
         "beds": "60",
         "care_modes": "机构照护、亲情照护",
         "agreement_number": "QY-2025-01",
-        "agreement_from": "2025-01-01",
-        "agreement_until": "2027-12-31",
+        "agreement_from": f"{clock.today().year - 1}-01-01",
+        "agreement_until": f"{clock.today().year + 1}-12-31",
     }
     bad = dict(
         good,

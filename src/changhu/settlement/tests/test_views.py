@@ -119,7 +119,8 @@ def test_claim_page_through_the_steps(world, period):
     claim.refresh_from_db()
     assert claim.status == "approved"
     explained = worker.get(f"/settlement/lines/{line.pk}/").content.decode()
-    assert "chengdu@2023.1/" in explained and "月定额" in explained
+    assert "成都市2023版 基础照护待遇" in explained and "月定额" in explained
+    assert "chengdu@" not in explained
     xlsx = care.get(f"{url}statement.xlsx")
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms, template
 
 from changhu.insured.models import InsuranceType, PersonStatus, SpecialGroup
+from changhu.web import labels
 
 register = template.Library()
 
@@ -14,7 +15,7 @@ STATUS_BADGES = {
     "deceased": "text-bg-secondary",
     "terminated": "text-bg-secondary",
 }
-CHANNEL_LABELS = {"web": "网页", "api": "接口", "cli": "命令行", "system": "系统"}
+CHANNEL_LABELS = labels.AUDIT_CHANNELS
 # Audit diffs store codes; these fields are shown by their Chinese labels.
 VALUE_LABELS = {
     "insurance_type": dict(InsuranceType.choices),

@@ -39,9 +39,9 @@ def expected_nav(user) -> list[str]:
     """Every navigation entry whose right the user holds and whose page exists, in order."""
     s = scope_of(user)
     return [
-        label
-        for label, url_name, right, _icon in context.NAVIGATION
-        if (right is None or s.can(right)) and context._url(url_name) is not None
+        entry.label
+        for entry in context.entries()
+        if (entry.right is None or s.can(entry.right)) and context._url(entry.url_name) is not None
     ]
 
 
@@ -64,16 +64,76 @@ def test_navigation_follows_rights(client, users):
     assert "参保人" not in {w.strip() for w in nav_labels(client)}
 
 
+def nav_groups(client) -> list[tuple[str, list[str]]]:
+    """The menu as (heading, entry labels) in order; the first group has no heading."""
+    html = client.get(reverse("web:home")).content.decode()
+    nav = html.split('aria-label="主导航"', 1)[1].split("</nav>", 1)[0]
+    groups = []
+    for chunk in re.split(r'(?=<h2 class="ch-nav-heading")', nav):
+        heading = re.search(r'class="ch-nav-heading"[^>]*>([^<]+)<', chunk)
+        labels = [label.strip() for label in re.findall(r"</i>([^<]+)\s*</a>", chunk)]
+        if labels:
+            groups.append((heading.group(1) if heading else "", labels))
+    return groups
+
+
+def expected_groups(user) -> list[tuple[str, list[str]]]:
+    s = scope_of(user)
+    groups = []
+    for group in context.NAVIGATION:
+        labels = [
+            entry.label
+            for entry in group.entries
+            if (entry.right is None or s.can(entry.right))
+            and context._url(entry.url_name) is not None
+        ]
+        if labels:
+            groups.append((group.label, labels))
+    return groups
+
+
+def test_menu_is_grouped_by_module(client, users):
+    for username in ("bureau_admin", "worker_a", "care_admin", "assessor", "caregiver"):
+        user = getattr(users, username)
+        client.force_login(user)
+        assert nav_groups(client) == expected_groups(user), username
+    client.force_login(users.worker_a)
+    headings = [heading for heading, _ in nav_groups(client)]
+    assert headings[0] == "" and {"参保登记", "评估", "护理"} <= set(headings)
+    assert dict(nav_groups(client))["参保登记"][0] == "参保人"
+    client.force_login(users.assessor)
+    assert "参保登记" not in [heading for heading, _ in nav_groups(client)]
+
+
+def test_every_page_starts_with_a_skip_link(client, users):
+    pages = [reverse("web:login"), "/no-such-page/"]
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert html.index('href="#main">跳到主要内容</a>') < html.index('id="main"'), url
+    client.force_login(users.worker_a)
+    for url in [reverse("web:home"), reverse("insured:person_list"), "/no-such-page/"]:
+        html = client.get(url).content.decode()
+        body = html.split("<body>", 1)[1].lstrip()
+        assert body.startswith('<a class="ch-skip-link" href="#main">跳到主要内容</a>'), url
+        assert '<main class="ch-main" id="main" tabindex="-1">' in html, url
+
+
 def test_navigation_skips_pages_not_built_yet(client, users, monkeypatch):
     monkeypatch.setattr(
         context,
         "NAVIGATION",
-        [*context.NAVIGATION, ("未来页面", "nowhere:page", None, "question")],
+        [
+            *context.NAVIGATION,
+            context.Group(
+                "未来模块", [context.Entry("未来页面", "nowhere:page", None, "question")]
+            ),
+        ],
     )
     client.force_login(users.worker_a)
     response = client.get(reverse("web:home"))
     assert response.status_code == 200
-    assert "未来页面" not in response.content.decode()
+    html = response.content.decode()
+    assert "未来页面" not in html and "未来模块" not in html
 
 
 def test_active_navigation_item_is_the_most_specific(client, users):
@@ -206,3 +266,20 @@ def test_pages_keep_to_the_content_security_policy(client, users, people):
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), url
         assert not re.search(r"<style|\sstyle=", html), url
         assert "/static/vendor/htmx/htmx.min.js" in html and "/static/web/app.js" in html
+
+
+def test_home_warns_when_the_year_has_no_holiday_calendar(client, users):
+    from changhu.core.presets import load_calendars
+    from tests.clock import on
+
+    load_calendars()
+    with on(dt.date(2026, 6, 1)):
+        client.force_login(users.worker_a)  # sessions expire: sign in at the moved time
+        assert (
+            'data-testid="calendar-warning"' not in client.get(reverse("web:home")).content.decode()
+        )
+    with on(dt.date(2027, 3, 1)):
+        client.force_login(users.worker_a)
+        html = client.get(reverse("web:home")).content.decode()
+    assert 'data-testid="calendar-warning"' in html and "2027年的节假日安排" in html
+    assert "changhu" not in html.split('data-testid="calendar-warning"')[1].split("</div>")[1]

@@ -11,12 +11,13 @@
   chart.setOption({
     animation: false,
     tooltip: { trigger: "axis" },
-    legend: { data: ["收入", "支出", "期末结余"] },
-    grid: { left: 70, right: 70, top: 40, bottom: 40 },
+    // The legend sits above the plot (ECharts 6 puts it at the bottom, over the month labels).
+    legend: { data: ["收入", "支出", "期末结余"], top: 0, left: "center" },
+    grid: { left: 70, right: 80, top: 64, bottom: 32 },
     xAxis: { type: "category", data: data.months },
     yAxis: [
-      { type: "value", name: "元" },
-      { type: "value", name: "结余（元）" }
+      { type: "value", name: "收支（元）", nameGap: 14 },
+      { type: "value", name: "结余（元）", nameGap: 14 }
     ],
     series: [
       { name: "收入", type: "bar", data: data.income },

@@ -12,6 +12,8 @@ from changhu.orgs import presets
 
 
 class Command(BaseCommand):
+    # It loads the calendars the holiday check would warn about: no checks before it runs.
+    requires_system_checks: list[str] = []
     help = "Load shipped preset data (region divisions, and what other apps register)."
 
     def add_arguments(self, parser):
