@@ -10,7 +10,7 @@ Nothing but pages: no API calls, no service shortcuts. The fixtures are the ship
 the base demo city (organizations and demo logins), so the institution is designated and its
 caregiver registered through the pages too. The clock is moved with time_machine (the live
 server runs in a thread of this process) past the publicity period and into the next month;
-what the background worker does is run in-process (``run_daily_jobs``, ``run_worker_once``).
+what the background worker does is run in-process (``run_worker_once``: ``changhu worker --once``).
 """
 
 from __future__ import annotations
@@ -138,7 +138,13 @@ class Desks:
 
         page.on("console", on_console)
         page.on("pageerror", lambda exc: self.errors.append(f"{username}: {exc}"))
-        page.on("dialog", lambda dialog: dialog.accept())  # data-confirm: the person agrees
+        page.questions = []  # what data-confirm asked; the person agrees to each
+
+        def on_dialog(dialog) -> None:
+            page.questions.append(dialog.message)
+            dialog.accept()
+
+        page.on("dialog", on_dialog)
         page.goto(f"{self.base}/login/")
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(demo.DEMO_PASSWORD)
@@ -183,19 +189,12 @@ def moved_to(day: dt.date, at: dt.time = dt.time(9, 30)):
     return time_machine.travel(dt.datetime.combine(day, at, tzinfo=SHANGHAI), tick=True)
 
 
-def run_daily_jobs() -> None:
-    """The assessment deadlines job, as the worker runs it every day."""
-    call_command("run_deadlines", stdout=io.StringIO())
-
-
 def run_worker_once() -> None:
-    """What the background worker does with queued work: screening runs (``changhu run-jobs``)
-    and settlement runs (``changhu settlement-worker``), until nothing is waiting.
-
-    TODO(issue 9): call the unified ``changhu worker --once`` once it exists."""
+    """``changhu worker --once`` in this process: the daily jobs not yet run today (the
+    assessment deadlines among them) and the queued screening and settlement runs."""
     out = io.StringIO()
-    call_command("run_jobs", once=True, workers=1, stdout=out, stderr=out)
-    call_command("settlement_worker", once=True, stdout=out, stderr=out)
+    call_command("worker", once=True, workers=1, stdout=out, stderr=out)
+    assert "失败" not in out.getvalue(), out.getvalue()
 
 
 def leave_polling_page(page) -> None:
@@ -351,7 +350,7 @@ def assess_on_site(sign_in, base: str, case: Application, tmp_path) -> None:
     photo = tmp_path / "现场照片.png"
     photo.write_bytes(png_bytes())
     assessor.locator("#id_photo").set_input_files(str(photo))
-    post(assessor, assessor.get_by_role("button", name="上传照片"))
+    assessor.get_by_role("button", name="上传照片").click()  # uploaded in place (htmx)
     expect(assessor.locator("body")).to_contain_text("现场照片.png")
     answers = answers_for(scale_for("national-2021").scale, adl=35, cognition=8, perception=9)
     for legend, points in answers.items():
@@ -521,7 +520,7 @@ def settle_the_month(sign_in, base: str, month: str) -> str:
     nav(caseworker, "结算管理")
     opening = caseworker.get_by_test_id("open-period")
     opening.get_by_label("结算月份").fill(month)
-    opening.get_by_label("统筹地区").select_option(label="成都市（510100）")
+    opening.get_by_label("统筹地区").select_option(label="成都市")
     post(caseworker, opening.get_by_role("button", name="开立结算期"))
     success(caseworker, f"已开立{month}结算期")
     period_url = caseworker.url
@@ -546,7 +545,7 @@ def settle_the_month(sign_in, base: str, month: str) -> str:
 
     caseworker.goto(claim_url)
     post(caseworker, caseworker.get_by_test_id("first-pass"))
-    success(caseworker, "初审通过")
+    success(caseworker, "初审通过，已转复核")
 
     supervisor = sign_in("supervisor")
     supervisor.goto(claim_url)
@@ -555,7 +554,8 @@ def settle_the_month(sign_in, base: str, month: str) -> str:
 
     bureau = sign_in("bureau")
     bureau.goto(period_url)
-    post(bureau, bureau.get_by_role("button", name="拨付"))
+    post(bureau, bureau.get_by_test_id("pay"))
+    assert f"¥{amount}" in bureau.questions[-1]  # asked with the amount before paying
     success(bureau, "记入基金账，结算期已锁定")
     bureau.goto(claim_url)
     expect(bureau.get_by_test_id("claim-status")).to_have_text("已拨付")
@@ -565,7 +565,7 @@ def settle_the_month(sign_in, base: str, month: str) -> str:
 
 def see_it_in_the_ledger(sign_in, month: str, amount: str) -> None:
     bureau = sign_in("bureau")
-    nav(bureau, "基金")
+    nav(bureau, "基金收支")
     monthly = bureau.locator("tr", has=bureau.locator("td", has_text=re.compile(f"^{month}$")))
     expect(monthly).to_contain_text(amount)
     with bureau.expect_navigation():
@@ -597,7 +597,7 @@ def test_the_whole_flow_through_the_pages(live_server, demo_city, desks, tmp_pat
     first_day = case.publicity_until + dt.timedelta(days=1)
     desks.leave()
     with moved_to(first_day):
-        run_daily_jobs()
+        run_worker_once()  # the morning's daily jobs close the publicity period
         conclusion = issue_conclusion(sign_in, base, case, tmp_path)  # 5
         open_entitlement(sign_in, conclusion)  # 6
         plan_and_assign(sign_in)  # 7
