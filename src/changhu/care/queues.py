@@ -24,3 +24,19 @@ register_queue(
     hint="参保人或监护人在窗口签字确认后生效",
     order=70,
 )
+
+
+def _unassigned(user) -> int:
+    return selectors.assignment_beneficiaries(fetched_by=user, unassigned=True).count()
+
+
+register_queue(
+    "care.unassigned",
+    "待派定护理员的服务对象",
+    Right.CARE_PLAN,
+    _unassigned,
+    lambda: reverse("care:assignment_list") + "?unassigned=on",
+    icon="person-check",
+    hint="本机构今日享受待遇、但还没有护理员为其服务的参保人",
+    order=72,
+)

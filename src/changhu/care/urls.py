@@ -1,6 +1,6 @@
 from django.urls import path
 
-from changhu.care import views
+from changhu.care import assignment_views, views
 
 app_name = "care"
 
@@ -18,6 +18,13 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/<str:action>/", views.plan_action, name="plan_action"),
     path("persons/<int:pk>/", views.person_file, name="person_file"),
+    path("assignments/", assignment_views.beneficiary_list, name="assignment_list"),
+    path(
+        "assignments/persons/<int:person_id>/",
+        assignment_views.person_assignments,
+        name="assignment_person",
+    ),
+    path("assignments/<int:pk>/end/", assignment_views.assignment_end, name="assignment_end"),
     path("catalogues/", views.catalogue_list, name="catalogue_list"),
     path("catalogues/<int:pk>/", views.catalogue_detail, name="catalogue_detail"),
     path("packages/<int:pk>/", views.package_detail, name="package_detail"),
