@@ -1,4 +1,6 @@
-"""A caregiver's phone: one visit online, one made offline and synced when the network returns.
+"""A caregiver's phone: one visit online, one made offline and synced when the network returns;
+a check-in refused because another caregiver's visit is in progress shows why, online and
+after an offline sync.
 
 The system Chromium emulates the phone's position near the beneficiary's home; photos are
 chosen through the camera input; the family's code is the one the family's phone would show.
@@ -6,15 +8,24 @@ chosen through the camera input; the family's code is the one the family's phone
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connections
 
 from changhu.core import clock
+from changhu.providers.models import Caregiver
 from changhu.visits import rulesets
 from changhu.visits.models import Visit
 from changhu.visits.services import family_code_for
 from changhu.visits.tests.fixtures import assign, link_caregiver, open_home_care
-from tests.factories import jpeg_bytes, load_demo_catalogue, make_institution
+from tests.factories import (
+    jpeg_bytes,
+    load_demo_catalogue,
+    make_caregiver,
+    make_institution,
+    make_visit,
+)
 from tests.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -106,4 +117,71 @@ def test_one_visit_online_and_one_offline_synced_later(
     finally:
         context.close()
         # As the page fixture does: connections opened beside Playwright's loop close here.
+        connections.close_all()
+
+
+def sign_in_to_the_phone_app(page, base: str, person) -> None:
+    page.goto(f"{base}/login/")
+    page.get_by_label("用户名").fill("caregiver")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/pwa/")
+    page.get_by_test_id(f"person-{person.pk}").wait_for()
+
+
+def check_in(page, person, *, seed: int) -> None:
+    card = page.get_by_test_id(f"person-{person.pk}")
+    card.get_by_role("button", name="签到", exact=True).click()
+    page.get_by_test_id("gps").filter(has_text="已定位").wait_for()
+    page.get_by_test_id("photo").set_input_files(photo(seed))
+    page.get_by_test_id("submit").click()
+
+
+def test_a_check_in_while_another_caregiver_is_there_says_why(
+    live_server, browser, users, beneficiary, screenshot
+):
+    institution = Caregiver.objects.get(user=users.caregiver).institution
+    colleague = make_caregiver(institution, name="王芳")
+    assign(colleague, beneficiary, institution)
+    theirs = make_visit(
+        caregiver=colleague,
+        person=beneficiary,
+        start=clock.now() - dt.timedelta(minutes=20),
+        status="in_progress",
+    )
+    context = browser.new_context(
+        locale="zh-CN",
+        viewport={"width": 412, "height": 915},
+        geolocation=HOME,
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    card = page.get_by_test_id(f"person-{beneficiary.pk}")
+    message = page.get_by_test_id("message")
+    try:
+        sign_in_to_the_phone_app(page, live_server.url, beneficiary)
+        check_in(page, beneficiary, seed=31)
+        message.filter(has_text="张建国正在接受护理员王芳的上门服务").wait_for()
+        assert "尚未签退" in message.inner_text()
+        card.get_by_role("button", name="签到", exact=True).wait_for()
+        screenshot(page, "pwa_visit_overlaps")
+
+        # Offline, the check-in is queued; on sync it is refused and the phone says so, and
+        # the beneficiary is not left marked as in a visit on this phone.
+        context.set_offline(True)
+        page.get_by_test_id("network").filter(has_text="离线").wait_for()
+        check_in(page, beneficiary, seed=41)
+        card.get_by_role("button", name="签退").wait_for()
+        context.set_offline(False)
+        message.filter(has_text="1条未通过").wait_for()
+        assert "张建国正在接受护理员王芳的上门服务" in message.inner_text()
+        card.get_by_role("button", name="签到", exact=True).wait_for()
+        page.get_by_test_id("queue-count").filter(has_text="0").wait_for()
+        assert not Visit.objects.exclude(pk=theirs.pk).exists()
+        assert errors == []
+    finally:
+        context.close()
         connections.close_all()

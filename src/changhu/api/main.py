@@ -36,15 +36,16 @@ api = NinjaAPI(
 )
 
 
-def _error(request, status: int, code: str, message: str, fields=None):
-    return api.create_response(
-        request, {"code": code, "message": message, "fields": fields or {}}, status=status
-    )
+def _error(request, status: int, code: str, message: str, fields=None, details=None):
+    body = {"code": code, "message": message, "fields": fields or {}}
+    if details:
+        body["details"] = details
+    return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
-    return _error(request, exc.status, exc.code, exc.message, exc.fields)
+    return _error(request, exc.status, exc.code, exc.message, exc.fields, exc.details)
 
 
 _PYDANTIC_MESSAGES = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.core.paginator import Paginator
 from ninja import Schema
@@ -15,6 +15,9 @@ class ErrorOut(Schema):
     code: str = Field(..., description="稳定的错误码，供程序判断")
     message: str = Field(..., description="中文说明，供用户阅读")
     fields: dict[str, str] = Field(default_factory=dict, description="字段级错误")
+    details: dict[str, Any] | None = Field(
+        None, description="供程序使用的附加数据（如冲突记录的编号），仅部分错误提供"
+    )
 
 
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:

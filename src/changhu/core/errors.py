@@ -1,7 +1,9 @@
 """Domain errors: a stable code, a Chinese message for people, optional per-field messages.
 
 Services raise these; the API turns them into ``{"code", "message", "fields"}`` with the
-status below, and the web views show the message next to the form.
+status below, and the web views show the message next to the form. An error may also carry
+``details``, data for programs (e.g. the id of the record it conflicts with), added to the
+body only when there are some.
 """
 
 from __future__ import annotations
@@ -18,14 +20,19 @@ class DomainError(Exception):
         *,
         code: str | None = None,
         fields: dict[str, str] | None = None,
+        details: dict | None = None,
     ) -> None:
         self.message = message or self.message
         self.code = code or self.code
         self.fields = fields or {}
+        self.details = details or {}
         super().__init__(self.message)
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "fields": self.fields}
+        body = {"code": self.code, "message": self.message, "fields": self.fields}
+        if self.details:
+            body["details"] = self.details
+        return body
 
 
 class ValidationFailed(DomainError):

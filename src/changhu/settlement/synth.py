@@ -453,6 +453,8 @@ def generate(cfg: SynthConfig, *, log: Callable[[str], None] = print) -> SynthRe
         ids = {m: _next_id(m) for m in tables}
         has_plan = cfg.city == "lishui"
         now = clock.now()
+        # Caregivers and persons with a visit left in progress: at most one each (a constraint).
+        open_visits: set[tuple[str, int]] = set()
         for n in range(cfg.persons):
             pid = ids[Person] + n
             plan = _plan(cfg, rng, pid, streets, by_street, first, last)
@@ -474,7 +476,19 @@ def generate(cfg: SynthConfig, *, log: Callable[[str], None] = print) -> SynthRe
                 )
                 ids[SupplementaryMember] += 1
             _month_rows(
-                cfg, tables, ids, plan, rng, first, last, caregivers, life, medical, social, now
+                cfg,
+                tables,
+                ids,
+                plan,
+                rng,
+                first,
+                last,
+                caregivers,
+                life,
+                medical,
+                social,
+                now,
+                open_visits,
             )
             if (n + 1) % 20000 == 0:
                 log(f"generated {n + 1:,} beneficiaries ({time.monotonic() - started:.0f}s)")
@@ -619,7 +633,7 @@ def _care_rows(tables, ids, plan: Plan, rng, last: dt.date) -> None:
 
 
 def _month_rows(
-    cfg, tables, ids, plan: Plan, rng, first, last, caregivers, life, medical, social, now
+    cfg, tables, ids, plan: Plan, rng, first, last, caregivers, life, medical, social, now, busy
 ) -> None:
     day = first
     while day <= last:
@@ -628,12 +642,26 @@ def _month_rows(
         )
         if segment is not None:
             _day_rows(
-                cfg, tables, ids, plan, rng, day, segment, caregivers, life, medical, social, now
+                cfg,
+                tables,
+                ids,
+                plan,
+                rng,
+                day,
+                segment,
+                caregivers,
+                life,
+                medical,
+                social,
+                now,
+                busy,
             )
         day += dt.timedelta(days=1)
 
 
-def _day_rows(cfg, tables, ids, plan, rng, day, segment, caregivers, life, medical, social, now):
+def _day_rows(
+    cfg, tables, ids, plan, rng, day, segment, caregivers, life, medical, social, now, busy
+):
     _, _, mode, inst = segment
     in_hospital = _in_hospital(plan, day)
     dead = plan.died_on is not None and day > plan.died_on
@@ -675,10 +703,10 @@ def _day_rows(cfg, tables, ids, plan, rng, day, segment, caregivers, life, medic
         count = 1 if rng.random() < cfg.family_visit_share else 0
         pools = (life,)
     for k in range(count):
-        _visit(cfg, tables, ids, plan, rng, day, inst, caregivers, pools, now, hour=8 + 5 * k)
+        _visit(cfg, tables, ids, plan, rng, day, inst, caregivers, pools, now, busy, hour=8 + 5 * k)
 
 
-def _visit(cfg, tables, ids, plan, rng, day, inst, caregivers, pools, now, hour):
+def _visit(cfg, tables, ids, plan, rng, day, inst, caregivers, pools, now, busy, hour):
     vid = ids[Visit]
     ids[Visit] += 1
     start = dt.datetime.combine(day, dt.time(hour, rng.randrange(60)), SHANGHAI)
@@ -693,11 +721,20 @@ def _visit(cfg, tables, ids, plan, rng, day, inst, caregivers, pools, now, hour)
     flagged = completed and rng.random() < cfg.anomaly_share
     minutes = max(5, int(reference * (0.3 if flagged else rng.uniform(0.9, 1.4))))
     end = start + dt.timedelta(minutes=minutes)
+    client_uuid = uuid.UUID(int=rng.getrandbits(128), version=4)
+    caregiver_id = rng.choice(caregivers[inst.pk])
+    if status == "in_progress":
+        # One visit in progress per caregiver and per person: another one was finished.
+        keys = {("caregiver", caregiver_id), ("person", plan.pid)}
+        if keys & busy:
+            status, completed = "completed", True
+        else:
+            busy.update(keys)
     tables[Visit].add(
         {
             "id": vid,
-            "client_uuid": uuid.UUID(int=rng.getrandbits(128), version=4),
-            "caregiver_id": rng.choice(caregivers[inst.pk]),
+            "client_uuid": client_uuid,
+            "caregiver_id": caregiver_id,
             "person_id": plan.pid,
             "institution_id": inst.pk,
             "region_code": plan.street.code,

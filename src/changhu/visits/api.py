@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
+from django.db.models import Q
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -18,7 +19,7 @@ from changhu.core.errors import PermissionDenied
 from changhu.core.scope import require, scope_of
 from changhu.orgs.roles import Right
 from changhu.visits import rulesets, selectors, services
-from changhu.visits.models import Finding, PatrolVisit, ScreeningRun, Visit
+from changhu.visits.models import Finding, PatrolVisit, ScreeningRun, Visit, VisitStatus
 
 router = Router(tags=["上门服务与稽核"])
 
@@ -172,6 +173,7 @@ class ErrorBody(Schema):
     code: str
     message: str
     fields: dict[str, str]
+    details: dict[str, Any] | None = None
 
 
 class BatchResultOut(Schema):
@@ -528,7 +530,13 @@ def today(request):
     items_by_person: dict[int, list] = {}
     for line in plan_items:
         items_by_person.setdefault(line.plan.person_id, []).append(line)
-    visits = Visit.objects.filter(caregiver=caregiver, service_date=day).order_by("check_in_at")
+    # Today's visits, and one still open from an earlier day: the caregiver must see (and
+    # check out) the visit that stops a new check-in.
+    visits = (
+        Visit.objects.filter(caregiver=caregiver)
+        .filter(Q(service_date=day) | Q(status=VisitStatus.IN_PROGRESS))
+        .order_by("check_in_at")
+    )
     visits_by_person: dict[int, list] = {}
     for v in visits:
         visits_by_person.setdefault(v.person_id, []).append(_visit(v))

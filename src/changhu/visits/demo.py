@@ -4,7 +4,9 @@ progress), bed-days, patrols, and a screening of this month so the findings queu
 Visits follow the confirmed care plans: a visit before a plan took effect would be screened as
 "item not in plan", so the history starts on each plan's first day (at most a month back).
 The care demo confirms its plans on the day it runs, so a fresh demo has today's visits, and
-each later ``seed-demo`` adds the days since.
+each later ``seed-demo`` adds the days since. A caregiver or a person has at most one visit in
+progress (a database constraint): a later day's run first cancels the demo's visits still in
+progress from an earlier run, as the institution would.
 
 Runs after ``care``'s demo (it needs its caregivers, assignments and confirmed plans). Visits
 lie in the past, which no phone event may claim (the API refuses device times more than a few
@@ -33,6 +35,7 @@ from changhu.care import selectors as care_selectors
 from changhu.care.models import Assignment, CarePlan, CarePlanItem, CarePlanStatus
 from changhu.core import clock
 from changhu.core.errors import Conflict
+from changhu.core.transitions import apply
 from changhu.orgs.models import User
 from changhu.visits import geo, rules, rulesets, screening, services
 from changhu.visits.models import (
@@ -45,6 +48,7 @@ from changhu.visits.models import (
     Stay,
     Visit,
     VisitItem,
+    VisitStatus,
 )
 
 SEED = 20261125
@@ -59,6 +63,7 @@ class VisitsDemoReport:
     stays_created: int = 0
     bed_days_created: int = 0
     patrols_created: int = 0
+    left_open_cancelled: int = 0
     findings: int = 0
     seconds: float = 0.0
 
@@ -66,7 +71,9 @@ class VisitsDemoReport:
         return (
             f"visits demo: {self.visits_created} visits ({self.anomalies} with planted anomalies), "
             f"{self.stays_created} stays, {self.bed_days_created} bed-days, "
-            f"{self.patrols_created} patrols, {self.findings} findings in {self.seconds:.1f}s"
+            f"{self.patrols_created} patrols, {self.findings} findings, "
+            f"{self.left_open_cancelled} visits left open earlier cancelled "
+            f"in {self.seconds:.1f}s"
         )
 
 
@@ -129,6 +136,10 @@ def _visits(report: VisitsDemoReport, rng: random.Random, first: dt.date, now: d
             calendar.setdefault(pid, {}).update({d.day: d for d in answers})
         month = (month + dt.timedelta(days=32)).replace(day=1)
     existing = set(Visit.objects.values_list("client_uuid", flat=True))
+    # One visit in progress at a time per caregiver and per person (a database constraint).
+    open_now = Visit.objects.filter(status=VisitStatus.IN_PROGRESS)
+    busy_caregivers = set(open_now.values_list("caregiver_id", flat=True))
+    busy_persons = set(open_now.values_list("person_id", flat=True))
     new_visits, new_items = [], []
     planted = ["too_short", "outside", "duplicate_photo", "not_in_plan"]
     reused = None
@@ -154,10 +165,18 @@ def _visits(report: VisitsDemoReport, rng: random.Random, first: dt.date, now: d
             if day == today:
                 # Today: most visits done this morning, the last few still going on now.
                 start = now - dt.timedelta(minutes=minutes + 15 + 40 * (index % 6))
-                in_progress = index % 4 == 0
                 if timezone.localdate(start) != today:
                     day += dt.timedelta(days=step)
                     continue
+                in_progress = (
+                    index % 4 == 0
+                    and key not in existing
+                    and a.caregiver_id not in busy_caregivers
+                    and person.pk not in busy_persons
+                )
+                if in_progress:
+                    busy_caregivers.add(a.caregiver_id)
+                    busy_persons.add(person.pk)
             position = _near(home, rng, 25)
             anomaly = planted.pop() if planted and index % 3 == 1 and not in_progress else ""
             if anomaly == "too_short":
@@ -236,6 +255,28 @@ def _visits(report: VisitsDemoReport, rng: random.Random, first: dt.date, now: d
         batch_size=1000,
         ignore_conflicts=True,
     )
+
+
+def _cancel_left_open(report: VisitsDemoReport, today: dt.date) -> None:
+    """On a later day's run, the demo's own visits still in progress from an earlier run are
+    cancelled, as the institution would, so that their caregivers can check in again (one
+    visit in progress at a time). Visits recorded by people using the demo are left alone."""
+    stale = Visit.objects.filter(status=VisitStatus.IN_PROGRESS, service_date__lt=today)
+    for visit in stale:
+        key = f"visit:{visit.person_id}:{visit.service_date.isoformat()}:{visit.caregiver_id}"
+        if visit.client_uuid != uuid.uuid5(NAMESPACE, key):
+            continue
+        reason = "未签退，机构取消（演示数据）"
+        apply(
+            services.VISIT_FLOW,
+            visit,
+            "cancel",
+            actor=None,
+            reason=reason,
+            check_right=False,
+            extra_updates={"payable": False, "cancel_reason": reason},
+        )
+        report.left_open_cancelled += 1
 
 
 def _bed_days(report: VisitsDemoReport, first: dt.date, today: dt.date) -> None:
@@ -366,6 +407,7 @@ def seed_visits_demo() -> VisitsDemoReport:
     first = today - dt.timedelta(days=DAYS)
     admin = _admin()
     with transaction.atomic():
+        _cancel_left_open(report, today)
         _visits(report, rng, first, now)
         _bed_days(report, first, today)
         _patrols(report, rng, today, admin)

@@ -185,6 +185,19 @@ class Visit(models.Model):
                 | (Q(check_out_at__isnull=False) & Q(duration_minutes__isnull=False)),
                 name="visit_completed_has_check_out",
             ),
+            # One visit in progress at a time per caregiver and per beneficiary: partial unique
+            # indexes, so the rule holds under concurrent check-ins without a lock or an extra
+            # query (the insert itself is refused); the service turns the refusal into a 409.
+            models.UniqueConstraint(
+                fields=["caregiver"],
+                condition=Q(status="in_progress"),
+                name="visit_one_open_per_caregiver",
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status="in_progress"),
+                name="visit_one_open_per_person",
+            ),
         ]
         indexes = [
             models.Index(fields=["institution", "service_date"]),

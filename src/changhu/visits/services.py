@@ -226,7 +226,9 @@ def visit_check_in(
     *, actor, data: CheckIn, offline: bool = False, now: dt.datetime | None = None
 ) -> tuple[Visit, bool]:
     """Start a visit. Returns ``(visit, created)``; a retry of a recorded event returns the
-    recorded visit with ``created`` False. The hot path: one query reads every fact needed."""
+    recorded visit with ``created`` False. The hot path: one query reads every fact needed.
+    Visits do not overlap: while the caregiver or the person has a visit in progress, a new
+    check-in is refused with 409 ``visit_overlaps`` (decided by the insert, see below)."""
     require(actor, Right.VISITS_RECORD)
     key = _uuid(data.client_uuid)
     try:
@@ -306,19 +308,75 @@ def visit_check_in(
         place_result=place.result,
         payable=False,
     )
-    try:
-        if transaction.get_connection().in_atomic_block:
-            with transaction.atomic():  # a savepoint: the caller's transaction survives a race
-                visit.save(force_insert=True)
-        else:
-            with prepared_statements():  # autocommit: one prepared statement, no BEGIN/COMMIT
-                visit.save(force_insert=True)
-    except IntegrityError:
-        existing = Visit.objects.filter(client_uuid=key).first()
-        if existing is None:
-            raise
-        return existing, False
-    return visit, True
+    refusals = 0
+    while True:
+        try:
+            _insert(visit)
+            return visit, True
+        except IntegrityError:
+            # A retry of this event that won a race, or a visit already in progress for the
+            # caregiver or the person: the partial unique indexes refuse the insert, so the
+            # rule costs no look-up on the hot path and concurrent check-ins cannot both win.
+            refusals += 1
+            existing = Visit.objects.filter(client_uuid=key).first()
+            if existing is not None:
+                if existing.caregiver_id != caregiver.id:
+                    raise Conflict("事件编号已被使用", code="uuid_reused") from None
+                return existing, False
+            overlap = _overlap(caregiver_id=caregiver.id, person_id=person_id, now=now)
+            if overlap is not None:
+                raise overlap from None
+            if refusals == 3:  # not a rule of ours: another constraint
+                raise
+            # The visit in the way was checked out in the meantime: try again.
+
+
+def _insert(visit: Visit) -> None:
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives a refusal
+            visit.save(force_insert=True)
+    else:
+        with prepared_statements():  # autocommit: one prepared statement, no BEGIN/COMMIT
+            visit.save(force_insert=True)
+
+
+def _since(at: dt.datetime, now: dt.datetime) -> str:
+    local = timezone.localtime(at)
+    if local.date() == timezone.localdate(now):
+        return f"今天{local:%H:%M}"
+    return f"{local.month}月{local.day}日{local:%H:%M}"
+
+
+def _overlap(*, caregiver_id: int, person_id: int, now: dt.datetime) -> Conflict | None:
+    """409 ``visit_overlaps`` naming the visit in progress of the caregiver (first) or of the
+    person, or None if there is none (any more)."""
+    open_visits = (
+        Visit.objects.filter(status=VisitStatus.IN_PROGRESS)
+        .filter(Q(caregiver_id=caregiver_id) | Q(person_id=person_id))
+        .select_related("caregiver", "person")
+    )
+    visit = min(open_visits, key=lambda v: v.caregiver_id != caregiver_id, default=None)
+    if visit is None:
+        return None
+    since = _since(visit.check_in_at, now)
+    details = {"open_visit_id": visit.pk, "check_in_at": visit.check_in_at.isoformat()}
+    name = visit.person.name
+    if visit.caregiver_id == caregiver_id and visit.person_id == person_id:
+        details.update(busy="caregiver", open_visit_uuid=str(visit.client_uuid))
+        message = f"您{since}已在{name}家签到，本次服务尚未签退，请先签退再开始新的服务"
+    elif visit.caregiver_id == caregiver_id:
+        details.update(busy="caregiver", open_visit_uuid=str(visit.client_uuid))
+        message = (
+            f"您{since}在{name}家签到的上门服务尚未签退，不能同时开始另一次服务。"
+            "请先签退该服务；已无法签退的（如已离开），请联系机构处理"
+        )
+    else:
+        details["busy"] = "person"
+        message = (
+            f"{name}正在接受护理员{visit.caregiver.name}的上门服务（{since}签到，尚未签退），"
+            "同一时间只能有一位护理员服务，请待其签退后再签到"
+        )
+    return Conflict(message, code="visit_overlaps", details=details)
 
 
 # --- check-out ------------------------------------------------------------------------------

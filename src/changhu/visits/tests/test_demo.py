@@ -1,8 +1,14 @@
 """The visits demo: a month of visits with anomalies that screening finds, bed-days, patrols."""
 
+import datetime as dt
+from collections import Counter
+
 import pytest
+import time_machine
 
 from changhu.care import demo as care_demo
+from changhu.core import clock
+from changhu.core.models import TransitionLog
 from changhu.orgs import demo as city_demo
 from changhu.orgs import presets
 from changhu.visits import demo
@@ -26,3 +32,16 @@ def test_seed_visits_demo_is_idempotent_and_gives_the_queue_work():
     again = demo.seed_visits_demo()
     assert again.visits_created == 0 and again.patrols_created == 0
     assert [m.objects.count() for m in (Visit, Stay, BedDay, PatrolVisit)] == counts
+    # Three days later (a visit day of the plans seen twice a week) the demo's visits left in
+    # progress are cancelled, as the institution would, and today's may be in progress again.
+    left_open = set(Visit.objects.filter(status="in_progress").values_list("pk", flat=True))
+    with time_machine.travel(clock.now() + dt.timedelta(days=3), tick=True):
+        later = demo.seed_visits_demo()
+    assert later.left_open_cancelled == len(left_open) and later.visits_created > 0
+    assert not Visit.objects.filter(pk__in=left_open).exclude(status="cancelled").exists()
+    logged = TransitionLog.objects.filter(object_type="visits.visit", to_state="cancelled")
+    assert logged.count() == len(left_open)
+    open_now = Visit.objects.filter(status="in_progress")
+    assert open_now.exists()
+    for column in ("caregiver_id", "person_id"):
+        assert max(Counter(open_now.values_list(column, flat=True)).values()) == 1

@@ -197,7 +197,9 @@
       card.setAttribute("data-testid", "person-" + p.person_id);
       var active = state.active[p.person_id];
       var visits = p.visits.map(function (v) {
-        return "<li>" + time(v.check_in_at) + "–" + time(v.check_out_at) + " " +
+        // A visit still open from an earlier day shows its date.
+        var day = v.service_date === state.today.date ? "" : Number(v.service_date.slice(5, 7)) + "月" + Number(v.service_date.slice(8, 10)) + "日 ";
+        return "<li>" + day + time(v.check_in_at) + "–" + time(v.check_out_at) + " " +
           (v.status === "completed" ? "已完成 " + v.duration_minutes + "分钟" : v.status === "cancelled" ? "已取消" : "服务中") +
           "</li>";
       }).join("");
@@ -344,6 +346,12 @@
           return;
         }
         say((result.data && result.data.message) || "提交失败", "danger");
+        if (result.data && result.data.code === "visit_overlaps") {
+          // Another visit is still open (maybe begun on another phone): show it, with its
+          // check-out button, instead of this panel.
+          close();
+          await refresh();
+        }
         return;
       } catch (e) {
         if (!(e instanceof NetworkDown)) { say(e.message, "danger"); return; }
@@ -376,6 +384,12 @@
       result.data.results.forEach(function (r) {
         if (r.status === "error") {
           failed.push({ event: sent[r.index], error: r.error });
+          // A refused check-in started nothing: its person is not in a visit on this phone.
+          Object.keys(state.active).forEach(function (pid) {
+            if (r.type === "check_in" && state.active[pid].visit_uuid === r.client_uuid) {
+              delete state.active[pid];
+            }
+          });
         }
       });
       save(KEYS.failed, failed);
