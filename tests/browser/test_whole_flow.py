@@ -6,11 +6,12 @@ and the daily job closes it; the conclusion letter is issued. Benefits open, the
 care plan is confirmed at the counter and a caregiver assigned; she visits with her phone;
 the month is screened, claimed, reviewed twice and paid; the payment is in the fund's ledger.
 
-Nothing but pages: no API calls, no service shortcuts. The fixtures are the shipped presets and
-the base demo city (organizations and demo logins), so the institution is designated and its
-caregiver registered through the pages too. The clock is moved with time_machine (the live
-server runs in a thread of this process) past the publicity period and into the next month;
-what the background worker does is run in-process (``run_worker_once``: ``changhu worker --once``).
+Nothing but pages: no API calls, no service shortcuts. The fixtures are the shipped presets
+and the base demo city (organizations and demo logins), so the institution is designated and
+its caregiver registered through the pages too. The clock is moved with time_machine
+(``tests.clock.on``; the live server runs in a thread of this process) past the publicity
+period and into the next month; what the background worker does is run in-process
+(``run_worker_once``: ``changhu worker --once``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zoneinfo
 from types import SimpleNamespace
 
 import pytest
@@ -38,11 +38,11 @@ from changhu.orgs.presets import run_preset_loaders
 from changhu.settlement.models import ClaimLine
 from changhu.visits import rulesets
 from changhu.visits.models import Finding, ScreeningRun, Visit
+from tests.clock import SHANGHAI, on
 from tests.factories import jpeg_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 INSTITUTION = "蓉城安康居家护理服务中心"
 ASSESSMENT_INSTITUTION = "成都市锦城长护评估中心"
 # The beneficiary's home, in Qingyang district (WGS-84); the phone stands at the door.
@@ -182,11 +182,6 @@ def nav(page, label: str) -> None:
 
 def success(page, text: str) -> None:
     expect(page.locator(".alert-success").first).to_contain_text(text)
-
-
-def moved_to(day: dt.date, at: dt.time = dt.time(9, 30)):
-    """Move the clock of this process (and so of the live server) to ``day`` at ``at``."""
-    return time_machine.travel(dt.datetime.combine(day, at, tzinfo=SHANGHAI), tick=True)
 
 
 def run_worker_once() -> None:
@@ -470,7 +465,7 @@ def plan_and_assign(sign_in) -> None:
 
 def visit_on_the_phone(sign_in, base: str) -> Visit:
     day = clock.today()
-    with moved_to(day, dt.time(10, 0)):
+    with on(day, 10):
         phone = sign_in("caregiver", phone=True)
         phone.goto(f"{base}/pwa/")
         card = phone.locator('[data-testid^="person-"]', has_text=PERSON.name)
@@ -596,7 +591,7 @@ def test_the_whole_flow_through_the_pages(live_server, demo_city, desks, tmp_pat
     # The publicity period runs out; the next morning the daily job closes it.
     first_day = case.publicity_until + dt.timedelta(days=1)
     desks.leave()
-    with moved_to(first_day):
+    with on(first_day, 9):
         run_worker_once()  # the morning's daily jobs close the publicity period
         conclusion = issue_conclusion(sign_in, base, case, tmp_path)  # 5
         open_entitlement(sign_in, conclusion)  # 6
@@ -606,7 +601,7 @@ def test_the_whole_flow_through_the_pages(live_server, demo_city, desks, tmp_pat
     month = f"{visit.service_date:%Y-%m}"
     next_month = (visit.service_date.replace(day=28) + dt.timedelta(days=4)).replace(day=3)
     desks.leave()
-    with moved_to(next_month):
+    with on(next_month, 9):
         screen_the_month(sign_in, month)  # 9
         amount = settle_the_month(sign_in, base, month)  # 10
         see_it_in_the_ledger(sign_in, month, amount)  # 11
