@@ -24,6 +24,11 @@ def assert_error(response, status, code):
     assert response.body["code"] == code
 
 
+def around_today() -> dict[str, str]:
+    """A validity that holds today whatever the day (last year to next year)."""
+    return {"valid_from": f"{TODAY.year - 1}-01-01", "valid_until": f"{TODAY.year + 1}-12-31"}
+
+
 def open_payload(person, institution, **overrides):
     data = {
         "person_id": person.pk,
@@ -245,13 +250,13 @@ def test_hospital_stays_pause_and_death_ends(
 def test_loss_of_insured_status_and_expiry(
     users, people, institution, django_capture_on_commit_callbacks
 ):
-    lost = open_entitlement(users.worker_a, people.jinjiang, institution)
+    lost = open_entitlement(users.worker_a, people.jinjiang, institution, **around_today())
     expired = open_entitlement(
         users.worker_a,
         people.qingyang,
         institution,
-        valid_from="2025-01-01",
-        valid_until="2025-12-31",
+        valid_from=f"{TODAY.year - 2}-01-01",
+        valid_until=f"{TODAY.year - 2}-12-31",
     )
     day = TODAY - dt.timedelta(days=10)
     with django_capture_on_commit_callbacks(execute=True):
@@ -420,7 +425,7 @@ def test_care_staff_cannot_open_entitlements(users, people, institution):
 @pytest.mark.django_db
 def test_institutions_caring_for_a_person(users, people, institution, other):
     assert selectors.institutions_caring_for(people.jinjiang.pk) == []
-    entitlement = open_entitlement(users.worker_a, people.jinjiang, institution)
+    entitlement = open_entitlement(users.worker_a, people.jinjiang, institution, **around_today())
     assert selectors.institutions_caring_for(people.jinjiang.pk) == [institution.organization_id]
     services.entitlement_terminate(
         actor=users.worker_a, entitlement_id=entitlement.pk, end_date=TODAY, reason="other"
@@ -436,11 +441,16 @@ def test_reconcile_command_catches_up_on_changes_made_without_signals(users, peo
 
     from changhu.insured.models import Person
 
-    entitlement = open_entitlement(users.worker_a, people.jinjiang, institution)
+    entitlement = open_entitlement(users.worker_a, people.jinjiang, institution, **around_today())
     # A bulk import writes deaths without model signals.
-    Person.objects.filter(pk=people.jinjiang.pk).update(status="deceased", died_on=D(2026, 7, 3))
+    Person.objects.filter(pk=people.jinjiang.pk).update(
+        status="deceased", died_on=TODAY - dt.timedelta(days=30)
+    )
     out = StringIO()
     call_command("care_reconcile", stdout=out)
     assert "terminated on death: 1" in out.getvalue()
     entitlement.refresh_from_db()
-    assert (entitlement.status, entitlement.end_date) == ("terminated", D(2026, 7, 3))
+    assert (entitlement.status, entitlement.end_date) == (
+        "terminated",
+        TODAY - dt.timedelta(days=30),
+    )
