@@ -72,6 +72,18 @@ def page(browser):
 
 
 @pytest.fixture
+def private_media(settings, tmp_path):
+    """Uploads go to a folder of the test's own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+
+
+@pytest.fixture
 def screenshot():
     """Saves a full-page screenshot when CHANGHU_SCREENSHOT_DIR is set (for a human to look)."""
     directory = os.environ.get("CHANGHU_SCREENSHOT_DIR")
