@@ -217,6 +217,133 @@ def load_demo_catalogue():
     return catalogue.Catalogue.objects.get(pk=result.catalogue_id)
 
 
+# --- conclusions and entitlements opened from them -------------------------------------------
+
+
+def load_policies() -> None:
+    """The shipped benefit policies (which grades qualify), once per test database."""
+    from changhu.settlement.models import PolicyVersion
+    from changhu.settlement.policies import load_all_policies
+
+    if not PolicyVersion.objects.exists():
+        load_all_policies()
+
+
+def make_conclusion(
+    person,
+    *,
+    grade: int = 4,
+    valid_from: dt.date = dt.date(2026, 1, 1),
+    valid_until: dt.date = dt.date(2027, 12, 31),
+    kind: str = "initial",
+    previous=None,
+    superseded_on: dt.date | None = None,
+):
+    """An issued conclusion of ``person`` with ``grade``, written directly (no workflow, no
+    letter file). Loads the shipped scales, rules and benefit policies it needs; ``qualifying``
+    follows the policy in force for the person's region on ``valid_from``."""
+    from changhu.assessment.models import (
+        Application,
+        Assessment,
+        Conclusion,
+        RuleVersion,
+        ScaleVersion,
+    )
+    from changhu.assessment.presets import (
+        load_rule_presets,
+        load_scale_presets,
+        rules_for,
+        scale_for,
+    )
+    from changhu.assessment.selectors import grade_qualifies
+
+    if not ScaleVersion.objects.exists():
+        load_scale_presets()
+    if not RuleVersion.objects.exists():
+        load_rule_presets()
+    load_policies()
+    institution = Organization.objects.filter(kind=OrgKind.ASSESSMENT).order_by("pk").first()
+    if institution is None:
+        institution = OrganizationFactory(kind=OrgKind.ASSESSMENT, region=person.region)
+    serial = next(_sequence)
+    labels = {0: "基本正常", 1: "轻度失能", 2: "中度失能", 3: "重度失能Ⅰ级", 4: "重度失能Ⅱ级"}
+    label = labels.get(grade, "重度失能Ⅲ级")
+    rules = rules_for(person.region_code, valid_from)
+    application = Application.objects.create(
+        number=f"T{serial:010d}",
+        kind=kind,
+        channel="counter",
+        status="concluded",
+        person=person,
+        region_code=person.region_code,
+        rules=rules,
+        previous_conclusion=previous,
+        applicant_name="张小梅",
+        relationship="child",
+        place="home",
+        institution=institution,
+    )
+    scale = scale_for("national-2021", valid_from)
+    assessment = Assessment.objects.create(
+        application=application,
+        institution=institution,
+        due_date=valid_from,
+        scale_version=scale,
+        submission=1,
+        submitted_at=dt.datetime.combine(valid_from, dt.time(9), tzinfo=dt.UTC),
+        grade=grade,
+        grade_label=label,
+    )
+    qualifying = bool(grade_qualifies(person.region_code, grade, valid_from))
+    Assessment.objects.filter(pk=assessment.pk).update(qualifying=qualifying)
+    return Conclusion.objects.create(
+        number=f"JL{valid_from:%Y}{serial:08d}",
+        application=application,
+        person=person,
+        region_code=person.region_code,
+        assessment=assessment,
+        grade=grade,
+        grade_label=label,
+        qualifying=qualifying,
+        scale_version=scale,
+        rules=rules,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        appeal_until=valid_from + dt.timedelta(days=15),
+        letter=f"private/assessment/{application.pk}/none.pdf.sealed",
+        previous=previous,
+        superseded_on=superseded_on,
+    )
+
+
+def open_entitlement(
+    actor,
+    person,
+    institution,
+    *,
+    grade: int = 4,
+    care_mode: str = "home_visit",
+    valid_from: dt.date = dt.date(2026, 1, 1),
+    valid_until: dt.date = dt.date(2027, 12, 31),
+    social_support: bool = False,
+    start_date: dt.date | None = None,
+):
+    """办理待遇 through the care service, from a new conclusion of ``person`` with ``grade``."""
+    from changhu.care import services
+
+    conclusion = make_conclusion(
+        person, grade=grade, valid_from=valid_from, valid_until=valid_until
+    )
+    return services.entitlement_open_from_conclusion(
+        actor=actor,
+        conclusion_id=conclusion.pk,
+        care_mode=care_mode,
+        institution_id=institution.pk,
+        social_support=social_support,
+        start_date=start_date,
+    )
+
+
 # --- visits: photos and visit rows ------------------------------------------------------------
 
 

@@ -9,10 +9,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from changhu.care import services
 from changhu.care.models import Assignment
 from changhu.core import clock
 from changhu.providers.tests.fixtures import caregivers, catalogue, institution  # noqa: F401
+from tests.factories import open_entitlement
 from tests.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,15 +21,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def beneficiary(users, people, institution, catalogue):  # noqa: F811
     start = clock.today().replace(day=1)
-    services.entitlement_open_from_conclusion(
-        actor=users.worker_a,
-        person_id=people.jinjiang.pk,
-        grade=4,
-        conclusion_ref="PG-B-1",
+    open_entitlement(
+        users.worker_a,
+        people.jinjiang,
+        institution,
         valid_from=start,
         valid_until=start + dt.timedelta(days=700),
-        care_mode="home_visit",
-        institution_id=institution.pk,
     )
     return people.jinjiang
 

@@ -571,7 +571,9 @@ def _detail(user, application_id: int) -> dict:
     return row
 
 
-def _score(partial: scoring.PartialResult, scale: scoring.Scale) -> dict:
+def _score(partial: scoring.PartialResult, scale: scoring.Scale, region_code: str = "") -> dict:
+    """The live score; ``qualifying`` per the benefit policy of the case's region (unknown
+    without a case: the scale does not decide which grades qualify)."""
     result = partial.result
     return {
         "scale": partial.scale_code,
@@ -584,7 +586,9 @@ def _score(partial: scoring.PartialResult, scale: scoring.Scale) -> dict:
         "grade_range": list(partial.grade_range),
         "grade": result.grade if result else None,
         "grade_label": result.grade_label if result else None,
-        "qualifying": result.qualifying if result else None,
+        "qualifying": (
+            selectors.grade_qualifies(region_code, result.grade) if result and region_code else None
+        ),
     }
 
 
@@ -853,7 +857,7 @@ def _form(user, application_id: int, partial=None) -> dict:
             for item in indicator.items
         ],
         "assessment": _assessment(assessment),
-        "score": _score(partial, scale),
+        "score": _score(partial, scale, application.region_code),
     }
 
 
@@ -889,7 +893,9 @@ def form_score(request, application_id: int, payload: AnswersIn):
         fetched_by=request.auth, application_id=application_id, answers=payload.answers
     )
     application = selectors.application_get(fetched_by=request.auth, application_id=application_id)
-    return _score(partial, application.current_assessment.scale_version.scale)
+    return _score(
+        partial, application.current_assessment.scale_version.scale, application.region_code
+    )
 
 
 @_action("form/submit", "提交现场评估（全部项目须有有效分值，失能等级由系统计算）")

@@ -12,6 +12,7 @@ are what a user would have produced.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass, field
 
@@ -19,14 +20,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from changhu.assessment import services
-from changhu.assessment.models import Application, Status
-from changhu.assessment.presets import load_rule_presets, load_scale_presets, scale_for
+from changhu.assessment import files, scoring, services
+from changhu.assessment import rules as rules_engine
+from changhu.assessment.models import Application, Assessment, Conclusion, Kind, Status
+from changhu.assessment.presets import load_rule_presets, load_scale_presets, rules_for, scale_for
 from changhu.core import clock, context, workdays
 from changhu.core.errors import DomainError
 from changhu.core.models import TransitionLog
 from changhu.insured.models import Person, SpecialGroupMembership
 from changhu.orgs.models import Organization, OrgKind, Region, User
+from changhu.orgs.presets import run_preset_loaders
 from changhu.orgs.roles import Role
 
 DEMO_TAG = "【演示】"
@@ -372,6 +375,8 @@ def seed_assessment_demo() -> AssessmentDemoReport:
     try:
         load_scale_presets()
         load_rule_presets()
+        # Which grades qualify (publicity or not) is the benefit policy's: settlement's data.
+        run_preset_loaders(["policies"])
         with transaction.atomic():
             cast = _cast(report)
             if Application.objects.filter(reason__startswith=DEMO_TAG).exists():
@@ -401,3 +406,117 @@ def seed_assessment_demo() -> AssessmentDemoReport:
     for (status,) in Application.objects.filter(reason__contains=DEMO_TAG).values_list("status"):
         report.states[status] = report.states.get(status, 0) + 1
     return report
+
+
+# --- earlier conclusions, for the care demo --------------------------------------------------
+
+HISTORY_REASON = "演示数据：此前已评估并享受待遇"
+# Indicator totals of a complete national-scale sheet giving each qualifying grade.
+_SHEETS = {
+    3: {"adl": 30, "cognition": 16, "perception": 12},
+    4: {"adl": 30, "cognition": 8, "perception": 9},
+    5: {"adl": 20, "cognition": 2, "perception": 3},
+}
+
+
+def _sheet(scale, totals: dict[str, int]) -> dict[str, int]:
+    answers = {}
+    for indicator in scale.indicators:
+        remaining = totals[indicator.code]
+        for item in indicator.items:
+            points = max(p for p in item.points if p <= remaining)
+            answers[item.name] = points
+            remaining -= points
+    return answers
+
+
+def demo_conclusion(
+    *, person: Person, grade: int, issued_on: dt.date, actor=None, letter: bool = True
+):
+    """An initial case concluded on ``issued_on`` with ``grade`` (3–5), for demo persons who
+    have been receiving benefits for months (the care demo opens their entitlements from it).
+
+    The workflow only ever issues today, so this writes the concluded case, its assessment
+    (a complete sheet scored with the stored national scale: the grade is computed, not typed)
+    and the conclusion with its letter directly. Idempotent per person: an existing conclusion
+    of theirs is returned.
+    """
+    existing = Conclusion.objects.filter(person=person).order_by("-valid_from").first()
+    if existing is not None:
+        return existing
+    load_scale_presets()
+    load_rule_presets()
+    scale_row = scale_for("national-2021", issued_on)
+    result = scoring.score(scale_row.scale, _sheet(scale_row.scale, _SHEETS[grade]))
+    rule_row = rules_for(person.region_code, issued_on)
+    rules = rule_row.rules
+    institution = Organization.objects.filter(name=FIRST_INSTITUTION).first() or (
+        Organization.objects.filter(kind=OrgKind.ASSESSMENT).order_by("pk").first()
+    )
+    if institution is None:
+        raise DemoNotSeeded()
+    with transaction.atomic():
+        application = Application.objects.create(
+            number=f"PG{issued_on:%Y%m%d}D{person.pk:05d}",
+            kind=Kind.INITIAL,
+            channel="counter",
+            status=Status.CONCLUDED,
+            person=person,
+            region_code=person.region_code,
+            rules=rule_row,
+            applicant_name=f"{person.name[0]}家属",
+            relationship="child",
+            place="home",
+            reason=HISTORY_REASON,
+            institution=institution,
+            closed_at=clock.now(),
+        )
+        services._log_creation(application, actor, f"演示数据：{issued_on:%Y-%m-%d}已出具评估结论")
+        assessment = Assessment.objects.create(
+            application=application,
+            institution=institution,
+            due_date=issued_on,
+            scale_version=scale_row,
+            answers=_sheet(scale_row.scale, _SHEETS[grade]),
+            submission=1,
+            submitted_at=clock.now(),
+            scores=dict(result.scores),
+            levels=dict(result.levels),
+            level_names=dict(result.level_names),
+            grade=result.grade,
+            grade_label=result.grade_label,
+            qualifying=True,
+        )
+        Application.objects.filter(pk=application.pk).update(current_assessment=assessment)
+        conclusion = Conclusion(
+            number=f"JL{issued_on:%Y}{application.pk:08d}",
+            application=application,
+            person=person,
+            region_code=application.region_code,
+            assessment=assessment,
+            grade=result.grade,
+            grade_label=result.grade_label,
+            qualifying=True,
+            scale_version=scale_row,
+            rules=rule_row,
+            valid_from=issued_on,
+            valid_until=rules_engine.validity_end(rules, result.grade, issued_on),
+            appeal_until=rules_engine.appeal_deadline(rules, issued_on),
+            issued_by=actor if getattr(actor, "pk", None) else None,
+        )
+        if letter:
+            pdf = services._letter_pdf(conclusion, application, assessment)
+            conclusion.letter = files.store(application.pk, "pdf", pdf)
+            conclusion.letter_sha256 = hashlib.sha256(pdf).hexdigest()
+        conclusion.save()
+    return conclusion
+
+
+def demo_history_conclusions():
+    """The conclusions :func:`demo_conclusion` wrote."""
+    return Conclusion.objects.filter(application__reason=HISTORY_REASON)
+
+
+def persons_with_cases():
+    """Ids of persons with any assessment case (the care demo leaves them to this demo)."""
+    return Application.objects.values_list("person_id", flat=True).distinct()

@@ -126,10 +126,12 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Grade:
+    """A grade of the scale and its label. Whether it gives a right to benefits is not the
+    scale's to say: that is the benefit policy's ``qualifying_grades`` (settlement)."""
+
     grade: int
     label: str
     severe: bool
-    qualifying: bool
     aliases: tuple[str, ...] = ()
 
 
@@ -333,7 +335,6 @@ def _load_grades(data: Any) -> tuple[Grade, ...]:
                 grade=_get(grade, "grade", int, where),
                 label=_get(grade, "label", str, where),
                 severe=_get(grade, "severe", bool, where),
-                qualifying=_get(grade, "qualifying", bool, where),
                 aliases=tuple(aliases),
             )
         )
@@ -478,7 +479,6 @@ class Result:
     grade: int
     grade_label: str
     severe: bool
-    qualifying: bool
 
     @property
     def adl_score(self) -> int | None:
@@ -502,7 +502,6 @@ class Result:
             grade=self.grade,
             grade_label=self.grade_label,
             severe=self.severe,
-            qualifying=self.qualifying,
             levels=dict(self.levels),
         )
         return data
@@ -600,7 +599,6 @@ def _complete(scale: Scale, points: Mapping[str, int]) -> Result:
         grade=grade.grade,
         grade_label=grade.label,
         severe=grade.severe,
-        qualifying=grade.qualifying,
     )
 
 

@@ -368,6 +368,52 @@ def conclusion_in_force(person_id: int, on_date: dt.date | None = None) -> Concl
     )
 
 
+def grade_qualifies(region_code: str, grade: int | None, day: dt.date | None = None) -> bool | None:
+    """Whether ``grade`` gives a right to benefits under the benefit policy in force for the
+    region on ``day`` (settlement's ``qualifying_grades``, the one source); ``None`` when the
+    grade is not known yet or no policy covers the region."""
+    if grade is None:
+        return None
+    # Benefit policies are settlement's data, read on use (settlement does not read this app).
+    from changhu.settlement.selectors import qualifying_grades_for
+
+    policy = qualifying_grades_for(region_code, day or clock.today())
+    return None if policy is None else grade in policy
+
+
+def conclusion_for_care(conclusion_id: int) -> Conclusion | None:
+    """One issued conclusion as the care module reads it to open or change an entitlement
+    (grade, label, validity, number, person, region, whether superseded). A system read: the
+    care service checks the actor's scope on the person."""
+    return (
+        Conclusion.objects.select_related("person", "application", "previous")
+        .filter(pk=conclusion_id)
+        .first()
+    )
+
+
+def conclusion_by_number(number: str) -> Conclusion | None:
+    """The conclusion with this letter number (for linking entitlements typed in by hand)."""
+    return Conclusion.objects.select_related("person").filter(number=number.strip()).first()
+
+
+def conclusion_owners(numbers) -> dict[str, int]:
+    """Person ids of the conclusions with these letter numbers (numbers not found are absent)."""
+    return dict(
+        Conclusion.objects.filter(number__in=list(numbers)).values_list("number", "person_id")
+    )
+
+
+def conclusions_of_person(person_id: int) -> list[Conclusion]:
+    """A person's conclusions, newest first, for their file (一人一档). A system read: the
+    caller has already checked that the reader may see the person."""
+    return list(
+        Conclusion.objects.select_related("application")
+        .filter(person_id=person_id)
+        .order_by("-valid_from", "-id")
+    )
+
+
 def publicity_list(*, fetched_by, on_date: dt.date | None = None) -> QuerySet:
     """Cases under publicity in the reader's scope, for the list page and the Excel export."""
     qs = application_list(fetched_by=fetched_by, filters=ApplicationFilters(queue="publicity"))

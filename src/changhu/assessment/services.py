@@ -1124,7 +1124,7 @@ def assessment_submit(*, actor, application_id: int, data: FormInput | None = No
         assessment.level_names = dict(result.level_names)
         assessment.grade = result.grade
         assessment.grade_label = result.grade_label
-        assessment.qualifying = result.qualifying
+        assessment.qualifying = selectors.grade_qualifies(application.region_code, result.grade)
         assessment.save()
         _move(
             application,
@@ -1207,8 +1207,9 @@ def _publicity_dates(start_from: dt.date, working_days: int) -> tuple[dt.date, d
 
 
 def application_review(*, actor, application_id: int, decision: str, note: str = "") -> Application:
-    """The case worker's review of a confirmed result: a qualifying grade goes to publicity,
-    another straight to delivery; or the result goes back to the institution."""
+    """The case worker's review of a confirmed result: a qualifying grade (per the benefit policy
+    in force for the person's region today) goes to publicity, another straight to delivery; or
+    the result goes back to the institution."""
     note = (note or "").strip()
     if decision not in ("approve", "return"):
         raise _fail("decision", "decision_invalid", "复核意见应为通过或退回")
@@ -1222,7 +1223,17 @@ def application_review(*, actor, application_id: int, decision: str, note: str =
         assessment = application.current_assessment
         if application.status != Status.CONFIRMED or assessment is None:
             _move(application, "publish", actor=actor)  # names the illegal step
-        if assessment.qualifying:
+        qualifying = selectors.grade_qualifies(application.region_code, assessment.grade, _today())
+        if qualifying is None:
+            raise Conflict(
+                "被评估人所在地区今天没有生效的长期护理保险待遇政策，无法确定评估等级是否"
+                "达到待遇等级；请先加载待遇政策",
+                code="policy_not_found",
+            )
+        if qualifying != assessment.qualifying:
+            assessment.qualifying = qualifying
+            assessment.save(update_fields=["qualifying"])
+        if qualifying:
             rules = application.rules.rules
             first, last = _publicity_dates(_today(), rules.publicity_working_days)
             _move(
@@ -1457,6 +1468,7 @@ def conclusion_issue(*, actor, application_id: int) -> Conclusion:
                 f"有效期至{conclusion.valid_until:%Y-%m-%d}",
                 closed_at=clock.now(),
             )
+            _apply_to_entitlement(application, conclusion, actor)
             body = (
                 f"{application.person.name}的失能等级评估结论为：{conclusion.grade_label}，"
                 f"有效期{conclusion.valid_from:%Y年%m月%d日}至{conclusion.valid_until:%Y年%m月%d日}。"
@@ -1467,6 +1479,30 @@ def conclusion_issue(*, actor, application_id: int) -> Conclusion:
                 body += f"本次复评结论与原结论一致，复评费用{format_yuan(fee.fen)}元由申请人承担。"
             _notify(application, "concluded", "评估结论书已出具", body)
     return conclusion
+
+
+def _apply_to_entitlement(application: Application, conclusion: Conclusion, actor) -> None:
+    """A later conclusion applies to the person's running entitlement on its own; the care
+    module decides how (a new qualifying grade replaces it, another ends it; a first conclusion
+    waits for the guardian's choices at 办理待遇). Assessment never writes care's tables."""
+    # Care reads assessment (conclusions): import on use to keep the apps' imports one-way.
+    from changhu.care import services as care_services
+
+    outcome = care_services.entitlement_apply_reassessment(
+        actor=actor, conclusion_id=conclusion.pk, system=True
+    )
+    if outcome.action == "replaced":
+        text = f"待遇资格按本结论自{outcome.entitlement.valid_from:%Y-%m-%d}起继续，沿用原照护安排"
+        if outcome.plans_flagged:
+            text += "；护理计划的服务包不再适用，已提醒护理机构按新等级修订"
+        _event(application, actor, "entitlement", text)
+    elif outcome.action == "ended":
+        _event(
+            application,
+            actor,
+            "entitlement",
+            f"未达到待遇等级，待遇于{outcome.entitlement.last_day:%Y-%m-%d}终止",
+        )
 
 
 def conclusion_letter(*, actor, conclusion_id: int) -> tuple[Conclusion, bytes]:

@@ -22,6 +22,8 @@ from changhu.care.models import (
 )
 from changhu.core import clock
 from changhu.core.errors import NotFound, ValidationFailed
+from changhu.core.scope import scope_of
+from changhu.orgs.roles import Right
 
 router = Router(tags=["待遇资格与护理计划"])
 
@@ -134,6 +136,7 @@ class EntitlementListOut(Schema):
     person_id_number_masked: str
     grade: int
     grade_label: str
+    conclusion_id: int | None
     conclusion_ref: str
     valid_from: dt.date
     valid_until: dt.date
@@ -155,14 +158,11 @@ class EntitlementOut(EntitlementListOut):
 
 
 class EntitlementIn(Schema):
-    person_id: int
-    grade: int = Field(..., ge=0, le=5)
-    conclusion_ref: str = Field(..., max_length=64, description="评估结论编号")
-    valid_from: dt.date
-    valid_until: dt.date
-    care_mode: CareModeLiteral
-    institution_id: int
+    conclusion_id: int = Field(..., description="已送达的评估结论（等级、有效期均取自结论）")
+    care_mode: CareModeLiteral = Field(..., description="监护人选择的照护方式")
+    institution_id: int = Field(..., description="监护人选择的护理机构")
     social_support: bool = False
+    start_date: dt.date | None = Field(None, description="待遇起始日，默认结论生效日")
 
 
 class ArrangementIn(Schema):
@@ -190,11 +190,14 @@ class TerminateIn(Schema):
 
 
 class ReassessmentIn(Schema):
-    person_id: int
-    grade: int = Field(..., ge=0, le=5)
-    conclusion_ref: str = Field(..., max_length=64)
-    valid_from: dt.date
-    valid_until: dt.date
+    conclusion_id: int = Field(..., description="复评（或其后）出具的评估结论")
+
+
+class ReassessmentOut(Schema):
+    action: Literal["replaced", "ended", "already"]
+    action_label: str
+    entitlement: EntitlementOut | None
+    plans_flagged: int
 
 
 class DayOut(Schema):
@@ -279,6 +282,8 @@ class PlanListOut(Schema):
     monthly_amount_fen: int
     valid_from: dt.date | None
     valid_until: dt.date | None
+    revision_due_since: dt.date | None = Field(None, description="等级变更后需修订（自）")
+    revision_reason: str = ""
 
 
 class PlanOut(PlanListOut):
@@ -335,10 +340,24 @@ class StayOut(Schema):
 
 
 class ConclusionOut(Schema):
-    conclusion_ref: str
+    conclusion_id: int
+    number: str
+    kind_label: str
     grade: int
+    grade_label: str
+    qualifying: bool
     valid_from: dt.date
     valid_until: dt.date
+    superseded_on: dt.date | None
+    entitlement_id: int | None
+    awaiting: bool = Field(..., description="尚未办理待遇")
+
+
+class HistoryOut(Schema):
+    at: dt.datetime
+    actor: str
+    subject: str
+    text: str
 
 
 class FileSectionOut(Schema):
@@ -355,6 +374,7 @@ class PersonFileOut(Schema):
     plans: list[PlanOut]
     assignments: list[AssignmentOut]
     hospital_stays: list[StayOut]
+    history: list[HistoryOut]
     sections: list[FileSectionOut]
 
 
@@ -444,6 +464,7 @@ def _entitlement_row(e: Entitlement) -> dict:
         "person_id_number_masked": e.person.id_number_masked,
         "grade": e.grade,
         "grade_label": conf.grade_label(e.grade),
+        "conclusion_id": e.conclusion_id,
         "conclusion_ref": e.conclusion_ref,
         "valid_from": e.valid_from,
         "valid_until": e.valid_until,
@@ -507,6 +528,8 @@ def _plan_row(p: CarePlan) -> dict:
         "monthly_amount_fen": p.monthly_amount_fen,
         "valid_from": p.valid_from,
         "valid_until": p.valid_until,
+        "revision_due_since": p.revision_due_since,
+        "revision_reason": p.revision_reason,
     }
 
 
@@ -657,19 +680,37 @@ def _fresh_entitlement(request, entitlement_id: int) -> dict:
 
 @router.post("/entitlements", response={201: EntitlementOut, **errors(403, 404, 409, 422)})
 def entitlement_open(request, payload: EntitlementIn):
-    """按评估结论开始享受待遇（同一结论重复提交返回原记录）。"""
+    """办理待遇：按已送达的评估结论开始享受待遇，只填监护人的选择（照护方式、护理机构、社会支持
+    服务、起始日）；等级和有效期取自结论，是否达到待遇等级按参保人所在地区的待遇政策。同一结论
+    重复提交同样的选择返回原记录。"""
     entitlement = services.entitlement_open_from_conclusion(actor=request.auth, **payload.dict())
     return Status(201, _fresh_entitlement(request, entitlement.pk))
 
 
+ACTION_LABELS = {
+    "replaced": "已按新结论继续享受待遇",
+    "ended": "未达到待遇等级，待遇已终止",
+    "already": "该结论已处理",
+}
+
+
 @router.post(
     "/entitlements/reassessment",
-    response={200: EntitlementOut | None, **errors(403, 404, 409, 422)},
+    response={200: ReassessmentOut, **errors(403, 404, 409, 422)},
 )
 def entitlement_reassessment(request, payload: ReassessmentIn):
-    """复评结论：符合等级则按新结论继续享受，否则终止。"""
-    entitlement = services.entitlement_apply_reassessment(actor=request.auth, **payload.dict())
-    return _fresh_entitlement(request, entitlement.pk) if entitlement else None
+    """将复评结论用于正在享受的待遇（评估结论出具时已自动处理，此处用于补办）：符合等级则按新
+    结论继续，否则终止。"""
+    outcome = services.entitlement_apply_reassessment(
+        actor=request.auth, conclusion_id=payload.conclusion_id
+    )
+    entitlement = outcome.entitlement
+    return {
+        "action": outcome.action,
+        "action_label": ACTION_LABELS[outcome.action],
+        "entitlement": _fresh_entitlement(request, entitlement.pk) if entitlement else None,
+        "plans_flagged": outcome.plans_flagged,
+    }
 
 
 @router.get("/entitlements/{int:entitlement_id}", response={200: EntitlementOut, **errors(404)})
@@ -869,6 +910,7 @@ def person_file(request, person_id: int):
     """一人一档：评估结论、待遇资格、照护安排、护理计划、派定护理员、住院记录。"""
     f = selectors.person_file(fetched_by=request.auth, person_id=person_id)
     p = f.person
+    staff = scope_of(request.auth).can(Right.CARE_VIEW)
     return {
         "person": {
             "id": p.pk,
@@ -882,6 +924,7 @@ def person_file(request, person_id: int):
         },
         "today": _day(f.today),
         "conclusions": f.conclusions,
+        "history": [{**h.__dict__, "actor": h.actor if staff else ""} for h in f.history],
         "entitlements": [_entitlement(e) for e in f.entitlements],
         "plans": [_plan(x) for x in f.plans],
         "assignments": [_assignment(a) for a in f.assignments],

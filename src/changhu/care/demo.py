@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from changhu.assessment import demo as assessment_demo
 from changhu.care import catalogue as catalogues
 from changhu.care import plans, services
 from changhu.care.models import (
@@ -32,6 +33,7 @@ from changhu.core.errors import DomainError
 from changhu.core.identity import make_id_number
 from changhu.insured.models import Person, PersonStatus
 from changhu.orgs.models import Organization, OrgKind, User
+from changhu.orgs.presets import run_preset_loaders
 from changhu.providers import rules as provider_rules
 from changhu.providers import services as providers
 from changhu.providers.models import (
@@ -131,6 +133,8 @@ def seed_care_demo(*, persons_limit: int | None = None) -> CareDemoReport:
     report = CareDemoReport()
     admin = _admin()
     catalogues.load_all_catalogues()
+    # Which grades qualify is the benefit policy's: the demo needs the shipped policies.
+    run_preset_loaders(["policies"])
     rng = random.Random(SEED)
     today = clock.today()
     with transaction.atomic():
@@ -352,11 +356,14 @@ def _beneficiaries(admin, institutions, staff, limit, rng, today, report) -> Non
         for code in districts:
             by_district.setdefault(code[:6], []).append(institution)
     taken = set(Entitlement.objects.values_list("person_id", flat=True))
+    taken |= set(assessment_demo.persons_with_cases()) - set(
+        assessment_demo.demo_history_conclusions().values_list("person_id", flat=True)
+    )
     existing = len(
         set(
-            Entitlement.objects.filter(conclusion_ref__startswith="DEMO-").values_list(
-                "person_id", flat=True
-            )
+            Entitlement.objects.filter(
+                conclusion__in=assessment_demo.demo_history_conclusions()
+            ).values_list("person_id", flat=True)
         )
     )
     wanted = max(0, limit - existing)
@@ -400,13 +407,14 @@ def _one_beneficiary(
 ) -> None:
     start = (today - dt.timedelta(days=30 * (1 + index % 9))).replace(day=1)
     with transaction.atomic():
+        # The person was assessed on the first day of benefits: the entitlement is opened from
+        # that conclusion with the guardian's choices, as at the counter.
+        conclusion = assessment_demo.demo_conclusion(
+            person=Person.objects.get(pk=person_id), grade=grade, issued_on=start, actor=admin
+        )
         entitlement = services.entitlement_open_from_conclusion(
             actor=admin,
-            person_id=person_id,
-            grade=grade,
-            conclusion_ref=f"DEMO-{person_id:07d}",
-            valid_from=start,
-            valid_until=start.replace(year=start.year + 2) - dt.timedelta(days=1),
+            conclusion_id=conclusion.pk,
             care_mode=mode,
             institution_id=institution.pk,
             social_support=mode == "individual",

@@ -44,22 +44,25 @@ class EntitlementFilterForm(forms.Form):
 
 
 class EntitlementOpenForm(forms.Form):
-    id_number = forms.CharField(label="参保人身份证号码", required=False, max_length=32)
-    grade = forms.TypedChoiceField(
-        label="失能等级",
-        coerce=int,
-        choices=[(3, "重度失能Ⅰ级"), (4, "重度失能Ⅱ级"), (5, "重度失能Ⅲ级"), (2, "中度失能")],
-    )
-    conclusion_ref = forms.CharField(label="评估结论编号", required=False, max_length=64)
-    valid_from = _date("待遇起始日")
-    valid_until = _date("结论有效期至")
+    """办理待遇: only what the guardian chooses; grade and validity come from the conclusion."""
+
     care_mode = forms.ChoiceField(label="照护方式（监护人选择）", choices=MODE_CHOICES)
     institution = forms.TypedChoiceField(label="护理机构", coerce=int)
     social_support = forms.BooleanField(label="含社会支持类上门服务", required=False)
+    start_date = _date("待遇起始日")
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, conclusion, **kwargs):
+        kwargs.setdefault("initial", {"start_date": conclusion.valid_from})
         super().__init__(*args, **kwargs)
-        self.fields["institution"].choices = _institutions(user)
+        self.fields["institution"].choices = _blank("请选择护理机构", _institutions(user))
+        self.fields["start_date"].help_text = (
+            f"默认评估结论生效日；须在有效期{conclusion.valid_from:%Y-%m-%d}至"
+            f"{conclusion.valid_until:%Y-%m-%d}内"
+        )
+
+
+class AwaitingFilterForm(forms.Form):
+    q = forms.CharField(label="姓名", required=False, max_length=40)
 
 
 class ArrangementForm(forms.Form):
@@ -101,6 +104,7 @@ class PlanFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="状态", required=False, choices=_blank("全部状态", CarePlanStatus.choices)
     )
+    revision = forms.BooleanField(label="只看等级变更后需修订的计划", required=False)
 
 
 class CounterConfirmForm(forms.Form):

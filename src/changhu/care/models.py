@@ -1,7 +1,9 @@
 """The service catalogue (versioned, immutable), entitlements with their care arrangements, care
 plans with their items, and caregiver assignments.
 
-An entitlement (待遇资格) comes from one qualifying conclusion: a grade and a validity. Inside
+An entitlement (待遇资格) comes from one qualifying assessment conclusion (``conclusion``): its
+grade and validity are read from it, never typed, and one conclusion opens at most one
+entitlement. Inside
 it, arrangements (照护安排) say from which day to which day the person is cared for in which
 mode by which institution; a change of mode or institution closes one arrangement and opens the
 next, so there is one mode per day. Eligibility on a day is computed from these, the person's
@@ -195,7 +197,14 @@ class EndReason(models.TextChoices):
 
 
 class Entitlement(models.Model):
-    """待遇资格 from one qualifying conclusion (referenced, not imported, from assessment)."""
+    """待遇资格 opened from one qualifying conclusion of the assessment workflow.
+
+    ``grade``, ``valid_until`` and ``conclusion_ref`` are copies of the conclusion's grade,
+    validity and number (settlement and eligibility read them in set-based SQL), set only from
+    the conclusion. ``valid_from`` is the first day of benefits: the conclusion's effective date
+    or a later day the guardian chose. Rows from before conclusions were linked keep the number
+    typed by hand and may have no ``conclusion`` (``changhu entitlements-unmatched`` lists them).
+    """
 
     person = models.ForeignKey(
         "insured.Person",
@@ -203,8 +212,16 @@ class Entitlement(models.Model):
         on_delete=models.PROTECT,
         related_name="entitlements",
     )
+    conclusion = models.ForeignKey(
+        "assessment.Conclusion",
+        verbose_name="评估结论",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     grade = models.PositiveSmallIntegerField("失能等级")
-    conclusion_ref = models.CharField("评估结论编号", max_length=64, db_index=True)
+    conclusion_ref = models.CharField("评估结论书编号", max_length=64, db_index=True)
     valid_from = models.DateField("待遇起始日")
     valid_until = models.DateField("结论有效期至")
     # Set when the entitlement ends before ``valid_until`` (the last eligible day).
@@ -235,9 +252,7 @@ class Entitlement(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__lte=F("valid_until")),
                 name="entitlement_end_within_validity",
             ),
-            models.UniqueConstraint(
-                fields=["person", "conclusion_ref"], name="entitlement_one_per_conclusion"
-            ),
+            models.UniqueConstraint(fields=["conclusion"], name="entitlement_conclusion_unique"),
         ]
         indexes = [models.Index(fields=["person", "valid_from"])]
 
@@ -384,6 +399,10 @@ class CarePlan(models.Model):
     note = models.CharField("备注", max_length=300, blank=True)
     valid_from = models.DateField("执行起始日", null=True, blank=True)
     valid_until = models.DateField("执行截止日", null=True, blank=True)
+    # Set when a new conclusion changed the grade so that the package no longer fits: the plan
+    # stays in force until the institution's next version is confirmed.
+    revision_due_since = models.DateField("需按新等级修订（自）", null=True, blank=True)
+    revision_reason = models.CharField("需修订原因", max_length=300, blank=True)
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

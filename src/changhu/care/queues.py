@@ -1,4 +1,5 @@
-"""Home-page queues for entitlements and care plans (imported by the web app at start)."""
+"""Home-page queues for entitlements and care plans (imported by the web app at start): plans
+awaiting confirmation, plans to revise after a change of grade, conclusions awaiting 办理待遇."""
 
 from __future__ import annotations
 
@@ -39,4 +40,38 @@ register_queue(
     icon="person-check",
     hint="本机构今日享受待遇、但还没有护理员为其服务的参保人",
     order=72,
+)
+
+
+def _to_revise(user) -> int:
+    return selectors.care_plan_list(
+        fetched_by=user, filters=selectors.PlanFilters(revision=True)
+    ).count()
+
+
+register_queue(
+    "care.plans_to_revise",
+    "等级变更需修订的护理计划",
+    Right.CARE_PLAN,
+    _to_revise,
+    lambda: reverse("care:plan_list") + "?revision=on",
+    icon="arrow-repeat",
+    hint="复评后失能等级变化，原服务包不再适用，请按新等级制定计划",
+    order=65,
+)
+
+
+def _awaiting(user) -> int:
+    return selectors.conclusions_awaiting_entitlement(fetched_by=user).count()
+
+
+register_queue(
+    "care.entitlements_to_open",
+    "待办理待遇",
+    Right.CARE_ENTITLEMENT,
+    _awaiting,
+    lambda: reverse("care:entitlement_new"),
+    icon="person-check",
+    hint="评估结论达到待遇等级，待监护人选择照护方式和护理机构",
+    order=68,
 )

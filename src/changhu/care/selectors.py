@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from changhu.assessment import selectors as assessment_selectors
 from changhu.care import eligibility
 from changhu.care.models import (
     Arrangement,
@@ -37,6 +38,7 @@ from changhu.care.models import (
 )
 from changhu.core import clock, scope
 from changhu.core.errors import NotFound, PermissionDenied
+from changhu.core.models import AuditEntry
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, LifeEventKind, Person
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
@@ -225,6 +227,62 @@ def entitlement_get(*, fetched_by, entitlement_id: int) -> Entitlement:
     return scope.get_scoped(qs, fetched_by, pk=entitlement_id)
 
 
+def entitlement_of_conclusion(conclusion_id: int) -> Entitlement | None:
+    """The entitlement a conclusion opened, if any (a system read: at most one exists)."""
+    return Entitlement.objects.filter(conclusion_id=conclusion_id).first()
+
+
+def conclusions_awaiting_entitlement(*, fetched_by, q: str = "") -> QuerySet:
+    """办理待遇 to do: qualifying conclusions in force, of living insured persons, that opened no
+    entitlement yet, as the reader's scope sees conclusions; oldest first."""
+    s = scope.scope_of(fetched_by)
+    if not s.can(Right.CARE_ENTITLEMENT):
+        return assessment_selectors.conclusion_list(fetched_by=fetched_by).none()
+    today = clock.today()
+    opened = Entitlement.objects.filter(conclusion__isnull=False).values("conclusion_id")
+    qs = (
+        assessment_selectors.conclusion_list(fetched_by=fetched_by)
+        .filter(qualifying=True, superseded_on__isnull=True, valid_until__gte=today)
+        .filter(person__status="active")
+        .exclude(pk__in=opened)
+    )
+    if q.strip():
+        qs = qs.filter(person__name__startswith=q.strip())
+    return qs.order_by("valid_from", "id")
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    entitlement: Entitlement
+    reason: str
+
+
+def entitlements_unmatched() -> list[Unmatched]:
+    """Entitlements linked to no conclusion (typed in by hand before conclusions were linked,
+    or written by bulk tools), each with why no conclusion matched; for an operator to resolve
+    (``changhu entitlements-unmatched``). A system read."""
+    rows = list(
+        Entitlement.objects.filter(conclusion__isnull=True)
+        .select_related("person")
+        .order_by("person__name", "valid_from", "id")
+    )
+    numbers = {e.conclusion_ref.strip() for e in rows if e.conclusion_ref.strip()}
+    owners = assessment_selectors.conclusion_owners(numbers)
+    out = []
+    for e in rows:
+        number = e.conclusion_ref.strip()
+        if not number:
+            reason = "未登记评估结论编号"
+        elif number not in owners:
+            reason = f"找不到编号为{number}的评估结论"
+        elif owners[number] != e.person_id:
+            reason = f"评估结论{number}属于其他参保人"
+        else:
+            reason = f"评估结论{number}已办理过其他待遇资格，或尚未关联"
+        out.append(Unmatched(e, reason))
+    return out
+
+
 def arrangement_on(entitlement: Entitlement, day: dt.date) -> Arrangement | None:
     """The arrangement of a (prefetched) entitlement covering ``day``, if within its validity."""
     if not (entitlement.valid_from <= day <= entitlement.last_day):
@@ -273,6 +331,7 @@ class PlanFilters:
     person_id: int | None = None
     institution_id: int | None = None
     q: str = ""
+    revision: bool = False  # only plans in force flagged for revision after a new grade
 
 
 def care_plan_list(*, fetched_by, filters: PlanFilters | None = None) -> QuerySet:
@@ -291,6 +350,8 @@ def care_plan_list(*, fetched_by, filters: PlanFilters | None = None) -> QuerySe
         qs = qs.filter(institution_id=f.institution_id)
     if f.q.strip():
         qs = qs.filter(person__name__startswith=f.q.strip())
+    if f.revision:
+        qs = qs.filter(status=CarePlanStatus.CONFIRMED, revision_due_since__isnull=False)
     return qs.order_by("-drafted_at", "-id")
 
 
@@ -469,6 +530,14 @@ def register_file_section(key: str, label: str, fn: Callable[[Person, object], l
 
 
 @dataclass
+class HistoryEntry:
+    at: dt.datetime
+    actor: str
+    subject: str  # 待遇资格 or 护理计划
+    text: str
+
+
+@dataclass
 class PersonFile:
     person: Person
     today: eligibility.DayAnswer
@@ -476,29 +545,79 @@ class PersonFile:
     plans: list[CarePlan]
     assignments: list[Assignment]
     hospital_stays: list[LifeEvent]
+    conclusions: list[dict] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
     sections: list[tuple[str, str, list[dict]]] = field(default_factory=list)
 
     @property
     def plan_in_force(self) -> CarePlan | None:
         return next((p for p in self.plans if p.status == CarePlanStatus.CONFIRMED), None)
 
-    @property
-    def conclusions(self) -> list[dict]:
-        """The conclusions the entitlements came from, newest first."""
-        return [
+
+def _conclusions(person: Person, entitlements: list[Entitlement]) -> list[dict]:
+    """The person's conclusions, newest first, each with the entitlement it opened (if the
+    reader sees it) and whether it still awaits 办理待遇."""
+    today = clock.today()
+    opened = dict(
+        Entitlement.objects.filter(person=person, conclusion__isnull=False).values_list(
+            "conclusion_id", "pk"
+        )
+    )
+    visible = {e.pk for e in entitlements}
+    rows = []
+    for c in assessment_selectors.conclusions_of_person(person.pk):
+        entitlement_id = opened.get(c.pk)
+        rows.append(
             {
-                "conclusion_ref": e.conclusion_ref,
-                "grade": e.grade,
-                "valid_from": e.valid_from,
-                "valid_until": e.valid_until,
+                "conclusion_id": c.pk,
+                "number": c.number,
+                "kind_label": c.application.get_kind_display(),
+                "grade": c.grade,
+                "grade_label": c.grade_label,
+                "qualifying": c.qualifying,
+                "valid_from": c.valid_from,
+                "valid_until": c.valid_until,
+                "superseded_on": c.superseded_on,
+                "entitlement_id": entitlement_id if entitlement_id in visible else None,
+                "awaiting": entitlement_id is None
+                and c.qualifying
+                and c.superseded_on is None
+                and c.valid_until >= today
+                and person.status == "active",
             }
-            for e in self.entitlements
-        ]
+        )
+    return rows
+
+
+def _history(entitlements: list[Entitlement], plans: list[CarePlan]) -> list[HistoryEntry]:
+    """Every step on the person's entitlements and plans, newest first, from the audit trail
+    (each step is audited once; the file shows the same record)."""
+    subjects = {
+        Entitlement._meta.label_lower: ("待遇资格", [str(e.pk) for e in entitlements]),
+        CarePlan._meta.label_lower: ("护理计划", [str(p.pk) for p in plans]),
+    }
+    condition = Q(pk__in=[])
+    for object_type, (_, ids) in subjects.items():
+        if ids:
+            condition |= Q(object_type=object_type, object_id__in=ids)
+    entries = (
+        AuditEntry.objects.filter(condition).exclude(action="view_full").order_by("-at", "-id")
+    )
+    return [
+        HistoryEntry(
+            at=e.at,
+            actor=e.actor_name or "系统",
+            subject=subjects[e.object_type][0],
+            text=e.note or e.get_action_display(),
+        )
+        for e in entries[:200]
+    ]
 
 
 def person_file(*, fetched_by, person_id: int, today: dt.date | None = None) -> PersonFile:
-    """One electronic file per person: conclusions, entitlement history, plans, assignments,
-    hospital stays and what later features add."""
+    """One electronic file per person: conclusions (with 办理待遇 where one awaits it),
+    entitlement history, plans, assignments, hospital stays, the history of every step, and
+    what later features add."""
     person = person_for_care(fetched_by=fetched_by, person_id=person_id)
     today = today or clock.today()
     entitlements = list(
@@ -524,6 +643,8 @@ def person_file(*, fetched_by, person_id: int, today: dt.date | None = None) -> 
         person=person,
         today=eligibility_on(person.pk, today),
         entitlements=entitlements,
+        conclusions=_conclusions(person, entitlements),
+        history=_history(entitlements, care_plans),
         plans=care_plans,
         assignments=list(assignment_list(fetched_by=fetched_by, person_id=person.pk)),
         hospital_stays=stays,

@@ -1,9 +1,13 @@
 """Every write about entitlements, care arrangements, care plans and caregiver assignments.
 
-Entitlements open from a qualifying conclusion (:func:`entitlement_open_from_conclusion`, called
-by the assessment workflow), never overlap for one person, and carry arrangements that change on
-a date; they end on death, loss of insured status, recovery or a new grade at re-assessment, or
-when the conclusion's validity runs out. Care plans are drafted by the institution from the
+Entitlements open from an issued, qualifying conclusion when the guardian has chosen the care
+mode and institution (:func:`entitlement_open_from_conclusion`, 办理待遇); which grades qualify
+is the benefit policy's in force for the person's region (settlement's policy data, the one
+source). A later conclusion applies on its own (:func:`entitlement_apply_reassessment`, called by
+the assessment workflow when it issues one): a new qualifying grade replaces the entitlement,
+another ends it. Death, loss of insured status and expiry end it through the same path
+(:func:`entitlements_apply_lifecycle`, the daily job). Entitlements never overlap for one person
+and carry arrangements that change on a date. Care plans are drafted by the institution from the
 package for the person's grade and mode, checked against the package's limits before anything
 is written, and are in force only once the beneficiary or guardian confirms them.
 """
@@ -17,6 +21,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max, Q
 
+from changhu.assessment import selectors as assessment_selectors
+from changhu.assessment.models import Conclusion
 from changhu.care import catalogue as catalogues
 from changhu.care import conf, plans
 from changhu.care.eligibility import ONE_DAY, overlaps
@@ -133,94 +139,146 @@ def _check_no_overlap(person: Person, start: dt.date, end: dt.date, *, exclude=N
                 f"与已有的待遇资格（{other.valid_from}至{other.last_day}，"
                 f"结论{other.conclusion_ref}）期间重叠；同一人同一天只能有一个待遇资格",
                 code="entitlement_overlap",
-                fields={"valid_from": "与已有待遇资格期间重叠"},
+                fields={"start_date": "与已有待遇资格期间重叠"},
             )
+
+
+def _conclusion(conclusion_id) -> Conclusion:
+    try:
+        conclusion = assessment_selectors.conclusion_for_care(int(conclusion_id))
+    except (TypeError, ValueError):
+        conclusion = None
+    if conclusion is None:
+        raise NotFound("找不到该评估结论")
+    return conclusion
+
+
+def qualifying_grades_on(person: Person, day: dt.date):
+    """The qualifying grades of the benefit policy in force for the person's region on ``day``
+    (settlement's policy data, the one source); 409 ``policy_not_found`` without a policy."""
+    # Benefit policies are settlement's data; settlement reads care, so import on use.
+    from changhu.settlement.selectors import qualifying_grades_for
+
+    found = qualifying_grades_for(person.region_code, day)
+    if found is None:
+        raise Conflict(
+            f"参保人所在地区在{day}没有生效的长期护理保险待遇政策，无法确定享受待遇的失能等级",
+            code="policy_not_found",
+        )
+    return found
+
+
+def _assert_qualifies(person: Person, conclusion: Conclusion, day: dt.date) -> None:
+    policy = qualifying_grades_on(person, day)
+    if conclusion.grade not in policy:
+        labels = "、".join(conf.grade_label(g) for g in sorted(policy.grades))
+        message = (
+            f"评估结论为{conclusion.grade_label}，不享受长期护理保险待遇"
+            f"（{policy.policy_name}：享受待遇的等级为{labels}）"
+        )
+        raise _invalid("conclusion_id", "grade_not_qualifying", message)
+
+
+def _open(actor, person, conclusion, start: dt.date, arrangements: list[dict], note: str):
+    """Write an entitlement from ``conclusion`` with its arrangements, and audit it."""
+    _check_no_overlap(person, start, conclusion.valid_until)
+    entitlement = Entitlement(
+        person=person,
+        conclusion=conclusion,
+        grade=conclusion.grade,
+        conclusion_ref=conclusion.number,
+        valid_from=start,
+        valid_until=conclusion.valid_until,
+        created_by=_user(actor),
+    )
+    entitlement.full_clean(validate_unique=False, validate_constraints=False)
+    entitlement.save()
+    Arrangement.objects.bulk_create(
+        Arrangement(entitlement=entitlement, person=person, created_by=_user(actor), **a)
+        for a in arrangements
+    )
+    first = arrangements[0]
+    audit.record(
+        action="create",
+        obj=entitlement,
+        user=actor,
+        note=f"{note}：{conclusion.grade_label}，{start}至{conclusion.valid_until}，"
+        f"{MODE_LABELS[first['care_mode']]}，{first['institution'].name}"
+        f"（评估结论{conclusion.number}）",
+    )
+    return entitlement
 
 
 def entitlement_open_from_conclusion(
     *,
     actor,
-    person_id: int,
-    grade: int,
-    conclusion_ref: str,
-    valid_from,
-    valid_until,
+    conclusion_id: int,
     care_mode: str,
     institution_id: int,
     social_support: bool = False,
+    start_date=None,
 ) -> Entitlement:
-    """Open an entitlement from a qualifying conclusion, with the care mode and institution the
-    guardian chose. Calling again with the same conclusion and terms returns the first result."""
+    """办理待遇: open the entitlement of an issued conclusion with what the guardian chose (care
+    mode, institution, social-support add-on, first day: by default the conclusion's effective
+    date). Grade and validity are the conclusion's; whether the grade qualifies is the benefit
+    policy's in force for the person's region on the first day. A conclusion opens at most one
+    entitlement; the same choice again returns it (safe to retry)."""
     require(actor, Right.CARE_ENTITLEMENT)
-    try:
-        grade = int(grade)
-    except (TypeError, ValueError):
-        raise _invalid("grade", "grade_invalid", "失能等级应为0到5的整数") from None
-    if grade not in conf.qualifying_grades():
-        qualifying = "、".join(conf.grade_label(g) for g in sorted(conf.qualifying_grades()))
-        raise _invalid(
-            "grade",
-            "grade_not_qualifying",
-            f"{conf.grade_label(grade)}不享受待遇（享受等级：{qualifying}）",
-        )
-    ref = (conclusion_ref or "").strip()
-    if not ref or len(ref) > 64:
-        raise _invalid(
-            "conclusion_ref", "conclusion_ref_required", "请填写评估结论编号（不超过64字）"
-        )
-    start = _date(valid_from, "valid_from", "待遇起始日")
-    until = _date(valid_until, "valid_until", "结论有效期至")
-    if until < start:
-        raise _invalid("valid_until", "date_order", "结论有效期不能早于待遇起始日")
     care_mode = _care_mode(care_mode)
+    conclusion = _conclusion(conclusion_id)
+    start = _date(start_date, "start_date", "待遇起始日", required=False) or conclusion.valid_from
     with transaction.atomic():
-        person = get_scoped(Person.objects.select_for_update(), actor, pk=person_id)
-        same = Entitlement.objects.filter(person=person, conclusion_ref=ref).first()
+        person = get_scoped(Person.objects.select_for_update(), actor, pk=conclusion.person_id)
+        same = Entitlement.objects.filter(conclusion=conclusion).first()
         if same is not None:
             first = same.arrangements.order_by("start_date").first()
-            if (same.grade, same.valid_from, same.valid_until) == (grade, start, until) and (
-                first is not None
+            if (
+                same.valid_from == start
+                and first is not None
                 and (first.care_mode, first.institution_id) == (care_mode, int(institution_id))
             ):
                 return same
             raise Conflict(
-                f"评估结论{ref}已用于另一条待遇资格",
+                f"评估结论{conclusion.number}已办理过待遇",
                 code="entitlement_duplicate_conclusion",
-                fields={"conclusion_ref": "该评估结论已生成待遇资格"},
+                fields={"conclusion_id": "该评估结论已办理过待遇"},
             )
+        if not (conclusion.valid_from <= start <= conclusion.valid_until):
+            raise _invalid(
+                "start_date",
+                "date_order",
+                f"待遇起始日应在评估结论有效期内（{conclusion.valid_from}至"
+                f"{conclusion.valid_until}）",
+            )
+        if conclusion.superseded_on is not None and start >= conclusion.superseded_on:
+            raise Conflict(
+                f"评估结论{conclusion.number}已于{conclusion.superseded_on}被新的评估结论取代，"
+                "请按新结论办理",
+                code="conclusion_superseded",
+            )
+        _assert_qualifies(person, conclusion, start)
         if person.status == PersonStatus.DECEASED:
             raise Conflict("参保人已身故，不能开始享受待遇", code="person_deceased")
         if person.status != PersonStatus.ACTIVE:
             raise Conflict("参保人不是正常参保状态，不能享受待遇", code="person_not_insured")
-        _check_no_overlap(person, start, until)
         institution = _institution(actor, institution_id)
         providers.institution_assert_can_serve(institution, start, care_mode=care_mode)
-        entitlement = Entitlement.objects.create(
-            person=person,
-            grade=grade,
-            conclusion_ref=ref,
-            valid_from=start,
-            valid_until=until,
-            created_by=_user(actor),
+        return _open(
+            actor,
+            person,
+            conclusion,
+            start,
+            [
+                {
+                    "start_date": start,
+                    "care_mode": care_mode,
+                    "institution": institution,
+                    "social_support": bool(social_support),
+                    "reason": "按评估结论办理待遇（监护人选择）",
+                }
+            ],
+            "办理待遇",
         )
-        Arrangement.objects.create(
-            entitlement=entitlement,
-            person=person,
-            start_date=start,
-            care_mode=care_mode,
-            institution=institution,
-            social_support=bool(social_support),
-            reason="按评估结论开始享受待遇",
-            created_by=_user(actor),
-        )
-        audit.record(
-            action="create",
-            obj=entitlement,
-            user=actor,
-            note=f"{person.name}：{conf.grade_label(grade)}，{start}至{until}，"
-            f"{MODE_LABELS[care_mode]}，{institution.name}（结论{ref}）",
-        )
-    return entitlement
 
 
 def _entitlement_for_update(actor, entitlement_id: int) -> Entitlement:
@@ -369,80 +427,103 @@ def entitlement_terminate(
             entitlement = _entitlement_for_update(actor, entitlement_id)
         else:
             entitlement = Entitlement.objects.select_for_update().get(pk=entitlement_id)
-        return _terminate(actor, entitlement, last, reason, note, check_right=check_right)
+        if last > entitlement.last_day or last < entitlement.valid_from - ONE_DAY:
+            raise _invalid(
+                "end_date",
+                "date_order",
+                f"终止日期应在{entitlement.valid_from - ONE_DAY}至{entitlement.last_day}之间",
+            )
+        return _end(actor, entitlement, last, reason, note, check_right=check_right)
 
 
-def _terminate(actor, entitlement, last: dt.date, reason: str, note: str, *, check_right=True):
-    if last > entitlement.last_day or last < entitlement.valid_from - ONE_DAY:
-        raise _invalid(
-            "end_date",
-            "date_order",
-            f"终止日期应在{entitlement.valid_from - ONE_DAY}至{entitlement.last_day}之间",
-        )
+def _end(
+    actor,
+    entitlement: Entitlement,
+    last: dt.date,
+    reason: str,
+    note: str = "",
+    *,
+    check_right: bool = False,
+    end_dependents: bool = True,
+) -> Entitlement:
+    """The one path by which an entitlement ends, whatever the cause (by hand, death, loss of
+    insured status, expiry, recovery or a new conclusion): the transition with its log, the
+    arrangements cut at ``last``, the plan and assignments ended (unless a new entitlement takes
+    them over), and an audit entry that the person's file shows."""
     label = EndReason(reason).label
     text = f"{label}：{note.strip()}" if note and note.strip() else label
-    apply(
-        ENTITLEMENT_FLOW,
-        entitlement,
-        "terminate",
-        actor=actor,
-        reason=f"{text}（最后享受日{last}）",
-        check_right=check_right,
-        extra_updates={"end_date": last, "end_reason": reason, "end_note": (note or "")[:300]},
-    )
+    if reason == EndReason.EXPIRED:
+        last = entitlement.valid_until
+        apply(
+            ENTITLEMENT_FLOW,
+            entitlement,
+            "expire",
+            actor=actor,
+            reason=f"评估结论有效期至{last}",
+            check_right=False,
+            extra_updates={"end_reason": reason},
+        )
+    else:
+        apply(
+            ENTITLEMENT_FLOW,
+            entitlement,
+            "terminate",
+            actor=actor,
+            reason=f"{text}（最后享受日{last}）",
+            check_right=check_right,
+            extra_updates={
+                "end_date": last,
+                "end_reason": reason,
+                "end_note": (note or "")[:300],
+            },
+        )
     entitlement.arrangements.filter(start_date__lte=last).filter(
         Q(end_date__isnull=True) | Q(end_date__gt=last)
     ).update(end_date=last)
-    _end_plans(actor, entitlement.person_id, last, f"待遇终止：{text}")
-    _end_assignments(entitlement.person_id, max(last, entitlement.valid_from))
-    audit.record(action="update", obj=entitlement, user=actor, note=f"终止待遇：{text}，{last}")
+    if end_dependents:
+        _end_plans(actor, entitlement.person_id, last, f"待遇终止：{text}")
+        _end_assignments(entitlement.person_id, max(last, entitlement.valid_from))
+    verb = "待遇到期" if reason == EndReason.EXPIRED else "终止待遇"
+    audit.record(
+        action="update", obj=entitlement, user=actor, note=f"{verb}：{text}，最后享受日{last}"
+    )
     return entitlement
 
 
-def entitlements_expire_due(*, actor=None, today: dt.date | None = None, person_ids=None) -> int:
-    """Mark active entitlements whose conclusion validity has run out as expired."""
+def _running(person: Person, day: dt.date, *, exclude_conclusion=None) -> Entitlement | None:
+    """The person's active entitlement that reaches ``day`` or the day before it (the one a new
+    conclusion from ``day`` takes over)."""
+    for entitlement in (
+        Entitlement.objects.select_for_update()
+        .filter(person=person, status=_E.ACTIVE)
+        .exclude(conclusion_id=exclude_conclusion)
+        .order_by("-valid_from", "-id")
+    ):
+        if entitlement.last_day >= day - ONE_DAY and entitlement.last_day >= entitlement.valid_from:
+            return entitlement
+    return None
+
+
+def entitlements_apply_lifecycle(
+    *, today: dt.date | None = None, person_ids=None, actor=None
+) -> dict[str, int]:
+    """The daily job: end entitlements on death (the day of death is the last day), on loss of
+    insured status (the end of the last enrolment) and at the end of the conclusion's validity,
+    all through the one ending path (history and audit in the person's file). Idempotent: run it
+    any number of times, for everyone or for ``person_ids``. ``changhu care-reconcile`` runs it."""
     if actor is not None:
         require(actor, Right.CARE_ENTITLEMENT)
     today = today or _today()
-    count = 0
-    due = Entitlement.objects.filter(status=_E.ACTIVE, valid_until__lt=today)
-    if person_ids is not None:
-        due = due.filter(person_id__in=list(person_ids))
-    for entitlement_id in due.values_list("pk", flat=True):
-        with transaction.atomic():
-            entitlement = Entitlement.objects.select_for_update().get(pk=entitlement_id)
-            if entitlement.status != _E.ACTIVE:
-                continue
-            apply(
-                ENTITLEMENT_FLOW,
-                entitlement,
-                "expire",
-                actor=actor,
-                reason=f"评估结论有效期至{entitlement.valid_until}",
-                check_right=False,
-                extra_updates={"end_reason": EndReason.EXPIRED},
-            )
-            _end_plans(actor, entitlement.person_id, entitlement.valid_until, "待遇到期")
-            _end_assignments(entitlement.person_id, entitlement.valid_until)
-            count += 1
-    return count
-
-
-def entitlements_reconcile(
-    *, actor=None, person_ids=None, today: dt.date | None = None
-) -> dict[str, int]:
-    """Bring entitlement statuses in line with the register: terminate on death and on loss of
-    insured status, expire at the end of validity. Safe to run any number of times."""
-    if actor is not None:
-        require(actor, Right.CARE_ENTITLEMENT)
     counts = {"death": 0, "insured_lost": 0, "expired": 0}
     person_ids = None if person_ids is None else list(person_ids)
-    active = Entitlement.objects.filter(status=_E.ACTIVE).exclude(
-        person__status=PersonStatus.ACTIVE
-    )
+    active = Entitlement.objects.filter(status=_E.ACTIVE)
     if person_ids is not None:
-        active = active.filter(person_id__in=list(person_ids))
-    for entitlement_id in active.values_list("pk", flat=True):
+        active = active.filter(person_id__in=person_ids)
+    due = active.filter(
+        Q(person__status__in=[PersonStatus.DECEASED, PersonStatus.SUSPENDED])
+        | Q(valid_until__lt=today)
+    )
+    for entitlement_id in due.order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
             entitlement = (
                 Entitlement.objects.select_for_update()
@@ -451,69 +532,225 @@ def entitlements_reconcile(
             )
             if entitlement.status != _E.ACTIVE:
                 continue
-            person = entitlement.person
-            if person.status == PersonStatus.DECEASED and person.died_on:
-                if person.died_on > entitlement.last_day:
-                    continue  # it ran out before the death: expiry handles it
-                last = max(person.died_on, entitlement.valid_from - ONE_DAY)
-                _terminate(actor, entitlement, last, EndReason.DEATH, "", check_right=False)
-                counts["death"] += 1
-            elif person.status == PersonStatus.SUSPENDED:
-                ended = (
-                    person.enrolments.exclude(end_date__isnull=True)
-                    .order_by("-end_date")
-                    .values_list("end_date", flat=True)
-                    .first()
-                ) or (today or _today())
-                last = min(max(ended, entitlement.valid_from - ONE_DAY), entitlement.last_day)
-                _terminate(actor, entitlement, last, EndReason.INSURED_LOST, "", check_right=False)
-                counts["insured_lost"] += 1
-    counts["expired"] = entitlements_expire_due(today=today, person_ids=person_ids)
+            kind = _lifecycle_end(actor, entitlement, today)
+            if kind:
+                counts[kind] += 1
     return counts
 
 
+def _lifecycle_end(actor, entitlement: Entitlement, today: dt.date) -> str:
+    person = entitlement.person
+    floor = entitlement.valid_from - ONE_DAY
+    if (
+        person.status == PersonStatus.DECEASED
+        and person.died_on
+        and person.died_on <= entitlement.last_day
+    ):
+        _end(actor, entitlement, max(person.died_on, floor), EndReason.DEATH)
+        return "death"
+    if person.status == PersonStatus.SUSPENDED:
+        ended = (
+            person.enrolments.exclude(end_date__isnull=True)
+            .order_by("-end_date")
+            .values_list("end_date", flat=True)
+            .first()
+        ) or today
+        last = min(max(ended, floor), entitlement.last_day)
+        _end(actor, entitlement, last, EndReason.INSURED_LOST)
+        return "insured_lost"
+    if entitlement.valid_until < today:
+        _end(actor, entitlement, entitlement.valid_until, EndReason.EXPIRED)
+        return "expired"
+    return ""
+
+
+@dataclass(frozen=True)
+class ConclusionOutcome:
+    """What a later conclusion did to the person's entitlement."""
+
+    action: str  # "replaced", "ended", "already", "none"
+    entitlement: Entitlement | None = None  # the new one (replaced) or the one ended
+    previous: Entitlement | None = None
+    plans_flagged: int = 0
+
+
 def entitlement_apply_reassessment(
-    *, actor, person_id: int, grade: int, conclusion_ref: str, valid_from, valid_until
-) -> Entitlement | None:
-    """A re-assessment's conclusion: a qualifying grade replaces the current entitlement from
-    ``valid_from`` (same mode and institution); any other grade ends it (recovery)."""
-    require(actor, Right.CARE_ENTITLEMENT)
-    start = _date(valid_from, "valid_from", "新结论生效日")
+    *, actor, conclusion_id: int, system: bool = False
+) -> ConclusionOutcome:
+    """Apply a later conclusion (re-assessment, appeal, periodic re-assessment) to a person's
+    running entitlement, from the conclusion's effective date:
+
+    - a qualifying grade (per the benefit policy in force) replaces the entitlement with one
+      from the new conclusion, keeping the care mode, institution and plan; a plan whose package
+      no longer fits the new grade stays in force flagged for revision (the institution's queue);
+    - any other grade ends it as recovery (plan and assignments end too);
+    - without a running entitlement nothing happens: a first qualifying conclusion is opened by
+      办理待遇, where the guardian chooses the care mode and institution.
+
+    The assessment workflow calls it when it issues a conclusion (``system=True``: a
+    consequence of the issue, no right or scope of its own). Idempotent.
+    """
+    if not system:
+        require(actor, Right.CARE_ENTITLEMENT)
+    conclusion = _conclusion(conclusion_id)
     with transaction.atomic():
-        person = get_scoped(Person.objects.select_for_update(), actor, pk=person_id)
-        current = (
-            Entitlement.objects.select_for_update()
-            .filter(person=person, status=_E.ACTIVE, valid_from__lte=start)
-            .order_by("-valid_from")
-            .first()
-        )
-        if current is None:
-            raise Conflict("该参保人没有正在享受的待遇资格", code="no_current_entitlement")
-        last = min(start - ONE_DAY, current.last_day)
-        arrangement = (
-            current.arrangements.filter(start_date__lte=max(last, current.valid_from))
-            .order_by("-start_date")
-            .first()
-        )
-        try:
-            qualifies = int(grade) in conf.qualifying_grades()
-        except (TypeError, ValueError):
-            raise _invalid("grade", "grade_invalid", "失能等级应为0到5的整数") from None
-        reason = EndReason.REASSESSMENT if qualifies else EndReason.RECOVERY
-        _terminate(actor, current, last, reason, f"复评结论{conclusion_ref}")
-        if not qualifies:
-            return None
-        return entitlement_open_from_conclusion(
+        if system:
+            person = Person.objects.select_for_update().get(pk=conclusion.person_id)
+        else:
+            person = get_scoped(Person.objects.select_for_update(), actor, pk=conclusion.person_id)
+        opened = Entitlement.objects.filter(conclusion=conclusion).first()
+        if opened is not None:
+            return ConclusionOutcome("already", opened)
+        start = conclusion.valid_from
+        if person.status != PersonStatus.ACTIVE:
+            entitlements_apply_lifecycle(person_ids=[person.pk])
+        current = _running(person, start, exclude_conclusion=conclusion.pk)
+        if current is None or person.status != PersonStatus.ACTIVE:
+            if not system:
+                raise Conflict("该参保人没有正在享受的待遇资格", code="no_current_entitlement")
+            return ConclusionOutcome("none")
+        if current.conclusion_id and current.conclusion.valid_from > conclusion.valid_from:
+            raise Conflict(
+                f"该参保人已按更新的评估结论{current.conclusion_ref}享受待遇",
+                code="conclusion_outdated",
+            )
+        policy = qualifying_grades_on(person, start)
+        if conclusion.grade not in policy:
+            last = max(min(start - ONE_DAY, current.last_day), current.valid_from - ONE_DAY)
+            _end(
+                actor,
+                current,
+                last,
+                EndReason.RECOVERY,
+                f"评估结论{conclusion.number}为{conclusion.grade_label}，"
+                f"不再符合享受待遇的等级（{policy.policy_name}）",
+            )
+            return ConclusionOutcome("ended", current)
+        return _replace(actor, person, current, conclusion)
+
+
+def _replace(actor, person, current: Entitlement, conclusion) -> ConclusionOutcome:
+    start = max(conclusion.valid_from, current.valid_from)
+    ordered = list(current.arrangements.select_related("institution").order_by("start_date"))
+    kept = [a for a in ordered if a.end_date is None or a.end_date >= start] or ordered[-1:]
+    arrangements = [
+        {
+            "start_date": max(a.start_date, start),
+            "end_date": a.end_date if a.end_date and a.end_date >= start else None,
+            "care_mode": a.care_mode,
+            "institution": a.institution,
+            "social_support": a.social_support,
+            "reason": f"按评估结论{conclusion.number}继续，沿用原照护安排",
+        }
+        for a in kept
+    ]
+    _end(
+        actor,
+        current,
+        start - ONE_DAY,
+        EndReason.REASSESSMENT,
+        f"评估结论{conclusion.number}（{conclusion.grade_label}）自{start}起替代",
+        end_dependents=False,
+    )
+    entitlement = _open(
+        actor, person, conclusion, start, arrangements, "按新的评估结论继续享受待遇"
+    )
+    flagged = 0
+    for plan in (
+        CarePlan.objects.select_for_update()
+        .filter(entitlement=current, status__in=[_P.CONFIRMED, _P.DRAFT])
+        .select_related("package")
+    ):
+        flagged += _carry_plan(actor, plan, entitlement, conclusion, start)
+    return ConclusionOutcome("replaced", entitlement, current, flagged)
+
+
+def _carry_plan(actor, plan: CarePlan, entitlement, conclusion, start: dt.date) -> int:
+    """Move a plan onto the new entitlement; flag it when its package is for another grade (a
+    draft for another grade is withdrawn: the institution drafts from the new package)."""
+    fits = plan.package.grade == conclusion.grade
+    if not fits and plan.status == _P.DRAFT:
+        apply(
+            PLAN_FLOW,
+            plan,
+            "withdraw",
             actor=actor,
-            person_id=person.pk,
-            grade=grade,
-            conclusion_ref=conclusion_ref,
-            valid_from=start,
-            valid_until=valid_until,
-            care_mode=arrangement.care_mode,
-            institution_id=arrangement.institution_id,
-            social_support=arrangement.social_support,
+            reason=f"失能等级变为{conclusion.grade_label}，原服务包不再适用",
+            check_right=False,
         )
+        audit.record(action="update", obj=plan, user=actor, note="等级变更，草稿作废")
+        return 0
+    updates: dict[str, Any] = {"entitlement": entitlement}
+    if fits:
+        updates.update(revision_due_since=None, revision_reason="")
+        note = f"随待遇资格按评估结论{conclusion.number}继续执行"
+    else:
+        updates.update(
+            revision_due_since=start,
+            revision_reason=(
+                f"失能等级由{conf.grade_label(plan.package.grade)}变为{conclusion.grade_label}"
+                f"（评估结论{conclusion.number}），原服务包不再适用，请按新等级制定新版本计划"
+            )[:300],
+        )
+        note = f"需修订：{updates['revision_reason']}"
+    CarePlan.objects.filter(pk=plan.pk).update(**updates)
+    audit.record(action="update", obj=plan, user=actor, note=note[:300])
+    return 0 if fits else 1
+
+
+def entitlement_link_conclusion(*, actor=None, entitlement_id: int, conclusion_number: str):
+    """Resolve an entitlement from before conclusions were linked (its number was typed by
+    hand and matched none): link it to the person's conclusion with this number. Its grade and
+    dates stay as they were (past months were settled with them); differences are returned so
+    the operator sees them. Run by ``changhu entitlements-unmatched --link``."""
+    if actor is not None:
+        require(actor, Right.CARE_ENTITLEMENT)
+    number = (conclusion_number or "").strip()
+    with transaction.atomic():
+        if actor is not None:
+            entitlement = _entitlement_for_update(actor, entitlement_id)
+        else:
+            entitlement = (
+                Entitlement.objects.select_for_update()
+                .select_related("person")
+                .filter(pk=entitlement_id)
+                .first()
+            )
+            if entitlement is None:
+                raise NotFound("找不到该待遇资格")
+        if entitlement.conclusion_id is not None:
+            raise Conflict("该待遇资格已关联评估结论", code="entitlement_linked")
+        conclusion = assessment_selectors.conclusion_by_number(number) if number else None
+        if conclusion is None:
+            raise NotFound(f"找不到编号为{number}的评估结论", code="conclusion_not_found")
+        if conclusion.person_id != entitlement.person_id:
+            raise Conflict(f"评估结论{number}属于其他参保人", code="conclusion_other_person")
+        if Entitlement.objects.filter(conclusion=conclusion).exists():
+            raise Conflict(f"评估结论{number}已办理过待遇", code="entitlement_duplicate_conclusion")
+        differences = []
+        if entitlement.grade != conclusion.grade:
+            differences.append(
+                f"登记等级{conf.grade_label(entitlement.grade)}，结论为{conclusion.grade_label}"
+            )
+        if entitlement.valid_until != conclusion.valid_until:
+            differences.append(
+                f"登记有效期至{entitlement.valid_until}，结论有效期至{conclusion.valid_until}"
+            )
+        typed = entitlement.conclusion_ref
+        Entitlement.objects.filter(pk=entitlement.pk).update(
+            conclusion=conclusion, conclusion_ref=conclusion.number
+        )
+        entitlement.conclusion, entitlement.conclusion_ref = conclusion, conclusion.number
+        audit.record(
+            action="update",
+            obj=entitlement,
+            user=actor,
+            changes={"conclusion": {"label": "评估结论", "old": typed, "new": conclusion.number}},
+            note=("关联评估结论" + (f"（差异：{'；'.join(differences)}）" if differences else ""))[
+                :300
+            ],
+        )
+    return entitlement, differences
 
 
 def entitlement_pause(

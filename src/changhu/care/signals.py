@@ -1,7 +1,8 @@
 """Wiring to the insured register, which must not know about care.
 
 When a person's insured status changes (a death is recorded, insured status is suspended), their
-entitlements are reconciled after the register's transaction commits. Eligibility never depends
+entitlements go through the daily lifecycle (``care.services.entitlements_apply_lifecycle``) for
+that person after the register's transaction commits. Eligibility never depends
 on this (it reads deaths, stays and enrolment directly); the statuses it sets are for people
 reading lists. ``changhu care-reconcile`` catches up on changes made without signals (bulk
 imports).
@@ -23,9 +24,9 @@ def _on_person_saved(sender, instance: Person, created: bool, update_fields=None
     person_id = instance.pk
 
     def reconcile() -> None:
-        from changhu.care.services import entitlements_reconcile
+        from changhu.care.services import entitlements_apply_lifecycle
 
-        entitlements_reconcile(person_ids=[person_id])
+        entitlements_apply_lifecycle(person_ids=[person_id])
 
     transaction.on_commit(reconcile)
 

@@ -11,7 +11,7 @@ from changhu.core import jobs
 
 def reconcile(today: dt.date) -> dict[str, int]:
     # The same service call as ``changhu care-reconcile``.
-    return services.entitlements_reconcile(today=today)
+    return services.entitlements_apply_lifecycle(today=today)
 
 
 jobs.register_daily("care.reconcile", label="待遇资格核对", run=reconcile, order=20)

@@ -13,6 +13,11 @@ urlpatterns = [
         views.entitlement_action,
         name="entitlement_action",
     ),
+    path(
+        "conclusions/<int:pk>/entitlement/",
+        views.conclusion_entitlement,
+        name="conclusion_entitlement",
+    ),
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/new/", views.plan_new, name="plan_new"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),

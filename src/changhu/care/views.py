@@ -5,16 +5,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from changhu.assessment import selectors as assessment_selectors
 from changhu.care import catalogue as catalogues
 from changhu.care import conf, forms, plans, selectors, services
 from changhu.care.models import CarePlanStatus, Period
 from changhu.core import clock
-from changhu.core.errors import Conflict, NotFound, ValidationFailed
+from changhu.core.errors import Conflict, ValidationFailed
 from changhu.core.scope import require, scope_of
 from changhu.core.transitions import timeline
-from changhu.insured import selectors as insured_selectors
 from changhu.orgs.roles import Right
 from changhu.providers.rules import MODE_LABELS
 from changhu.web.shortcuts import add_domain_error, staff_view
@@ -93,43 +95,68 @@ def entitlement_list(request):
 
 
 @staff_view
-@require_http_methods(["GET", "POST"])
+@require_GET
 def entitlement_new(request):
+    """办理待遇 to do: qualifying conclusions in scope that opened no entitlement yet."""
     require(request.user, Right.CARE_ENTITLEMENT)
+    form = forms.AwaitingFilterForm(request.GET)
+    q = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    page = _page(request, selectors.conclusions_awaiting_entitlement(fetched_by=request.user, q=q))
+    return render(request, "care/entitlement_awaiting.html", {"form": form, "page": page})
+
+
+def _next_url(request) -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def conclusion_entitlement(request, pk: int):
+    """办理待遇 for one conclusion: the guardian's choices only (mode, institution, add-on, first
+    day); grade and validity are the conclusion's."""
+    require(request.user, Right.CARE_ENTITLEMENT)
+    conclusion = assessment_selectors.conclusion_get(fetched_by=request.user, conclusion_id=pk)
+    opened = selectors.entitlement_of_conclusion(conclusion.pk)
+    if opened is not None:
+        messages.info(request, "该评估结论已办理过待遇")
+        return redirect("care:entitlement_detail", pk=opened.pk)
     status = 200
     if request.method == "POST":
-        form = forms.EntitlementOpenForm(request.POST, user=request.user)
+        form = forms.EntitlementOpenForm(request.POST, user=request.user, conclusion=conclusion)
         status = 422
         if form.is_valid():
             d = form.cleaned_data
             try:
-                person = insured_selectors.person_find_by_id_number(
-                    fetched_by=request.user, id_number=d["id_number"]
+                entitlement = services.entitlement_open_from_conclusion(
+                    actor=request.user,
+                    conclusion_id=conclusion.pk,
+                    care_mode=d["care_mode"],
+                    institution_id=d["institution"],
+                    social_support=d["social_support"],
+                    start_date=d["start_date"],
                 )
-            except NotFound:
-                form.add_error("id_number", "找不到该身份证号码的参保人，或不在您的数据范围内")
+            except FORM_ERRORS as exc:
+                add_domain_error(form, exc, {"institution_id": "institution"})
+                status = exc.status
             else:
-                try:
-                    entitlement = services.entitlement_open_from_conclusion(
-                        actor=request.user,
-                        person_id=person.pk,
-                        grade=d["grade"],
-                        conclusion_ref=d["conclusion_ref"],
-                        valid_from=d["valid_from"],
-                        valid_until=d["valid_until"],
-                        care_mode=d["care_mode"],
-                        institution_id=d["institution"],
-                        social_support=d["social_support"],
-                    )
-                except FORM_ERRORS as exc:
-                    add_domain_error(form, exc, {"institution_id": "institution"})
-                    status = exc.status
-                else:
-                    messages.success(request, f"已为{person.name}开始享受待遇")
-                    return redirect("care:entitlement_detail", pk=entitlement.pk)
+                messages.success(request, f"已为{conclusion.person.name}办理待遇")
+                return redirect(
+                    _next_url(request)
+                    or reverse("care:entitlement_detail", kwargs={"pk": entitlement.pk})
+                )
     else:
-        form = forms.EntitlementOpenForm(user=request.user)
-    return render(request, "care/entitlement_form.html", {"form": form}, status=status)
+        form = forms.EntitlementOpenForm(user=request.user, conclusion=conclusion)
+    return render(
+        request,
+        "care/entitlement_form.html",
+        {"form": form, "conclusion": conclusion, "next": _next_url(request)},
+        status=status,
+    )
 
 
 def _render_entitlement(request, entitlement, *, bound=None, status=200):
@@ -216,7 +243,11 @@ def plan_list(request):
     data = form.cleaned_data if form.is_valid() else {}
     care_plans = selectors.care_plan_list(
         fetched_by=request.user,
-        filters=selectors.PlanFilters(q=data.get("q", ""), status=data.get("status", "")),
+        filters=selectors.PlanFilters(
+            q=data.get("q", ""),
+            status=data.get("status", ""),
+            revision=bool(data.get("revision")),
+        ),
     )
     s = scope_of(request.user)
     beneficiaries = []
@@ -238,7 +269,21 @@ def plan_list(request):
     )
 
 
-def _plan_rows(package, posted=None):
+def _plan_rows(package, posted=None, previous=None):
+    """One row per package item; values from the posted form, else from the plan in force
+    (a new version after a change of grade starts from what still fits)."""
+    kept = {}
+    if posted is None and previous is not None:
+        kept = {i.item.code: i for i in previous.items.select_related("item")}
+        posted = {}
+        for code, line in kept.items():
+            posted.update(
+                {
+                    f"times_{code}": line.times,
+                    f"period_{code}": line.period,
+                    f"minutes_{code}": line.minutes,
+                }
+            )
     posted = posted or {}
     rows = []
     for package_item in package.package_items.select_related("item__category").order_by(
@@ -311,7 +356,13 @@ def plan_new(request):
         {
             "arrangement": arrangement,
             "package": package,
-            "rows": _plan_rows(package, posted),
+            "rows": _plan_rows(
+                package,
+                posted,
+                previous=selectors.care_plan_in_force(
+                    fetched_by=request.user, person_id=arrangement.person_id
+                ),
+            ),
             "periods": Period.choices,
             "problems": problems,
             "posted": posted or {},
@@ -397,6 +448,7 @@ def person_file(request, pk: int):
     for entitlement in file.entitlements:
         entitlement.grade_label = conf.grade_label(entitlement.grade)
         entitlement.current = selectors.arrangement_on(entitlement, today)
+    s = scope_of(request.user)
     return render(
         request,
         "care/person_file.html",
@@ -404,6 +456,7 @@ def person_file(request, pk: int):
             "file": file,
             "person": file.person,
             "mode_labels": MODE_LABELS,
-            "can_register": scope_of(request.user).can(Right.INSURED_VIEW),
+            "can_register": s.can(Right.INSURED_VIEW),
+            "can_open": s.can(Right.CARE_ENTITLEMENT),
         },
     )

@@ -33,6 +33,7 @@ from changhu.settlement.models import (
     SettlementRun,
     SupplementaryMember,
 )
+from changhu.settlement.policies import benefit_policy_for_region, parsed
 from changhu.settlement.policy import mask_ranges
 
 
@@ -119,6 +120,28 @@ def _member_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
 
 
 # --- reads ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QualifyingGrades:
+    """Which grades give a right to benefits, and the policy that says so."""
+
+    grades: frozenset[int]
+    policy_name: str
+    policy_version: str
+
+    def __contains__(self, grade: object) -> bool:
+        return grade in self.grades
+
+
+def qualifying_grades_for(region_code: str, day: dt.date) -> QualifyingGrades | None:
+    """The qualifying grades of the benefit policy in force on ``day`` for the region (``None``
+    when no policy covers it). The one source of "which grades qualify": care and assessment
+    ask here. A system read of published rules: no scope."""
+    row = benefit_policy_for_region(region_code or "", day)
+    if row is None:
+        return None
+    return QualifyingGrades(parsed(row).qualifying_grades, row.name, row.version)
 
 
 def policy_list(*, fetched_by) -> QuerySet:

@@ -30,6 +30,7 @@ _EVENTS = {
     "objection_handled": "异议处理",
     "overdue": "逾期",
     "dispatch_pending": "派单",
+    "entitlement": "待遇资格",
 }
 
 

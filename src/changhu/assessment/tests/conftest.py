@@ -101,11 +101,14 @@ def private_media(settings, tmp_path):
 
 @pytest.fixture
 def loaded(db):
-    """The shipped scales and assessment rules, stored as the deployment would."""
+    """The shipped scales, assessment rules and benefit policies (which grades qualify),
+    stored as the deployment would."""
     from changhu.assessment.presets import load_rule_presets, load_scale_presets
+    from tests.factories import load_policies
 
     load_scale_presets()
     load_rule_presets()
+    load_policies()
 
 
 @pytest.fixture

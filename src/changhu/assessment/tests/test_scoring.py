@@ -140,7 +140,6 @@ def test_every_matrix_cell(national, adl_level, column_level, worse):
     expected = MATRIX[adl_level][column_level]
     assert (result.grade, result.grade_label) == (expected, GRADE_LABELS[expected])
     assert result.severe == (expected >= 3)
-    assert result.qualifying == (expected >= 3)
 
 
 def test_the_worse_of_cognition_and_perception_counts(national):

@@ -10,28 +10,25 @@ from django.urls import reverse
 from changhu.care import services
 from changhu.care.models import Assignment
 from changhu.core import clock
-from tests.factories import make_caregiver, make_person
+from tests.factories import make_caregiver, make_person, open_entitlement
 
 pytestmark = pytest.mark.django_db
 
 
-def _open(users, person, institution, *, ref: str, valid_from: dt.date | None = None):
-    start = valid_from or clock.today().replace(day=1)
-    return services.entitlement_open_from_conclusion(
-        actor=users.worker_a,
-        person_id=person.pk,
-        grade=4,
-        conclusion_ref=ref,
+def _open(users, person, institution):
+    start = clock.today().replace(day=1)
+    return open_entitlement(
+        users.worker_a,
+        person,
+        institution,
         valid_from=start,
         valid_until=start + dt.timedelta(days=700),
-        care_mode="home_visit",
-        institution_id=institution.pk,
     )
 
 
 @pytest.fixture
 def beneficiary(users, people, institution, catalogue):
-    _open(users, people.jinjiang, institution, ref="PG-A-1")
+    _open(users, people.jinjiang, institution)
     return people.jinjiang
 
 
@@ -172,10 +169,10 @@ def test_the_beneficiary_list_costs_the_same_queries_for_more_rows(
     client.force_login(users.care_admin)
     url = reverse("care:assignment_list")
 
-    def add(count: int, start: int) -> None:
-        for n in range(count):
+    def add(count: int) -> None:
+        for _ in range(count):
             person = make_person(city.streets["510104001000"])
-            _open(users, person, institution, ref=f"PG-Q-{start + n}")
+            _open(users, person, institution)
             caregiver = make_caregiver(institution)
             services.assignment_create(
                 actor=users.care_admin, person_id=person.pk, caregiver_id=caregiver.pk
@@ -186,7 +183,7 @@ def test_the_beneficiary_list_costs_the_same_queries_for_more_rows(
             assert client.get(url).status_code == 200
         return len(ctx.captured_queries)
 
-    add(2, 0)
+    add(2)
     few = count()
-    add(5, 10)
+    add(5)
     assert count() == few

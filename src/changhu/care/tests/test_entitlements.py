@@ -2,17 +2,22 @@
 loss of insured status, re-assessment, and eligibility by day around all of them."""
 
 import datetime as dt
+import json
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from changhu.care import selectors, services
 from changhu.care.models import Arrangement, Entitlement
 from changhu.core import clock
+from changhu.core.models import AuditEntry
 from changhu.insured import services as insured_services
 from changhu.insured.models import ApplicantLink
 from changhu.providers import services as provider_services
+from changhu.settlement.models import PolicyVersion
+from changhu.settlement.policies import policies_dir, policy_load
 from tests.api import ApiClient
-from tests.factories import make_person
+from tests.factories import load_policies, make_conclusion, make_person, open_entitlement
 
 D = dt.date
 TODAY = clock.today()
@@ -24,18 +29,14 @@ def assert_error(response, status, code):
     assert response.body["code"] == code
 
 
-def around_today() -> dict[str, str]:
+def around_today() -> dict[str, dt.date]:
     """A validity that holds today whatever the day (last year to next year)."""
-    return {"valid_from": f"{TODAY.year - 1}-01-01", "valid_until": f"{TODAY.year + 1}-12-31"}
+    return {"valid_from": D(TODAY.year - 1, 1, 1), "valid_until": D(TODAY.year + 1, 12, 31)}
 
 
-def open_payload(person, institution, **overrides):
+def open_payload(conclusion, institution, **overrides):
     data = {
-        "person_id": person.pk,
-        "grade": 4,
-        "conclusion_ref": f"PG-2026-{person.pk:05d}",
-        "valid_from": "2026-01-01",
-        "valid_until": "2027-12-31",
+        "conclusion_id": conclusion.pk,
         "care_mode": "home_visit",
         "institution_id": institution.pk,
     }
@@ -43,23 +44,21 @@ def open_payload(person, institution, **overrides):
     return data
 
 
-def open_entitlement(actor, person, institution, **overrides):
-    return services.entitlement_open_from_conclusion(
-        actor=actor, **open_payload(person, institution, **overrides)
-    )
-
-
 @pytest.mark.django_db
 def test_open_from_conclusion_and_ask_eligibility(users, people, institution):
+    conclusion = make_conclusion(people.jinjiang, grade=4)
     api = ApiClient(users.worker_a)
-    response = api.post("care/entitlements", open_payload(people.jinjiang, institution))
+    response = api.post("care/entitlements", open_payload(conclusion, institution))
     assert response.status_code == 201, response.body
     body = response.body
-    assert body["grade_label"] == "重度失能Ⅱ级"
+    # Grade, validity and number are the conclusion's: nothing of them was typed.
+    assert body["grade_label"] == "重度失能Ⅱ级" and body["conclusion_id"] == conclusion.pk
+    assert (body["valid_from"], body["valid_until"]) == ("2026-01-01", "2027-12-31")
+    assert body["conclusion_ref"] == conclusion.number
     assert body["current_care_mode"] == "home_visit"
     assert body["current_institution_name"] == "锦江康养护理院"
-    # The same conclusion again is the same entitlement (the assessment side may retry).
-    again = api.post("care/entitlements", open_payload(people.jinjiang, institution))
+    # The same choice again is the same entitlement (safe to retry).
+    again = api.post("care/entitlements", open_payload(conclusion, institution))
     assert again.status_code == 201 and again.body["id"] == body["id"]
     assert Entitlement.objects.count() == 1
     day = api.get("care/eligibility", person_id=people.jinjiang.pk, day="2026-06-01").body
@@ -79,54 +78,125 @@ def test_open_from_conclusion_and_ask_eligibility(users, people, institution):
 
 
 @pytest.mark.django_db
+def test_a_conclusion_opens_at_most_one_entitlement(users, people, institution, other):
+    conclusion = make_conclusion(people.jinjiang, grade=4)
+    api = ApiClient(users.worker_a)
+    first = api.post("care/entitlements", open_payload(conclusion, institution))
+    assert first.status_code == 201
+    other_choice = open_payload(conclusion, institution, care_mode="institutional")
+    assert_error(
+        api.post("care/entitlements", other_choice), 409, "entitlement_duplicate_conclusion"
+    )
+    assert Entitlement.objects.count() == 1 and Arrangement.objects.count() == 1
+    # The database refuses a second row for the same conclusion, whatever the path.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entitlement.objects.create(
+            person=people.jinjiang,
+            conclusion=conclusion,
+            grade=4,
+            conclusion_ref="X",
+            valid_from=D(2026, 1, 1),
+            valid_until=D(2027, 12, 31),
+        )
+
+
+@pytest.mark.django_db
 def test_overlapping_entitlements_are_refused_with_nothing_written(users, people, institution):
     api = ApiClient(users.worker_a)
-    api.post("care/entitlements", open_payload(people.jinjiang, institution))
+    api.post("care/entitlements", open_payload(make_conclusion(people.jinjiang), institution))
     counts = (Entitlement.objects.count(), Arrangement.objects.count())
-    overlapping = open_payload(
-        people.jinjiang,
-        institution,
-        conclusion_ref="PG-OTHER",
-        valid_from="2027-06-01",
-        valid_until="2029-05-31",
-        care_mode="institutional",
+    later = make_conclusion(
+        people.jinjiang, grade=4, valid_from=D(2027, 6, 1), valid_until=D(2029, 5, 31)
     )
+    overlapping = open_payload(later, institution, care_mode="institutional")
     assert_error(api.post("care/entitlements", overlapping), 409, "entitlement_overlap")
     assert (Entitlement.objects.count(), Arrangement.objects.count()) == counts
-    later = dict(overlapping, valid_from="2028-01-01")
-    assert api.post("care/entitlements", later).status_code == 201
+    after = dict(overlapping, start_date="2028-01-01")
+    assert api.post("care/entitlements", after).status_code == 201
 
 
 @pytest.mark.parametrize(
-    ("overrides", "status", "code"),
+    ("grade", "valid_from", "overrides", "status", "code"),
     [
-        ({"grade": 2}, 422, "grade_not_qualifying"),
-        ({"valid_until": "2025-12-31"}, 422, "date_order"),
-        ({"conclusion_ref": " "}, 422, "conclusion_ref_required"),
-        ({"care_mode": "individual", "institution": "other"}, 409, "institution_mode_not_offered"),
-        ({"valid_from": "2023-06-01"}, 409, "institution_no_agreement"),
+        (2, D(2026, 1, 1), {}, 422, "grade_not_qualifying"),
+        (1, D(2026, 1, 1), {}, 422, "grade_not_qualifying"),
+        (4, D(2026, 1, 1), {"start_date": "2025-12-31"}, 422, "date_order"),
+        (4, D(2026, 1, 1), {"start_date": "2028-01-01"}, 422, "date_order"),
+        (4, D(2026, 1, 1), {"start_date": "2026-13-01"}, 422, "validation_failed"),
+        (
+            4,
+            D(2026, 1, 1),
+            {"care_mode": "individual", "institution": "other"},
+            409,
+            "institution_mode_not_offered",
+        ),
+        (4, D(2023, 6, 1), {}, 409, "institution_no_agreement"),
+        (4, D(2026, 1, 1), {"conclusion_id": 999999}, 404, "not_found"),
+        (4, D(2026, 1, 1), {"institution_id": 999999}, 404, "not_found"),
     ],
 )
 @pytest.mark.django_db
-def test_invalid_openings(users, people, institution, other, overrides, status, code):
+def test_invalid_openings_write_nothing(
+    users, people, institution, other, grade, valid_from, overrides, status, code
+):
     if overrides.pop("institution", None) == "other":
         institution = other.institution
         person = people.wuhou
         api = ApiClient(users.worker_b)
     else:
         person, api = people.jinjiang, ApiClient(users.worker_a)
-    response = api.post("care/entitlements", open_payload(person, institution, **overrides))
+    conclusion = make_conclusion(
+        person, grade=grade, valid_from=valid_from, valid_until=D(2027, 12, 31)
+    )
+    response = api.post("care/entitlements", open_payload(conclusion, institution, **overrides))
     assert_error(response, status, code)
-    assert not Entitlement.objects.exists()
+    assert (
+        not Entitlement.objects.exists()
+        and not AuditEntry.objects.filter(object_type="care.entitlement").exists()
+    )
 
 
 @pytest.mark.django_db
-def test_qualifying_grades_are_settings(users, people, institution, settings):
-    settings.CARE_QUALIFYING_GRADES = [2, 3, 4, 5]
+def test_a_non_qualifying_grade_is_refused_with_the_policys_reason(users, people, institution):
+    conclusion = make_conclusion(people.jinjiang, grade=2)
     response = ApiClient(users.worker_a).post(
-        "care/entitlements", open_payload(people.jinjiang, institution, grade=2)
+        "care/entitlements", open_payload(conclusion, institution)
     )
-    assert response.status_code == 201
+    assert_error(response, 422, "grade_not_qualifying")
+    message = response.body["message"]
+    assert "中度失能" in message and "成都市长期照护保险待遇标准" in message
+    assert "重度失能Ⅰ级、重度失能Ⅱ级、重度失能Ⅲ级" in message
+    assert response.body["fields"] == {"conclusion_id": message}
+
+
+@pytest.mark.django_db
+def test_qualifying_grades_come_from_the_policy_in_force(users, people, institution):
+    """A city that pays for 中度失能 from a date publishes a policy version saying so; nothing
+    else (no setting, no scale) decides it."""
+    load_policies()
+    raw = json.loads((policies_dir() / "chengdu-2023.1.json").read_text("utf-8"))
+    raw.update(version="2026.7", effective_from="2026-07-01", qualifying_grades=[2, 3, 4, 5])
+    policy_load(raw)
+    conclusion = make_conclusion(people.jinjiang, grade=2)
+    api = ApiClient(users.worker_a)
+    before = api.post("care/entitlements", open_payload(conclusion, institution))
+    assert_error(before, 422, "grade_not_qualifying")
+    after = api.post(
+        "care/entitlements", open_payload(conclusion, institution, start_date="2026-07-01")
+    )
+    assert after.status_code == 201, after.body
+    assert after.body["grade"] == 2 and after.body["valid_from"] == "2026-07-01"
+
+
+@pytest.mark.django_db
+def test_no_policy_in_force_means_no_entitlement(users, people, institution):
+    conclusion = make_conclusion(people.jinjiang, grade=4)
+    PolicyVersion.objects.all().delete()  # a region whose policy is not loaded
+    response = ApiClient(users.worker_a).post(
+        "care/entitlements", open_payload(conclusion, institution)
+    )
+    assert_error(response, 409, "policy_not_found")
+    assert not Entitlement.objects.exists()
 
 
 @pytest.mark.django_db
@@ -135,7 +205,7 @@ def test_no_new_entitlement_for_a_suspended_institution(users, people, instituti
         actor=users.bureau_admin, institution_id=institution.pk, action="suspend", reason="整改"
     )
     response = ApiClient(users.worker_a).post(
-        "care/entitlements", open_payload(people.jinjiang, institution)
+        "care/entitlements", open_payload(make_conclusion(people.jinjiang), institution)
     )
     assert_error(response, 409, "institution_not_active")
     assert not Entitlement.objects.exists()
@@ -234,11 +304,8 @@ def test_hospital_stays_pause_and_death_ends(
         ApiClient(users.worker_a).post(
             "care/entitlements",
             open_payload(
-                person,
+                make_conclusion(person, valid_from=D(2028, 1, 1), valid_until=D(2028, 12, 31)),
                 institution,
-                conclusion_ref="PG-NEW",
-                valid_from="2028-01-01",
-                valid_until="2028-12-31",
             ),
         ),
         409,
@@ -255,8 +322,8 @@ def test_loss_of_insured_status_and_expiry(
         users.worker_a,
         people.qingyang,
         institution,
-        valid_from=f"{TODAY.year - 2}-01-01",
-        valid_until=f"{TODAY.year - 2}-12-31",
+        valid_from=D(TODAY.year - 2, 1, 1),
+        valid_until=D(TODAY.year - 2, 12, 31),
     )
     day = TODAY - dt.timedelta(days=10)
     with django_capture_on_commit_callbacks(execute=True):
@@ -273,27 +340,29 @@ def test_loss_of_insured_status_and_expiry(
         "not_insured",
         "no_entitlement",
     }
-    assert services.entitlements_reconcile()["expired"] == 1
+    assert services.entitlements_apply_lifecycle()["expired"] == 1
     expired.refresh_from_db()
     assert expired.status == "expired" and expired.end_reason == "expired"
-    assert services.entitlements_reconcile() == {"death": 0, "insured_lost": 0, "expired": 0}
+    assert services.entitlements_apply_lifecycle() == {"death": 0, "insured_lost": 0, "expired": 0}
 
 
 @pytest.mark.django_db
 def test_reassessment_regrades_or_ends(users, people, institution):
     first = open_entitlement(users.worker_a, people.jinjiang, institution, care_mode="family")
     api = ApiClient(users.worker_a)
-    body = api.post(
-        "care/entitlements/reassessment",
-        {
-            "person_id": people.jinjiang.pk,
-            "grade": 5,
-            "conclusion_ref": "FP-1",
-            "valid_from": "2026-09-01",
-            "valid_until": "2028-08-31",
-        },
-    ).body
-    assert body["grade"] == 5 and body["current_care_mode"] == "family"
+    regraded = make_conclusion(
+        people.jinjiang,
+        grade=5,
+        kind="periodic",
+        previous=first.conclusion,
+        valid_from=D(2026, 9, 1),
+        valid_until=D(2028, 8, 31),
+    )
+    body = api.post("care/entitlements/reassessment", {"conclusion_id": regraded.pk}).body
+    assert body["action"] == "replaced", body
+    assert body["entitlement"]["grade"] == 5
+    assert body["entitlement"]["current_care_mode"] == "family"
+    assert body["entitlement"]["conclusion_id"] == regraded.pk
     first.refresh_from_db()
     assert (first.status, first.end_reason, first.end_date) == (
         "terminated",
@@ -302,19 +371,29 @@ def test_reassessment_regrades_or_ends(users, people, institution):
     )
     assert selectors.eligibility_on(people.jinjiang.pk, D(2026, 9, 1)).grade == 5
     assert selectors.eligibility_on(people.jinjiang.pk, D(2026, 8, 31)).grade == 4
-    recovered = api.post(
-        "care/entitlements/reassessment",
-        {
-            "person_id": people.jinjiang.pk,
-            "grade": 1,
-            "conclusion_ref": "FP-2",
-            "valid_from": "2027-03-01",
-            "valid_until": "2029-02-28",
-        },
+    again = api.post("care/entitlements/reassessment", {"conclusion_id": regraded.pk}).body
+    assert again["action"] == "already" and Entitlement.objects.count() == 2
+    recovered_conclusion = make_conclusion(
+        people.jinjiang,
+        grade=1,
+        kind="appeal",
+        previous=regraded,
+        valid_from=D(2027, 3, 1),
+        valid_until=D(2028, 2, 29),
     )
-    assert recovered.status_code == 200 and recovered.body is None
-    assert Entitlement.objects.get(conclusion_ref="FP-1").end_reason == "recovery"
+    recovered = api.post(
+        "care/entitlements/reassessment", {"conclusion_id": recovered_conclusion.pk}
+    )
+    assert recovered.status_code == 200 and recovered.body["action"] == "ended"
+    ended = Entitlement.objects.get(conclusion=regraded)
+    assert (ended.end_reason, ended.end_date) == ("recovery", D(2027, 2, 28))
     assert not selectors.eligibility_on(people.jinjiang.pk, D(2027, 3, 1)).eligible
+    nothing = make_conclusion(people.jinjiang, grade=4, valid_from=D(2027, 6, 1))
+    assert_error(
+        api.post("care/entitlements/reassessment", {"conclusion_id": nothing.pk}),
+        409,
+        "no_current_entitlement",
+    )
 
 
 @pytest.mark.django_db
@@ -412,14 +491,20 @@ def test_applicant_sees_the_person_they_act_for(users, people, institution):
 
 @pytest.mark.django_db
 def test_care_staff_cannot_open_entitlements(users, people, institution):
+    conclusion = make_conclusion(people.jinjiang)
     response = ApiClient(users.care_admin).post(
-        "care/entitlements", open_payload(people.jinjiang, institution)
+        "care/entitlements", open_payload(conclusion, institution)
     )
     assert_error(response, 403, "permission_denied")
     outside = ApiClient(users.worker_b).post(
-        "care/entitlements", open_payload(people.jinjiang, institution)
+        "care/entitlements", open_payload(conclusion, institution)
     )
     assert_error(outside, 404, "not_found")
+    reassess = ApiClient(users.worker_b).post(
+        "care/entitlements/reassessment", {"conclusion_id": conclusion.pk}
+    )
+    assert_error(reassess, 404, "not_found")
+    assert not Entitlement.objects.exists()
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from changhu.insured.models import ApplicantLink
 from changhu.providers import services as provider_services
 from changhu.providers.models import Certificate
 from tests.api import ApiClient
-from tests.factories import make_caregiver, valid_id_number
+from tests.factories import make_caregiver, open_entitlement, valid_id_number
 
 TODAY = clock.today()
 
@@ -26,15 +26,12 @@ def assert_error(response, status, code):
 @pytest.fixture
 def beneficiary(users, people, institution, catalogue):
     """张建国: grade 4, home visits by 锦江康养护理院 from the start of this year."""
-    services.entitlement_open_from_conclusion(
-        actor=users.worker_a,
-        person_id=people.jinjiang.pk,
-        grade=4,
-        conclusion_ref="PG-2026-0001",
+    open_entitlement(
+        users.worker_a,
+        people.jinjiang,
+        institution,
         valid_from=TODAY.replace(month=1, day=1),
         valid_until=TODAY.replace(month=12, day=31) + dt.timedelta(days=365),
-        care_mode="home_visit",
-        institution_id=institution.pk,
     )
     return people.jinjiang
 
@@ -294,16 +291,7 @@ def test_assignments_check_certificates(users, beneficiary, caregivers, institut
 
 @pytest.mark.django_db
 def test_family_caregiver_only_for_their_beneficiary(users, beneficiary, people, institution):
-    services.entitlement_open_from_conclusion(
-        actor=users.worker_a,
-        person_id=people.qingyang.pk,
-        grade=3,
-        conclusion_ref="PG-Q",
-        valid_from="2026-01-01",
-        valid_until="2027-12-31",
-        care_mode="family",
-        institution_id=institution.pk,
-    )
+    open_entitlement(users.worker_a, people.qingyang, institution, grade=3, care_mode="family")
     # The care admin may now register a family caregiver for a person the institution serves.
     response = ApiClient(users.care_admin).post(
         "providers/caregivers",
@@ -337,7 +325,8 @@ def test_the_person_file(users, beneficiary, other):
     for user in (users.care_admin, users.worker_a, users.bureau_admin):
         body = ApiClient(user).get(f"care/persons/{beneficiary.pk}/file").body
         assert body["person"]["name"] == "张建国"
-        assert body["conclusions"][0]["conclusion_ref"] == "PG-2026-0001"
+        assert body["conclusions"][0]["grade_label"] == "重度失能Ⅱ级"
+        assert body["conclusions"][0]["entitlement_id"] == body["entitlements"][0]["id"]
         assert body["entitlements"][0]["arrangements"][0]["care_mode"] == "home_visit"
         assert [p["id"] for p in body["plans"]] == [plan["id"]]
         assert body["today"]["eligible"] is True

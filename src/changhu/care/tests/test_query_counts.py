@@ -4,9 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from changhu.care import services
 from tests.api import ApiClient
-from tests.factories import make_caregiver, make_person
+from tests.factories import make_caregiver, make_person, open_entitlement
 
 
 def queries(api, path) -> int:
@@ -19,15 +18,12 @@ def queries(api, path) -> int:
 def add_beneficiaries(users, city, institution, count, start):
     for n in range(count):
         person = make_person(city.streets["510104001000"])
-        services.entitlement_open_from_conclusion(
-            actor=users.worker_a,
-            person_id=person.pk,
+        open_entitlement(
+            users.worker_a,
+            person,
+            institution,
             grade=3 + n % 3,
-            conclusion_ref=f"Q-{start + n}",
-            valid_from="2026-01-01",
-            valid_until="2027-12-31",
             care_mode=["home_visit", "family", "institutional"][n % 3],
-            institution_id=institution.pk,
         )
         make_caregiver(institution)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from changhu.care import services
 from changhu.care.models import CarePlan, Entitlement
 from changhu.core import clock
+from tests.factories import open_entitlement
 
 pytestmark = pytest.mark.django_db
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -18,15 +18,13 @@ TODAY = clock.today()
 
 @pytest.fixture
 def beneficiary(users, people, institution, catalogue):
-    services.entitlement_open_from_conclusion(
-        actor=users.worker_a,
-        person_id=people.jinjiang.pk,
+    open_entitlement(
+        users.worker_a,
+        people.jinjiang,
+        institution,
         grade=5,
-        conclusion_ref="PG-V-1",
         valid_from=TODAY.replace(day=1),
         valid_until=TODAY.replace(day=1) + dt.timedelta(days=700),
-        care_mode="home_visit",
-        institution_id=institution.pk,
     )
     return people.jinjiang
 
@@ -85,27 +83,6 @@ def test_entitlement_pages_and_mode_change(client, users, beneficiary, other):
     assert 'data-arrangement="family"' in html
     client.force_login(other.admin)
     assert client.get(reverse("care:entitlement_detail", args=[entitlement.pk])).status_code == 404
-
-
-def test_open_entitlement_from_the_page(client, users, people, institution):
-    client.force_login(users.worker_a)
-    data = {
-        "id_number": people.qingyang.id_number,
-        "grade": "4",
-        "conclusion_ref": "PG-P-1",
-        "valid_from": "2026-01-01",
-        "valid_until": "2027-12-31",
-        "care_mode": "home_visit",
-        "institution": str(institution.pk),
-    }
-    unknown = client.post(
-        reverse("care:entitlement_new"), {**data, "id_number": people.wuhou.id_number}
-    )
-    assert unknown.status_code == 422 and "找不到该身份证号码" in unknown.content.decode()
-    assert client.post(reverse("care:entitlement_new"), data).status_code == 302
-    overlap = client.post(reverse("care:entitlement_new"), {**data, "conclusion_ref": "PG-P-2"})
-    assert overlap.status_code == 409 and "期间重叠" in overlap.content.decode()
-    assert Entitlement.objects.count() == 1
 
 
 def test_plan_draft_and_counter_confirmation_from_the_pages(client, users, beneficiary):

@@ -17,7 +17,7 @@ from changhu.core import clock
 from changhu.orgs.roles import Role
 from changhu.visits import rulesets
 from tests.api import ApiClient
-from tests.factories import UserFactory, jpeg_bytes, make_caregiver
+from tests.factories import UserFactory, jpeg_bytes, make_caregiver, open_entitlement
 
 HOME = (30.657, 104.066)  # make_person's default home position (WGS-84)
 
@@ -46,15 +46,13 @@ def open_home_care(
     """Entitlement from before last month, confirmed plan in force from the first of it."""
     today = clock.today()
     worker = worker or users.worker_a
-    care.entitlement_open_from_conclusion(
-        actor=worker,
-        person_id=person.pk,
-        grade=4,
-        conclusion_ref=f"PG-{person.pk:06d}",
+    open_entitlement(
+        worker,
+        person,
+        institution,
         valid_from=month_start() - dt.timedelta(days=60),
         valid_until=today + dt.timedelta(days=365),
         care_mode=mode,
-        institution_id=institution.pk,
     )
     if mode != "home_visit":
         return None
