@@ -16,7 +16,7 @@ from changhu.assessment.presets import load_rule_presets, load_scale_presets, sc
 from changhu.assessment.tests.conftest import answers_for, png_bytes
 from changhu.core import clock
 from changhu.orgs.roles import Role
-from tests.factories import UserFactory
+from tests.factories import UserFactory, load_policies
 from tests.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -64,6 +64,7 @@ def test_from_acceptance_to_the_conclusion_letter(
 ):
     load_scale_presets()
     load_rule_presets()
+    load_policies()
     expert2 = UserFactory(
         username="expert2", role=Role.ASSESSMENT_EXPERT, organization=orgs.assessment
     )

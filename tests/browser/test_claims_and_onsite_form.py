@@ -21,6 +21,7 @@ from changhu.core.money import format_yuan
 from changhu.settlement import services as settlement
 from changhu.settlement.models import Claim, ClaimLine, ClaimStatus, LineStatus
 from changhu.settlement.tests.conftest import MONTH, month, world  # noqa: F401 (fixtures)
+from tests.factories import load_policies
 from tests.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -150,6 +151,7 @@ def test_the_assessor_uploads_mid_form_and_a_reload_keeps_the_answers(
 ):
     load_scale_presets()
     load_rule_presets()
+    load_policies()
     from changhu.orgs.roles import Role
     from tests.factories import UserFactory
 
@@ -228,6 +230,7 @@ def test_saving_a_draft_asks_nothing_and_the_server_copy_wins(
 ):
     load_scale_presets()
     load_rule_presets()
+    load_policies()
     case = advance(
         submit(users.worker_a, people.jinjiang),
         Status.ASSIGNED,

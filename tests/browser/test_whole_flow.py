@@ -395,7 +395,7 @@ def issue_conclusion(sign_in, base: str, case: Application, tmp_path) -> SimpleN
     assert download_info.value.suggested_filename.startswith("评估结论书")
     assert letter.read_bytes().startswith(b"%PDF")
     sign_in.shot(caseworker, "walk_05_conclusion")
-    # What the case worker reads off the conclusion to open the benefits.
+    # What the conclusion says, to check the entitlement opened from it.
     conclusion = caseworker.get_by_test_id("conclusion")
     number = conclusion.locator("dd.ch-mono").inner_text().strip()
     validity = conclusion.locator("dt", has_text="有效期").locator("xpath=following-sibling::dd[1]")
@@ -406,25 +406,23 @@ def issue_conclusion(sign_in, base: str, case: Application, tmp_path) -> SimpleN
 # --- steps 6-7: benefits, the care plan, the caregiver ---------------------------------------
 
 
-def open_entitlement(sign_in, conclusion: SimpleNamespace) -> None:
-    """开始享受待遇 from the conclusion, on today's entitlement page.
-
-    TODO(issue 9): the entitlement is being redesigned to open from the case page / person
-    file (办理待遇: care mode, institution, social support, start date only); swap this for
-    that page when it lands."""
+def open_entitlement(sign_in, base: str, case: Application, conclusion: SimpleNamespace) -> None:
+    """办理待遇 on the case page, under the conclusion: the case worker fills in only what the
+    guardian chose; the grade and validity are the conclusion's."""
     caseworker = sign_in("caseworker")
-    nav(caseworker, "待遇资格")
+    open_case(caseworker, base, case)
+    form = caseworker.get_by_test_id("open-entitlement")
+    expect(form.get_by_label("待遇起始日")).to_have_value(conclusion.valid_from)
+    form.get_by_label("照护方式（监护人选择）").select_option(label="机构上门居家照护")
+    form.get_by_label("护理机构").select_option(label=INSTITUTION)
+    post(caseworker, form.get_by_role("button", name="确认办理待遇"))
+    success(caseworker, f"已为{PERSON.name}办理待遇")
+    expect(caseworker.get_by_test_id("entitlement-opened")).to_contain_text("已办理待遇")
     with caseworker.expect_navigation():
-        caseworker.get_by_role("link", name="按评估结论开始享受").click()
-    caseworker.get_by_label("参保人身份证号码").fill(PERSON.id_number)
-    caseworker.get_by_label("失能等级").select_option(label="重度失能Ⅱ级")
-    caseworker.get_by_label("评估结论编号").fill(conclusion.number)
-    caseworker.get_by_label("待遇起始日").fill(conclusion.valid_from)
-    caseworker.get_by_label("结论有效期至").fill(conclusion.valid_until)
-    caseworker.get_by_label("照护方式（监护人选择）").select_option(label="机构上门居家照护")
-    caseworker.get_by_label("护理机构").select_option(label=INSTITUTION)
-    post(caseworker, caseworker.get_by_role("button", name="确定"))
-    success(caseworker, f"已为{PERSON.name}开始享受待遇")
+        caseworker.get_by_role("link", name="查看待遇资格").click()
+    expect(caseworker.locator("main")).to_contain_text("重度失能Ⅱ级")
+    expect(caseworker.locator("main")).to_contain_text(conclusion.number)
+    expect(caseworker.locator("main")).to_contain_text(conclusion.valid_until)
 
 
 def plan_and_assign(sign_in) -> None:
@@ -594,7 +592,7 @@ def test_the_whole_flow_through_the_pages(live_server, demo_city, desks, tmp_pat
     with on(first_day, 9):
         run_worker_once()  # the morning's daily jobs close the publicity period
         conclusion = issue_conclusion(sign_in, base, case, tmp_path)  # 5
-        open_entitlement(sign_in, conclusion)  # 6
+        open_entitlement(sign_in, base, case, conclusion)  # 6
         plan_and_assign(sign_in)  # 7
         visit = visit_on_the_phone(sign_in, base)  # 8
 
