@@ -9,18 +9,17 @@ files stand in only for codes the database does not know yet (or when it is not 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError
 from django.db.models import Q
 
 from changhu.assessment import rules as rules_engine
 from changhu.assessment import scoring
 from changhu.assessment.models import RuleVersion, ScaleVersion
-from changhu.core import clock
+from changhu.core import clock, versions
 from changhu.core.errors import Conflict, NotFound
 
 
@@ -30,17 +29,17 @@ def scales_dir() -> Path:
 
 def read_definition(path: Path) -> dict:
     """A definition file as a dict; an unreadable file is a ``ScaleDefinitionError``."""
-    try:
-        return json.loads(Path(path).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise scoring.ScaleDefinitionError(
-            f"无法读取量表文件{Path(path).name}：{exc}", code="scale_file_unreadable"
-        ) from None
+    return versions.read_json(
+        path,
+        lambda why: scoring.ScaleDefinitionError(
+            f"无法读取量表文件{Path(path).name}：{why}", code="scale_file_unreadable"
+        ),
+    )
 
 
 def preset_scales(directory: Path | None = None) -> list[tuple[Path, scoring.Scale]]:
     """Every ``*.json`` definition in the presets directory, validated, in file-name order."""
-    paths = sorted((directory or scales_dir()).glob("*.json"))
+    paths = versions.files_in(directory or scales_dir())
     return [(path, scoring.load_scale(read_definition(path))) for path in paths]
 
 
@@ -92,29 +91,23 @@ def scale_version_load(definition: dict) -> tuple[ScaleVersion, bool]:
     with different content: a changed scale needs a new version number.
     """
     scale = scoring.load_scale(definition)
-    checksum = scoring.definition_checksum(definition)
-    existing = ScaleVersion.objects.filter(code=scale.code, version=scale.version).first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                row = ScaleVersion.objects.create(
-                    code=scale.code,
-                    version=scale.version,
-                    name=scale.name,
-                    effective_from=scale.effective_from,
-                    effective_to=scale.effective_to,
-                    definition=definition,
-                    checksum=checksum,
-                )
-            return row, True
-        except IntegrityError:  # loaded concurrently by someone else: compare with theirs
-            existing = ScaleVersion.objects.get(code=scale.code, version=scale.version)
-    if existing.checksum != checksum:
-        raise Conflict(
+    stored = versions.store_version(
+        ScaleVersion,
+        code=scale.code,
+        version=scale.version,
+        digest=versions.checksum(definition),
+        fields={
+            "name": scale.name,
+            "effective_from": scale.effective_from,
+            "effective_to": scale.effective_to,
+            "definition": definition,
+        },
+        changed=lambda: Conflict(
             f"量表{scale.code}的{scale.version}版本已存在且内容不同，请使用新版本号",
             code="scale_version_changed",
-        )
-    return existing, False
+        ),
+    )
+    return stored.row, stored.created
 
 
 def load_scale_presets(
@@ -125,13 +118,13 @@ def load_scale_presets(
     Fits the general preset registry as is: each outcome prints as one report line.
     """
     if paths is None:
-        paths = sorted((directory or scales_dir()).glob("*.json"))
-    outcomes = []
-    with transaction.atomic():
-        for path in paths:
-            row, created = scale_version_load(read_definition(path))
-            outcomes.append(LoadOutcome(scale_version=row, created=created, path=Path(path)))
-    return outcomes
+        paths = versions.files_in(directory or scales_dir())
+
+    def load_one(path: Path) -> LoadOutcome:
+        row, created = scale_version_load(read_definition(path))
+        return LoadOutcome(scale_version=row, created=created, path=path)
+
+    return versions.load_files(paths, load_one)
 
 
 def scale_version_get(code: str, version: str) -> ScaleVersion:
@@ -178,12 +171,12 @@ def rules_dir() -> Path:
 
 
 def read_rules_file(path: Path) -> dict:
-    try:
-        return json.loads(Path(path).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise rules_engine.RulesDefinitionError(
-            f"无法读取经办规则文件{Path(path).name}：{exc}", code="rules_file_unreadable"
-        ) from None
+    return versions.read_json(
+        path,
+        lambda why: rules_engine.RulesDefinitionError(
+            f"无法读取经办规则文件{Path(path).name}：{why}", code="rules_file_unreadable"
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -201,30 +194,24 @@ def rule_version_load(definition: dict) -> tuple[RuleVersion, bool]:
     """Store one rules version; the same content again changes nothing, different content
     under a stored code and version is refused (``rules_version_changed``)."""
     parsed = rules_engine.load_rules(definition)
-    checksum = scoring.definition_checksum(definition)
-    existing = RuleVersion.objects.filter(code=parsed.code, version=parsed.version).first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                row = RuleVersion.objects.create(
-                    code=parsed.code,
-                    version=parsed.version,
-                    name=parsed.name,
-                    region_code=parsed.region_code,
-                    effective_from=parsed.effective_from,
-                    effective_to=parsed.effective_to,
-                    definition=definition,
-                    checksum=checksum,
-                )
-            return row, True
-        except IntegrityError:
-            existing = RuleVersion.objects.get(code=parsed.code, version=parsed.version)
-    if existing.checksum != checksum:
-        raise Conflict(
+    stored = versions.store_version(
+        RuleVersion,
+        code=parsed.code,
+        version=parsed.version,
+        digest=versions.checksum(definition),
+        fields={
+            "name": parsed.name,
+            "region_code": parsed.region_code,
+            "effective_from": parsed.effective_from,
+            "effective_to": parsed.effective_to,
+            "definition": definition,
+        },
+        changed=lambda: Conflict(
             f"经办规则{parsed.code}的{parsed.version}版本已存在且内容不同，请使用新版本号",
             code="rules_version_changed",
-        )
-    return existing, False
+        ),
+    )
+    return stored.row, stored.created
 
 
 def load_rule_presets(
@@ -232,9 +219,10 @@ def load_rule_presets(
 ) -> list[RulesLoadOutcome]:
     """Load every rules file (or the given ones); all or nothing, idempotent."""
     if paths is None:
-        paths = sorted((directory or rules_dir()).glob("*.json"))
-    with transaction.atomic():
-        return [RulesLoadOutcome(*rule_version_load(read_rules_file(path))) for path in paths]
+        paths = versions.files_in(directory or rules_dir())
+    return versions.load_files(
+        paths, lambda path: RulesLoadOutcome(*rule_version_load(read_rules_file(path)))
+    )
 
 
 def rules_for(region_code: str, on_date: dt.date | None = None) -> RuleVersion:

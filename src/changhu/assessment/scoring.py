@@ -9,14 +9,13 @@ score of a draft form. Every result carries the scale code and version it was sc
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from changhu.core import checksums
 from changhu.core.errors import DomainError
 
 FORMAT = 1
@@ -222,13 +221,8 @@ class Scale:
 # --- loading and validating a definition ----------------------------------------------------
 
 
-def canonical_json(definition: Mapping[str, Any]) -> str:
-    """The one spelling of a definition that its checksum is taken over."""
-    return json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def definition_checksum(definition: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(definition).encode("utf-8")).hexdigest()
+canonical_json = checksums.canonical_json
+definition_checksum = checksums.checksum
 
 
 def _get(mapping: Any, key: str, kind: type | tuple[type, ...], where: str, *, optional=False):

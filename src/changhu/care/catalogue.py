@@ -20,8 +20,6 @@ refused (a change is a new version with its own effective date); loaded rows are
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +36,7 @@ from changhu.care.models import (
     Package,
     PackageItem,
 )
-from changhu.core import audit
+from changhu.core import audit, versions
 from changhu.core.errors import Conflict, ValidationFailed
 from changhu.providers.models import CareMode, Qualification
 
@@ -253,15 +251,11 @@ def parse_catalogue(raw: dict, where: str = "") -> CatalogueDef:
 
 def checksum(raw: dict) -> str:
     """SHA-256 of the definition in a canonical form (key order and spacing do not matter)."""
-    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return versions.checksum(raw)
 
 
 def read_catalogue_file(path: Path) -> dict:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _invalid(Path(path).name, f"无法读取JSON（{exc}）") from None
+    return versions.read_json(path, lambda why: _invalid(Path(path).name, f"无法读取JSON（{why}）"))
 
 
 @dataclass
@@ -287,35 +281,33 @@ class CatalogueLoadResult:
 def catalogue_load(raw: dict, *, where: str = "") -> CatalogueLoadResult:
     """Store one catalogue version, or nothing if exactly this version is already stored."""
     definition = parse_catalogue(raw, where)
-    digest = checksum(raw)
     result = CatalogueLoadResult(code=definition.code, version=definition.version, status="loaded")
-    existing = Catalogue.objects.filter(code=definition.code, version=definition.version).first()
-    if existing is not None:
-        if existing.checksum != digest:
-            raise Conflict(
-                f"目录{definition.code} {definition.version}已加载且内容不同；"
-                "目录加载后不可修改，请以新的版本号和生效日期发布",
-                code="catalogue_version_conflict",
-            )
-        result.status = "unchanged"
-        result.catalogue_id = existing.pk
-        return result
-    if Catalogue.objects.filter(
-        code=definition.code, effective_from=definition.effective_from
-    ).exists():
-        raise Conflict(
-            f"目录{definition.code}已有{definition.effective_from}生效的版本，请使用其他生效日期",
-            code="catalogue_effective_taken",
-        )
-    catalogue = Catalogue.objects.create(
+    stored = versions.store_version(
+        Catalogue,
         code=definition.code,
         version=definition.version,
-        name=definition.name,
-        region_code=definition.region_code,
-        effective_from=definition.effective_from,
-        source=definition.source,
-        checksum=digest,
+        digest=checksum(raw),
+        fields={
+            "name": definition.name,
+            "region_code": definition.region_code,
+            "effective_from": definition.effective_from,
+            "source": definition.source,
+        },
+        changed=lambda: Conflict(
+            f"目录{definition.code} {definition.version}已加载且内容不同；"
+            "目录加载后不可修改，请以新的版本号和生效日期发布",
+            code="catalogue_version_conflict",
+        ),
+        taken=lambda: Conflict(
+            f"目录{definition.code}已有{definition.effective_from}生效的版本，请使用其他生效日期",
+            code="catalogue_effective_taken",
+        ),
     )
+    catalogue = stored.row
+    result.catalogue_id = catalogue.pk
+    if not stored.created:
+        result.status = "unchanged"
+        return result
     CatalogueCategory.objects.bulk_create(
         CatalogueCategory(catalogue=catalogue, code=c.code, name=c.name, kind=c.kind, position=i)
         for i, c in enumerate(definition.categories)
@@ -367,7 +359,6 @@ def catalogue_load(raw: dict, *, where: str = "") -> CatalogueLoadResult:
     )
     result.items = definition.item_count
     result.packages = len(definition.packages)
-    result.catalogue_id = catalogue.pk
     audit.record(
         action="import",
         obj=catalogue,
@@ -383,8 +374,7 @@ def load_catalogue_file(path: Path) -> CatalogueLoadResult:
 
 def load_all_catalogues(directory: Path | None = None) -> list[CatalogueLoadResult]:
     """Load every ``*.json`` under the catalogues directory, in file-name order."""
-    directory = Path(directory) if directory else catalogues_dir()
-    return [load_catalogue_file(path) for path in sorted(directory.glob("*.json"))]
+    return [load_catalogue_file(path) for path in versions.files_in(directory or catalogues_dir())]
 
 
 # --- the version in force, as rules for the pure plan check ----------------------------------
@@ -392,10 +382,9 @@ def load_all_catalogues(directory: Path | None = None) -> list[CatalogueLoadResu
 
 def catalogue_in_force(day: dt.date, *, code: str = "") -> Catalogue | None:
     """The catalogue version in force on ``day``: the latest to take effect on or before it."""
-    qs = Catalogue.objects.filter(effective_from__lte=day)
-    if code:
-        qs = qs.filter(code=code)
-    return qs.order_by("-effective_from", "-id").first()
+    return versions.in_force(
+        Catalogue.objects.filter(code=code) if code else Catalogue.objects.all(), day
+    )
 
 
 def package_for(catalogue: Catalogue, *, grade: int, care_mode: str) -> Package | None:

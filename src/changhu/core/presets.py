@@ -16,14 +16,13 @@ corrected notice needs a new version number.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 
-from changhu.core import workdays
+from changhu.core import versions, workdays
 from changhu.core.errors import Conflict, ValidationFailed
 from changhu.core.models import CalendarDay
 
@@ -126,10 +125,7 @@ def _workdays(path: Path, items) -> list[CalendarEntry]:
 def read_calendar_file(path: Path) -> CalendarFile:
     """Parse and check one calendar file: shape, dates, stated day counts, no date twice."""
     path = Path(path)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _invalid(path, f"无法读取JSON（{exc}）") from None
+    raw = versions.read_json(path, lambda why: _invalid(path, f"无法读取JSON（{why}）"))
     if not isinstance(raw, dict):
         raise _invalid(path, "内容应为JSON对象")
     for key in ("calendar", "year", "version", "published", "holidays"):
@@ -204,6 +200,5 @@ def load_calendars(
 ) -> list[CalendarLoadResult]:
     """Load every calendar file (or the given ones), in file-name order; all or nothing."""
     if paths is None:
-        paths = sorted((directory or calendars_dir()).glob("*.json"))
-    with transaction.atomic():
-        return [load_calendar_file(path) for path in paths]
+        paths = versions.files_in(directory or calendars_dir())
+    return versions.load_files(paths, load_calendar_file)

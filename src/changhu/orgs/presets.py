@@ -14,7 +14,6 @@ and organizations reference them.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from changhu.core import audit
+from changhu.core import audit, versions
 from changhu.core.errors import ValidationFailed
 from changhu.orgs.models import Region, RegionDataset, RegionLevel
 
@@ -103,11 +102,8 @@ def _invalid(path: Path, problem: str) -> PresetInvalid:
 
 def read_region_file(path: Path) -> RegionFile:
     """Parse and check a region file: shape, code lengths, levels and parent codes."""
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _invalid(Path(path), f"无法读取JSON（{exc}）") from None
     path = Path(path)
+    raw = versions.read_json(path, lambda why: _invalid(path, f"无法读取JSON（{why}）"))
     for key in ("name", "version", "effective_from", "regions"):
         if not raw.get(key):
             raise _invalid(path, f"缺少字段{key}")
@@ -271,8 +267,7 @@ def _load_level(data, level, dataset, existing, full_names, result) -> None:
 
 def load_all_regions(directory: Path | None = None) -> list[RegionLoadResult]:
     """Load every ``*.json`` under the regions directory, in file-name order."""
-    directory = Path(directory) if directory else regions_dir()
-    return [load_region_file(path) for path in sorted(directory.glob("*.json"))]
+    return [load_region_file(path) for path in versions.files_in(directory or regions_dir())]
 
 
 # The registry of preset loaders run by ``changhu load-presets``, in order. Each loader takes

@@ -9,7 +9,6 @@ own effective date. Lookups return the parsed :class:`~changhu.settlement.policy
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from changhu.core import audit
+from changhu.core import audit, versions
 from changhu.core.errors import Conflict, NotFound
 from changhu.settlement import policy as rules
 from changhu.settlement.models import PolicyKind, PolicyVersion
@@ -28,10 +27,9 @@ def policies_dir() -> Path:
 
 
 def read_policy_file(path: Path) -> dict:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise rules._invalid(Path(path).name, f"无法读取JSON（{exc}）") from None
+    return versions.read_json(
+        path, lambda why: rules._invalid(Path(path).name, f"无法读取JSON（{why}）")
+    )
 
 
 @dataclass
@@ -52,35 +50,34 @@ def policy_load(raw: dict, *, where: str = "") -> PolicyLoadResult:
     """Store one policy version, or nothing if exactly this version is already stored."""
     parsed = rules.parse_policy(raw, where)
     result = PolicyLoadResult(parsed.code, parsed.version, "loaded")
-    existing = PolicyVersion.objects.filter(code=parsed.code, version=parsed.version).first()
-    if existing is not None:
-        if existing.checksum != parsed.checksum:
-            raise Conflict(
-                f"政策{parsed.code} {parsed.version}已加载且内容不同；政策加载后不可修改，"
-                "请以新的版本号和生效日期发布",
-                code="policy_version_conflict",
-            )
-        result.status = "unchanged"
-        result.policy_id = existing.pk
-        return result
-    if PolicyVersion.objects.filter(
-        code=parsed.code, effective_from=parsed.effective_from
-    ).exists():
-        raise Conflict(
-            f"政策{parsed.code}已有{parsed.effective_from}生效的版本，请使用其他生效日期",
-            code="policy_effective_taken",
-        )
-    row = PolicyVersion.objects.create(
+    stored = versions.store_version(
+        PolicyVersion,
         code=parsed.code,
         version=parsed.version,
-        kind=parsed.kind,
-        name=parsed.name,
-        region_code=parsed.region_code,
-        effective_from=parsed.effective_from,
-        source=parsed.source,
-        checksum=parsed.checksum,
-        data=raw,
+        digest=parsed.checksum,
+        fields={
+            "kind": parsed.kind,
+            "name": parsed.name,
+            "region_code": parsed.region_code,
+            "effective_from": parsed.effective_from,
+            "source": parsed.source,
+            "data": raw,
+        },
+        changed=lambda: Conflict(
+            f"政策{parsed.code} {parsed.version}已加载且内容不同；政策加载后不可修改，"
+            "请以新的版本号和生效日期发布",
+            code="policy_version_conflict",
+        ),
+        taken=lambda: Conflict(
+            f"政策{parsed.code}已有{parsed.effective_from}生效的版本，请使用其他生效日期",
+            code="policy_effective_taken",
+        ),
     )
+    row = stored.row
+    if not stored.created:
+        result.status = "unchanged"
+        result.policy_id = row.pk
+        return result
     result.policy_id = row.pk
     audit.record(
         action="import",
@@ -96,8 +93,7 @@ def load_policy_file(path: Path) -> PolicyLoadResult:
 
 def load_all_policies(directory: Path | None = None) -> list[PolicyLoadResult]:
     """Load every ``*.json`` under the policies directory, in file-name order."""
-    directory = Path(directory) if directory else policies_dir()
-    return [load_policy_file(path) for path in sorted(directory.glob("*.json"))]
+    return [load_policy_file(path) for path in versions.files_in(directory or policies_dir())]
 
 
 @lru_cache(maxsize=64)
@@ -112,11 +108,7 @@ def parsed(row: PolicyVersion) -> rules.Policy:
 
 
 def version_in_force(code: str, day: dt.date) -> PolicyVersion | None:
-    return (
-        PolicyVersion.objects.filter(code=code, effective_from__lte=day)
-        .order_by("-effective_from", "-id")
-        .first()
-    )
+    return versions.in_force(PolicyVersion.objects.filter(code=code), day)
 
 
 def benefit_policy_for_region(region_code: str, day: dt.date) -> PolicyVersion | None:
@@ -161,7 +153,7 @@ def policy_for_calculator(code: str, day: dt.date) -> rules.Policy:
         return parsed(row)
     if not PolicyVersion.objects.filter(code=code).exists():
         best = None
-        for path in sorted(policies_dir().glob("*.json")):
+        for path in versions.files_in(policies_dir()):
             candidate = rules.parse_policy(read_policy_file(path), path.name)
             if candidate.code == code and candidate.effective_from <= day:
                 if best is None or candidate.effective_from > best.effective_from:

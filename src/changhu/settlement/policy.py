@@ -27,12 +27,11 @@ to the fen. The SQL settlement (``settlement.compute``) does the same integer ar
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from changhu.core import checksums
 from changhu.core.errors import ValidationFailed
 from changhu.core.money import round_fen
 
@@ -521,9 +520,7 @@ def _invalid(where: str, problem: str) -> PolicyInvalid:
 
 
 def checksum(raw: Mapping) -> str:
-    return hashlib.sha256(
-        json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
+    return checksums.checksum(raw)
 
 
 def _fen(value, where: str) -> int:

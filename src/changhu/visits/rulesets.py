@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 
+from changhu.core import versions
 from changhu.core.errors import Conflict, ValidationFailed
 from changhu.visits.models import RuleSet, Severity
 
@@ -92,10 +92,7 @@ def _invalid(path: Path, problem: str) -> RuleFileInvalid:
 def read_rule_file(path: Path) -> dict:
     """Parse and check a rule file: shape, every rule present, numbers positive."""
     path = Path(path)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _invalid(path, f"无法读取JSON（{exc}）") from None
+    raw = versions.read_json(path, lambda why: _invalid(path, f"无法读取JSON（{why}）"))
     for key in ("code", "version", "name", "effective_from", "geofence", "clock", "rules"):
         if key not in raw:
             raise _invalid(path, f"缺少字段{key}")
@@ -136,36 +133,41 @@ class RuleSetLoadResult:
         return f"screening rules {self.code} {self.version}: loaded"
 
 
+def _earlier_checksum(raw: dict) -> str:
+    """The checksum rule sets were stored with before versioned files shared one spelling
+    (default JSON separators); a stored row with it is brought up to the shared checksum."""
+    text = json.dumps(raw, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def load_rule_file(path: Path) -> RuleSetLoadResult:
     raw = read_rule_file(path)
-    text = json.dumps(raw, ensure_ascii=False, sort_keys=True)
-    checksum = hashlib.sha256(text.encode()).hexdigest()
     params = {k: raw[k] for k in ("geofence", "clock", "rules", "patrol_checklist") if k in raw}
-    with transaction.atomic():
-        existing = RuleSet.objects.filter(code=raw["code"], version=raw["version"]).first()
-        if existing is not None:
-            if existing.checksum != checksum:
-                raise Conflict(
-                    f"稽核规则{raw['code']} {raw['version']}已加载且内容不同，请使用新的版本号",
-                    code="preset_version_changed",
-                )
-            return RuleSetLoadResult(raw["code"], raw["version"], "unchanged")
-        RuleSet.objects.create(
-            code=raw["code"],
-            version=raw["version"],
-            name=raw["name"],
-            effective_from=dt.date.fromisoformat(raw["effective_from"]),
-            params=params,
-            checksum=checksum,
-            source=raw.get("source", "")[:300],
-        )
+    stored = versions.store_version(
+        RuleSet,
+        code=raw["code"],
+        version=raw["version"],
+        digest=versions.checksum(raw),
+        earlier_digests=[_earlier_checksum(raw)],
+        fields={
+            "name": raw["name"],
+            "effective_from": dt.date.fromisoformat(raw["effective_from"]),
+            "params": params,
+            "source": raw.get("source", "")[:300],
+        },
+        changed=lambda: Conflict(
+            f"稽核规则{raw['code']} {raw['version']}已加载且内容不同，请使用新的版本号",
+            code="preset_version_changed",
+        ),
+    )
+    if not stored.created:
+        return RuleSetLoadResult(raw["code"], raw["version"], "unchanged")
     clear_cache()
     return RuleSetLoadResult(raw["code"], raw["version"], "loaded")
 
 
 def load_all_rule_sets(directory: Path | None = None) -> list[RuleSetLoadResult]:
-    directory = Path(directory) if directory else screening_dir()
-    return [load_rule_file(path) for path in sorted(directory.glob("*.json"))]
+    return [load_rule_file(path) for path in versions.files_in(directory or screening_dir())]
 
 
 # The check-in path asks for the rules on every request; versions change a few times a year.
@@ -183,11 +185,7 @@ def rule_set_on(day: dt.date) -> RuleSet:
     now = time.monotonic()
     if hit is not None and now - hit[0] < _CACHE_SECONDS:
         return hit[1]
-    row = (
-        RuleSet.objects.filter(code=RULE_SET_CODE, effective_from__lte=day)
-        .order_by("-effective_from", "-id")
-        .first()
-    )
+    row = versions.in_force(RuleSet.objects.filter(code=RULE_SET_CODE), day)
     if row is None:
         if not RuleSet.objects.filter(code=RULE_SET_CODE).exists():
             load_all_rule_sets()
