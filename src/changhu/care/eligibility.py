@@ -26,6 +26,8 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from changhu.core import months
+
 ONE_DAY = dt.timedelta(days=1)
 
 ELIGIBLE = "eligible"
@@ -169,16 +171,7 @@ def eligible_days(answers: Iterable[DayAnswer]) -> int:
 
 def month_bounds(month: str | dt.date) -> tuple[dt.date, dt.date]:
     """First and last day of a business month given as ``YYYY-MM`` or any date in it."""
-    if isinstance(month, str):
-        try:
-            year, number = (int(part) for part in month.strip().split("-"))
-            first = dt.date(year, number, 1)
-        except ValueError:
-            raise ValueError(f"month must be YYYY-MM, got {month!r}") from None
-    else:
-        first = month.replace(day=1)
-    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first, following - ONE_DAY
+    return months.bounds(month)
 
 
 def overlaps(

@@ -12,6 +12,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from changhu.core import months
+
 
 def now() -> dt.datetime:
     """The current moment, timezone-aware (UTC)."""
@@ -35,4 +37,4 @@ def month_start(day: dt.date | None = None) -> dt.date:
 
 def previous_month_start(day: dt.date | None = None) -> dt.date:
     """The first day of the month before ``day``'s month (today's by default)."""
-    return (month_start(day) - dt.timedelta(days=1)).replace(day=1)
+    return months.shift(day or today(), -1)

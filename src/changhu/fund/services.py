@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 
-from changhu.core import audit, clock
+from changhu.core import audit, clock, months
 from changhu.core.errors import Conflict, ValidationFailed, field_error
 from changhu.core.money import format_yuan
 from changhu.core.scope import require
@@ -52,9 +52,7 @@ def _amount(value, field: str = "amount_fen") -> int:
 
 
 def _month_end(period: str) -> dt.date:
-    year, month = (int(p) for p in period.split("-"))
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return following - dt.timedelta(days=1)
+    return months.last_day(period)
 
 
 def entry_post(

@@ -24,6 +24,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from changhu.core import months
 from changhu.core.errors import ValidationFailed
 from changhu.settlement.policy import (
     CARE_MODES,
@@ -69,12 +70,9 @@ def _error(field: str, message: str) -> InputInvalid:
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:
     """First and last day of ``YYYY-MM``; an error naming ``period`` otherwise."""
     try:
-        year, month = (int(p) for p in str(period).strip().split("-"))
-        first = dt.date(year, month, 1)
-    except (ValueError, TypeError):
+        return months.bounds(period)
+    except ValueError:
         raise _error("period", "结算月份应为YYYY-MM，如2026-10") from None
-    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first, following - ONE_DAY
 
 
 def _date(value, field: str, *, required: bool = True) -> dt.date | None:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from changhu.care.models import Arrangement, CatalogueCategory, CatalogueItem, Entitlement, Pause
-from changhu.core import clock
+from changhu.core import clock, months
 from changhu.core.errors import Conflict
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, Person
 from changhu.providers.models import Institution
@@ -159,9 +159,7 @@ def context_for(period: SettlementPeriod) -> Context:
 
 
 def rules_month(month: str) -> tuple[dt.date, dt.date]:
-    from changhu.care.eligibility import month_bounds
-
-    return month_bounds(month)
+    return months.bounds(month)
 
 
 # --- staging --------------------------------------------------------------------------------

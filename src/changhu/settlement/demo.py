@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from changhu.core import clock, scope
+from changhu.core import clock, months, scope
 from changhu.core.errors import DomainError
 from changhu.fund import services as fund_services
 from changhu.fund.models import LTCI_FUND, BudgetLine, Contribution
@@ -75,10 +75,7 @@ class SettlementDemoReport:
 
 
 def _month(day: dt.date, back: int) -> str:
-    year, month = day.year, day.month - back
-    while month < 1:
-        year, month = year - 1, month + 12
-    return f"{year:04d}-{month:02d}"
+    return months.key(months.shift(day, -back))
 
 
 def _user(username: str, fallback: User) -> User:

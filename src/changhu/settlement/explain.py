@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from changhu.core import months
 from changhu.core.money import format_yuan
 from changhu.settlement import policies, selectors
 from changhu.settlement import policy as rules
@@ -71,9 +72,7 @@ def steps(line: ClaimLine, month_days: int) -> list[str]:
 
 def line_explanation(*, fetched_by, line_id: int) -> dict:
     line = selectors.line_get(fetched_by=fetched_by, line_id=line_id)
-    from changhu.care.eligibility import month_bounds
-
-    first, last = month_bounds(line.claim.period.month)
+    first, last = months.bounds(line.claim.period.month)
     month_days = (last - first).days + 1
     benefit, rate = _rate(line)
     visits = _visits(fetched_by, line, benefit.cost if benefit else None)
@@ -120,11 +119,10 @@ def _visits(fetched_by, line: ClaimLine, cost_kind: str | None) -> list[dict]:
     readers who may not see visits."""
     if cost_kind not in ("services", "social_support") or line.tier != 1 or not line.days_mask:
         return []
-    from changhu.care.eligibility import month_bounds
     from changhu.core.errors import PermissionDenied
     from changhu.visits import selectors as visit_selectors
 
-    first, _ = month_bounds(line.claim.period.month)
+    first, _ = months.bounds(line.claim.period.month)
     days = [first.replace(day=n) for n in range(1, 32) if int(line.days_mask) >> (n - 1) & 1]
     excluded = set(
         selectors.exclusion_list(

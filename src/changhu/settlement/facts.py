@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 
 from changhu.care import selectors as care_selectors
-from changhu.care.eligibility import month_bounds
+from changhu.core.months import bounds as month_bounds
 from changhu.settlement import policy as rules
 from changhu.settlement.models import InstitutionTariff
 from changhu.visits import selectors as visit_selectors

@@ -18,16 +18,15 @@ later, unpaid period (negative for a recovery, 追回).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 
-from changhu.care.eligibility import month_bounds
-from changhu.core import audit, clock, scope
+from changhu.core import audit, clock, months, scope
 from changhu.core.errors import Conflict, NotFound, PermissionDenied, field_error
 from changhu.core.money import format_yuan
+from changhu.core.months import bounds as month_bounds
 from changhu.core.scope import get_scoped, require
 from changhu.core.transitions import Transition, Workflow, apply
 from changhu.fund import services as fund_services
@@ -56,7 +55,6 @@ from changhu.settlement.models import (
     SupplementaryMember,
 )
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 STALE_AFTER = dt.timedelta(minutes=10)
 
 CLAIM_WORKFLOW = Workflow(
@@ -117,7 +115,7 @@ def _reason(value: str, field: str = "reason") -> str:
 
 def _month(value: str) -> str:
     value = str(value or "").strip()
-    if not _MONTH.match(value):
+    if not months.is_strict(value):
         raise field_error("month", "month_invalid", "结算月份应为YYYY-MM，如2026-10")
     return value
 

@@ -32,10 +32,10 @@ from zoneinfo import ZoneInfo
 from django.db import connection, models, transaction
 
 from changhu.care.catalogue import catalogue_in_force
-from changhu.care.eligibility import month_bounds
 from changhu.care.models import Arrangement, CatalogueItem, Entitlement, Pause
 from changhu.core import clock, crypto, masking
 from changhu.core.identity import make_id_number
+from changhu.core.months import bounds as month_bounds
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, Person
 from changhu.insured.services import ID_PURPOSE, PHONE_PURPOSE
 from changhu.orgs.models import Organization, OrgKind, Region, RegionLevel

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 
-from changhu.care.eligibility import month_bounds
 from changhu.care.models import (
     Arrangement,
     CarePlan,
@@ -34,6 +33,7 @@ from changhu.care.models import (
     Pause,
 )
 from changhu.core import clock
+from changhu.core.months import bounds as month_bounds
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, Person
 from changhu.providers import rules as provider_rules
 from changhu.providers.models import Certificate, Institution

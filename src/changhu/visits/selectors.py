@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
-from changhu.care.eligibility import month_bounds
 from changhu.core import clock, scope
+from changhu.core.months import bounds as month_bounds
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
 from changhu.visits.models import (

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from changhu.care import eligibility
 from changhu.care.models import CatalogueItem
-from changhu.core import audit, clock
+from changhu.core import audit, clock, months
 from changhu.core.db import prepared_statements
 from changhu.core.errors import (
     Conflict,
@@ -882,7 +882,7 @@ def _visits_of_finding(finding: Finding):
     if finding.visit_id:
         yield Visit.objects.filter(pk=finding.visit_id)
     elif finding.rule_code == "identical_durations" and finding.caregiver_id:
-        first, last = eligibility.month_bounds(finding.period)
+        first, last = months.bounds(finding.period)
         modal = int(finding.detail.get("modal_minutes", 0))
         tolerance = int(finding.detail.get("tolerance_minutes", 0))
         yield Visit.objects.filter(
@@ -937,7 +937,7 @@ def finding_resolve(*, actor, finding_id: int, decision: str, reason: str) -> Fi
 
 def _period(value: str) -> str:
     try:
-        first, _ = eligibility.month_bounds(str(value))
+        first, _ = months.bounds(str(value))
     except ValueError:
         raise field_error("period", "period_invalid", "月份应为YYYY-MM格式") from None
     return first.strftime("%Y-%m")
@@ -947,7 +947,7 @@ def screening_request(*, actor, period: str, source: str = "web") -> ScreeningRu
     """Queue a screening of a month for the worker (``changhu run-jobs``)."""
     s = require(actor, Right.VISITS_SCREEN) if actor is not None else None
     period = _period(period)
-    first, _ = eligibility.month_bounds(period)
+    first, _ = months.bounds(period)
     if first > clock.today():
         raise field_error("period", "period_in_future", "不能稽核尚未开始的月份")
     rule_set = rulesets.rule_set_on(first)
