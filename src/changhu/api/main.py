@@ -9,6 +9,7 @@ from ninja.renderers import JSONRenderer
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
 from changhu.api.auth import StaffSession, TokenAuth
+from changhu.api.routes import ROUTERS
 from changhu.core.errors import DomainError
 
 
@@ -110,4 +111,5 @@ except ImportError:  # pragma: no cover
     pass
 
 
-from changhu.api import routes  # noqa: E402,F401  registers every app's router
+for prefix, router in ROUTERS:
+    api.add_router(prefix, router)

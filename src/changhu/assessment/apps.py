@@ -9,8 +9,8 @@ class AssessmentConfig(AppConfig):
     def ready(self) -> None:
         from changhu.assessment import selectors  # noqa: F401  scope policies
         from changhu.assessment.presets import load_rule_presets, load_scale_presets
+        from changhu.core.preset_registry import register_preset_loader
         from changhu.orgs.demo import register_demo_seeder
-        from changhu.orgs.presets import register_preset_loader
 
         # Rules first: "scales" stays the last loader this app adds (rules only name a scale).
         register_preset_loader("assessment-rules", load_rule_presets)

@@ -27,9 +27,9 @@ from changhu.assessment.presets import load_rule_presets, load_scale_presets, ru
 from changhu.core import clock, context, workdays
 from changhu.core.errors import DomainError
 from changhu.core.models import TransitionLog
+from changhu.core.preset_registry import run_preset_loaders
 from changhu.insured.models import Person, SpecialGroupMembership
 from changhu.orgs.models import Organization, OrgKind, Region, User
-from changhu.orgs.presets import run_preset_loaders
 from changhu.orgs.roles import Role
 
 DEMO_TAG = "【演示】"

@@ -8,6 +8,7 @@ details); an applicant the cases they submitted or of persons they are linked to
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -425,18 +426,25 @@ def publicity_list(*, fetched_by, on_date: dt.date | None = None) -> QuerySet:
 # --- dispatch: institutions and people --------------------------------------------------------
 
 
-def care_institutions_for(person_id: int) -> set[int]:
-    """Organization ids of the care institutions serving a person, as the care module knows them.
+# Which institutions care for a person is the care module's to say; it plugs its selector in
+# here (``CareConfig.ready``), so assessment does not import care. Without it only the case
+# worker's declaration at dispatch counts.
+def _no_care_module(person_id: int) -> Iterable:
+    return ()
 
-    The care module is optional here: until it offers ``institutions_caring_for`` this is empty
-    and only the case worker's declaration at dispatch counts.
-    """
-    try:
-        from changhu.care.selectors import institutions_caring_for
-    except ImportError:
-        return set()
+
+_caring_source: Callable[[int], Iterable] = _no_care_module
+
+
+def set_care_institutions_source(source: Callable[[int], Iterable]) -> None:
+    global _caring_source
+    _caring_source = source
+
+
+def care_institutions_for(person_id: int) -> set[int]:
+    """Organization ids of the care institutions serving a person, as the care module knows them."""
     ids: set[int] = set()
-    for item in institutions_caring_for(person_id):
+    for item in _caring_source(person_id):
         if isinstance(item, int):
             ids.add(item)
         elif getattr(item, "organization_id", None):

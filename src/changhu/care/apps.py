@@ -7,11 +7,16 @@ class CareConfig(AppConfig):
     verbose_name = "待遇资格与护理计划"
 
     def ready(self) -> None:
-        from changhu.care import selectors, signals  # noqa: F401  scope policies, life events
+        from changhu.care import selectors, signals
         from changhu.care.catalogue import load_all_catalogues
-        from changhu.orgs.presets import register_preset_loader
+        from changhu.core.preset_registry import register_preset_loader
 
         register_preset_loader("catalogues", load_all_catalogues)
+
+        from changhu.assessment.selectors import set_care_institutions_source
+
+        # Assessment dispatch avoids the institutions caring for the person.
+        set_care_institutions_source(selectors.institutions_caring_for)
 
         from changhu.orgs.demo import register_demo_seeder
 

@@ -31,9 +31,9 @@ from changhu.care.models import (
 from changhu.core import audit, clock, crypto
 from changhu.core.errors import DomainError
 from changhu.core.identity import make_id_number
+from changhu.core.preset_registry import run_preset_loaders
 from changhu.insured.models import Person, PersonStatus
 from changhu.orgs.models import Organization, OrgKind, User
-from changhu.orgs.presets import run_preset_loaders
 from changhu.providers import rules as provider_rules
 from changhu.providers import services as providers
 from changhu.providers.models import (

@@ -10,8 +10,8 @@ class CoreConfig(AppConfig):
         from django.core import checks
 
         from changhu.core.checks import holiday_calendars
+        from changhu.core.preset_registry import register_preset_loader
         from changhu.core.presets import load_calendars
-        from changhu.orgs.presets import register_preset_loader
 
         register_preset_loader("calendars", load_calendars)
         checks.register(holiday_calendars, "changhu")

@@ -14,7 +14,7 @@ and organizations reference them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,6 @@ from django.conf import settings
 from django.db import transaction
 
 from changhu.core import audit, versions
-from changhu.core.errors import ValidationFailed
 from changhu.orgs.models import Region, RegionDataset, RegionLevel
 
 # Digits of a code at each level; streets use the 12-digit statistical code.
@@ -47,9 +46,13 @@ _PARENT_LEVEL = {
 _UPDATED_FIELDS = ["name", "level", "parent", "full_name", "active", "dataset"]
 
 
-class PresetInvalid(ValidationFailed):
-    code = "preset_invalid"
-    message = "预置数据文件有误"
+from changhu.core.preset_registry import (  # noqa: E402
+    PresetInvalid,
+    PresetLoader,
+    preset_loaders,
+    register_preset_loader,
+    run_preset_loaders,
+)
 
 
 def regions_dir() -> Path:
@@ -270,38 +273,13 @@ def load_all_regions(directory: Path | None = None) -> list[RegionLoadResult]:
     return [load_region_file(path) for path in versions.files_in(directory or regions_dir())]
 
 
-# The registry of preset loaders run by ``changhu load-presets``, in order. Each loader takes
-# no arguments and returns lines describing what it did. Apps register theirs in
-# ``AppConfig.ready()``; regions come first because everything else refers to them.
-PresetLoader = Callable[[], Iterable[object]]
-_loaders: list[tuple[str, PresetLoader]] = []
-
-
-def register_preset_loader(name: str, fn: PresetLoader) -> None:
-    """Add a loader (or replace the one of the same name, keeping its place)."""
-    for index, (existing, _) in enumerate(_loaders):
-        if existing == name:
-            _loaders[index] = (name, fn)
-            return
-    _loaders.append((name, fn))
-
-
-def preset_loaders() -> list[tuple[str, PresetLoader]]:
-    return list(_loaders)
-
-
-def run_preset_loaders(only: Iterable[str] = ()) -> list[tuple[str, list[str]]]:
-    """Run the registered loaders (or just the named ones); their report lines per loader."""
-    wanted = set(only)
-    unknown = wanted - {name for name, _ in _loaders}
-    if unknown:
-        raise PresetInvalid(f"未知的预置数据：{'、'.join(sorted(unknown))}")
-    report = []
-    for name, fn in _loaders:
-        if wanted and name not in wanted:
-            continue
-        report.append((name, [str(line) for line in fn()]))
-    return report
-
-
-register_preset_loader("regions", load_all_regions)
+# The registry lives in ``core`` (``changhu.core.preset_registry``); these names stay importable
+# from here. Regions register first in ``OrgsConfig.ready()``.
+__all__ = [
+    "PresetInvalid",
+    "PresetLoader",
+    "load_all_regions",
+    "preset_loaders",
+    "register_preset_loader",
+    "run_preset_loaders",
+]

@@ -7,8 +7,8 @@ class SettlementConfig(AppConfig):
     verbose_name = "待遇政策与月度结算"
 
     def ready(self) -> None:
+        from changhu.core.preset_registry import register_preset_loader
         from changhu.orgs.demo import register_demo_seeder
-        from changhu.orgs.presets import register_preset_loader
         from changhu.settlement import selectors  # noqa: F401  registers scope policies
         from changhu.settlement.policies import load_all_policies
 

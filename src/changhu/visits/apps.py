@@ -7,7 +7,7 @@ class VisitsConfig(AppConfig):
     verbose_name = "上门服务、床日、巡护与稽核"
 
     def ready(self) -> None:
-        from changhu.orgs.presets import register_preset_loader
+        from changhu.core.preset_registry import register_preset_loader
         from changhu.visits import selectors  # noqa: F401  registers scope policies
         from changhu.visits.rulesets import load_all_rule_sets
 

@@ -299,13 +299,10 @@ def test_care_relationships_exclude_an_institution(case, users, team, monkeypatc
         )
     assert exc.value.code == "institution_excluded" and "提供护理服务" in exc.value.message
 
-    # The care module's view of the person counts as well, once it offers one.
-    import sys
-    import types
+    # The care module's view of the person counts as well (it plugs in its selector).
+    from changhu.assessment import selectors as assessment_selectors
 
-    fake = types.ModuleType("changhu.care.selectors")
-    fake.institutions_caring_for = lambda person_id: [team.first.pk]
-    monkeypatch.setitem(sys.modules, "changhu.care.selectors", fake)
+    monkeypatch.setattr(assessment_selectors, "_caring_source", lambda person_id: [team.first.pk])
     with pytest.raises(Conflict) as exc:
         services.application_dispatch(
             actor=users.worker_a, application_id=case.pk, institution_id=team.first.pk

@@ -237,7 +237,9 @@ def test_a_street_file_may_hang_off_stored_parents(chengdu, tmp_path):
 
 @pytest.fixture
 def registry(monkeypatch):
-    monkeypatch.setattr(presets, "_loaders", list(presets._loaders))
+    from changhu.core import preset_registry
+
+    monkeypatch.setattr(preset_registry, "_loaders", list(preset_registry._loaders))
     return presets
 
 
