@@ -9,24 +9,21 @@ from __future__ import annotations
 from django.urls import reverse
 
 from changhu.orgs.roles import Right
+from changhu.settlement import selectors
 from changhu.settlement.models import ClaimStatus
 from changhu.web.queues import register_queue
 
 
 def _count(status: str):
     def count(user) -> int:
-        from changhu.settlement.views import claims_waiting
-
-        return claims_waiting(user, status).count()
+        return selectors.claims_waiting(user, status).count()
 
     return count
 
 
 def _hint(status: str):
     def hint(user) -> str:
-        from changhu.settlement.views import returned_hint
-
-        return returned_hint(user, status)
+        return selectors.returned_hint(user, status)
 
     return hint
 

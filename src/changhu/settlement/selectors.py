@@ -446,3 +446,33 @@ def claim_history(claim: Claim) -> list[dict]:
         }
         for log in timeline(claim)
     ]
+
+
+# --- the claims queues (home page cards and the claim list) ----------------------------------
+
+
+def claims_waiting(user, status: str) -> QuerySet:
+    """Claims in the user's scope in a status; for the second review, not those the user
+    reviewed first (they may not review them again)."""
+    qs = claim_list(fetched_by=user).filter(status=status)
+    if status == ClaimStatus.FIRST_REVIEWED:
+        qs = qs.exclude(first_reviewer=user)
+    return qs
+
+
+def returned_claims(user, status: str):
+    """Claims in the user's queue for ``status`` that a reviewer sent back, with why."""
+    claims = list(claims_waiting(user, status).select_related(None).only("id", "status"))
+    return claim_returns(claims)
+
+
+def returned_hint(user, status: str) -> str:
+    """A queue card's line about sent-back claims: ``2 份申报被退回：缺少护理记录``."""
+    returns = returned_claims(user, status)
+    if not returns:
+        return ""
+    reasons = list(dict.fromkeys(r.headline for r in returns.values() if r.headline))
+    text = f"{len(returns)} 份申报被退回"
+    if reasons:
+        text += "：" + "、".join(reasons[:3]) + ("等" if len(reasons) > 3 else "")
+    return text

@@ -298,46 +298,19 @@ def payment_list(request, pk: int):
 # --- claims and lines ------------------------------------------------------------------------
 
 
-def claims_waiting(user, status: str):
-    """Claims in the user's scope in a status; for the second review, not those the user
-    reviewed first (they may not review them again)."""
-    qs = selectors.claim_list(fetched_by=user).filter(status=status)
-    if status == ClaimStatus.FIRST_REVIEWED:
-        qs = qs.exclude(first_reviewer=user)
-    return qs
-
-
-def returned_claims(user, status: str):
-    """Claims in the user's queue for ``status`` that a reviewer sent back, with why."""
-    claims = list(claims_waiting(user, status).select_related(None).only("id", "status"))
-    return selectors.claim_returns(claims)
-
-
-def returned_hint(user, status: str) -> str:
-    """A queue card's line about sent-back claims: ``2 份申报被退回：缺少护理记录``."""
-    returns = returned_claims(user, status)
-    if not returns:
-        return ""
-    reasons = list(dict.fromkeys(r.headline for r in returns.values() if r.headline))
-    text = f"{len(returns)} 份申报被退回"
-    if reasons:
-        text += "：" + "、".join(reasons[:3]) + ("等" if len(reasons) > 3 else "")
-    return text
-
-
 @staff_view
 @require_GET
 def claim_list(request):
     require(request.user, Right.SETTLEMENT_VIEW)
     status = request.GET.get("status", "")
     if status in ClaimStatus.values:
-        qs = claims_waiting(request.user, status)
+        qs = selectors.claims_waiting(request.user, status)
     else:
         status = ""
         qs = selectors.claim_list(fetched_by=request.user)
     returned = bool(status) and request.GET.get("returned") == "1"
     if returned:
-        qs = qs.filter(pk__in=list(returned_claims(request.user, status)))
+        qs = qs.filter(pk__in=list(selectors.returned_claims(request.user, status)))
     page = _page(request, qs)
     return render(
         request,
