@@ -65,6 +65,10 @@ class CheckOutIn(PositionIn):
     confirmation_method: Literal["code", "signature", ""] = ""
     confirmation_code: str = Field("", max_length=12)
     signature_sha256: str = Field("", max_length=64)
+    short_reason: str = Field(
+        "", max_length=20, description="服务时长明显不足参考时长时的提前结束原因代码"
+    )
+    short_reason_note: str = Field("", max_length=200, description="原因为“其他”时的说明")
 
 
 class VisitOut(Schema):
@@ -90,6 +94,8 @@ class VisitOut(Schema):
     confirmation_method: str
     payable: bool
     rule_version: str
+    short_reason: str
+    short_reason_note: str
 
 
 class VisitListOut(VisitOut):
@@ -163,6 +169,10 @@ class BatchEventIn(Schema):
     confirmation_method: Literal["code", "signature", ""] = ""
     confirmation_code: str = Field("", max_length=12)
     signature_sha256: str = Field("", max_length=64)
+    short_reason: str = Field(
+        "", max_length=20, description="服务时长明显不足参考时长时的提前结束原因代码"
+    )
+    short_reason_note: str = Field("", max_length=200, description="原因为“其他”时的说明")
 
 
 class BatchIn(Schema):

@@ -53,6 +53,7 @@ from changhu.visits.models import (
     Photo,
     RunStatus,
     ScreeningRun,
+    ShortVisitReason,
     Stay,
     Visit,
     VisitItem,
@@ -402,6 +403,58 @@ class CheckOut:
     confirmation_code: str = ""
     signature_sha256: str = ""
     datum: str = "wgs84"
+    short_reason: str = ""
+    short_reason_note: str = ""
+
+
+# Below this share of the items' reference minutes a check-out needs a reason, unless the rule
+# set in force says otherwise (its ``too_short.min_ratio``: what screening would flag anyway).
+DEFAULT_SHORT_RATIO = 0.5
+# A check-out this soon after the check-in is no visit at all: refused.
+MIN_VISIT = dt.timedelta(minutes=1)
+
+
+def short_visit_ratio(rule_data) -> float:
+    """The share of the reference minutes under which a check-out asks for a reason."""
+    too_short = rule_data.params["rules"].get("too_short", {})
+    return float(too_short.get("min_ratio", DEFAULT_SHORT_RATIO))
+
+
+def _short_visit(
+    *, check_in_at: dt.datetime, at: dt.datetime, reference: int, ratio: float, data: CheckOut
+) -> tuple[str, str]:
+    """The reason recorded for a visit ended early: refused with ``visit_too_short`` when it
+    lasted under a minute, ``short_reason_required`` when under the ratio without a reason."""
+    if at - check_in_at < MIN_VISIT:
+        raise field_error(
+            "device_time",
+            "visit_too_short",
+            "签到后不到1分钟，不能签退。请完成服务后再签退；如无法提供服务，请联系机构取消本次记录",
+        )
+    minutes = rules.duration_minutes(check_in_at, at)
+    reason = (data.short_reason or "").strip()
+    note = (data.short_reason_note or "").strip()
+    if minutes >= ratio * reference:
+        return "", ""
+    if not reason:
+        raise ValidationFailed(
+            f"服务时长{minutes}分钟，不足所选项目参考时长{reference}分钟的{round(ratio * 100)}%，"
+            "请选择提前结束的原因后再签退",
+            code="short_reason_required",
+            fields={"short_reason": "请选择提前结束的原因"},
+            details={
+                "duration_minutes": minutes,
+                "reference_minutes": reference,
+                "reasons": [{"code": c, "label": label} for c, label in ShortVisitReason.choices],
+            },
+        )
+    if reason not in ShortVisitReason.values:
+        raise field_error("short_reason", "short_reason_invalid", "请从列表中选择提前结束的原因")
+    if reason == ShortVisitReason.OTHER and not note:
+        raise field_error(
+            "short_reason_note", "short_reason_note_required", "选择“其他”时请说明原因"
+        )
+    return reason, note[:200]
 
 
 def _items(lines: list[ItemLine]) -> tuple[list[tuple[CatalogueItem, int]], int]:
@@ -459,6 +512,13 @@ def visit_check_out(
             f"签退距签到超过{rule_data.clock['max_visit_hours']}小时，请联系机构处理",
         )
     chosen, reference = _items(data.items)
+    short_reason, short_note = _short_visit(
+        check_in_at=visit.check_in_at,
+        at=at,
+        reference=reference,
+        ratio=short_visit_ratio(rule_data),
+        data=data,
+    )
     photo_id = _photo_id(data.photo_sha256, "photo_sha256")
     signature_id = None
     method = data.confirmation_method
@@ -500,6 +560,8 @@ def visit_check_out(
         "place_result": rules.worst(visit.check_in_place, place.result),
         "payable": not Finding.objects.filter(visit=visit, status=FindingStatus.CONFIRMED).exists(),
         "offline": visit.offline or offline,
+        "short_reason": short_reason,
+        "short_reason_note": short_note,
     }
     try:
         with transaction.atomic():
