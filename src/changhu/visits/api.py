@@ -19,7 +19,14 @@ from changhu.core.errors import PermissionDenied
 from changhu.core.scope import require, scope_of
 from changhu.orgs.roles import Right
 from changhu.visits import rulesets, selectors, services
-from changhu.visits.models import Finding, PatrolVisit, ScreeningRun, Visit, VisitStatus
+from changhu.visits.models import (
+    Finding,
+    PatrolVisit,
+    ScreeningRun,
+    ShortVisitReason,
+    Visit,
+    VisitStatus,
+)
 
 router = Router(tags=["上门服务与稽核"])
 
@@ -214,10 +221,28 @@ class PlanItemOut(Schema):
     frequency: str
 
 
+class ContactOut(Schema):
+    label: str
+    phone: str
+
+
+class HomeOut(Schema):
+    address: str = Field(..., description="完整居住地址（仅本人有效派定的服务对象，查看留痕）")
+    contacts: list[ContactOut]
+    map_url: str = Field(..., description="在地图中打开住址的链接（高德地图URI）")
+
+
+class ShortVisitOut(Schema):
+    min_ratio: float = Field(..., description="低于参考时长的此比例时签退需选择原因")
+    min_minutes: int = Field(..., description="签到后至少多少分钟才能签退")
+    reasons: list[dict[str, str]]
+
+
 class TodayPersonOut(Schema):
     person_id: int
     name: str
     address_masked: str
+    home: HomeOut | None = None
     eligible: bool
     eligibility: str
     plan_items: list[PlanItemOut]
@@ -230,6 +255,7 @@ class TodayOut(Schema):
     caregiver_name: str
     institution_name: str
     persons: list[TodayPersonOut]
+    short_visit: ShortVisitOut
 
 
 class FamilyCodeOut(Schema):
@@ -550,6 +576,9 @@ def today(request):
     visits_by_person: dict[int, list] = {}
     for v in visits:
         visits_by_person.setdefault(v.person_id, []).append(_visit(v))
+    homes = services.home_contacts_reveal(
+        actor=request.auth, caregiver=caregiver, persons=list(persons.values()), day=day
+    )
     out = []
     for pid, person in persons.items():
         answer = calendar[pid][day.day - 1]
@@ -558,6 +587,7 @@ def today(request):
                 "person_id": pid,
                 "name": person.name,
                 "address_masked": person.address_masked,
+                "home": homes.get(pid),
                 "eligible": answer.eligible and answer.institution_id == caregiver.institution_id,
                 "eligibility": answer.reason_label,
                 "plan_items": [
@@ -579,6 +609,11 @@ def today(request):
         "caregiver_name": caregiver.name,
         "institution_name": caregiver.institution.organization.name,
         "persons": out,
+        "short_visit": {
+            "min_ratio": services.short_visit_ratio(rulesets.rules_on(day)),
+            "min_minutes": int(services.MIN_VISIT.total_seconds() // 60),
+            "reasons": [{"code": c, "label": label} for c, label in ShortVisitReason.choices],
+        },
     }
 
 
