@@ -189,3 +189,51 @@ def test_the_doorstep_on_a_small_phone(live_server, browser, users, homes, scree
     finally:
         context.close()
         connections.close_all()
+
+
+def test_a_password_set_by_the_institution_is_changed_first(live_server, browser, users):
+    from changhu.orgs.models import User
+
+    User.objects.filter(pk=users.caregiver.pk).update(must_change_password=True)
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    base = live_server.url
+    try:
+        page.goto(f"{base}/pwa/")  # the phone app's icon: sign in, then change the password
+        page.get_by_label("用户名").fill("caregiver")
+        password = page.get_by_label("密码", exact=True)
+        password.fill(PASSWORD)
+        toggle = page.get_by_test_id("show-password")
+        assert toggle.bounding_box()["height"] >= 44
+        toggle.click()
+        assert password.get_attribute("type") == "text"
+        assert toggle.get_attribute("aria-pressed") == "true"
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url("**/password/?next=%2Fpwa%2F")
+        assert "请先设置自己的新密码" in page.get_by_test_id("password-forced").inner_text()
+        # Nothing else opens before the change.
+        page.goto(f"{base}/visits/")
+        page.wait_for_url("**/password/?next=%2Fvisits%2F")
+        page.goto(f"{base}/password/?next=/pwa/")
+
+        page.get_by_label("当前密码").fill(PASSWORD)
+        page.get_by_label("新密码", exact=True).fill("Xinmima2026ab")
+        page.get_by_label("再次输入新密码").fill("Xinmima2026ax")
+        page.get_by_test_id("show-password").click()
+        assert page.get_by_label("新密码", exact=True).get_attribute("type") == "text"
+        page.get_by_role("button", name="保存新密码").click()
+        page.get_by_text("两次输入的新密码不一致").wait_for()
+        page.get_by_label("当前密码").fill(PASSWORD)
+        page.get_by_label("新密码", exact=True).fill("Xinmima2026ab")
+        page.get_by_label("再次输入新密码").fill("Xinmima2026ab")
+        page.get_by_role("button", name="保存新密码").click()
+        page.wait_for_url(f"{base}/pwa/")
+        page.get_by_test_id("persons").wait_for()
+        user = User.objects.get(pk=users.caregiver.pk)
+        assert user.check_password("Xinmima2026ab") and not user.must_change_password
+        assert errors == []
+    finally:
+        context.close()
+        connections.close_all()
