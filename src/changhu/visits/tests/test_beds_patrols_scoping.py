@@ -312,3 +312,15 @@ def test_a_caregiver_not_on_duty_gets_masked_data_only(phone, home):
     body = phone.api.get("visits/today").body
     assert [p["home"] for p in body["persons"]] == [None]
     assert body["persons"][0]["address_masked"] == home.person.address_masked
+
+
+@pytest.mark.django_db
+def test_the_family_phone_is_the_latest_applicants(phone, home, users):
+    from changhu.assessment.models import Application
+    from changhu.assessment.tests.flow import submit
+
+    Application.objects.filter(person=home.person).update(phone_enc="")
+    submit(users.worker_a, home.person, applicant_name="张小梅", phone="13812345678")
+    [person] = phone.api.get("visits/today").body["persons"]
+    family = person["home"]["contacts"][0]
+    assert family == {"label": "家属 张小梅（子女）", "phone": "13812345678"}
