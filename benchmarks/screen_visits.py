@@ -488,6 +488,8 @@ def generate_visits(pop: dict, *, first: dt.date, last: dt.date, total: int, rng
                         "place_result": "violation" if distance > 400 else "compliant",
                         "payable": True,
                         "cancel_reason": "",
+                        "short_reason": "",
+                        "short_reason_note": "",
                     }
 
     started = time.monotonic()

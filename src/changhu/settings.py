@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "changhu.core.middleware.RequestContextMiddleware",
     "changhu.core.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "changhu.web.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "changhu.urls"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connections
 
 from changhu.core import clock
@@ -50,19 +51,23 @@ def photo(seed: int) -> dict:
     return {"name": f"photo{seed}.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes(seed)}
 
 
-def do_visit(page, person, *, seed: int) -> None:
+def do_check_in(page, person, *, seed: int) -> None:
     card = page.get_by_test_id(f"person-{person.pk}")
     card.get_by_role("button", name="签到", exact=True).click()
     page.get_by_test_id("gps").filter(has_text="已定位").wait_for()
     page.get_by_test_id("photo").set_input_files(photo(seed))
     page.get_by_test_id("submit").click()
     card.get_by_role("button", name="签退").wait_for()
+
+
+def do_check_out(page, person, *, seed: int, at=None) -> None:
+    card = page.get_by_test_id(f"person-{person.pk}")
     card.get_by_role("button", name="签退").click()
     page.get_by_test_id("gps").filter(has_text="已定位").wait_for()
     page.get_by_test_id("item-SH05").locator('input[type="checkbox"]').check()
     page.get_by_test_id("item-YL06").locator('input[type="checkbox"]').check()
     page.get_by_test_id("photo").set_input_files(photo(seed + 1))
-    page.get_by_test_id("code").fill(family_code_for(person.pk, clock.now()))
+    page.get_by_test_id("code").fill(family_code_for(person.pk, at or clock.now()))
     page.get_by_test_id("submit").click()
 
 
@@ -75,6 +80,9 @@ def test_one_visit_online_and_one_offline_synced_later(
         geolocation=HOME,
         permissions=["geolocation"],
     )
+    # The phone's clock moves with the server's: a visit checked out at once is refused.
+    start = clock.now()
+    context.clock.install(time=start)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -82,7 +90,7 @@ def test_one_visit_online_and_one_offline_synced_later(
         base = live_server.url
         page.goto(f"{base}/login/")
         page.get_by_label("用户名").fill("caregiver")
-        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_label("密码", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
         page.wait_for_url(f"{base}/")
         page.goto(f"{base}/pwa/")
@@ -92,24 +100,31 @@ def test_one_visit_online_and_one_offline_synced_later(
             ".then(() => navigator.serviceWorker.ready).then(r => r.active !== null)"
         )
 
-        do_visit(page, beneficiary, seed=11)
-        page.get_by_test_id("message").filter(has_text="签退成功").wait_for()
-        online = Visit.objects.get()
-        assert online.status == "completed" and not online.offline
-        assert online.place_result == "compliant" and online.items.count() == 2
-        screenshot(page, "pwa_online_visit")
+        do_check_in(page, beneficiary, seed=11)
+        with time_machine.travel(start + dt.timedelta(minutes=50), tick=True):
+            page.clock.fast_forward("50:00")
+            do_check_out(page, beneficiary, seed=11)
+            page.get_by_test_id("message").filter(has_text="签退成功").wait_for()
+            online = Visit.objects.get()
+            assert online.status == "completed" and not online.offline
+            assert online.place_result == "compliant" and online.items.count() == 2
+            screenshot(page, "pwa_online_visit")
 
-        context.set_offline(True)
-        page.get_by_test_id("network").filter(has_text="离线").wait_for()
-        do_visit(page, beneficiary, seed=21)
-        page.get_by_test_id("queue-count").filter(has_text="2").wait_for()
-        assert Visit.objects.count() == 1
-        screenshot(page, "pwa_offline_queue")
+            context.set_offline(True)
+            page.get_by_test_id("network").filter(has_text="离线").wait_for()
+            do_check_in(page, beneficiary, seed=21)
+            page.clock.fast_forward("50:00")
+            # The code the family's phone shows at the phone's time of the check-out.
+            do_check_out(page, beneficiary, seed=21, at=start + dt.timedelta(minutes=100))
+            page.get_by_test_id("queue-count").filter(has_text="2").wait_for()
+            assert Visit.objects.count() == 1
+            screenshot(page, "pwa_offline_queue")
 
-        context.set_offline(False)
-        page.get_by_test_id("message").filter(has_text="已上传2条离线记录").wait_for()
-        page.get_by_test_id("queue-count").filter(has_text="0").wait_for()
-        synced = Visit.objects.exclude(pk=online.pk).get()
+        with time_machine.travel(start + dt.timedelta(minutes=101), tick=True):
+            context.set_offline(False)
+            page.get_by_test_id("message").filter(has_text="已上传2条离线记录").wait_for()
+            page.get_by_test_id("queue-count").filter(has_text="0").wait_for()
+            synced = Visit.objects.exclude(pk=online.pk).get()
         assert synced.offline and synced.status == "completed"
         assert synced.confirmation_method == "code" and synced.items.count() == 2
         assert synced.check_in_photo_id and synced.check_out_photo_id
@@ -123,7 +138,7 @@ def test_one_visit_online_and_one_offline_synced_later(
 def sign_in_to_the_phone_app(page, base: str, person) -> None:
     page.goto(f"{base}/login/")
     page.get_by_label("用户名").fill("caregiver")
-    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{base}/")
     page.goto(f"{base}/pwa/")

@@ -197,6 +197,11 @@ class User(AbstractUser):
         related_name="+",
         help_text="用户可见数据的行政区域；与机构负责区域取交集",
     )
+    must_change_password = models.BooleanField(
+        "须修改密码",
+        default=False,
+        help_text="由管理员设置的初始或重置密码：下次登录后须先修改密码",
+    )
 
     class Meta:
         verbose_name = "用户"

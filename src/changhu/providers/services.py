@@ -1713,6 +1713,7 @@ def caregiver_account_open(*, actor, caregiver_id: int, username: str) -> Accoun
                 real_name=caregiver.name[:40],
                 role=Role.CAREGIVER,
                 organization=organization,
+                must_change_password=True,
             )
             user.set_password(password)
             user.save()
@@ -1728,7 +1729,8 @@ def caregiver_account_open(*, actor, caregiver_id: int, username: str) -> Accoun
                 password = _new_password()
                 user.set_password(password)
                 user.is_active = True
-                user.save(update_fields=["password", "is_active"])
+                user.must_change_password = True
+                user.save(update_fields=["password", "is_active", "must_change_password"])
         caregiver.user = user
         caregiver.version += 1
         caregiver.save(update_fields=["user", "version"])
@@ -1754,7 +1756,8 @@ def caregiver_account_reset(*, actor, caregiver_id: int) -> AccountResult:
             raise Conflict("该护理员没有可用的手机端账号", code="no_account")
         password = _new_password()
         user.set_password(password)
-        user.save(update_fields=["password"])
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
         ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)
         audit.record(
             action="update", obj=caregiver, user=actor, note=f"重置手机端密码：{user.username}"

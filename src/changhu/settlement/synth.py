@@ -765,6 +765,8 @@ def _visit(cfg, tables, ids, plan, rng, day, inst, caregivers, pools, now, busy,
             "place_result": "compliant",
             "payable": completed and not flagged,
             "cancel_reason": "家属临时取消" if status == "cancelled" else "",
+            "short_reason": "",
+            "short_reason_note": "",
             "created_at": start,
         }
     )

@@ -19,7 +19,14 @@ from changhu.core.errors import PermissionDenied
 from changhu.core.scope import require, scope_of
 from changhu.orgs.roles import Right
 from changhu.visits import rulesets, selectors, services
-from changhu.visits.models import Finding, PatrolVisit, ScreeningRun, Visit, VisitStatus
+from changhu.visits.models import (
+    Finding,
+    PatrolVisit,
+    ScreeningRun,
+    ShortVisitReason,
+    Visit,
+    VisitStatus,
+)
 
 router = Router(tags=["上门服务与稽核"])
 
@@ -65,6 +72,10 @@ class CheckOutIn(PositionIn):
     confirmation_method: Literal["code", "signature", ""] = ""
     confirmation_code: str = Field("", max_length=12)
     signature_sha256: str = Field("", max_length=64)
+    short_reason: str = Field(
+        "", max_length=20, description="服务时长明显不足参考时长时的提前结束原因代码"
+    )
+    short_reason_note: str = Field("", max_length=200, description="原因为“其他”时的说明")
 
 
 class VisitOut(Schema):
@@ -90,6 +101,8 @@ class VisitOut(Schema):
     confirmation_method: str
     payable: bool
     rule_version: str
+    short_reason: str
+    short_reason_note: str
 
 
 class VisitListOut(VisitOut):
@@ -163,6 +176,10 @@ class BatchEventIn(Schema):
     confirmation_method: Literal["code", "signature", ""] = ""
     confirmation_code: str = Field("", max_length=12)
     signature_sha256: str = Field("", max_length=64)
+    short_reason: str = Field(
+        "", max_length=20, description="服务时长明显不足参考时长时的提前结束原因代码"
+    )
+    short_reason_note: str = Field("", max_length=200, description="原因为“其他”时的说明")
 
 
 class BatchIn(Schema):
@@ -204,10 +221,28 @@ class PlanItemOut(Schema):
     frequency: str
 
 
+class ContactOut(Schema):
+    label: str
+    phone: str
+
+
+class HomeOut(Schema):
+    address: str = Field(..., description="完整居住地址（仅本人有效派定的服务对象，查看留痕）")
+    contacts: list[ContactOut]
+    map_url: str = Field(..., description="在地图中打开住址的链接（高德地图URI）")
+
+
+class ShortVisitOut(Schema):
+    min_ratio: float = Field(..., description="低于参考时长的此比例时签退需选择原因")
+    min_minutes: int = Field(..., description="签到后至少多少分钟才能签退")
+    reasons: list[dict[str, str]]
+
+
 class TodayPersonOut(Schema):
     person_id: int
     name: str
     address_masked: str
+    home: HomeOut | None = None
     eligible: bool
     eligibility: str
     plan_items: list[PlanItemOut]
@@ -220,6 +255,7 @@ class TodayOut(Schema):
     caregiver_name: str
     institution_name: str
     persons: list[TodayPersonOut]
+    short_visit: ShortVisitOut
 
 
 class FamilyCodeOut(Schema):
@@ -540,6 +576,9 @@ def today(request):
     visits_by_person: dict[int, list] = {}
     for v in visits:
         visits_by_person.setdefault(v.person_id, []).append(_visit(v))
+    homes = services.home_contacts_reveal(
+        actor=request.auth, caregiver=caregiver, persons=list(persons.values()), day=day
+    )
     out = []
     for pid, person in persons.items():
         answer = calendar[pid][day.day - 1]
@@ -548,6 +587,7 @@ def today(request):
                 "person_id": pid,
                 "name": person.name,
                 "address_masked": person.address_masked,
+                "home": homes.get(pid),
                 "eligible": answer.eligible and answer.institution_id == caregiver.institution_id,
                 "eligibility": answer.reason_label,
                 "plan_items": [
@@ -569,6 +609,11 @@ def today(request):
         "caregiver_name": caregiver.name,
         "institution_name": caregiver.institution.organization.name,
         "persons": out,
+        "short_visit": {
+            "min_ratio": services.short_visit_ratio(rulesets.rules_on(day)),
+            "min_minutes": int(services.MIN_VISIT.total_seconds() // 60),
+            "reasons": [{"code": c, "label": label} for c, label in ShortVisitReason.choices],
+        },
     }
 
 

@@ -34,6 +34,15 @@ class PlaceResult(models.TextChoices):
     VIOLATION = "violation", "位置不符"
 
 
+class ShortVisitReason(models.TextChoices):
+    """Why a visit ended well before its items' reference time (asked at check-out)."""
+
+    REFUSED = "refused", "服务对象拒绝继续服务"
+    HOSPITAL = "hospital", "服务对象临时送医"
+    FAMILY_REQUEST = "family_request", "家属要求提前结束"
+    OTHER = "other", "其他（请说明）"
+
+
 class ConfirmationMethod(models.TextChoices):
     CODE = "code", "家属动态码"
     SIGNATURE = "signature", "签字图片"
@@ -164,6 +173,10 @@ class Visit(models.Model):
     )
     payable = models.BooleanField("可结算", default=True)
     cancel_reason = models.CharField("取消原因", max_length=300, blank=True)
+    short_reason = models.CharField(
+        "提前结束原因", max_length=20, choices=ShortVisitReason.choices, blank=True
+    )
+    short_reason_note = models.CharField("提前结束说明", max_length=200, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:

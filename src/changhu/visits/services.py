@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import uuid as uuidlib
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -22,9 +23,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from changhu.assessment.models import Application
 from changhu.care import eligibility
-from changhu.care.models import CatalogueItem
-from changhu.core import audit, clock, months
+from changhu.care.models import Assignment, CatalogueItem
+from changhu.core import audit, clock, crypto, months
 from changhu.core.db import prepared_statements
 from changhu.core.errors import (
     Conflict,
@@ -34,6 +36,7 @@ from changhu.core.errors import (
     ValidationFailed,
     field_error,
 )
+from changhu.core.models import AuditEntry
 from changhu.core.scope import get_scoped, require, scope_of
 from changhu.core.transitions import Transition, Workflow, apply
 from changhu.core.uploads import check_image
@@ -53,6 +56,7 @@ from changhu.visits.models import (
     Photo,
     RunStatus,
     ScreeningRun,
+    ShortVisitReason,
     Stay,
     Visit,
     VisitItem,
@@ -402,6 +406,58 @@ class CheckOut:
     confirmation_code: str = ""
     signature_sha256: str = ""
     datum: str = "wgs84"
+    short_reason: str = ""
+    short_reason_note: str = ""
+
+
+# Below this share of the items' reference minutes a check-out needs a reason, unless the rule
+# set in force says otherwise (its ``too_short.min_ratio``: what screening would flag anyway).
+DEFAULT_SHORT_RATIO = 0.5
+# A check-out this soon after the check-in is no visit at all: refused.
+MIN_VISIT = dt.timedelta(minutes=1)
+
+
+def short_visit_ratio(rule_data) -> float:
+    """The share of the reference minutes under which a check-out asks for a reason."""
+    too_short = rule_data.params["rules"].get("too_short", {})
+    return float(too_short.get("min_ratio", DEFAULT_SHORT_RATIO))
+
+
+def _short_visit(
+    *, check_in_at: dt.datetime, at: dt.datetime, reference: int, ratio: float, data: CheckOut
+) -> tuple[str, str]:
+    """The reason recorded for a visit ended early: refused with ``visit_too_short`` when it
+    lasted under a minute, ``short_reason_required`` when under the ratio without a reason."""
+    if at - check_in_at < MIN_VISIT:
+        raise field_error(
+            "device_time",
+            "visit_too_short",
+            "签到后不到1分钟，不能签退。请完成服务后再签退；如无法提供服务，请联系机构取消本次记录",
+        )
+    minutes = rules.duration_minutes(check_in_at, at)
+    reason = (data.short_reason or "").strip()
+    note = (data.short_reason_note or "").strip()
+    if minutes >= ratio * reference:
+        return "", ""
+    if not reason:
+        raise ValidationFailed(
+            f"服务时长{minutes}分钟，不足所选项目参考时长{reference}分钟的{round(ratio * 100)}%，"
+            "请选择提前结束的原因后再签退",
+            code="short_reason_required",
+            fields={"short_reason": "请选择提前结束的原因"},
+            details={
+                "duration_minutes": minutes,
+                "reference_minutes": reference,
+                "reasons": [{"code": c, "label": label} for c, label in ShortVisitReason.choices],
+            },
+        )
+    if reason not in ShortVisitReason.values:
+        raise field_error("short_reason", "short_reason_invalid", "请从列表中选择提前结束的原因")
+    if reason == ShortVisitReason.OTHER and not note:
+        raise field_error(
+            "short_reason_note", "short_reason_note_required", "选择“其他”时请说明原因"
+        )
+    return reason, note[:200]
 
 
 def _items(lines: list[ItemLine]) -> tuple[list[tuple[CatalogueItem, int]], int]:
@@ -459,6 +515,13 @@ def visit_check_out(
             f"签退距签到超过{rule_data.clock['max_visit_hours']}小时，请联系机构处理",
         )
     chosen, reference = _items(data.items)
+    short_reason, short_note = _short_visit(
+        check_in_at=visit.check_in_at,
+        at=at,
+        reference=reference,
+        ratio=short_visit_ratio(rule_data),
+        data=data,
+    )
     photo_id = _photo_id(data.photo_sha256, "photo_sha256")
     signature_id = None
     method = data.confirmation_method
@@ -500,6 +563,8 @@ def visit_check_out(
         "place_result": rules.worst(visit.check_in_place, place.result),
         "payable": not Finding.objects.filter(visit=visit, status=FindingStatus.CONFIRMED).exists(),
         "offline": visit.offline or offline,
+        "short_reason": short_reason,
+        "short_reason_note": short_note,
     }
     try:
         with transaction.atomic():
@@ -964,3 +1029,100 @@ def screening_request(*, actor, period: str, source: str = "web") -> ScreeningRu
             requested_by=actor,
             scope_prefixes=[] if s is None or s.unrestricted else list(s.region_prefixes),
         )
+
+
+# --- the caregiver's view of today's homes --------------------------------------------------
+
+
+CONTACT_AUDIT_LABELS = {"address": "居住地址", "phone": "联系电话", "family_phone": "家属电话"}
+
+
+def map_link(*, latitude, longitude, name: str, address: str) -> str:
+    """A link that opens the home in a map app or page (Amap's public URI API, no key): the
+    stored WGS-84 position converted to the GCJ-02 the Chinese map draws, else the address."""
+    if latitude is not None and longitude is not None:
+        lat, lon = geo.wgs84_to_gcj02(float(latitude), float(longitude))
+        query = urlencode(
+            {"position": f"{lon:.6f},{lat:.6f}", "name": name, "src": "changhu", "callnative": 1}
+        )
+        return f"https://uri.amap.com/marker?{query}"
+    if address:
+        return f"https://uri.amap.com/search?{urlencode({'keyword': address, 'src': 'changhu'})}"
+    return ""
+
+
+def home_contacts_reveal(*, actor, caregiver: Caregiver, persons: list[Person], day: dt.date):
+    """Full address, phones and a map link of the homes this caregiver serves on ``day``.
+
+    Only persons with an assignment of this caregiver in force that day, while the caregiver
+    is on duty, are revealed; everyone else gets nothing (the phone shows the masked address).
+    Each person's reveal is audited once a day per user (the phone refreshes the list often).
+    """
+    if caregiver.status != CaregiverStatus.ACTIVE or caregiver.hired_on > day:
+        return {}
+    if caregiver.left_on is not None and caregiver.left_on <= day:
+        return {}
+    assigned = set(
+        Assignment.objects.filter(
+            caregiver=caregiver,
+            institution_id=caregiver.institution_id,
+            person_id__in=[p.pk for p in persons],
+            start_date__lte=day,
+        )
+        .exclude(end_date__lt=day)
+        .values_list("person_id", flat=True)
+    )
+    if not assigned:
+        return {}
+    family = {}
+    applications = (
+        Application.objects.filter(person_id__in=assigned)
+        .exclude(phone_enc="")
+        .order_by("person_id", "-submitted_at")
+    )
+    for application in applications:
+        family.setdefault(application.person_id, application)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    seen = set(
+        AuditEntry.objects.filter(
+            actor=actor,
+            action=AuditEntry.Action.VIEW_FULL,
+            object_type="insured.person",
+            object_id__in=[str(pid) for pid in assigned],
+            at__gte=start,
+        ).values_list("object_id", flat=True)
+    )
+    out = {}
+    with transaction.atomic():
+        for person in persons:
+            if person.pk not in assigned:
+                continue
+            address = person.address
+            contacts = []
+            application = family.get(person.pk)
+            if application is not None:
+                relation = application.get_relationship_display()
+                contacts.append(
+                    {
+                        "label": f"家属 {application.applicant_name}（{relation}）",
+                        "phone": crypto.decrypt(application.phone_enc),
+                    }
+                )
+            if person.phone_enc:
+                contacts.append({"label": f"{person.name}本人", "phone": person.phone})
+            out[person.pk] = {
+                "address": address,
+                "contacts": contacts,
+                "map_url": map_link(
+                    latitude=person.latitude,
+                    longitude=person.longitude,
+                    name=person.name,
+                    address=address,
+                ),
+            }
+            if str(person.pk) not in seen:
+                fields = ["address", "phone"] + (["family_phone"] if application else [])
+                audit.record_full_view(
+                    obj=person, fields=fields, labels=CONTACT_AUDIT_LABELS, user=actor
+                )
+    return out

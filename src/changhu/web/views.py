@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
 
 from changhu.core import clock, workdays
 from changhu.core.scope import scope_of
@@ -57,6 +60,67 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, "您已安全退出")
         return response
+
+
+def _password_widget(autocomplete: str) -> forms.PasswordInput:
+    return forms.PasswordInput(attrs={"autocomplete": autocomplete, "class": "form-control"})
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """修改密码: the current password, then the new one twice (checked by the validators)."""
+
+    error_messages = {
+        "password_incorrect": "当前密码不正确，请重新输入",
+        "password_mismatch": "两次输入的新密码不一致",
+    }
+
+    old_password = forms.CharField(
+        label="当前密码",
+        strip=False,
+        error_messages={"required": "请输入当前密码"},
+        widget=_password_widget("current-password"),
+    )
+    new_password1 = forms.CharField(
+        label="新密码",
+        strip=False,
+        error_messages={"required": "请输入新密码"},
+        help_text="至少10位，须同时包含字母和数字，不能与用户名相近或过于常见",
+        widget=_password_widget("new-password"),
+    )
+    new_password2 = forms.CharField(
+        label="再次输入新密码",
+        strip=False,
+        error_messages={"required": "请再次输入新密码"},
+        widget=_password_widget("new-password"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        new = cleaned.get("new_password1")
+        if new and "new_password2" not in self.errors and self.user.check_password(new):
+            self.add_error("new_password1", "新密码不能与当前密码相同")
+        return cleaned
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    """修改密码; the first page of a user whose password an administrator set."""
+    forced = request.user.must_change_password
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    form = ChangePasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save(commit=False)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        update_session_auth_hash(request, user)
+        messages.success(request, "密码已修改，请牢记新密码")
+        return redirect(next_url or "web:home")
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "forced": forced, "next": next_url}
+    return render(request, "web/password_change.html", context, status=status)
 
 
 login_view = auth_views.LoginView.as_view(

@@ -168,3 +168,13 @@ def test_the_caregiver_page_opens_shows_the_password_once_and_closes(users, care
     outsider.force_login(other.admin)
     assert outsider.post(url + "account_open/", {"username": "other1"}).status_code == 404
     assert not User.objects.filter(username="other1").exists()
+
+
+def test_an_account_opened_or_reset_by_the_institution_must_change_its_password(users, caregivers):
+    result = services.caregiver_account_open(
+        actor=users.care_admin, caregiver_id=caregivers.worker.pk, username="liuguifang"
+    )
+    assert result.user.must_change_password
+    User.objects.filter(pk=result.user.pk).update(must_change_password=False)
+    services.caregiver_account_reset(actor=users.care_admin, caregiver_id=caregivers.worker.pk)
+    assert User.objects.get(pk=result.user.pk).must_change_password

@@ -262,3 +262,65 @@ def test_today_lists_the_caregivers_beneficiaries_with_plan_items(phone, home):
     [person] = body["persons"]
     assert person["name"] == home.person.name and person["eligible"] is True
     assert [i["code"] for i in person["plan_items"]] == ["SH05", "SH08", "YL06"]
+
+
+@pytest.mark.django_db
+def test_today_shows_the_full_address_phone_and_map_of_assigned_homes_audited(phone, home, users):
+    from changhu.core.models import AuditEntry
+
+    [person] = phone.api.get("visits/today").body["persons"]
+    stored = home.person
+    assert person["home"]["address"] == stored.address and stored.address != stored.address_masked
+    labels = [c["label"] for c in person["home"]["contacts"]]
+    assert f"{stored.name}本人" in labels
+    assert stored.phone in [c["phone"] for c in person["home"]["contacts"]]
+    assert person["home"]["map_url"].startswith("https://uri.amap.com/marker?position=104.")
+    views = AuditEntry.objects.filter(action="view_full", object_id=str(stored.pk))
+    assert views.count() == 1 and views.get().actor_id == users.caregiver.pk
+    assert set(views.get().changes) >= {"address", "phone"}
+    # The list is refreshed all day long: one audit entry per person and day is enough.
+    phone.api.get("visits/today")
+    assert views.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_outsider_caregiver_or_an_ended_assignment_reveals_nothing(
+    phone, home, users, second_caregiver, institution
+):
+    from changhu.care.models import Assignment
+    from changhu.core.models import AuditEntry
+
+    # A colleague of the same institution with no assignment: the person is not even listed.
+    link_caregiver(second_caregiver, institution, name="王芳")
+    outsider = Phone(second_caregiver).api.get("visits/today").body
+    assert outsider["persons"] == []
+    # The assignment ended yesterday: the person drops off the list, nothing is revealed.
+    Assignment.objects.filter(person=home.person).update(
+        end_date=clock.today() - dt.timedelta(days=1)
+    )
+    body = phone.api.get("visits/today").body
+    assert all(p["home"] is None for p in body["persons"])
+    assert home.person.address not in str(body)
+    assert not AuditEntry.objects.filter(action="view_full").exists()
+
+
+@pytest.mark.django_db
+def test_a_caregiver_not_on_duty_gets_masked_data_only(phone, home):
+    from changhu.providers.models import Caregiver
+
+    Caregiver.objects.filter(pk=home.caregiver.pk).update(status="suspended")
+    body = phone.api.get("visits/today").body
+    assert [p["home"] for p in body["persons"]] == [None]
+    assert body["persons"][0]["address_masked"] == home.person.address_masked
+
+
+@pytest.mark.django_db
+def test_the_family_phone_is_the_latest_applicants(phone, home, users):
+    from changhu.assessment.models import Application
+    from changhu.assessment.tests.flow import submit
+
+    Application.objects.filter(person=home.person).update(phone_enc="")
+    submit(users.worker_a, home.person, applicant_name="张小梅", phone="13812345678")
+    [person] = phone.api.get("visits/today").body["persons"]
+    family = person["home"]["contacts"][0]
+    assert family == {"label": "家属 张小梅（子女）", "phone": "13812345678"}

@@ -11,6 +11,7 @@ from changhu.core import clock
 from changhu.core.models import TransitionLog
 from changhu.orgs import demo as city_demo
 from changhu.orgs import presets
+from changhu.orgs.models import User
 from changhu.visits import demo
 from changhu.visits.models import BedDay, Finding, PatrolVisit, Stay, Visit, VisitItem
 
@@ -28,6 +29,8 @@ def test_seed_visits_demo_is_idempotent_and_gives_the_queue_work():
     rules_found = set(Finding.objects.values_list("rule_code", flat=True))
     assert rules_found & {"too_short", "outside_geofence", "duplicate_photo", "item_not_in_plan"}
     assert Visit.objects.filter(status="in_progress").exists()
+    # Demo logins (the caregiver's phone login included) keep the published password.
+    assert not User.objects.filter(must_change_password=True).exists()
     counts = [m.objects.count() for m in (Visit, Stay, BedDay, PatrolVisit)]
     again = demo.seed_visits_demo()
     assert again.visits_created == 0 and again.patrols_created == 0

@@ -45,6 +45,8 @@ def visit(home):
 
 @pytest.mark.django_db
 def test_monitor_detail_and_track(client, users, visit):
+    visit.short_reason, visit.short_reason_note = "other", "老人午睡"
+    visit.save(update_fields=["short_reason", "short_reason_note"])
     login(client, users.supervisor_a)
     page = client.get("/visits/")
     assert page.status_code == 200
@@ -52,6 +54,7 @@ def test_monitor_detail_and_track(client, users, visit):
     assert "锦江区" in text and visit.person.name in text and "锦江康养护理院" in text
     detail = client.get(f"/visits/{visit.pk}/").content.decode()
     assert 'id="visit-positions"' in detail and "服务时长10分钟" in detail
+    assert "提前结束原因" in detail and "其他（请说明）：老人午睡" in detail
     assert f"/visits/photos/{visit.check_in_photo_id}/" in detail
     photo = client.get(f"/visits/photos/{visit.check_in_photo_id}/")
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"

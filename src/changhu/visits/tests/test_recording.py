@@ -42,7 +42,7 @@ def test_a_visit_from_check_in_to_check_out(phone, home):
     assert done.status_code == 201, done.body
     body = done.body
     assert body["status"] == "completed" and body["payable"] is True
-    assert body["duration_minutes"] == 0 and body["reference_minutes"] == 30 + 15
+    assert body["duration_minutes"] == 45 and body["reference_minutes"] == 30 + 15
     assert body["confirmation_method"] == "code" and body["place_result"] == "compliant"
     assert body["rule_version"] == "2026.1"
     stored = Visit.objects.get(pk=visit["id"])
@@ -304,3 +304,79 @@ def test_a_caregiver_of_another_institution_cannot_use_the_assignment(users, hom
     response = Phone(user).check_in(home.person)
     assert_error(response, 409, "not_entitled")
     assert "不由本机构" in response.body["message"]
+
+
+@pytest.mark.django_db
+def test_a_check_out_at_once_is_refused_and_a_short_one_needs_a_reason(phone, home):
+    started = phone.check_in(home.person).body
+    key = started["client_uuid"]
+    # Under a minute: no visit at all, refused whatever the reason.
+    at_once = phone.check_out(key, items(home, "SH05"), person=home.person, began=0)
+    assert_error(at_once, 422, "visit_too_short")
+    assert "不到1分钟" in at_once.body["message"]
+    # 10 minutes of 30 reference minutes (SH05): under the rule set's 60 %, a reason is asked,
+    # with the list to choose from; nothing is written until one is given.
+    short = phone.check_out(key, items(home, "SH05"), person=home.person, began=10)
+    assert short.status_code == 422, short.body
+    assert short.body["code"] == "short_reason_required"
+    assert "服务时长10分钟，不足所选项目参考时长30分钟的60%" in short.body["message"]
+    labels = [r["label"] for r in short.body["details"]["reasons"]]
+    assert labels == [
+        "服务对象拒绝继续服务",
+        "服务对象临时送医",
+        "家属要求提前结束",
+        "其他（请说明）",
+    ]
+    for extra, code in [
+        ({"short_reason": "tired"}, "short_reason_invalid"),
+        ({"short_reason": "other"}, "short_reason_note_required"),
+    ]:
+        refused = phone.check_out(key, items(home, "SH05"), person=home.person, began=0, **extra)
+        assert_error(refused, 422, code)
+    assert Visit.objects.get().status == "in_progress" and VisitItem.objects.count() == 0
+    done = phone.check_out(
+        key, items(home, "SH05"), person=home.person, began=0, short_reason="hospital"
+    )
+    assert done.status_code == 201, done.body
+    assert done.body["short_reason"] == "hospital" and done.body["duration_minutes"] == 10
+    stored = Visit.objects.get()
+    assert stored.get_short_reason_display() == "服务对象临时送医"
+
+
+@pytest.mark.django_db
+def test_a_visit_long_enough_needs_no_reason_and_ignores_one(phone, home):
+    key = phone.check_in(home.person).body["client_uuid"]
+    done = phone.check_out(key, items(home, "SH05"), person=home.person, began=18)
+    assert done.status_code == 201, done.body  # 18 of 30 minutes: exactly 60 %
+    assert done.body["short_reason"] == ""
+
+
+@pytest.mark.django_db
+def test_offline_short_check_out_without_reason_is_one_events_error(phone, home):
+    t0 = clock.now() - dt.timedelta(hours=2)
+    key = str(uuid.uuid4())
+    base = {"latitude": HOME[0], "longitude": HOME[1], "accuracy_m": 20}
+    events = [
+        {
+            **base,
+            "type": "check_in",
+            "client_uuid": key,
+            "device_time": t0.isoformat(),
+            "person_id": home.person.pk,
+            "photo_sha256": phone.sha(),
+        },
+        {
+            **base,
+            "type": "check_out",
+            "client_uuid": str(uuid.uuid4()),
+            "device_time": (t0 + dt.timedelta(seconds=40)).isoformat(),
+            "visit_uuid": key,
+            "items": items(home, "SH05"),
+            "photo_sha256": phone.sha(),
+            "confirmation_method": "code",
+            "confirmation_code": family_code_for(home.person.pk, t0),
+        },
+    ]
+    body = phone.api.post("visits/batch", {"events": events}).body
+    assert [r["status"] for r in body["results"]] == ["created", "error"]
+    assert body["results"][1]["error"]["code"] == "visit_too_short"

@@ -6,7 +6,7 @@
   "use strict";
 
   var API = "/api/v1/visits/";
-  var KEYS = { queue: "ch.queue", active: "ch.active", today: "ch.today", failed: "ch.failed" };
+  var KEYS = { queue: "ch.queue", active: "ch.active", today: "ch.today", failed: "ch.failed", large: "ch.largeText" };
   var PHOTO = "ch.photo.";
   var MAX_SIDE = 1024;
 
@@ -15,6 +15,7 @@
     active: load(KEYS.active, {}),
     queue: load(KEYS.queue, []),
     panel: null, // {kind: "check_in"|"check_out", person}
+    where: null, // where the last message belongs: "panel", a person id, or null (the top)
     position: null,
     syncing: false,
   };
@@ -46,10 +47,59 @@
     var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
-  function say(text, kind) {
+  // Every answer is shown where the caregiver is looking: under the button of the open panel,
+  // under the card's own button once the panel has closed, or under 同步; scrolled into view
+  // and announced (errors and warnings as alerts, the rest as a polite status).
+  function say(text, kind, where) {
     var box = $("message");
+    kind = kind || "info";
+    state.where = where === undefined ? (state.panel ? "panel" : null) : where;
+    var urgent = kind === "danger" || kind === "warning";
+    box.setAttribute("role", urgent ? "alert" : "status");
+    box.setAttribute("aria-live", urgent ? "assertive" : "polite");
+    box.className = "alert py-2 mt-2 mb-2 alert-" + kind;
     box.textContent = text;
-    box.className = "alert py-2 alert-" + (kind || "info");
+    placeMessage();
+    box.scrollIntoView({ block: "center", behavior: "instant" });
+  }
+  function placeMessage() {
+    var box = $("message");
+    var where = state.where;
+    if (where === "panel" && state.panel) {
+      $("panel-actions").insertAdjacentElement("afterend", box);
+      return;
+    }
+    var card = where === null ? null : document.querySelector('[data-testid="person-' + where + '"]');
+    var button = card ? card.querySelector(".person-action") : null;
+    if (button) {
+      button.insertAdjacentElement("afterend", box);
+    } else {
+      $("top-row").insertAdjacentElement("afterend", box);
+    }
+  }
+  function placePanel() {
+    var panel = $("panel");
+    var card = state.panel ? document.querySelector('[data-testid="person-' + state.panel.person.person_id + '"]') : null;
+    if (card) {
+      card.querySelector(".card-body").appendChild(panel);
+    } else {
+      $("parking").appendChild(panel);
+    }
+  }
+  function placeText(visit, kind) {
+    // A success that carries a warning says so, with the distance and what to do.
+    var place = kind === "check_in" ? visit.check_in_place : visit.check_out_place;
+    var distance = kind === "check_in" ? visit.check_in_distance_m : visit.check_out_distance_m;
+    if (place === "violation" || place === "warning") {
+      if (distance === null || distance === undefined) {
+        return { text: "，但无法核对位置：服务对象住址没有登记坐标，请联系机构管理员补充。", warn: true };
+      }
+      return {
+        text: "，但位置不符：距住址 " + distance + " 米。请确认是否在服务对象家中；如地址有误请联系机构管理员。",
+        warn: true,
+      };
+    }
+    return { text: distance === null || distance === undefined ? "" : "，位置正常（距住址 " + distance + " 米）", warn: false };
   }
   function time(iso) {
     return iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" }) : "—";
@@ -172,7 +222,7 @@
         });
         persist();
       } else if (result.status === 401 || result.status === 403) {
-        say((result.data && result.data.message) || "请先以护理员账号登录", "warning");
+        say((result.data && result.data.message) || "请先以护理员账号登录", "warning", null);
       }
     } catch (e) {
       if (!(e instanceof NetworkDown)) { throw e; }
@@ -182,9 +232,12 @@
 
   function render() {
     var box = $("persons");
+    $("parking").appendChild($("message"));
+    $("parking").appendChild($("panel"));
     box.textContent = "";
     if (!state.today) {
       box.innerHTML = '<p class="text-secondary">没有可用的数据，请联网后刷新。</p>';
+      placeMessage();
       return;
     }
     $("today-label").textContent = state.today.date + " · " + state.today.institution_name;
@@ -211,11 +264,13 @@
         '<div class="card-body py-2">' +
         '<div class="d-flex align-items-center"><div><div class="fw-semibold"></div><div class="small text-secondary addr"></div></div>' +
         '<span class="badge ms-auto ' + (p.eligible ? "text-bg-success" : "text-bg-secondary") + '"></span></div>' +
-        '<ul class="small mb-1 ps-3">' + visits + (pending.length ? '<li class="text-warning">待上传 ' + pending.length + " 条</li>" : "") + "</ul>" +
-        '<button type="button" class="btn btn-sm w-100 ' + (active ? "btn-warning" : "btn-primary") + '" data-person="' + p.person_id + '"></button>' +
+        '<div class="home mb-1"></div>' +
+        '<ul class="small mb-1 ps-3">' + visits + (pending.length ? '<li class="text-warning-emphasis">待上传 ' + pending.length + " 条</li>" : "") + "</ul>" +
+        '<button type="button" class="btn w-100 person-action ' + (active ? "btn-warning" : "btn-primary") + '" data-person="' + p.person_id + '"></button>' +
         "</div>";
       card.querySelector(".fw-semibold").textContent = p.name;
-      card.querySelector(".addr").textContent = p.address_masked || "";
+      card.querySelector(".addr").textContent = p.home ? "" : (p.address_masked || "");
+      if (p.home) { showHome(card.querySelector(".home"), p.home); }
       card.querySelector(".badge").textContent = p.eligibility;
       var button = card.querySelector("button");
       button.textContent = active ? "签退（" + time(active.started) + "开始）" : "签到";
@@ -223,6 +278,38 @@
       button.addEventListener("click", function () { open(active ? "check_out" : "check_in", p); });
       box.appendChild(card);
     });
+    placePanel();
+    placeMessage();
+  }
+
+  function showHome(box, home) {
+    // The whole address, a number to call and a map: only for the caregiver's own homes.
+    var address = document.createElement("div");
+    address.className = "home-address";
+    address.setAttribute("data-testid", "address");
+    address.textContent = home.address;
+    box.appendChild(address);
+    var links = document.createElement("div");
+    links.className = "d-flex flex-wrap gap-2 mt-1";
+    home.contacts.forEach(function (c) {
+      var call = document.createElement("a");
+      call.className = "btn btn-outline-primary";
+      call.href = "tel:" + c.phone.replace(/[^0-9+]/g, "");
+      call.textContent = "拨打" + c.label + " " + c.phone;
+      call.setAttribute("data-testid", "call");
+      links.appendChild(call);
+    });
+    if (home.map_url) {
+      var map = document.createElement("a");
+      map.className = "btn btn-outline-secondary";
+      map.href = home.map_url;
+      map.target = "_blank";
+      map.rel = "noopener";
+      map.textContent = "在地图中打开";
+      map.setAttribute("data-testid", "map");
+      links.appendChild(map);
+    }
+    box.appendChild(links);
   }
 
   // --- the check-in / check-out panel -------------------------------------------------------
@@ -244,7 +331,11 @@
 
   function open(kind, person) {
     state.panel = { kind: kind, person: person };
+    $("message").classList.add("d-none");
     $("panel").classList.remove("d-none");
+    placePanel();
+    showReasons(false);
+    $("short-note").value = "";
     $("panel-title").textContent = (kind === "check_in" ? "签到 · " : "签退 · ") + person.name;
     $("submit").textContent = kind === "check_in" ? "确认签到" : "确认签退";
     $("photo").value = "";
@@ -264,12 +355,67 @@
       items.appendChild(row);
     });
     locate();
-    $("panel").scrollIntoView();
+    $("panel").scrollIntoView({ block: "start" });
   }
 
   function close() {
     state.panel = null;
     $("panel").classList.add("d-none");
+    $("parking").appendChild($("panel"));
+  }
+
+  function reasons() {
+    return (state.today && state.today.short_visit && state.today.short_visit.reasons) || [];
+  }
+
+  function showReasons(show, list) {
+    var box = $("short-reasons");
+    $("short-reason").classList.toggle("d-none", !show);
+    if (!show) { box.textContent = ""; return; }
+    if (box.childElementCount) { return; }
+    (list || reasons()).forEach(function (r) {
+      var row = document.createElement("label");
+      row.className = "item-row reason-row";
+      row.innerHTML = '<input type="radio" class="form-check-input" name="short-reason"> <span></span>';
+      row.querySelector("input").value = r.code;
+      row.querySelector("span").textContent = r.label;
+      row.querySelector("input").addEventListener("change", function () {
+        var other = r.code === "other";
+        $("short-note").classList.toggle("d-none", !other);
+        $("short-note-label").classList.toggle("d-none", !other);
+      });
+      box.appendChild(row);
+    });
+  }
+
+  function chosenReason() {
+    var picked = document.querySelector('input[name="short-reason"]:checked');
+    return picked ? picked.value : "";
+  }
+
+  function offlineShortCheck(event, person) {
+    // Offline the device's clock is the record: judge the visit as the server will.
+    var rule = state.today && state.today.short_visit;
+    var active = state.active[person.person_id];
+    if (!rule || !active) { return true; }
+    var seconds = (new Date(event.device_time) - new Date(active.started)) / 1000;
+    if (seconds < rule.min_minutes * 60) {
+      say("签到后不到" + rule.min_minutes + "分钟，不能签退。请完成服务后再签退；如无法提供服务，请联系机构取消本次记录", "danger", "panel");
+      return false;
+    }
+    var minutes = Math.floor((seconds + 30) / 60);
+    var reference = 0;
+    event.items.forEach(function (line) {
+      person.plan_items.forEach(function (item) {
+        if (item.item_id === line.item_id) { reference += item.reference_minutes * line.quantity; }
+      });
+    });
+    if (minutes < rule.min_ratio * reference && !event.short_reason) {
+      showReasons(true);
+      say("服务时长" + minutes + "分钟，不足所选项目参考时长" + reference + "分钟的" + Math.round(rule.min_ratio * 100) + "%，请选择提前结束的原因后再签退", "warning", "panel");
+      return false;
+    }
+    return true;
   }
 
   async function submit() {
@@ -300,6 +446,13 @@
           return { item_id: Number(row.querySelector('input[type="checkbox"]').value), quantity: Number(row.querySelector('input[type="number"]').value) || 1 };
         });
         if (!event.items.length) { say("请勾选完成的服务项目", "warning"); return; }
+        event.short_reason = chosenReason();
+        event.short_reason_note = $("short-note").value.trim();
+        if (event.short_reason === "other" && !event.short_reason_note) {
+          say("选择“其他”时请说明原因", "warning");
+          $("short-note").focus();
+          return;
+        }
         var signature = $("signature").files[0];
         var code = $("code").value.trim();
         if (code) {
@@ -312,6 +465,7 @@
           say("请输入家属动态码或拍摄家属签字", "warning");
           return;
         }
+        if ((!navigator.onLine || state.queue.length) && !offlineShortCheck(event, panel.person)) { return; }
       }
       await record(event, panel.person);
     } finally {
@@ -339,17 +493,24 @@
         var result = await call("POST", event.type === "check_in" ? "check-in" : "check-out", body);
         if (result.ok) {
           remember(event, person, result.data);
-          render();
-          say(event.type === "check_in" ? "签到成功" : "签退成功，服务时长" + result.data.duration_minutes + "分钟", "success");
           close();
+          render();
+          var where = placeText(result.data, event.type);
+          var head = event.type === "check_in" ? "签到成功" : "签退成功，服务时长" + result.data.duration_minutes + "分钟";
+          say(head + where.text, where.warn ? "warning" : "success", person.person_id);
           await refresh();
           return;
         }
-        say((result.data && result.data.message) || "提交失败", "danger");
-        if (result.data && result.data.code === "visit_overlaps") {
+        var code = result.data && result.data.code;
+        if (code === "short_reason_required") {
+          showReasons(true, result.data.details && result.data.details.reasons);
+        }
+        say((result.data && result.data.message) || "提交失败", "danger", "panel");
+        if (code === "visit_overlaps") {
           // Another visit is still open (maybe begun on another phone): show it, with its
           // check-out button, instead of this panel.
           close();
+          say(result.data.message, "danger", person.person_id);
           await refresh();
         }
         return;
@@ -359,9 +520,9 @@
     }
     state.queue.push(event);
     remember(event, person, null);
-    say("网络不可用，已暂存，联网后自动上传", "warning");
     close();
     render();
+    say((event.type === "check_in" ? "签到" : "签退") + "已暂存在手机上：网络不可用，联网后自动上传", "warning", person.person_id);
   }
 
   // --- the queue ----------------------------------------------------------------------------
@@ -377,7 +538,7 @@
       var sent = state.queue.slice(0, 200);
       var result = await call("POST", "batch", { events: sent });
       if (!result.ok) {
-        say((result.data && result.data.message) || "上传失败，稍后重试", "danger");
+        say((result.data && result.data.message) || "上传失败，稍后重试", "danger", null);
         return;
       }
       var failed = load(KEYS.failed, []);
@@ -396,10 +557,10 @@
       state.queue = state.queue.slice(sent.length);
       persist();
       var errors = result.data.errors;
-      say("已上传" + (result.data.created + result.data.duplicates) + "条离线记录" + (errors ? "，" + errors + "条未通过：" + result.data.results.filter(function (r) { return r.error; }).map(function (r) { return r.error.message; }).join("；") : ""), errors ? "warning" : "success");
+      say("已上传" + (result.data.created + result.data.duplicates) + "条离线记录" + (errors ? "，" + errors + "条未通过：" + result.data.results.filter(function (r) { return r.error; }).map(function (r) { return r.error.message; }).join("；") : ""), errors ? "warning" : "success", null);
       await refresh();
     } catch (e) {
-      if (!(e instanceof NetworkDown)) { say(e.message, "danger"); }
+      if (!(e instanceof NetworkDown)) { say(e.message, "danger", null); }
     } finally {
       state.syncing = false;
       persist();
@@ -408,6 +569,17 @@
 
   // --- start --------------------------------------------------------------------------------
 
+  function largeText(on) {
+    document.documentElement.classList.toggle("pwa-large", on);
+    $("large-text").setAttribute("aria-pressed", on ? "true" : "false");
+    $("large-text").textContent = on ? "标准字" : "大字";
+    try { localStorage.setItem(KEYS.large, on ? "1" : "0"); } catch (e) { /* private mode */ }
+  }
+
+  largeText(load(KEYS.large, 0) === 1);
+  $("large-text").addEventListener("click", function () {
+    largeText(!document.documentElement.classList.contains("pwa-large"));
+  });
   $("submit").addEventListener("click", function () { submit(); });
   $("cancel").addEventListener("click", close);
   $("sync").addEventListener("click", function () { sync(); });
