@@ -250,6 +250,41 @@ def queue_counts(*, fetched_by) -> dict[str, int]:
     return {key: value or 0 for key, value in counts.items()}
 
 
+def _deadline_conditions(today: dt.date) -> tuple[Q, Q]:
+    """(overdue, due today) for open cases: flagged by the deadline job, or past the materials
+    or on-site deadline of their current step even before the job has run."""
+    materials = Q(status=Status.MATERIALS_REQUESTED)
+    on_site = Q(status__in=[Status.DISPATCHED, Status.ASSIGNED])
+    overdue = _OPEN & (
+        Q(overdue_since__isnull=False)
+        | (materials & Q(materials_due__lt=today))
+        | (on_site & Q(assessment_due__lt=today))
+    )
+    due_today = (
+        _OPEN
+        & Q(overdue_since__isnull=True)
+        & ((materials & Q(materials_due=today)) | (on_site & Q(assessment_due=today)))
+    )
+    return overdue, due_today
+
+
+def queue_deadlines(*, fetched_by) -> dict[str, tuple[int, int]]:
+    """For each of the reader's queues: how many cases are overdue and how many due today."""
+    queues = queues_for(fetched_by)
+    if not queues:
+        return {}
+    overdue, due_today = _deadline_conditions(clock.today())
+    qs = scope.scoped(Application.objects.all(), fetched_by)
+    aggregates = {}
+    for q in queues:
+        aggregates[f"{q.key}__overdue"] = Count("pk", filter=q.condition & overdue)
+        aggregates[f"{q.key}__today"] = Count("pk", filter=q.condition & due_today)
+    counts = qs.aggregate(**aggregates)
+    return {
+        q.key: (counts[f"{q.key}__overdue"] or 0, counts[f"{q.key}__today"] or 0) for q in queues
+    }
+
+
 def application_get(*, fetched_by, application_id: int) -> Application:
     qs = Application.objects.select_related(
         "person",
