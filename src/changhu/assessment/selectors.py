@@ -202,6 +202,13 @@ QUEUES: dict[str, QueueDef] = {
 }
 
 
+# Work queues are worked oldest first (special groups ahead), so nobody waits behind later
+# cases; "公示中" and "复评中" are lists to watch, and the full case list shows the newest first.
+FIFO_QUEUES = frozenset(
+    {"intake", "materials", "dispatch", "assessment", "confirmation", "review", "issue", "overdue"}
+)
+
+
 def queues_for(user) -> list[QueueDef]:
     s = scope.scope_of(user)
     return [q for q in QUEUES.values() if any(s.can(r) for r in q.rights)]
@@ -218,7 +225,8 @@ class ApplicationFilters:
 
 
 def application_list(*, fetched_by, filters: ApplicationFilters | None = None) -> QuerySet:
-    """Cases in the reader's scope matching the filters; special groups first, then oldest."""
+    """Cases in the reader's scope matching the filters: in a work queue (``FIFO_QUEUES``)
+    special groups first, then oldest; otherwise newest first."""
     filters = filters or ApplicationFilters()
     qs = scope.scoped(Application.objects.all(), fetched_by).select_related(
         "person", "institution", "current_assessment"
@@ -237,7 +245,9 @@ def application_list(*, fetched_by, filters: ApplicationFilters | None = None) -
         qs = qs.filter(region_code__startswith=filters.district.strip())
     if filters.institution_id:
         qs = qs.filter(institution_id=filters.institution_id)
-    return qs.order_by("-priority", "submitted_at", "id")
+    if filters.queue in FIFO_QUEUES:
+        return qs.order_by("-priority", "submitted_at", "id")
+    return qs.order_by("-submitted_at", "-id")
 
 
 def queue_counts(*, fetched_by) -> dict[str, int]:
