@@ -84,7 +84,9 @@ def application_create(request):
                 )
             except DomainError as exc:
                 fields = {f"documents.{i}": u.kind for i, u in enumerate(form.uploads())}
-                add_domain_error(form, exc, {**fields, "file": "id_card"})
+                # "Choose the person" belongs on the ID number typed (person_id is hidden).
+                mapping = {**fields, "file": "id_card", "person_id": "person_id_number"}
+                add_domain_error(form, exc, mapping)
                 status = exc.status
             else:
                 messages.success(request, f"已登记评估申请{application.number}")

@@ -122,7 +122,12 @@ def error_items(form) -> list[dict]:
     rows = []
     for bound in form:
         for message in bound.errors:
-            rows.append({"anchor": error_anchor(bound), "label": bound.label, "message": message})
+            if bound.is_hidden:  # nothing to link to: said as the form's own error
+                rows.append({"anchor": "", "label": "", "message": message})
+            else:
+                rows.append(
+                    {"anchor": error_anchor(bound), "label": bound.label, "message": message}
+                )
     rows.extend({"anchor": "", "label": "", "message": m} for m in form.non_field_errors())
     return rows
 

@@ -96,3 +96,22 @@ def test_chosen_files_are_named_as_lost_after_a_failed_submit(client, users, cit
     # A file input left empty gets no such note.
     response = client.post(reverse("assessment:application_create"), {})
     assert FILE_NOT_KEPT not in response.content.decode()
+
+
+def test_service_field_names_find_the_form_field():
+    from changhu.core.errors import ValidationFailed
+    from changhu.web.shortcuts import add_domain_error
+
+    class F(forms.Form):
+        institution = forms.ChoiceField(label="护理机构", choices=[("1", "甲")])
+        person_id = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    form = F({"institution": "1"})
+    form.is_valid()
+    exc = ValidationFailed(
+        fields={"institution_id": "该机构未签协议", "person_id": "请选择参保人", "x": "其他"}
+    )
+    add_domain_error(form, exc)
+    assert form.errors["institution"] == ["该机构未签协议"]
+    # A hidden field shows nothing: its message goes to the top of the form.
+    assert form.non_field_errors() == ["请选择参保人", "其他"]
