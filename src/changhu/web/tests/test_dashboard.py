@@ -92,13 +92,18 @@ def test_assessment_cases_past_their_deadline_are_overdue(users, people, city):
 
 
 def test_entitlement_to_open_is_overdue_after_a_month(users, people):
-    conclusion = make_conclusion(people.jinjiang, valid_from=clock.today() - dt.timedelta(60))
-    recent = make_conclusion(people.qingyang, valid_from=clock.today() - dt.timedelta(60))
-    Conclusion.objects.filter(pk=conclusion.pk).update(
+    today = clock.today()
+    validity = {"valid_from": today - dt.timedelta(60), "valid_until": today + dt.timedelta(300)}
+    late = make_conclusion(people.jinjiang, **validity)
+    recent = make_conclusion(people.qingyang, **validity)
+    Conclusion.objects.filter(pk=late.pk).update(
         issued_at=clock.now() - dt.timedelta(days=care_selectors.ENTITLEMENT_OPEN_DAYS + 1)
     )
     awaiting = care_selectors.conclusions_awaiting_entitlement(fetched_by=users.worker_a)
-    late = care_selectors.conclusions_awaiting_entitlement(fetched_by=users.worker_a, overdue=True)
-    if not awaiting.filter(pk=recent.pk).exists():
-        pytest.skip("the fixture worker does not see these conclusions")
-    assert list(late) == [conclusion]
+    overdue = care_selectors.conclusions_awaiting_entitlement(
+        fetched_by=users.worker_a, overdue=True
+    )
+    assert set(awaiting) == {late, recent}
+    assert list(overdue) == [late]
+    card = next(c for c in queues_for(users.worker_a) if c.key == "care.entitlements_to_open")
+    assert (card.count, card.overdue, card.urgency) == (2, 1, 0)
