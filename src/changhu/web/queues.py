@@ -156,12 +156,16 @@ def queues_for(user) -> list[QueueCard]:
 
 def dashboard(user) -> list[QueueGroup]:
     """The user's cards grouped by module: the groups holding overdue items first, then those
-    with items due today, then the rest, each in registry order; the same within a group."""
+    with items due today, then the rest, each in registry order, empty ones last; the same
+    within a group."""
     groups: dict[str, list[QueueCard]] = {}
     for card in queues_for(user):
         groups.setdefault(card.module, []).append(card)
     result = [
-        QueueGroup(module, sorted(cards, key=lambda c: (c.urgency, c.order, c.key)))
+        QueueGroup(module, sorted(cards, key=lambda c: (c.urgency, not c.count, c.order, c.key)))
         for module, cards in groups.items()
     ]
-    return sorted(result, key=lambda g: (g.urgency, min(c.order for c in g.cards)))
+    return sorted(
+        result,
+        key=lambda g: (g.urgency, not any(c.count for c in g.cards), min(c.order for c in g.cards)),
+    )

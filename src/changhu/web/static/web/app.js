@@ -158,7 +158,7 @@
   // ---- Form error banner (web/_form_errors.html) -------------------------------------------
   // Each row links to its field: the click scrolls the field into view and focuses it, so a
   // keyboard or screen-reader user lands where the fix is typed. On load the banner itself is
-  // scrolled to and focused, so the first thing read after a failed submit is what went wrong.
+  // focused, so the first thing read after a failed submit is what went wrong.
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest("[data-ch-error-link]");
@@ -180,8 +180,7 @@
   function focusErrorBanner() {
     var banner = document.querySelector("[data-ch-form-errors]");
     if (banner && !document.querySelector("[autofocus]")) {
-      banner.scrollIntoView({ block: "start" });
-      banner.focus({ preventScroll: true });
+      banner.focus(); // scrolls only as far as needed: the page title stays in view
     }
   }
 
