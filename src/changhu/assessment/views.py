@@ -62,6 +62,7 @@ def case_list(request):
         {
             "queues": [(q, counts.get(q.key, 0)) for q in queues],
             "current": current,
+            "fifo": current in selectors.FIFO_QUEUES,
             "form": form,
             "page": page,
             "can_intake": scope_of(request.user).can(Right.ASSESSMENT_INTAKE),

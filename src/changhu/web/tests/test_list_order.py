@@ -31,11 +31,11 @@ def test_assessment_case_list_shows_the_newest_first(client, users, city):
     client.force_login(users.worker_a)
     html = client.get(reverse("assessment:case_list")).content.decode()
     new_at, old_at = _positions(html, newer.number, older.number)
-    assert new_at < old_at
+    assert new_at < old_at and "最新申请在前" in html
     # The 待受理 work queue is worked oldest first.
     html = client.get(reverse("assessment:case_list") + "?queue=intake").content.decode()
     new_at, old_at = _positions(html, newer.number, older.number)
-    assert old_at < new_at
+    assert old_at < new_at and "按申请先后排列" in html
 
 
 def test_register_list_shows_the_newest_first(client, users, city):
