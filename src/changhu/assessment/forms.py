@@ -14,6 +14,7 @@ from changhu.assessment.models import (
     Relationship,
 )
 from changhu.assessment.scoring import Scale
+from changhu.web.forms import StaffForm
 
 PAGE_SIZE = 20
 
@@ -34,12 +35,12 @@ def _choices(enum, blank: str = "") -> list[tuple[str, str]]:
     return ([("", blank)] if blank else []) + list(enum.choices)
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(StaffForm):
     q = forms.CharField(label="姓名或申请编号", required=False, max_length=40)
     district = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(StaffForm):
     """Intake at a counter, a mobile acceptance point or for a family doctor."""
 
     person_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -86,32 +87,32 @@ class ApplicationForm(forms.Form):
         ]
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(StaffForm):
     kind = forms.ChoiceField(label="材料类型", choices=DocumentKind.choices)
     file = forms.FileField(label="文件（PDF、JPEG、PNG，不超过10MB）")
 
 
-class RefuseForm(forms.Form):
+class RefuseForm(StaffForm):
     reason = forms.ChoiceField(
         label="不予受理原因", required=False, choices=_choices(RefusalReason, "请选择")
     )
     text = forms.CharField(label="说明", required=False, max_length=500, widget=_text(2))
 
 
-class MaterialsForm(forms.Form):
+class MaterialsForm(StaffForm):
     note = forms.CharField(label="需补充的材料", required=False, max_length=500, widget=_text(2))
     due_date = forms.DateField(label="补充期限（默认按规则）", required=False, widget=_date())
 
 
-class NoteForm(forms.Form):
+class NoteForm(StaffForm):
     note = forms.CharField(label="说明", required=False, max_length=500, widget=_text(2))
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(StaffForm):
     reason = forms.CharField(label="原因", required=False, max_length=500, widget=_text(2))
 
 
-class DispatchForm(forms.Form):
+class DispatchForm(StaffForm):
     institution = forms.ChoiceField(label="评估机构", required=False)
     due_date = forms.DateField(label="评估完成期限（默认按规则）", required=False, widget=_date())
     care_institutions = forms.MultipleChoiceField(
@@ -129,7 +130,7 @@ class DispatchForm(forms.Form):
         self.fields["care_institutions"].choices = [(str(pk), name) for pk, name in care_choices]
 
 
-class TeamForm(forms.Form):
+class TeamForm(StaffForm):
     user_ids = forms.MultipleChoiceField(
         label="现场评估人员", required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -143,7 +144,7 @@ class TeamForm(forms.Form):
         ]
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(StaffForm):
     decision = forms.ChoiceField(
         label="意见",
         choices=[("confirm", "确认评估结果"), ("return", "退回重评")],
@@ -153,7 +154,7 @@ class ConfirmForm(forms.Form):
     comment = forms.CharField(label="说明", required=False, max_length=500, widget=_text(2))
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(StaffForm):
     decision = forms.ChoiceField(
         label="复核意见",
         choices=[("approve", "复核通过"), ("return", "退回评估机构")],
@@ -163,13 +164,13 @@ class ReviewForm(forms.Form):
     note = forms.CharField(label="说明", required=False, max_length=500, widget=_text(2))
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(StaffForm):
     raised_by = forms.CharField(label="异议人", required=False, max_length=40)
     content = forms.CharField(label="异议内容", required=False, max_length=1000, widget=_text(2))
     received_on = forms.DateField(label="收到日期（默认今天）", required=False, widget=_date())
 
 
-class ObjectionHandleForm(forms.Form):
+class ObjectionHandleForm(StaffForm):
     decision = forms.ChoiceField(
         label="处理结果",
         choices=[("dismissed", "异议不成立"), ("upheld", "异议成立，重新评估")],
@@ -179,12 +180,12 @@ class ObjectionHandleForm(forms.Form):
     note = forms.CharField(label="处理意见", required=False, max_length=1000, widget=_text(2))
 
 
-class AppealForm(forms.Form):
+class AppealForm(StaffForm):
     reason = forms.CharField(label="复评理由", required=False, max_length=500, widget=_text(2))
     place = forms.ChoiceField(label="评估地点", required=False, choices=Place.choices)
 
 
-class ReassessForm(forms.Form):
+class ReassessForm(StaffForm):
     kind = forms.ChoiceField(
         label="复评类型",
         choices=[("condition_change", "状况变化复评"), ("spot_check", "抽查复评")],
@@ -192,7 +193,7 @@ class ReassessForm(forms.Form):
     reason = forms.CharField(label="原因", required=False, max_length=500, widget=_text(2))
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(StaffForm):
     """The on-site form: one radio group per item of the case's scale, and the visit record."""
 
     started_at = forms.DateTimeField(
@@ -266,6 +267,13 @@ class AssessmentForm(forms.Form):
                 if item.name in assessment.answers:
                     initial[f"item_{indicator.code}_{index}"] = assessment.answers[item.name]
         return initial
+
+    @property
+    def error_anchors(self) -> dict[str, str]:
+        """The error banner links each item and the team to its fieldset."""
+        return {name: f"fs-{name}" for name in self.fields if name.startswith("item_")} | {
+            "present_ids": "fs-present_ids"
+        }
 
     def field_map(self) -> dict[str, str]:
         """Service field names (item names) to this form's field names."""

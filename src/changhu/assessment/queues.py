@@ -36,6 +36,19 @@ def _counts(user) -> dict[str, int]:
     return cached
 
 
+def _deadlines(user) -> dict[str, tuple[int, int]]:
+    cached = getattr(user, "_assessment_queue_deadlines", None)
+    if cached is None:
+        cached = selectors.queue_deadlines(fetched_by=user)
+        user._assessment_queue_deadlines = cached
+    return cached
+
+
+# The home card's name where the case list's tab name alone would be ambiguous on a page that
+# also shows other modules' queues (结算待复核).
+HOME_LABELS = {"review": "评估待复核", "confirmation": "评估待确认", "overdue": "评估逾期"}
+
+
 def register() -> None:
     for order, (key, rights) in enumerate(HOME_RIGHTS.items(), start=200):
         queue = selectors.QUEUES[key]
@@ -44,6 +57,12 @@ def register() -> None:
             def count(user, key=key) -> int:
                 return _counts(user).get(key, 0)
 
+            def overdue(user, key=key) -> int:
+                return _deadlines(user).get(key, (0, 0))[0]
+
+            def due_today(user, key=key) -> int:
+                return _deadlines(user).get(key, (0, 0))[1]
+
             def url(key=key) -> str:
                 from changhu.assessment.views import queue_url
 
@@ -51,13 +70,15 @@ def register() -> None:
 
             register_queue(
                 f"assessment.{key}" + (f".{index}" if index else ""),
-                queue.label,
+                HOME_LABELS.get(key, queue.label),
                 right,
                 count,
                 url,
                 icon=queue.icon,
                 hint=queue.hint,
                 order=order,
+                overdue=overdue,
+                due_today=due_today,
             )
 
 

@@ -203,6 +203,13 @@ QUEUES: dict[str, QueueDef] = {
 }
 
 
+# Work queues are worked oldest first (special groups ahead), so nobody waits behind later
+# cases; "公示中" and "复评中" are lists to watch, and the full case list shows the newest first.
+FIFO_QUEUES = frozenset(
+    {"intake", "materials", "dispatch", "assessment", "confirmation", "review", "issue", "overdue"}
+)
+
+
 def queues_for(user) -> list[QueueDef]:
     s = scope.scope_of(user)
     return [q for q in QUEUES.values() if any(s.can(r) for r in q.rights)]
@@ -219,7 +226,8 @@ class ApplicationFilters:
 
 
 def application_list(*, fetched_by, filters: ApplicationFilters | None = None) -> QuerySet:
-    """Cases in the reader's scope matching the filters; special groups first, then oldest."""
+    """Cases in the reader's scope matching the filters: in a work queue (``FIFO_QUEUES``)
+    special groups first, then oldest; otherwise newest first."""
     filters = filters or ApplicationFilters()
     qs = scope.scoped(Application.objects.all(), fetched_by).select_related(
         "person", "institution", "current_assessment"
@@ -238,7 +246,9 @@ def application_list(*, fetched_by, filters: ApplicationFilters | None = None) -
         qs = qs.filter(region_code__startswith=filters.district.strip())
     if filters.institution_id:
         qs = qs.filter(institution_id=filters.institution_id)
-    return qs.order_by("-priority", "submitted_at", "id")
+    if filters.queue in FIFO_QUEUES:
+        return qs.order_by("-priority", "submitted_at", "id")
+    return qs.order_by("-submitted_at", "-id")
 
 
 def queue_counts(*, fetched_by) -> dict[str, int]:
@@ -249,6 +259,41 @@ def queue_counts(*, fetched_by) -> dict[str, int]:
     qs = scope.scoped(Application.objects.all(), fetched_by)
     counts = qs.aggregate(**{q.key: Count("pk", filter=q.condition) for q in queues})
     return {key: value or 0 for key, value in counts.items()}
+
+
+def _deadline_conditions(today: dt.date) -> tuple[Q, Q]:
+    """(overdue, due today) for open cases: flagged by the deadline job, or past the materials
+    or on-site deadline of their current step even before the job has run."""
+    materials = Q(status=Status.MATERIALS_REQUESTED)
+    on_site = Q(status__in=[Status.DISPATCHED, Status.ASSIGNED])
+    overdue = _OPEN & (
+        Q(overdue_since__isnull=False)
+        | (materials & Q(materials_due__lt=today))
+        | (on_site & Q(assessment_due__lt=today))
+    )
+    due_today = (
+        _OPEN
+        & Q(overdue_since__isnull=True)
+        & ((materials & Q(materials_due=today)) | (on_site & Q(assessment_due=today)))
+    )
+    return overdue, due_today
+
+
+def queue_deadlines(*, fetched_by) -> dict[str, tuple[int, int]]:
+    """For each of the reader's queues: how many cases are overdue and how many due today."""
+    queues = queues_for(fetched_by)
+    if not queues:
+        return {}
+    overdue, due_today = _deadline_conditions(clock.today())
+    qs = scope.scoped(Application.objects.all(), fetched_by)
+    aggregates = {}
+    for q in queues:
+        aggregates[f"{q.key}__overdue"] = Count("pk", filter=q.condition & overdue)
+        aggregates[f"{q.key}__today"] = Count("pk", filter=q.condition & due_today)
+    counts = qs.aggregate(**aggregates)
+    return {
+        q.key: (counts[f"{q.key}__overdue"] or 0, counts[f"{q.key}__today"] or 0) for q in queues
+    }
 
 
 def application_get(*, fetched_by, application_id: int) -> Application:

@@ -62,6 +62,7 @@ def case_list(request):
         {
             "queues": [(q, counts.get(q.key, 0)) for q in queues],
             "current": current,
+            "fifo": current in selectors.FIFO_QUEUES,
             "form": form,
             "page": page,
             "can_intake": scope_of(request.user).can(Right.ASSESSMENT_INTAKE),
@@ -84,7 +85,9 @@ def application_create(request):
                 )
             except DomainError as exc:
                 fields = {f"documents.{i}": u.kind for i, u in enumerate(form.uploads())}
-                add_domain_error(form, exc, {**fields, "file": "id_card"})
+                # "Choose the person" belongs on the ID number typed (person_id is hidden).
+                mapping = {**fields, "file": "id_card", "person_id": "person_id_number"}
+                add_domain_error(form, exc, mapping)
                 status = exc.status
             else:
                 messages.success(request, f"已登记评估申请{application.number}")

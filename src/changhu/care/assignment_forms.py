@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from changhu.web.forms import StaffForm
+
 DATE_INVALID = "日期格式应为 年-月-日，如 2026-03-01"
 
 
@@ -16,12 +18,12 @@ def _date(label: str, *, required: bool) -> forms.DateField:
     )
 
 
-class BeneficiaryFilterForm(forms.Form):
+class BeneficiaryFilterForm(StaffForm):
     q = forms.CharField(label="姓名", required=False, max_length=40)
     unassigned = forms.BooleanField(label="只看未派定护理员的", required=False)
 
 
-class AssignForm(forms.Form):
+class AssignForm(StaffForm):
     """Pick a caregiver from the institution's list (never type an id), an optional plan item
     and the first day."""
 
@@ -45,5 +47,5 @@ class AssignForm(forms.Form):
         self.fields["item"].error_messages["invalid_choice"] = "请从执行中的护理计划里选择项目"
 
 
-class EndForm(forms.Form):
+class EndForm(StaffForm):
     end_date = _date("最后服务日", required=True)

@@ -12,6 +12,7 @@ from changhu.care.models import (
 from changhu.care.services import RELATIONSHIPS
 from changhu.providers import selectors as provider_selectors
 from changhu.providers.rules import MODE_LABELS
+from changhu.web.forms import StaffForm
 
 PAGE_SIZE = 20
 MODE_CHOICES = list(MODE_LABELS.items())
@@ -33,7 +34,7 @@ def _institutions(user):
     return [(i.pk, i.name) for i in provider_selectors.institution_options(fetched_by=user)]
 
 
-class EntitlementFilterForm(forms.Form):
+class EntitlementFilterForm(StaffForm):
     q = forms.CharField(label="姓名", required=False, max_length=40)
     status = forms.ChoiceField(
         label="状态", required=False, choices=_blank("全部状态", EntitlementStatus.choices)
@@ -43,7 +44,7 @@ class EntitlementFilterForm(forms.Form):
     )
 
 
-class EntitlementOpenForm(forms.Form):
+class EntitlementOpenForm(StaffForm):
     """办理待遇: only what the guardian chooses; grade and validity come from the conclusion."""
 
     care_mode = forms.ChoiceField(label="照护方式（监护人选择）", choices=MODE_CHOICES)
@@ -61,11 +62,11 @@ class EntitlementOpenForm(forms.Form):
         )
 
 
-class AwaitingFilterForm(forms.Form):
+class AwaitingFilterForm(StaffForm):
     q = forms.CharField(label="姓名", required=False, max_length=40)
 
 
-class ArrangementForm(forms.Form):
+class ArrangementForm(StaffForm):
     effective_date = _date("生效日期")
     care_mode = forms.ChoiceField(
         label="新的照护方式", required=False, choices=_blank("不变", MODE_CHOICES)
@@ -85,13 +86,13 @@ class ArrangementForm(forms.Form):
         self.fields["institution"].choices = _blank("不变", _institutions(user))
 
 
-class PauseForm(forms.Form):
+class PauseForm(StaffForm):
     start_date = _date("暂停起始日")
     end_date = _date("暂停截止日（可空）")
     reason = forms.CharField(label="原因", required=False, max_length=300)
 
 
-class TerminateForm(forms.Form):
+class TerminateForm(StaffForm):
     end_date = _date("最后享受待遇日")
     reason = forms.ChoiceField(
         label="终止原因", choices=[c for c in EndReason.choices if c[0] != EndReason.EXPIRED]
@@ -99,7 +100,7 @@ class TerminateForm(forms.Form):
     note = forms.CharField(label="说明", required=False, max_length=300)
 
 
-class PlanFilterForm(forms.Form):
+class PlanFilterForm(StaffForm):
     q = forms.CharField(label="姓名", required=False, max_length=40)
     status = forms.ChoiceField(
         label="状态", required=False, choices=_blank("全部状态", CarePlanStatus.choices)
@@ -107,7 +108,7 @@ class PlanFilterForm(forms.Form):
     revision = forms.BooleanField(label="只看等级变更后需修订的计划", required=False)
 
 
-class CounterConfirmForm(forms.Form):
+class CounterConfirmForm(StaffForm):
     signer_name = forms.CharField(label="签字确认人", required=False, max_length=40)
     signer_relationship = forms.ChoiceField(
         label="与参保人关系", choices=list(RELATIONSHIPS.items())

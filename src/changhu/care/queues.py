@@ -1,5 +1,6 @@
 """Home-page queues for entitlements and care plans (imported by the web app at start): plans
-awaiting confirmation, plans to revise after a change of grade, conclusions awaiting 办理待遇."""
+awaiting confirmation, plans to revise after a change of grade, conclusions awaiting 办理待遇
+(overdue once issued more than ``selectors.ENTITLEMENT_OPEN_DAYS`` days ago)."""
 
 from __future__ import annotations
 
@@ -65,6 +66,10 @@ def _awaiting(user) -> int:
     return selectors.conclusions_awaiting_entitlement(fetched_by=user).count()
 
 
+def _awaiting_overdue(user) -> int:
+    return selectors.conclusions_awaiting_entitlement(fetched_by=user, overdue=True).count()
+
+
 register_queue(
     "care.entitlements_to_open",
     "待办理待遇",
@@ -74,4 +79,5 @@ register_queue(
     icon="person-check",
     hint="评估结论达到待遇等级，待监护人选择照护方式和护理机构",
     order=68,
+    overdue=_awaiting_overdue,
 )

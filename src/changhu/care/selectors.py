@@ -232,9 +232,15 @@ def entitlement_of_conclusion(conclusion_id: int) -> Entitlement | None:
     return Entitlement.objects.filter(conclusion_id=conclusion_id).first()
 
 
-def conclusions_awaiting_entitlement(*, fetched_by, q: str = "") -> QuerySet:
+# 办理待遇 is overdue once the conclusion was issued this many days ago: a month is long enough
+# for the guardian to choose a care mode and an institution; after it the counter calls them.
+ENTITLEMENT_OPEN_DAYS = 30
+
+
+def conclusions_awaiting_entitlement(*, fetched_by, q: str = "", overdue: bool = False) -> QuerySet:
     """办理待遇 to do: qualifying conclusions in force, of living insured persons, that opened no
-    entitlement yet, as the reader's scope sees conclusions; oldest first."""
+    entitlement yet, as the reader's scope sees conclusions; oldest first (a FIFO work queue).
+    ``overdue``: only those issued more than ``ENTITLEMENT_OPEN_DAYS`` days ago."""
     s = scope.scope_of(fetched_by)
     if not s.can(Right.CARE_ENTITLEMENT):
         return assessment_selectors.conclusion_list(fetched_by=fetched_by).none()
@@ -248,6 +254,9 @@ def conclusions_awaiting_entitlement(*, fetched_by, q: str = "") -> QuerySet:
     )
     if q.strip():
         qs = qs.filter(person__name__startswith=q.strip())
+    if overdue:
+        since = clock.now() - dt.timedelta(days=ENTITLEMENT_OPEN_DAYS)
+        qs = qs.filter(issued_at__lt=since)
     return qs.order_by("valid_from", "id")
 
 

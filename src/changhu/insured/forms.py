@@ -25,6 +25,7 @@ from changhu.insured.models import (
 )
 from changhu.orgs import selectors as org_selectors
 from changhu.orgs.models import RegionLevel
+from changhu.web.forms import StaffForm
 
 ANY_SPECIAL_GROUP = "any"
 PAGE_SIZE = 20
@@ -53,7 +54,7 @@ def start_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-class FilterForm(forms.Form):
+class FilterForm(StaffForm):
     """List filters for one user; a value that does not parse is ignored, never an error."""
 
     def __init__(self, data=None, *, user, **kwargs):
@@ -173,7 +174,7 @@ class LifeEventFilterForm(FilterForm):
         return qs.order_by("-recorded_at", "-id")
 
 
-class PersonForm(forms.Form):
+class PersonForm(StaffForm):
     """Register or edit a person. On edit the ID number is fixed and phone/address stay
     unchanged when left blank, because the form never shows their clear values."""
 
@@ -295,6 +296,12 @@ class PersonForm(forms.Form):
             return (self.data.get("district") or "").strip()
         return self.initial.get("district", "")
 
+    def field_map(self) -> dict[str, str]:
+        """The service checks one region code, the street or else the district: its error
+        belongs on the street only when a street was chosen, otherwise on the district."""
+        street = (self.cleaned_data or {}).get("region_code")
+        return {"region_code": "region_code" if street else "district"}
+
     def to_input(self) -> services.PersonInput:
         d = self.cleaned_data
         person = self.person
@@ -344,7 +351,7 @@ def initial_for(person: Person) -> dict:
     }
 
 
-class LifeEventForm(forms.Form):
+class LifeEventForm(StaffForm):
     kind = forms.CharField(
         label="事件",
         required=False,
@@ -380,7 +387,7 @@ class LifeEventForm(forms.Form):
         return services.LifeEventInput(**self.cleaned_data)
 
 
-class HospitalStayCloseForm(forms.Form):
+class HospitalStayCloseForm(StaffForm):
     end_date = forms.CharField(
         label="出院日期",
         required=False,

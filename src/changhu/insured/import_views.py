@@ -15,13 +15,14 @@ from changhu.core.scope import require, scope_of
 from changhu.insured import imports
 from changhu.insured.models import ImportBatch
 from changhu.orgs.roles import Right
+from changhu.web.forms import StaffForm
 from changhu.web.shortcuts import staff_view
 
 PAGE_SIZE = 20
 ERRORS_PAGE_SIZE = 100
 
 
-class UploadForm(forms.Form):
+class UploadForm(StaffForm):
     kind = forms.ChoiceField(
         label="导入内容",
         choices=ImportBatch.Kind.choices,

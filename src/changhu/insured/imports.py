@@ -502,6 +502,8 @@ def _probe_person_code(field_name: str, data: services.PersonInput, today: dt.da
         return "date_in_future" if parsed and parsed > today else "enrolment_before_birth"
     if field_name == "region_code":
         return "region_unknown" if (data.region_code or "").strip() else "region_required"
+    if field_name == "insurance_type" and not (data.insurance_type or "").strip():
+        return "insurance_type_required"
     return {
         "address": "address_too_long",
         "insurance_type": "insurance_type_invalid",

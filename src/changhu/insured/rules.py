@@ -67,6 +67,8 @@ def parse_coordinate(value, field: str, low: float, high: float, label: str):
 
 def parse_insurance_type(value) -> str | Problem:
     key = (value or "").strip()
+    if not key:
+        return Problem("insurance_type", "insurance_type_required", "请选择参保类型")
     if key in INSURANCE_TYPE_WORDS:
         return INSURANCE_TYPE_WORDS[key]
     return Problem("insurance_type", "insurance_type_invalid", "参保类型应为“职工”或“居民”")

@@ -115,7 +115,7 @@ def person_create(request):
             try:
                 person = services.person_create(actor=request.user, data=form.to_input())
             except FORM_ERRORS as exc:
-                add_domain_error(form, exc)
+                add_domain_error(form, exc, form.field_map())
                 status = exc.status
             else:
                 messages.success(request, f"已登记参保人：{person.name}")
@@ -146,7 +146,7 @@ def person_edit(request, pk: int):
                     expected_version=form.cleaned_data.get("version"),
                 )
             except FORM_ERRORS as exc:
-                add_domain_error(form, exc)
+                add_domain_error(form, exc, form.field_map())
                 status = exc.status
             else:
                 messages.success(request, f"已保存参保人信息：{form.cleaned_data['name']}")

@@ -20,6 +20,7 @@ from changhu.providers.models import (
     InstitutionStatus,
     Qualification,
 )
+from changhu.web.forms import StaffForm
 
 PAGE_SIZE = 20
 MODE_CHOICES = list(rules.MODE_LABELS.items())
@@ -36,7 +37,7 @@ def _blank(label: str, choices) -> list[tuple[str, str]]:
     return [("", label), *list(choices)]
 
 
-class InstitutionFilterForm(forms.Form):
+class InstitutionFilterForm(StaffForm):
     q = forms.CharField(label="机构名称或信用代码", required=False, max_length=100)
     care_kind = forms.ChoiceField(
         label="机构类别", required=False, choices=_blank("全部类别", CareKind.choices)
@@ -58,7 +59,7 @@ class InstitutionFilterForm(forms.Form):
         )
 
 
-class CaregiverFilterForm(forms.Form):
+class CaregiverFilterForm(StaffForm):
     q = forms.CharField(label="姓名或完整身份证号码", required=False, max_length=40)
     kind = forms.ChoiceField(
         label="类别", required=False, choices=_blank("全部类别", CaregiverKind.choices)
@@ -88,7 +89,7 @@ class CaregiverFilterForm(forms.Form):
         )
 
 
-class InstitutionStatusForm(forms.Form):
+class InstitutionStatusForm(StaffForm):
     action = forms.ChoiceField(
         label="操作",
         choices=[("suspend", "暂停"), ("reinstate", "恢复"), ("terminate", "终止（淘汰）")],
@@ -101,7 +102,7 @@ class InstitutionStatusForm(forms.Form):
         self.fields["effective_on"].label = "生效日期（默认今天）"
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(StaffForm):
     number = forms.CharField(label="协议编号（留空自动编号）", required=False, max_length=40)
     signed_on = _date()
     valid_from = _date()
@@ -129,7 +130,7 @@ class ApproveForm(AgreementForm):
     reason = forms.CharField(label="准入意见", required=False, max_length=300)
 
 
-class RenewForm(forms.Form):
+class RenewForm(StaffForm):
     valid_until = _date()
     number = forms.CharField(label="新协议编号（留空自动编号）", required=False, max_length=40)
 
@@ -138,11 +139,11 @@ class RenewForm(forms.Form):
         self.fields["valid_until"].label = "新协议终止日"
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(StaffForm):
     reason = forms.CharField(label="理由", required=False, max_length=300)
 
 
-class InspectionPlanForm(forms.Form):
+class InspectionPlanForm(StaffForm):
     planned_on = _date()
 
     def __init__(self, *args, **kwargs):
@@ -150,7 +151,7 @@ class InspectionPlanForm(forms.Form):
         self.fields["planned_on"].label = "核查日期"
 
 
-class InspectionResultForm(forms.Form):
+class InspectionResultForm(StaffForm):
     inspected_on = _date()
     passed = forms.TypedChoiceField(
         label="核查结论", choices=[("1", "通过"), ("0", "不通过")], coerce=lambda v: v == "1"
@@ -162,7 +163,7 @@ class InspectionResultForm(forms.Form):
         self.fields["inspected_on"].label = "核查完成日期"
 
 
-class AdmissionForm(forms.Form):
+class AdmissionForm(StaffForm):
     name = forms.CharField(label="机构名称", required=False, max_length=100)
     uscc = forms.CharField(label="统一社会信用代码", required=False, max_length=30)
     care_kind = forms.ChoiceField(label="机构类别", choices=CareKind.choices)
@@ -236,7 +237,7 @@ class AdmissionForm(forms.Form):
         )
 
 
-class AdmissionFilterForm(forms.Form):
+class AdmissionFilterForm(StaffForm):
     status = forms.ChoiceField(
         label="状态",
         required=False,
@@ -244,7 +245,7 @@ class AdmissionFilterForm(forms.Form):
     )
 
 
-class CaregiverForm(forms.Form):
+class CaregiverForm(StaffForm):
     institution = forms.TypedChoiceField(label="所属机构", coerce=int, required=False)
     kind = forms.ChoiceField(label="类别", choices=CaregiverKind.choices)
     name = forms.CharField(label="姓名", required=False, max_length=40)
@@ -286,7 +287,7 @@ class CaregiverForm(forms.Form):
         )
 
 
-class CertificateForm(forms.Form):
+class CertificateForm(StaffForm):
     kind = forms.ChoiceField(label="证书类别", choices=CertificateKind.choices)
     number = forms.CharField(label="证书编号", required=False, max_length=40)
     issuer = forms.CharField(label="发证机关", required=False, max_length=100)
@@ -302,7 +303,7 @@ class CertificateForm(forms.Form):
         return services.CertificateInput(**self.cleaned_data)
 
 
-class TrainingForm(forms.Form):
+class TrainingForm(StaffForm):
     topic = forms.CharField(label="培训内容", required=False, max_length=100)
     trainer = forms.CharField(label="培训人/机构", required=False, max_length=100)
     held_on = _date()
@@ -314,7 +315,7 @@ class TrainingForm(forms.Form):
         self.fields["held_on"].label = "培训日期"
 
 
-class CaregiverStatusForm(forms.Form):
+class CaregiverStatusForm(StaffForm):
     action = forms.ChoiceField(
         label="操作",
         choices=[("suspend", "暂停执业"), ("reinstate", "恢复执业"), ("leave", "离职")],
@@ -327,7 +328,7 @@ class CaregiverStatusForm(forms.Form):
         self.fields["on_date"].label = "日期（默认今天）"
 
 
-class CaregiverAccountForm(forms.Form):
+class CaregiverAccountForm(StaffForm):
     username = forms.CharField(
         label="登录名",
         max_length=40,
@@ -335,10 +336,10 @@ class CaregiverAccountForm(forms.Form):
     )
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(StaffForm):
     kind = forms.ChoiceField(label="导入内容", choices=ImportBatch.Kind.choices)
     file = forms.FileField(label="Excel文件（.xlsx）")
 
 
-class CommitForm(forms.Form):
+class CommitForm(StaffForm):
     mode = forms.ChoiceField(label="导入方式", choices=ImportBatch.Mode.choices)

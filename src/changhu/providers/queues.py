@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from changhu.core import clock
 from changhu.orgs.roles import Right
 from changhu.providers import selectors
 from changhu.web.queues import register_queue
@@ -27,6 +28,17 @@ register_queue(
     icon="calendar-event",
     hint="已到续签提醒日期",
     order=61,
+    # Past the agreement's end: the institution is serving without a valid agreement.
+    overdue=lambda user: (
+        selectors.agreements_due_for_renewal(fetched_by=user)
+        .filter(valid_until__lt=clock.today())
+        .count()
+    ),
+    due_today=lambda user: (
+        selectors.agreements_due_for_renewal(fetched_by=user)
+        .filter(valid_until=clock.today())
+        .count()
+    ),
 )
 register_queue(
     "providers.certificates_expiring",
@@ -37,4 +49,12 @@ register_queue(
     icon="hourglass-split",
     hint="60天内到期或已过期的护理员证书，过期后不能派单",
     order=62,
+    overdue=lambda user: (
+        selectors.certificates_expiring(fetched_by=user)
+        .filter(expires_on__lt=clock.today())
+        .count()
+    ),
+    due_today=lambda user: (
+        selectors.certificates_expiring(fetched_by=user).filter(expires_on=clock.today()).count()
+    ),
 )

@@ -206,6 +206,7 @@ def agreements_due_for_renewal(*, fetched_by, today: dt.date | None = None) -> Q
     return (
         scope.scoped(Agreement.objects.select_related("institution__organization"), fetched_by)
         .filter(status=AgreementStatus.ACTIVE, renewal_due__lte=today, ended_on__isnull=True)
+        # A work queue: the agreement that ends soonest is renewed first.
         .order_by("valid_until")
     )
 
@@ -274,6 +275,7 @@ def certificates_expiring(
             expires_on__lte=today + window,
         )
         .exclude(kind="health")
+        # A work queue: the certificate that expires (or expired) soonest comes first.
         .order_by("expires_on", "id")
     )
 

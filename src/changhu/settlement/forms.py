@@ -12,11 +12,12 @@ from django import forms
 from changhu.core.errors import ValidationFailed
 from changhu.settlement.labels import RETURN_REASONS
 from changhu.settlement.services import REJECT_REASONS
+from changhu.web.forms import StaffForm
 
 NOTE_MAX = 280  # the stored reason (chosen label + note) stays within 300
 
 
-class _ReasonForm(forms.Form):
+class _ReasonForm(StaffForm):
     """A reason chosen from a list and a note; :meth:`validated` raises a domain error."""
 
     placeholder = ""

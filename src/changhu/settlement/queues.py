@@ -35,6 +35,14 @@ def _url(status: str):
 # Only these steps receive sent-back claims: the institution's draft, the first review.
 RETURNED_TO = {ClaimStatus.DRAFT, ClaimStatus.SUBMITTED}
 
+# What each card holds and why it waits, when no claim was sent back.
+HINTS = {
+    ClaimStatus.DRAFT: "本机构已计算、尚未申报的结算单",
+    ClaimStatus.SUBMITTED: "护理机构已申报，待经办初审",
+    ClaimStatus.FIRST_REVIEWED: "初审已通过，待另一位经办人员复核",
+    ClaimStatus.APPROVED: "复核已通过，待基金拨付",
+}
+
 for key, label, right, status, icon, order in [
     ("settlement_draft", "待申报结算", Right.SETTLEMENT_CLAIM, ClaimStatus.DRAFT, "cash-coin", 60),
     (
@@ -62,6 +70,7 @@ for key, label, right, status, icon, order in [
         _count(status),
         _url(status),
         icon=icon,
+        hint=HINTS[status],
         order=order,
         hint_fn=_hint(status) if status in RETURNED_TO else None,
     )

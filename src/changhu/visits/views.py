@@ -22,6 +22,7 @@ from changhu.providers import selectors as provider_selectors
 from changhu.visits import geo, selectors, services
 from changhu.visits.api import RULE_LABELS
 from changhu.visits.models import BedDayKind, FindingStatus, RunStatus, Severity
+from changhu.web.forms import StaffForm
 from changhu.web.shortcuts import add_domain_error, is_htmx, staff_view
 
 PAGE_SIZE = 30
@@ -265,7 +266,7 @@ def finding_resolve(request, pk: int):
 # --- screening runs -------------------------------------------------------------------------
 
 
-class RunForm(forms.Form):
+class RunForm(StaffForm):
     period = forms.RegexField(
         label="稽核月份",
         regex=r"^\d{4}-\d{2}$",

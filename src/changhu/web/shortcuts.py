@@ -47,17 +47,27 @@ def staff_view(view):
 def add_domain_error(form, exc: DomainError, field_map: Mapping[str, str] | None = None) -> None:
     """Show a domain error on a Django form: each ``exc.fields`` entry next to its field.
 
-    ``field_map`` renames service field names to form field names. Messages for fields the
-    form does not have, or an error without fields, go to the top of the form.
+    ``field_map`` renames service field names to form field names; without one, a service's
+    ``institution_id`` lands on the form's ``institution``. Messages for fields the form does
+    not show (absent or hidden), or an error without fields, go to the top of the form.
     """
     field_map = field_map or {}
     placed = False
     for name, message in exc.fields.items():
-        target = field_map.get(name, name)
-        if target in form.fields:
+        target = _form_field(form, field_map.get(name, name))
+        if target is not None:
             form.add_error(target, message)
             placed = True
         else:
             form.add_error(None, message)
     if not placed and not exc.fields:
         form.add_error(None, exc.message)
+
+
+def _form_field(form, name: str) -> str | None:
+    """The visible form field a service field name stands for, if the form has one."""
+    for candidate in (name, name.removesuffix("_id"), name.removesuffix("_ids")):
+        field = form.fields.get(candidate)
+        if field is not None and not field.widget.is_hidden:
+            return candidate
+    return None

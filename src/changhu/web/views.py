@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from changhu.core import clock, workdays
 from changhu.core.scope import scope_of
 from changhu.orgs.roles import Right, Role
-from changhu.web.queues import queues_for
+from changhu.web.queues import dashboard
 from changhu.web.shortcuts import staff_view
 
 # What a role is told when none of its queues has anything in it.
@@ -133,15 +133,15 @@ logout_view = LogoutView.as_view()
 @require_GET
 def home(request):
     scope = scope_of(request.user)
-    queues = queues_for(request.user)
+    groups = dashboard(request.user)
     plan = ""
-    if not queues:
+    if not groups:
         plan = ROLE_PLANS.get(request.user.role, NO_ROLE_PLAN)
     return render(
         request,
         "web/home.html",
         {
-            "queues": queues,
+            "queue_groups": groups,
             "role_plan": plan,
             "can_search": scope.can(Right.INSURED_VIEW),
             "can_create": scope.can(Right.INSURED_CREATE),

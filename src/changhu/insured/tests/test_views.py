@@ -217,9 +217,11 @@ def test_create_reports_every_bad_field(client, users, city):
     assert response.status_code == 422
     assert errors["id_number"] == "身份证号码应为18位，当前为8位"
     assert errors["phone"].startswith("电话号码格式不正确")
-    assert errors["region_code"] == "请选择所属街道或区县"
+    # No district chosen: the error sits on 区县, not on the optional 街道.
+    assert errors["district"] == "请选择所属街道或区县"
+    assert "region_code" not in errors
     assert errors["latitude"].startswith("纬度应在")
-    assert errors["insurance_type"] == "参保类型应为“职工”或“居民”"
+    assert errors["insurance_type"] == "请选择参保类型"
     assert Person.objects.count() == 0
 
 

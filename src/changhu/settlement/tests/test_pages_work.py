@@ -245,7 +245,7 @@ def test_a_returned_claim_says_why_at_the_top_and_on_the_queue_card(world, perio
     services.claim_submit(actor=world.users.care_admin, claim_id=claim.pk)
     assert "returned-alert" not in _page(care, url)
     cards = {q.key: q for q in queues_for(world.users.care_admin)}
-    assert cards["settlement_draft"].hint == ""
+    assert cards["settlement_draft"].hint == "本机构已计算、尚未申报的结算单"
 
     # The second review sends it back to the first: the case worker's card says so.
     services.claim_first_review(actor=world.users.worker_a, claim_id=claim.pk, approve=True)

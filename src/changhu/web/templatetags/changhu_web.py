@@ -77,3 +77,63 @@ def _show(value, labels: dict) -> str:
     if isinstance(value, list | tuple):
         return "、".join(str(labels.get(v, v)) for v in value) or "（空）"
     return str(labels.get(value, value))
+
+
+FILE_NOT_KEPT = "上次选择的文件未保存，请重新选择"
+
+
+def _is_multi_input(widget) -> bool:
+    return isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+
+
+@register.filter
+def error_anchor(bound_field) -> str:
+    """The id the error banner links to: the field's input, or its first radio/check box.
+
+    A form may name another element (a fieldset) in ``error_anchors``.
+    """
+    overrides = getattr(bound_field.form, "error_anchors", None) or {}
+    if bound_field.name in overrides:
+        return overrides[bound_field.name]
+    if _is_multi_input(bound_field.field.widget):
+        return f"{bound_field.auto_id}_0" if bound_field.auto_id else ""
+    return bound_field.id_for_label
+
+
+@register.filter
+def file_not_kept(bound_field) -> bool:
+    """True for a file input of a form that failed: browsers cannot refill it.
+
+    A form that stores its uploads before validating lists them in ``stored_files``.
+    """
+    form = bound_field.form
+    if not isinstance(bound_field.field, forms.FileField) or not form.is_bound:
+        return False
+    if not form.errors or bound_field.name in getattr(form, "stored_files", ()):
+        return False
+    return bool(form.files.get(bound_field.html_name))
+
+
+@register.filter
+def error_items(form) -> list[dict]:
+    """The error banner's rows: one per field error (linked), then form-wide errors."""
+    if form is None or not form.is_bound or not form.errors:
+        return []
+    rows = []
+    for bound in form:
+        for message in bound.errors:
+            if bound.is_hidden:  # nothing to link to: said as the form's own error
+                rows.append({"anchor": "", "label": "", "message": message})
+            else:
+                rows.append(
+                    {"anchor": error_anchor(bound), "label": bound.label, "message": message}
+                )
+    rows.extend({"anchor": "", "label": "", "message": m} for m in form.non_field_errors())
+    return rows
+
+
+@register.filter
+def files_not_kept(form) -> list:
+    if form is None:
+        return []
+    return [bound for bound in form if file_not_kept(bound)]

@@ -155,4 +155,38 @@
       event.detail.issueRequest(true);
     }
   });
+  // ---- Form error banner (web/_form_errors.html) -------------------------------------------
+  // Each row links to its field: the click scrolls the field into view and focuses it, so a
+  // keyboard or screen-reader user lands where the fix is typed. On load the banner itself is
+  // focused, so the first thing read after a failed submit is what went wrong.
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-ch-error-link]");
+    if (!link) {
+      return;
+    }
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) {
+      return;
+    }
+    event.preventDefault();
+    var focusable = target.matches("input, select, textarea, button")
+      ? target
+      : target.querySelector("input, select, textarea, button") || target;
+    target.scrollIntoView({ block: "center" });
+    focusable.focus({ preventScroll: true });
+  });
+
+  function focusErrorBanner() {
+    var banner = document.querySelector("[data-ch-form-errors]");
+    if (banner && !document.querySelector("[autofocus]")) {
+      banner.focus(); // scrolls only as far as needed: the page title stays in view
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusErrorBanner);
+  } else {
+    focusErrorBanner();
+  }
 })();
