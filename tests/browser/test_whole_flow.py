@@ -308,8 +308,12 @@ def register_and_apply(sign_in, base: str) -> Application:
     nav(caseworker, "失能评估")
     with caseworker.expect_navigation():
         caseworker.get_by_role("link", name="登记评估申请").click()
-    caseworker.get_by_label("被评估人身份证号码").fill(PERSON.id_number)
-    caseworker.get_by_label("被评估人姓名").fill(PERSON.name)
+    # The person just registered, found by the ID number the family brought.
+    caseworker.get_by_role("combobox", name="被评估人", exact=False).and_(
+        caseworker.locator("[data-picker] input")
+    ).fill(PERSON.id_number)
+    caseworker.get_by_role("option", name=PERSON.name).click()
+    expect(caseworker.get_by_text(f"已选：{PERSON.name}")).to_be_visible()
     caseworker.get_by_label("申请人姓名").fill("郑小红")
     caseworker.get_by_label("与被评估人关系").select_option(label="子女")
     caseworker.get_by_label("联系电话").fill("13812345678")
@@ -414,7 +418,10 @@ def open_entitlement(sign_in, base: str, case: Application, conclusion: SimpleNa
     form = caseworker.get_by_test_id("open-entitlement")
     expect(form.get_by_label("待遇起始日")).to_have_value(conclusion.valid_from)
     form.get_by_label("照护方式（监护人选择）").select_option(label="机构上门居家照护")
-    form.get_by_label("护理机构").select_option(label=INSTITUTION)
+    box = form.get_by_role("combobox", name="护理机构")
+    box.fill(INSTITUTION[:4])  # part of the name; the picker lists the matches
+    form.get_by_role("option", name=INSTITUTION).click()
+    expect(box).to_have_value(INSTITUTION)
     post(caseworker, form.get_by_role("button", name="确认办理待遇"))
     success(caseworker, f"已为{PERSON.name}办理待遇")
     expect(caseworker.get_by_test_id("entitlement-opened")).to_contain_text("已办理待遇")

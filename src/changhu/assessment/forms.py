@@ -15,6 +15,7 @@ from changhu.assessment.models import (
 )
 from changhu.assessment.scoring import Scale
 from changhu.web.forms import StaffForm
+from changhu.web.pickers import PickerField
 
 PAGE_SIZE = 20
 
@@ -43,9 +44,7 @@ class CaseFilterForm(StaffForm):
 class ApplicationForm(StaffForm):
     """Intake at a counter, a mobile acceptance point or for a family doctor."""
 
-    person_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    person_id_number = forms.CharField(label="被评估人身份证号码", required=False, max_length=32)
-    person_name = forms.CharField(label="被评估人姓名", required=False, max_length=40)
+    person = PickerField("person", label="被评估人")
     applicant_name = forms.CharField(label="申请人姓名", required=False, max_length=40)
     relationship = forms.ChoiceField(
         label="与被评估人关系", required=False, choices=_choices(Relationship, "请选择")
@@ -72,11 +71,13 @@ class ApplicationForm(StaffForm):
     self_assessment = forms.FileField(label="自评表", required=False)
 
     FILE_FIELDS = ("id_card", "medical_record", "self_assessment")
-    required_marks = ("applicant_name", "relationship", "phone", "address")
+    required_marks = ("person", "applicant_name", "relationship", "phone", "address")
 
-    def to_input(self) -> services.ApplicationInput:
-        data = {k: v for k, v in self.cleaned_data.items() if k not in self.FILE_FIELDS}
+    def to_input(self, person) -> services.ApplicationInput:
+        skip = {*self.FILE_FIELDS, "person"}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in skip}
         data["place"] = data.get("place") or Place.HOME
+        data["person_id"] = person.pk
         return services.ApplicationInput(**data)
 
     def uploads(self) -> list[services.Upload]:

@@ -30,6 +30,7 @@ from changhu.core.excel import xlsx_response
 from changhu.core.scope import require, scope_of
 from changhu.orgs import selectors as org_selectors
 from changhu.orgs.roles import Right
+from changhu.web import pickers
 from changhu.web.shortcuts import add_domain_error, is_htmx, staff_view
 
 
@@ -78,29 +79,27 @@ def application_create(request):
     if request.method == "POST":
         form = forms.ApplicationForm(request.POST, request.FILES)
         status = 422
-        if form.is_valid():
+        person = form.is_valid() and pickers.resolve_field(form, "person", request.user)
+        if person:
             try:
                 application = services.application_submit(
-                    actor=request.user, data=form.to_input(), documents=form.uploads()
+                    actor=request.user, data=form.to_input(person), documents=form.uploads()
                 )
             except DomainError as exc:
                 fields = {f"documents.{i}": u.kind for i, u in enumerate(form.uploads())}
-                # "Choose the person" belongs on the ID number typed (person_id is hidden).
-                mapping = {**fields, "file": "id_card", "person_id": "person_id_number"}
+                # "Choose the person" belongs on the picker.
+                mapping = {**fields, "file": "id_card", "person_id": "person"}
                 add_domain_error(form, exc, mapping)
                 status = exc.status
             else:
                 messages.success(request, f"已登记评估申请{application.number}")
                 return redirect(_detail_url(application.pk))
     else:
-        initial = {}
-        person_id = request.GET.get("person")
-        if person_id and person_id.isdigit():
-            from changhu.insured import selectors as insured_selectors
-
-            person = insured_selectors.person_get(fetched_by=request.user, person_id=int(person_id))
-            initial = {"person_id": person.pk, "person_name": person.name}
-        form = forms.ApplicationForm(initial=initial)
+        form = forms.ApplicationForm()
+        chosen = pickers.choice_for("person", request.user, request.GET.get("person"))
+        if chosen is not None:
+            form.fields["person"].widget.chosen = chosen
+            form.initial["person"] = pickers.Picked(str(chosen.key))
     return render(request, "assessment/application_form.html", {"form": form}, status=status)
 
 

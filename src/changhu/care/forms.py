@@ -10,9 +10,9 @@ from changhu.care.models import (
     EntitlementStatus,
 )
 from changhu.care.services import RELATIONSHIPS
-from changhu.providers import selectors as provider_selectors
 from changhu.providers.rules import MODE_LABELS
 from changhu.web.forms import StaffForm
+from changhu.web.pickers import PickerField
 
 PAGE_SIZE = 20
 MODE_CHOICES = list(MODE_LABELS.items())
@@ -30,10 +30,6 @@ def _blank(label, choices):
     return [("", label), *list(choices)]
 
 
-def _institutions(user):
-    return [(i.pk, i.name) for i in provider_selectors.institution_options(fetched_by=user)]
-
-
 class EntitlementFilterForm(StaffForm):
     q = forms.CharField(label="姓名", required=False, max_length=40)
     status = forms.ChoiceField(
@@ -48,18 +44,22 @@ class EntitlementOpenForm(StaffForm):
     """办理待遇: only what the guardian chooses; grade and validity come from the conclusion."""
 
     care_mode = forms.ChoiceField(label="照护方式（监护人选择）", choices=MODE_CHOICES)
-    institution = forms.TypedChoiceField(label="护理机构", coerce=int)
+    institution = PickerField("care_institution", label="护理机构")
     social_support = forms.BooleanField(label="含社会支持类上门服务", required=False)
     start_date = _date("待遇起始日")
+    required_marks = ("care_mode", "institution", "start_date")
 
     def __init__(self, *args, user, conclusion, **kwargs):
         kwargs.setdefault("initial", {"start_date": conclusion.valid_from})
         super().__init__(*args, **kwargs)
-        self.fields["institution"].choices = _blank("请选择护理机构", _institutions(user))
+        self.user = user
         self.fields["start_date"].help_text = (
             f"默认评估结论生效日；须在有效期{conclusion.valid_from:%Y-%m-%d}至"
             f"{conclusion.valid_until:%Y-%m-%d}内"
         )
+
+    def clean_institution(self):
+        return self.fields["institution"].resolve_for(self.user, self.cleaned_data["institution"])
 
 
 class AwaitingFilterForm(StaffForm):
@@ -71,7 +71,9 @@ class ArrangementForm(StaffForm):
     care_mode = forms.ChoiceField(
         label="新的照护方式", required=False, choices=_blank("不变", MODE_CHOICES)
     )
-    institution = forms.TypedChoiceField(label="新的护理机构", required=False, coerce=int)
+    institution = PickerField(
+        "care_institution", label="新的护理机构", placeholder="不变；换机构时输入名称查找"
+    )
     social_support = forms.TypedChoiceField(
         label="社会支持服务",
         required=False,
@@ -83,7 +85,11 @@ class ArrangementForm(StaffForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institution"].choices = _blank("不变", _institutions(user))
+        self.user = user
+
+    def clean_institution(self):
+        field = self.fields["institution"]
+        return field.resolve_for(self.user, self.cleaned_data["institution"], required=False)
 
 
 class PauseForm(StaffForm):

@@ -316,6 +316,24 @@ def beneficiaries_of(*, fetched_by, day: dt.date | None = None) -> QuerySet:
     )
 
 
+def persons_cared_for(
+    *, fetched_by, care_mode: str = "", recent_days: int = 62, day: dt.date | None = None
+) -> QuerySet:
+    """Persons the reader's institution cares for (optionally in one care mode) on ``day`` or
+    within the ``recent_days`` before it, for pickers: a care institution's staff choose among
+    their own beneficiaries, other staff among the arrangements in their scope."""
+    day = day or clock.today()
+    arrangements = scope.scoped(Arrangement.objects.all(), fetched_by).filter(start_date__lte=day)
+    arrangements = arrangements.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=day - dt.timedelta(days=recent_days))
+    )
+    if care_mode:
+        arrangements = arrangements.filter(care_mode=care_mode)
+    return Person.objects.select_related("region__parent").filter(
+        pk__in=arrangements.values("person_id")
+    )
+
+
 def institutions_caring_for(person_id: int, day: dt.date | None = None) -> list[int]:
     """Organization ids of the institutions that care for a person from ``day`` on (current and
     scheduled arrangements of active entitlements). Assessment dispatch uses it to keep an

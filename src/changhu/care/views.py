@@ -136,7 +136,7 @@ def conclusion_entitlement(request, pk: int):
                     actor=request.user,
                     conclusion_id=conclusion.pk,
                     care_mode=d["care_mode"],
-                    institution_id=d["institution"],
+                    institution_id=d["institution"].pk,
                     social_support=d["social_support"],
                     start_date=d["start_date"],
                 )
@@ -217,7 +217,7 @@ def entitlement_action(request, pk: int, action: str):
                 entitlement_id=pk,
                 effective_date=d.get("effective_date"),
                 care_mode=d.get("care_mode") or None,
-                institution_id=d.get("institution") or None,
+                institution_id=d["institution"].pk if d.get("institution") else None,
                 social_support=d.get("social_support"),
                 reason=d.get("reason", ""),
             )

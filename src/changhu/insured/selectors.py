@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from changhu.core import crypto, scope
 from changhu.core.errors import NotFound
@@ -62,6 +62,27 @@ def person_list(*, fetched_by, filters: PersonFilters | None = None) -> QuerySet
     if filters.special_group:
         qs = qs.filter(Exists(active_groups.filter(group=filters.special_group)))
     return qs.annotate(is_special=Exists(active_groups)).order_by("-is_special", "-id")
+
+
+def person_named(queryset: QuerySet, text: str) -> QuerySet:
+    """Persons the text names outright: a full ID number or a 参保编号 (case-insensitive)."""
+    text = (text or "").strip()
+    number = normalize_id_number(text)
+    if len(number) == 18 and number[:17].isdigit():
+        return queryset.filter(id_number_index=crypto.blind_index(number, purpose=ID_PURPOSE))
+    return queryset.filter(insured_no__iexact=text)
+
+
+def person_search(queryset: QuerySet, text: str) -> QuerySet:
+    """Persons matching what a user typed in a picker: the ones named outright (ID number,
+    参保编号), else those whose name starts with the text, or whose 参保编号 does."""
+    text = (text or "").strip()
+    named = person_named(queryset, text)
+    if len(normalize_id_number(text)) == 18:
+        return named.order_by("name", "pk")
+    return queryset.filter(Q(name__startswith=text) | Q(insured_no__istartswith=text)).order_by(
+        "name", "pk"
+    )
 
 
 def person_get(*, fetched_by, person_id: int) -> Person:

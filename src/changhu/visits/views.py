@@ -22,6 +22,7 @@ from changhu.providers import selectors as provider_selectors
 from changhu.visits import geo, selectors, services
 from changhu.visits.api import RULE_LABELS
 from changhu.visits.models import BedDayKind, FindingStatus, RunStatus, Severity
+from changhu.web import pickers
 from changhu.web.forms import StaffForm
 from changhu.web.shortcuts import add_domain_error, is_htmx, staff_view
 
@@ -325,6 +326,10 @@ def run_progress(request, pk: int):
 @staff_view
 @require_http_methods(["GET", "POST"])
 def bed_days(request):
+    """床日登记: admissions, leave / transfer / return, discharges and the month's summary.
+    The resident is chosen with a search picker (name, 参保编号 or ID number) among the
+    institution's own institutional-care beneficiaries; a refusal is shown on its field and
+    the form keeps what was typed."""
     require(request.user, Right.VISITS_VIEW)
     month = request.GET.get("month") or clock.today().strftime("%Y-%m")
     try:
@@ -332,37 +337,27 @@ def bed_days(request):
     except ValidationFailed:
         month = clock.today().strftime("%Y-%m")
     can_edit = scope_of(request.user).can(Right.VISITS_BED_DAYS)
+    failed: dict = {}
+    status = 200
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "admit":
-                services.stay_admit(
-                    actor=request.user,
-                    person_id=_int(request.POST.get("person_id")) or 0,
-                    admitted_on=request.POST.get("admitted_on", ""),
-                    bed_number=request.POST.get("bed_number", ""),
-                )
-            elif action == "mark":
-                services.bed_days_mark(
-                    actor=request.user,
-                    person_id=_int(request.POST.get("person_id")) or 0,
-                    first=request.POST.get("first", ""),
-                    last=request.POST.get("last", ""),
-                    kind=request.POST.get("kind", ""),
-                )
-            elif action == "discharge":
-                services.stay_discharge(
-                    actor=request.user,
-                    stay_id=_int(request.POST.get("stay_id")) or 0,
-                    discharged_on=request.POST.get("discharged_on", ""),
-                )
-            else:
-                raise ValidationFailed("未知的操作", code="action_invalid")
+            _bed_day_action(request, action)
         except DomainError as exc:
-            messages.error(request, exc.message)
+            errors = dict(exc.fields or {})
+            if "person_id" in errors:
+                errors["person"] = errors.pop("person_id")
+            failed = {
+                "action": action,
+                "message": exc.message,
+                "errors": errors,
+                "values": request.POST,
+                "chosen": pickers.choice_for("resident", request.user, request.POST.get("person")),
+            }
+            status = exc.status
         else:
             messages.success(request, "已登记")
-        return redirect(f"{request.path}?month={month}")
+            return redirect(f"{request.path}?month={month}")
     return render(
         request,
         "visits/bed_days.html",
@@ -373,8 +368,41 @@ def bed_days(request):
             "kinds": BedDayKind.choices,
             "can_edit": can_edit,
             "today": clock.today(),
+            "failed": failed,
         },
+        status=status,
     )
+
+
+def _bed_day_action(request, action: str | None) -> None:
+    post = request.POST
+    if action in ("admit", "mark"):
+        person = pickers.resolve(
+            "resident", request.user, key=post.get("person"), text=post.get("person_q", "")
+        )
+    if action == "admit":
+        services.stay_admit(
+            actor=request.user,
+            person_id=person.pk,
+            admitted_on=post.get("admitted_on", ""),
+            bed_number=post.get("bed_number", ""),
+        )
+    elif action == "mark":
+        services.bed_days_mark(
+            actor=request.user,
+            person_id=person.pk,
+            first=post.get("first", ""),
+            last=post.get("last", ""),
+            kind=post.get("kind", ""),
+        )
+    elif action == "discharge":
+        services.stay_discharge(
+            actor=request.user,
+            stay_id=_int(post.get("stay_id")) or 0,
+            discharged_on=post.get("discharged_on", ""),
+        )
+    else:
+        raise ValidationFailed("未知的操作", code="action_invalid")
 
 
 @staff_view

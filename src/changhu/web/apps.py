@@ -13,3 +13,5 @@ class WebConfig(AppConfig):
         register_queues.register()
         # Later apps add their home-page queues in a ``queues`` module of their own.
         autodiscover_modules("queues")
+        # … and the kinds of search picker they need in a ``pickers`` module.
+        autodiscover_modules("pickers")

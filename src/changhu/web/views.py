@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from changhu.core import clock, workdays
 from changhu.core.scope import scope_of
 from changhu.orgs.roles import Right, Role
+from changhu.web import pickers
 from changhu.web.queues import dashboard
 from changhu.web.shortcuts import staff_view
 
@@ -147,4 +148,18 @@ def home(request):
             "can_create": scope.can(Right.INSURED_CREATE),
             "calendar_warnings": workdays.calendar_warnings(clock.today()),
         },
+    )
+
+
+@staff_view
+@require_GET
+def pick(request, kind):
+    """The matches of a search picker (``web/_picker.html``) as list items, for htmx."""
+    field = request.GET.get("field", "")
+    text = request.GET.get(f"{field}_q", "") if field else ""
+    choices = pickers.search(kind, request.user, text)
+    return render(
+        request,
+        "web/_picker_results.html",
+        {"choices": choices, "text": text.strip(), "noun": pickers.kind_of(kind).noun},
     )

@@ -52,7 +52,7 @@ def test_intake_page_with_files(client, users, people, team, private_media):
     url = reverse("assessment:application_create")
     assert people.jinjiang.name in html(client.get(f"{url}?person={people.jinjiang.pk}"))
     data = {
-        "person_id": people.jinjiang.pk,
+        "person": people.jinjiang.pk,
         "applicant_name": "张小梅",
         "relationship": "child",
         "phone": "13812345678",
@@ -185,3 +185,32 @@ def test_pages_outside_the_scope_are_404(client, users, people, team):
     assert (
         client.get(reverse("assessment:document_download", args=[document.pk])).status_code == 404
     )
+
+
+def test_intake_names_the_person_with_the_picker_never_an_id(client, users, people, team):
+    """The case worker finds the person by 参保编号 (or name, or ID number) in their own scope;
+    a person outside it is not found, whichever way it is named."""
+    login(client, users.worker_a)
+    url = reverse("assessment:application_create")
+    page = html(client.get(f"{url}?person={people.jinjiang.pk}"))
+    assert f"已选：{people.jinjiang.name}（{people.jinjiang.id_number_masked}）" in page
+    assert "被评估人身份证号码" not in page
+    data = {
+        "applicant_name": "张小梅",
+        "relationship": "child",
+        "phone": "13812345678",
+        "address": "锦江区督院街街道",
+        "place": "home",
+        "channel": "counter",
+    }
+    for outside in (people.wuhou.insured_no, people.wuhou.id_number, str(people.wuhou.pk)):
+        refused = client.post(url, {**data, "person_q": outside})
+        assert refused.status_code == 422 and "没有找到" in html(refused)
+    refused = client.post(url, {**data, "person": people.wuhou.pk})
+    assert refused.status_code == 422 and "没有找到所选被评估人" in html(refused)
+    assert not Application.objects.exists()
+    found = client.post(url, {**data, "person_q": people.jinjiang.insured_no})
+    assert found.status_code == 302
+    assert Application.objects.get().person == people.jinjiang
+    listed = html(client.get("/pick/person/", {"field": "person", "person_q": "张"}))
+    assert people.jinjiang.insured_no in listed and people.wuhou.insured_no not in listed

@@ -118,10 +118,10 @@ def test_bed_day_and_patrol_pages(client, users, home):
     assert page.status_code == 200 and "登记入住" in page.content.decode()
     response = client.post(
         "/visits/bed-days/",
-        {"action": "admit", "person_id": home.person.pk, "admitted_on": "2026-01-01"},
-        follow=True,
+        {"action": "admit", "person_q": home.person.insured_no, "admitted_on": "2026-01-01"},
     )
-    assert "没有在本机构机构照护" in response.content.decode()
+    # A home-care beneficiary is not among the institution's residents to choose from.
+    assert response.status_code == 422 and "没有找到" in response.content.decode()
     assert client.get("/visits/patrols/").status_code == 200
 
 
