@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -317,6 +318,27 @@ def person_update(
             person.version += 1
             person.save()
             audit.record(action="update", obj=person, user=actor, changes=changes)
+    return person
+
+
+def person_set_home_position(
+    *, actor, person_id: int, latitude: float, longitude: float, source: str
+) -> Person:
+    """Give a home without coordinates the position another module vouches for (a caregiver's
+    confirmed visit: see ``visits.home_position``). The caller holds the right to do so; this
+    only writes, once: coordinates already set are changed through :func:`person_update`.
+    Audited with ``source`` as the note."""
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person_id)
+        if person.latitude is not None and person.longitude is not None:
+            raise Conflict("该参保人的住址已有经纬度", code="home_position_set")
+        before = _snapshot(person)
+        person.latitude = Decimal(f"{latitude:.6f}")
+        person.longitude = Decimal(f"{longitude:.6f}")
+        person.version += 1
+        person.save(update_fields=["latitude", "longitude", "version", "updated_at"])
+        changes = audit.diff(before, _snapshot(person), labels=AUDIT_LABELS, maskers=AUDIT_MASKERS)
+        audit.record(action="update", obj=person, user=actor, changes=changes, note=source)
     return person
 
 

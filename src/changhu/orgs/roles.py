@@ -59,6 +59,7 @@ class Right:
     VISITS_PATROL = "visits.patrol"  # record patrol visits to family-care beneficiaries
     VISITS_SCREEN = "visits.screen"  # start a screening run of a month
     VISITS_RESOLVE = "visits.resolve"  # confirm or dismiss a finding
+    VISITS_HOME_POSITION = "visits.home_position"  # take a visit's check-in as the home (own inst.)
     SETTLEMENT_VIEW = "settlement.view"  # periods, claims, lines, statements in scope
     SETTLEMENT_CALCULATE = "settlement.calculate"  # the benefit calculator (待遇测算)
     SETTLEMENT_RUN = "settlement.run"  # open and compute a month's settlement
@@ -192,7 +193,12 @@ _VISITS_RIGHTS: dict[str, set[str]] = {
     Role.BUREAU_REGULATOR: _VISITS_SUPERVISION,
     Role.INSURER_CASE_WORKER: _VISITS_SUPERVISION,
     Role.INSURER_SUPERVISOR: _VISITS_SUPERVISION,
-    Role.CARE_ADMIN: {Right.VISITS_VIEW, Right.VISITS_BED_DAYS, Right.VISITS_PATROL},
+    Role.CARE_ADMIN: {
+        Right.VISITS_VIEW,
+        Right.VISITS_BED_DAYS,
+        Right.VISITS_PATROL,
+        Right.VISITS_HOME_POSITION,
+    },
     Role.CAREGIVER: {Right.VISITS_RECORD, Right.VISITS_PATROL},
 }
 for _role, _extra in _VISITS_RIGHTS.items():

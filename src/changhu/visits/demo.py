@@ -257,6 +257,24 @@ def _visits(report: VisitsDemoReport, rng: random.Random, first: dt.date, now: d
     )
 
 
+def _home_without_coordinates() -> None:
+    """One beneficiary of the first demo care institution (careadmin's) registered without
+    coordinates, so its administrator has a home to place with 以本次签到位置为住址坐标 (see
+    ``visits.home_position``). Chosen once: the person of that institution's newest completed
+    visit at the time; later runs find the demo's homes without coordinates and leave them."""
+    from changhu.insured.models import Person
+    from changhu.orgs.demo import CARE_ANKANG
+
+    done = Visit.objects.filter(
+        status=VisitStatus.COMPLETED, institution__organization__name=CARE_ANKANG
+    ).exclude(confirmation_method="")
+    if done.filter(person__latitude__isnull=True).exists():
+        return
+    newest = done.order_by("-check_in_at", "-pk").first()
+    if newest is not None:
+        Person.objects.filter(pk=newest.person_id).update(latitude=None, longitude=None)
+
+
 def _cancel_left_open(report: VisitsDemoReport, today: dt.date) -> None:
     """On a later day's run, the demo's own visits still in progress from an earlier run are
     cancelled, as the institution would, so that their caregivers can check in again (one
@@ -412,6 +430,7 @@ def seed_visits_demo() -> VisitsDemoReport:
         _bed_days(report, first, today)
         _patrols(report, rng, today, admin)
         _phone_login(admin, today)
+        _home_without_coordinates()
     period = today.strftime("%Y-%m")
     done = ScreeningRun.objects.filter(period=period, status=RunStatus.DONE).first()
     if done is None or report.visits_created:

@@ -19,7 +19,7 @@ from changhu.core.scope import require, scope_of
 from changhu.orgs import selectors as org_selectors
 from changhu.orgs.roles import Right
 from changhu.providers import selectors as provider_selectors
-from changhu.visits import geo, selectors, services
+from changhu.visits import geo, home_position, selectors, services
 from changhu.visits.api import RULE_LABELS
 from changhu.visits.models import BedDayKind, FindingStatus, RunStatus, Severity
 from changhu.web import pickers
@@ -126,8 +126,44 @@ def visit_detail(request, pk: int):
             "findings": list(visit.findings.all()),
             "rule_labels": RULE_LABELS,
             "can_resolve": s.can(Right.VISITS_RESOLVE),
+            "home_offer": _home_offer(request.user, visit),
         },
     )
+
+
+def _home_offer(user, visit):
+    """The 以本次签到位置为住址坐标 offer, for an administrator, on a home without coordinates."""
+    if visit.person.latitude is not None or not home_position.may_take(user):
+        return None
+    return home_position.offer(visit)
+
+
+@staff_view
+@require_POST
+def home_position_take(request, pk: int):
+    """以本次签到位置为住址坐标 (confirmed in the page first)."""
+    person = home_position.take(actor=request.user, visit_id=pk)
+    messages.success(
+        request,
+        f"已将本次签到位置设为{person.name}的住址坐标；今后签到将按此位置判定距离",
+    )
+    target = request.POST.get("next", "")
+    if target == "queue":
+        return redirect("visits:home_positions")
+    return redirect("visits:visit_detail", pk=pk)
+
+
+@staff_view
+@require_GET
+def home_positions(request):
+    """待采用住址坐标: the newest confirmed visit of each beneficiary whose home has no
+    coordinates, with whether its check-in position can be taken."""
+    if not home_position.may_take(request.user):
+        require(request.user, Right.VISITS_HOME_POSITION)
+        raise Http404
+    page = _page(request, home_position.persons_awaiting(fetched_by=request.user))
+    rows = [(v, home_position.offer(v)) for v in page.object_list]
+    return render(request, "visits/home_positions.html", {"page": page, "rows": rows})
 
 
 @staff_view

@@ -55,6 +55,7 @@ NAVIGATION = [
             Entry("稽核发现", "visits:finding_list", "visits.view", "exclamation-triangle"),
             Entry("稽核批次", "visits:screening", "visits.screen", "funnel"),
             Entry("床日登记", "visits:bed_days", "visits.bed_days", "calendar-check"),
+            Entry("住址坐标", "visits:home_positions", "visits.home_position", "geo-alt"),
             Entry("巡护记录", "visits:patrol_list", "visits.patrol", "clipboard-check"),
             Entry("护理员手机端", "pwa:shell", "visits.record", "phone"),
         ],

@@ -29,6 +29,12 @@ def test_seed_visits_demo_is_idempotent_and_gives_the_queue_work():
     rules_found = set(Finding.objects.values_list("rule_code", flat=True))
     assert rules_found & {"too_short", "outside_geofence", "duplicate_photo", "item_not_in_plan"}
     assert Visit.objects.filter(status="in_progress").exists()
+    # careadmin has one home to place from a confirmed visit (以本次签到位置为住址坐标).
+    from changhu.visits import home_position
+
+    careadmin = User.objects.get(username="careadmin")
+    waiting = list(home_position.persons_awaiting(fetched_by=careadmin))
+    assert len(waiting) == 1 and home_position.offer(waiting[0]).allowed
     # Demo logins (the caregiver's phone login included) keep the published password.
     assert not User.objects.filter(must_change_password=True).exists()
     counts = [m.objects.count() for m in (Visit, Stay, BedDay, PatrolVisit)]
