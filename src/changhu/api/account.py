@@ -10,6 +10,7 @@ from changhu.api.auth import issue_token
 from changhu.api.schemas import ErrorOut, errors
 from changhu.core.errors import NotAuthenticated
 from changhu.core.scope import scope_of
+from changhu.orgs import services as org_services
 from changhu.orgs.models import ApiToken
 
 router = Router(tags=["认证"])
@@ -24,12 +25,21 @@ class TokenIn(Schema):
 class TokenOut(Schema):
     token: str
     expires_at: str
+    must_change_password: bool = Field(
+        description="为真时须先调用 POST /api/v1/auth/password 修改密码，其他接口返回403"
+    )
+
+
+class PasswordIn(Schema):
+    old_password: str = Field(..., max_length=200)
+    new_password: str = Field(..., max_length=200)
 
 
 class MeOut(Schema):
     id: int
     username: str
     real_name: str
+    must_change_password: bool
     role: str
     role_label: str
     organization: str | None
@@ -51,7 +61,11 @@ def token_create(request, payload: TokenIn):
     if user is None or not user.is_active:
         raise NotAuthenticated("用户名或密码错误", code="login_failed")
     key, token = issue_token(user, name=payload.name)
-    return {"token": key, "expires_at": token.expires_at.isoformat()}
+    return {
+        "token": key,
+        "expires_at": token.expires_at.isoformat(),
+        "must_change_password": user.must_change_password,
+    }
 
 
 @router.get("/me", response={200: MeOut, **errors()})
@@ -63,6 +77,7 @@ def me(request):
         "id": user.pk,
         "username": user.username,
         "real_name": user.real_name,
+        "must_change_password": user.must_change_password,
         "role": user.role,
         "role_label": user.get_role_display() if user.role else "",
         "organization": user.organization.name if user.organization_id else None,
@@ -70,6 +85,16 @@ def me(request):
         "region_prefixes": list(s.region_prefixes),
         "rights": sorted(s.rights),
     }
+
+
+@router.post("/password", response={204: None, **errors()})
+def password_change(request, payload: PasswordIn):
+    """修改本人密码。首次登录或密码被管理员重置后，其他接口返回403 password_change_required，
+    修改密码后恢复。"""
+    org_services.password_change(
+        user=request.auth, old_password=payload.old_password, new_password=payload.new_password
+    )
+    return Status(204, None)
 
 
 @router.post("/token/revoke", response={204: None, **errors()})

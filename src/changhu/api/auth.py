@@ -13,6 +13,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from changhu.core import clock, context
 from changhu.core.db import RowLoader, prepared_statements
+from changhu.core.errors import PermissionDenied
 from changhu.orgs.models import ApiToken, Organization, Region, User
 
 
@@ -85,6 +86,11 @@ def principal_for(key: str):
     return user
 
 
+# What a token of a user who must change the password may still call (the session's pages
+# and calls are held by web.middleware.PasswordChangeRequiredMiddleware).
+PASSWORD_CHANGE_PATHS = ("/api/v1/auth/password", "/api/v1/auth/me", "/api/v1/auth/token/revoke")
+
+
 class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
@@ -92,6 +98,10 @@ class TokenAuth(HttpBearer):
         user = principal_for(token)
         if user is None:
             return None
+        if user.must_change_password and request.path not in PASSWORD_CHANGE_PATHS:
+            raise PermissionDenied(
+                "首次登录或密码被重置后，请先修改密码", code="password_change_required"
+            )
         _bind_actor(request, user)
         return user
 

@@ -8,7 +8,16 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 # What a user who must change the password may still reach.
-_OPEN_PREFIXES = ("/static/", "/login/", "/logout/", "/password/", "/pwa/manifest", "/pwa/sw.js")
+_OPEN_PREFIXES = (
+    "/static/",
+    "/login/",
+    "/logout/",
+    "/password/",
+    "/pwa/manifest",
+    "/pwa/sw.js",
+    "/api/v1/auth/password",
+    "/api/v1/auth/me",
+)
 
 
 class PasswordChangeRequiredMiddleware:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from changhu.core import clock, workdays
 from changhu.core.scope import scope_of
+from changhu.orgs import services as org_services
 from changhu.orgs.roles import Right, Role
 from changhu.web import pickers
 from changhu.web.queues import dashboard
@@ -113,9 +114,8 @@ def password_change(request):
         next_url = ""
     form = ChangePasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save(commit=False)
-        user.must_change_password = False
-        user.save(update_fields=["password", "must_change_password"])
+        user = request.user
+        org_services.password_set(user=user, new_password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, user)
         messages.success(request, "密码已修改，请牢记新密码")
         return redirect(next_url or "web:home")

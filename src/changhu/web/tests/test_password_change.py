@@ -86,3 +86,48 @@ def test_demo_and_fixture_logins_are_not_stopped(users):
 def test_the_sign_in_page_offers_the_show_password_toggle(client):
     text = client.get("/login/").content.decode()
     assert 'data-testid="show-password"' in text and "显示输入内容" in text
+
+
+def test_a_bearer_token_waits_for_the_new_password_too(users):
+    """The phone app (or a script) that signs in for a token is told to change the password,
+    may read who it is and change the password through the API, and nothing else until then."""
+    from changhu.core.models import AuditEntry
+
+    user = users.caregiver
+    User.objects.filter(pk=user.pk).update(must_change_password=True)
+    client = Client()
+    token = client.post(
+        "/api/v1/auth/token",
+        {"username": user.username, "password": PASSWORD},
+        content_type="application/json",
+    ).json()
+    assert token["must_change_password"] is True
+    bearer = Client(headers={"Authorization": f"Bearer {token['token']}"})
+    held = bearer.get("/api/v1/visits/today")
+    assert held.status_code == 403 and held.json()["code"] == "password_change_required"
+    me = bearer.get("/api/v1/auth/me")
+    assert me.status_code == 200 and me.json()["must_change_password"] is True
+
+    def change(old, new):
+        return bearer.post(
+            "/api/v1/auth/password",
+            {"old_password": old, "new_password": new},
+            content_type="application/json",
+        )
+
+    for old, new, field, code in (
+        ("wrong-one-1", NEW, "old_password", "password_incorrect"),
+        (PASSWORD, PASSWORD, "new_password", "password_unchanged"),
+        (PASSWORD, "abcdefghijkl", "new_password", "password_weak"),
+        (PASSWORD, "", "new_password", "password_required"),
+    ):
+        refused = change(old, new)
+        assert refused.status_code == 422, refused.json()
+        assert refused.json()["code"] == code and field in refused.json()["fields"]
+    assert User.objects.get(pk=user.pk).check_password(PASSWORD)
+    assert change(PASSWORD, NEW).status_code == 204
+    fresh = User.objects.get(pk=user.pk)
+    assert fresh.check_password(NEW) and not fresh.must_change_password
+    assert AuditEntry.objects.filter(object_id=str(user.pk), note="本人修改密码").exists()
+    after = bearer.get("/api/v1/visits/today")
+    assert after.json().get("code") != "password_change_required"
