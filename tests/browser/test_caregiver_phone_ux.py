@@ -237,3 +237,67 @@ def test_a_password_set_by_the_institution_is_changed_first(live_server, browser
     finally:
         context.close()
         connections.close_all()
+
+
+def test_a_visit_begun_by_mistake_is_cancelled_on_the_phone(live_server, browser, users, homes):
+    """Checked in at the wrong home: the check-out panel offers 取消本次记录, asks for a reason
+    and a confirmation, and the visit is cancelled (never paid); the card offers 签到 again."""
+    first, _second = homes
+    context = browser.new_context(
+        locale="zh-CN",
+        viewport=PHONE,
+        geolocation=FAR,
+        permissions=["geolocation"],
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    questions: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def answer(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    base = live_server.url
+    try:
+        page.goto(f"{base}/login/")
+        page.get_by_label("用户名").fill("caregiver")
+        page.get_by_label("密码", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/pwa/")
+        card = page.get_by_test_id(f"person-{first.pk}")
+        card.get_by_role("button", name="签到", exact=True).click()
+        page.get_by_test_id("gps").filter(has_text="已定位").wait_for()
+        page.get_by_test_id("photo").set_input_files(photo(61))
+        page.get_by_test_id("submit").click()
+        card.get_by_test_id("message").filter(has_text="签到成功").wait_for()
+
+        card.get_by_role("button", name="签退").click()
+        panel = page.get_by_test_id("panel")
+        void = panel.get_by_test_id("void")
+        void.get_by_text("无法完成服务？取消本次记录").click()
+        submit = void.get_by_test_id("void-submit")
+        assert submit.bounding_box()["height"] >= 44
+        submit.click()
+        panel.get_by_test_id("message").filter(has_text="请选择取消原因").wait_for()
+        assert not questions and Visit.objects.get().status == "in_progress"
+
+        void.get_by_label("签到有误（签错服务对象或误操作）").check()
+        submit.click()
+        message = card.get_by_test_id("message")
+        message.filter(has_text="已取消本次服务，不予结算").wait_for()
+        assert in_view(page, message)
+        assert questions and "取消后不予结算，且不能恢复" in questions[0]
+        assert first.name in questions[0]
+        visit = Visit.objects.get()
+        assert visit.status == "cancelled" and not visit.payable
+        assert visit.cancel_reason == "签到有误（签错服务对象或误操作）"
+        expect(card.get_by_role("button", name="签到", exact=True)).to_be_enabled()
+        assert errors == []
+    finally:
+        context.close()
+        connections.close_all()

@@ -432,7 +432,7 @@ def _short_visit(
         raise field_error(
             "device_time",
             "visit_too_short",
-            "签到后不到1分钟，不能签退。请完成服务后再签退；如无法提供服务，请联系机构取消本次记录",
+            "签到后不到1分钟，不能签退。请完成服务后再签退；如无法提供服务，请在签退页面取消本次记录",
         )
     minutes = rules.duration_minutes(check_in_at, at)
     reason = (data.short_reason or "").strip()

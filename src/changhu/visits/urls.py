@@ -7,6 +7,7 @@ app_name = "visits"
 urlpatterns = [
     path("", views.monitor, name="monitor"),
     path("<int:pk>/", views.visit_detail, name="visit_detail"),
+    path("<int:pk>/cancel/", views.visit_cancel, name="visit_cancel"),
     path("<int:pk>/home-position/", views.home_position_take, name="home_position_take"),
     path("home-positions/", views.home_positions, name="home_positions"),
     path("track/", views.caregiver_track, name="track"),

@@ -127,8 +127,26 @@ def visit_detail(request, pk: int):
             "rule_labels": RULE_LABELS,
             "can_resolve": s.can(Right.VISITS_RESOLVE),
             "home_offer": _home_offer(request.user, visit),
+            "can_cancel": visit.status == "in_progress"
+            and s.organization_kind == "care"
+            and s.can(Right.VISITS_VIEW),
         },
     )
+
+
+@staff_view
+@require_POST
+def visit_cancel(request, pk: int):
+    """取消服务记录: the institution cancels a visit left open (confirmed in the page)."""
+    try:
+        services.visit_cancel(
+            actor=request.user, visit_id=pk, reason=request.POST.get("reason", "")
+        )
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已取消该服务记录，不予结算；护理员可以重新签到")
+    return redirect("visits:visit_detail", pk=pk)
 
 
 def _home_offer(user, visit):

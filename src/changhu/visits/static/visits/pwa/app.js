@@ -342,6 +342,7 @@
     $("signature").value = "";
     $("code").value = "";
     $("checkout-fields").classList.toggle("d-none", kind !== "check_out");
+    showVoid(kind === "check_out");
     var items = $("items");
     items.textContent = "";
     person.plan_items.forEach(function (item) {
@@ -400,7 +401,7 @@
     if (!rule || !active) { return true; }
     var seconds = (new Date(event.device_time) - new Date(active.started)) / 1000;
     if (seconds < rule.min_minutes * 60) {
-      say("签到后不到" + rule.min_minutes + "分钟，不能签退。请完成服务后再签退；如无法提供服务，请联系机构取消本次记录", "danger", "panel");
+      say("签到后不到" + rule.min_minutes + "分钟，不能签退。请完成服务后再签退；如无法提供服务，请在下方“取消本次记录”", "danger", "panel");
       return false;
     }
     var minutes = Math.floor((seconds + 30) / 60);
@@ -525,6 +526,92 @@
     say((event.type === "check_in" ? "签到" : "签退") + "已暂存在手机上：网络不可用，联网后自动上传", "warning", person.person_id);
   }
 
+  // --- cancelling a visit in progress ------------------------------------------------------
+  // A visit begun by mistake (wrong person, checked in twice) or that cannot go on (nobody at
+  // home) is cancelled from its check-out panel, after the caregiver confirms: never paid. A
+  // check-in still waiting on the phone is simply dropped; one on the server is cancelled there.
+
+  var VOID_REASONS = [
+    { code: "absent", label: "服务对象不在家" },
+    { code: "refused", label: "服务对象拒绝服务" },
+    { code: "mistake", label: "签到有误（签错服务对象或误操作）" },
+    { code: "other", label: "其他（请说明）" },
+  ];
+
+  function showVoid(show) {
+    var box = $("void");
+    box.classList.toggle("d-none", !show);
+    box.open = false;
+    $("void-note").value = "";
+    $("void-note").classList.add("d-none");
+    $("void-note-label").classList.add("d-none");
+    var list = $("void-reasons");
+    list.textContent = "";
+    VOID_REASONS.forEach(function (r) {
+      var row = document.createElement("label");
+      row.className = "item-row reason-row";
+      row.innerHTML = '<input type="radio" class="form-check-input" name="void-reason"> <span></span>';
+      row.querySelector("input").value = r.code;
+      row.querySelector("span").textContent = r.label;
+      row.querySelector("input").addEventListener("change", function () {
+        var other = r.code === "other";
+        $("void-note").classList.toggle("d-none", !other);
+        $("void-note-label").classList.toggle("d-none", !other);
+      });
+      list.appendChild(row);
+    });
+  }
+
+  async function voidVisit() {
+    var panel = state.panel;
+    if (!panel) { return; }
+    var person = panel.person;
+    var active = state.active[person.person_id];
+    if (!active) { close(); return; }
+    var picked = document.querySelector('input[name="void-reason"]:checked');
+    if (!picked) { say("请选择取消原因", "warning", "panel"); return; }
+    var reason = VOID_REASONS.filter(function (r) { return r.code === picked.value; })[0].label;
+    if (picked.value === "other") {
+      var note = $("void-note").value.trim();
+      if (!note) { say("选择“其他”时请说明原因", "warning", "panel"); $("void-note").focus(); return; }
+      reason = note;
+    }
+    if (!window.confirm("确定取消为" + person.name + "的本次服务（" + time(active.started) + "签到）？取消后不予结算，且不能恢复。")) {
+      return;
+    }
+    var waiting = state.queue.filter(function (e) { return e.client_uuid === active.visit_uuid; });
+    if (waiting.length) {
+      state.queue = state.queue.filter(function (e) {
+        return e.client_uuid !== active.visit_uuid && e.visit_uuid !== active.visit_uuid;
+      });
+      delete state.active[person.person_id];
+      persist();
+      close();
+      render();
+      say("已取消本次服务（签到尚未上传，已从手机上删除）", "success", person.person_id);
+      return;
+    }
+    var visit = null;
+    (state.today ? state.today.persons : []).forEach(function (p) {
+      p.visits.forEach(function (v) { if (v.client_uuid === active.visit_uuid) { visit = v; } });
+    });
+    if (!visit) { say("该服务记录尚未同步，请联网后点“同步”再取消", "warning", "panel"); return; }
+    $("void-submit").disabled = true;
+    try {
+      var result = await call("POST", visit.id + "/cancel", { reason: reason });
+      if (!result.ok) { say((result.data && result.data.message) || "取消失败", "danger", "panel"); return; }
+      delete state.active[person.person_id];
+      persist();
+      close();
+      say("已取消本次服务，不予结算", "success", person.person_id);
+      await refresh();
+    } catch (e) {
+      say(e instanceof NetworkDown ? "网络不可用，联网后再取消" : e.message, "danger", "panel");
+    } finally {
+      $("void-submit").disabled = false;
+    }
+  }
+
   // --- the queue ----------------------------------------------------------------------------
 
   async function sync() {
@@ -582,6 +669,7 @@
   });
   $("submit").addEventListener("click", function () { submit(); });
   $("cancel").addEventListener("click", close);
+  $("void-submit").addEventListener("click", function () { voidVisit(); });
   $("sync").addEventListener("click", function () { sync(); });
   window.addEventListener("online", function () { showNetwork(); sync(); });
   window.addEventListener("offline", showNetwork);
