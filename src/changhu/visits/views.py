@@ -19,7 +19,7 @@ from changhu.core.scope import require, scope_of
 from changhu.orgs import selectors as org_selectors
 from changhu.orgs.roles import Right
 from changhu.providers import selectors as provider_selectors
-from changhu.visits import geo, home_position, selectors, services
+from changhu.visits import geo, home_position, rulesets, selectors, services
 from changhu.visits.api import RULE_LABELS
 from changhu.visits.models import BedDayKind, FindingStatus, RunStatus, Severity
 from changhu.web import pickers
@@ -113,7 +113,7 @@ def _relative(visit) -> dict:
 def visit_detail(request, pk: int):
     visit = selectors.visit_get(fetched_by=request.user, visit_id=pk)
     s = scope_of(request.user)
-    rules = services.rulesets.rules_on(visit.service_date)
+    rules = rulesets.rules_on(visit.service_date)
     chart = _relative(visit)
     chart["radius"] = rules.geofence["radius_m"]
     return render(
