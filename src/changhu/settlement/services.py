@@ -36,6 +36,7 @@ from changhu.orgs.models import Region
 from changhu.orgs.roles import Right
 from changhu.providers.models import Institution
 from changhu.settlement import compute, policies
+from changhu.settlement import policy as rules
 from changhu.settlement.models import (
     Claim,
     ClaimLine,
@@ -713,7 +714,7 @@ def member_enrol(
     terms = policies.parsed(plan_row).supplementary
     premium = terms.premium_fen
     if terms.family_min_size and family_size >= terms.family_min_size:
-        premium = compute.rules.round_div(premium * terms.family_discount_bp, compute.S)
+        premium = rules.round_div(premium * terms.family_discount_bp, rules.RATIO_SCALE)
     member = SupplementaryMember.objects.create(
         plan_code=plan_code,
         person=person,
