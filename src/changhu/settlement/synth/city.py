@@ -1,35 +1,20 @@
-"""A synthetic city for settlement at scale: ``changhu synth``.
-
-Generates, for one of the shipped policy cities, districts and streets, care institutions with
-their tariffs and caregivers, beneficiaries in every grade and care mode (with enrolment,
-entitlement and arrangements, a few mode changes, hospital stays, deaths, pauses and lapsed
-insurance), and one month of home visits with their catalogue items, bed-days and screening
-findings, with a realistic share of anomalies (visits on hospital days or after death, visits
-with confirmed findings, cancelled visits, leave days). Lishui also gets members of its
-supplementary plan.
-
-Rows are generated in one pass into per-table files in PostgreSQL's COPY text format and loaded
-with ``COPY … FROM STDIN`` (psycopg 3), in foreign-key order; ids are assigned here, the
-sequences are moved past them afterwards. On SQLite the same rows go through ``executemany``
-(meant for small sizes). Rows are marked synthetic (insured numbers ``SY…``, institution names
-``合成…``); run it on a database dedicated to the benchmark.
+"""Generating a synthetic city: organizations, persons, entitlements, visits, bed-days and findings
+for a month's settlement.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import shutil
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 
 from changhu.care.catalogue import catalogue_in_force
 from changhu.care.models import Arrangement, CatalogueItem, Entitlement, Pause
@@ -42,196 +27,21 @@ from changhu.orgs.models import Organization, OrgKind, Region, RegionLevel
 from changhu.providers.models import Caregiver, Institution
 from changhu.providers.services import CAREGIVER_ID_PURPOSE
 from changhu.settlement.models import InstitutionTariff, SupplementaryMember
+from changhu.settlement.synth._common import (
+    CITIES,
+    CLASSES,
+    FINDING_RULES,
+    GIVEN,
+    GRADES,
+    MODES,
+    SHANGHAI,
+    SURNAMES,
+    SynthConfig,
+    SynthRefused,
+    SynthReport,
+)
+from changhu.settlement.synth.rows import Table, _next_id, _reset_sequences
 from changhu.visits.models import BedDay, Finding, Visit, VisitItem
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
-GIVEN = "建国秀英淑芬桂兰志强海燕玉梅红霞春华丽娟文明晓东伟杰子涵欣怡浩然思远雨桐家豪德明"
-
-# city: (province code, name), (pool region code, name, level), districts [(code, name)]
-CITIES: dict[str, tuple] = {
-    "chengdu": (
-        ("510000", "四川省"),
-        ("510100", "成都市", RegionLevel.CITY),
-        [
-            ("510104", "锦江区"),
-            ("510105", "青羊区"),
-            ("510106", "金牛区"),
-            ("510107", "武侯区"),
-            ("510108", "成华区"),
-            ("510112", "龙泉驿区"),
-        ],
-    ),
-    "tengzhou": (("370000", "山东省"), ("370481", "滕州市", RegionLevel.DISTRICT), []),
-    "chengde": (
-        ("130000", "河北省"),
-        ("130800", "承德市", RegionLevel.CITY),
-        [
-            ("130802", "双桥区"),
-            ("130803", "双滦区"),
-            ("130804", "鹰手营子矿区"),
-            ("130821", "承德县"),
-            ("130822", "兴隆县"),
-            ("130824", "滦平县"),
-        ],
-    ),
-    "lishui": (
-        ("330000", "浙江省"),
-        ("331100", "丽水市", RegionLevel.CITY),
-        [
-            ("331102", "莲都区"),
-            ("331121", "青田县"),
-            ("331122", "缙云县"),
-            ("331123", "遂昌县"),
-            ("331124", "松阳县"),
-            ("331181", "龙泉市"),
-        ],
-    ),
-}
-MODES = [("institutional", 0.30), ("home_visit", 0.35), ("individual", 0.15), ("family", 0.20)]
-GRADES = [(3, 0.44), (4, 0.34), (5, 0.19), (2, 0.02), (1, 0.01)]
-CLASSES = [
-    ("hospital_1", 0.10),
-    ("hospital_2", 0.08),
-    ("hospital_3", 0.04),
-    ("nursing", 0.30),
-    ("elderly_home", 0.30),
-    ("", 0.18),
-]
-FINDING_RULES = [
-    ("duration_too_short", "服务时长不足项目参考时长"),
-    ("outside_geofence", "签到位置超出服务地址范围"),
-    ("caregiver_overlap", "同一护理员同一时段在两处服务"),
-    ("photo_reused", "签到照片与既往照片相同"),
-]
-
-
-@dataclass
-class SynthConfig:
-    persons: int = 100_000
-    institutions: int = 300
-    month: str = "2026-10"
-    city: str = "lishui"
-    seed: int = 2026
-    caregivers_per_institution: int = 10
-    home_visits_per_day: float = 1.7  # home_visit mode: visits a day on average
-    individual_visit_share: float = 0.5  # individual mode: share of days with a visit
-    family_visit_share: float = 0.20  # family mode: share of days with a (guidance) visit
-    anomaly_share: float = 0.03  # visits with a confirmed finding
-    member_share: float = 0.30  # supplementary plan members (cities that have one)
-
-
-@dataclass
-class SynthReport:
-    city: str
-    month: str
-    counts: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def __str__(self) -> str:
-        parts = ", ".join(f"{k} {v:,}" for k, v in self.counts.items())
-        return f"synthetic {self.city} {self.month}: {parts} ({self.seconds:.1f}s)"
-
-
-class SynthRefused(RuntimeError):
-    pass
-
-
-# --- writing rows ----------------------------------------------------------------------------
-
-
-class Table:
-    """Rows of one model in COPY text format (PostgreSQL) or as tuples (SQLite)."""
-
-    def __init__(self, model: type[models.Model], workdir: Path, pg: bool) -> None:
-        self.model = model
-        self.fields = [f for f in model._meta.concrete_fields]
-        self.columns = [f.column for f in self.fields]
-        self.index = {f.attname: i for i, f in enumerate(self.fields)}
-        self.index.update({f.name: i for i, f in enumerate(self.fields)})
-        now = clock.now()
-        self.template: list = []
-        self.required: set[str] = set()
-        for f in self.fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                self.template.append(now)
-            elif f.has_default():
-                self.template.append(f.get_default())
-            else:
-                self.template.append(None)
-                if not f.null and not f.primary_key:
-                    self.required.add(f.attname)
-        self.pg = pg
-        self.count = 0
-        self.rows: list[tuple] = []
-        self.path = workdir / f"{model._meta.db_table}.copy"
-        self.file = self.path.open("w", encoding="utf-8") if pg else None
-
-    def add(self, values: dict) -> None:
-        row = list(self.template)
-        for key, value in values.items():
-            row[self.index[key]] = value
-        self.count += 1
-        if self.pg:
-            self.file.write("\t".join(map(_text, row)) + "\n")
-        else:
-            pairs = zip(self.fields, row, strict=True)
-            self.rows.append(tuple(self._sqlite(f, v) for f, v in pairs))
-
-    @staticmethod
-    def _sqlite(f, value):
-        return f.get_db_prep_value(value, connection) if value is not None else None
-
-    def load(self, cursor) -> None:
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-        if self.pg:
-            self.file.close()
-            with (
-                self.path.open("rb") as source,
-                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-            ):
-                while block := source.read(1 << 20):
-                    copy.write(block)
-            self.path.unlink()
-        else:
-            marks = ", ".join(["%s"] * len(self.columns))
-            for start in range(0, len(self.rows), 5000):
-                cursor.executemany(
-                    f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-                    self.rows[start : start + 5000],
-                )
-            self.rows = []
-
-
-def _text(value) -> str:
-    """One value in COPY text format (our generated values hold no tabs or backslashes)."""
-    if value is None:
-        return "\\N"
-    kind = type(value)
-    if kind is bool:
-        return "t" if value else "f"
-    if kind is dict or kind is list:
-        return json.dumps(value, ensure_ascii=False).replace("\\", "\\\\")
-    return str(value)
-
-
-def _next_id(model) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {model._meta.db_table}")
-        return cursor.fetchone()[0] + 1
-
-
-def _reset_sequences(cursor, tables: list[Table]) -> None:
-    if connection.vendor != "postgresql":
-        return
-    for t in tables:
-        name = t.model._meta.db_table
-        cursor.execute(
-            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-            f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
-        )
-
 
 # --- the city ---------------------------------------------------------------------------------
 
