@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 
+from changhu.care import eligibility_sql as sql
 from changhu.care.models import (
     Arrangement,
     CarePlan,
@@ -118,10 +119,10 @@ def _bed_columns(reason: str) -> str:
 
 def _hospital_on(day: str, person: str) -> str:
     """A hospital stay pausing benefits on ``day`` (admission day yes, discharge day no)."""
+    stay = sql.hospital_covers(day, "h.start_date", "h.end_date")
     return (
         f"EXISTS (SELECT 1 FROM {_t(LifeEvent)} h WHERE h.person_id = {person} "
-        f"AND h.kind = 'hospital_stay' AND h.start_date <= {day} AND (h.end_date IS NULL "
-        f"OR h.end_date > {day} OR (h.end_date = h.start_date AND h.start_date = {day})))"
+        f"AND h.kind = 'hospital_stay' AND {stay})"
     )
 
 
@@ -130,16 +131,17 @@ def _care_period_on(day: str, person: str, mode: str = "") -> str:
     return (
         f"EXISTS (SELECT 1 FROM {_t(Arrangement)} a JOIN {_t(Entitlement)} e "
         f"ON e.id = a.entitlement_id WHERE a.person_id = {person} "
-        f"AND a.institution_id = %(inst)s {mode_sql}AND a.start_date <= {day} "
-        f"AND (a.end_date IS NULL OR a.end_date >= {day}) AND e.valid_from <= {day} "
-        f"AND e.valid_until >= {day} AND (e.end_date IS NULL OR e.end_date >= {day}))"
+        f"AND a.institution_id = %(inst)s {mode_sql}"
+        f"AND {sql.span_covers(day, 'a.start_date', 'a.end_date')} "
+        f"AND e.valid_from <= {day} AND e.valid_until >= {day} "
+        f"AND (e.end_date IS NULL OR e.end_date >= {day}))"
     )
 
 
 def _paused_on(day: str, person: str) -> str:
     return (
         f"EXISTS (SELECT 1 FROM {_t(Pause)} z WHERE z.person_id = {person} "
-        f"AND z.start_date <= {day} AND (z.end_date IS NULL OR z.end_date >= {day}))"
+        f"AND {sql.span_covers(day, 'z.start_date', 'z.end_date')})"
     )
 
 
@@ -148,8 +150,7 @@ def _insured_on(day: str, person: str) -> str:
     # anti-join that would hash every enrolment of the city for each chunk.
     return (
         f"(SELECT 1 FROM {_t(EnrolmentPeriod)} n WHERE n.person_id = {person} "
-        f"AND n.start_date <= {day} AND (n.end_date IS NULL OR n.end_date >= {day}) "
-        "LIMIT 1) IS NOT NULL"
+        f"AND {sql.span_covers(day, 'n.start_date', 'n.end_date')} LIMIT 1) IS NOT NULL"
     )
 
 
@@ -303,13 +304,13 @@ def rule_sql(d: Dialect) -> list[RuleSql]:
             "visit",
             f"SELECT {_visit_columns(died_sub)} FROM {V} v WHERE {_visit_filter()} "
             f"AND EXISTS (SELECT 1 FROM {P} p WHERE p.id = v.person_id "
-            "AND p.died_on IS NOT NULL AND v.service_date > p.died_on)",
+            f"AND {sql.after_death('v.service_date', 'p.died_on')})",
         ),
         RuleSql(
             "person_deceased",
             "bed_day",
             f"SELECT {_bed_columns(died)} FROM {B} b JOIN {P} p ON p.id = b.person_id "
-            f"WHERE {_bed_filter()} AND p.died_on IS NOT NULL AND b.day > p.died_on",
+            f"WHERE {_bed_filter()} AND {sql.after_death('b.day', 'p.died_on')}",
         ),
         RuleSql(
             "person_in_hospital",
@@ -329,7 +330,7 @@ def rule_sql(d: Dialect) -> list[RuleSql]:
             f"SELECT {_visit_columns(_entitlement_reason('v.service_date', 'v.person_id'))} "
             f"FROM {V} v WHERE {_visit_filter()} "
             f"AND NOT EXISTS (SELECT 1 FROM {P} p WHERE p.id = v.person_id "
-            "AND p.died_on IS NOT NULL AND v.service_date > p.died_on) AND v.id IN ("
+            f"AND {sql.after_death('v.service_date', 'p.died_on')}) AND v.id IN ("
             f"SELECT w.id FROM {V} w WHERE {_visit_filter('w')} "
             f"AND NOT {_care_period_on('w.service_date', 'w.person_id')} "
             f"UNION SELECT w.id FROM {V} w WHERE {_visit_filter('w')} "
@@ -342,7 +343,7 @@ def rule_sql(d: Dialect) -> list[RuleSql]:
             "bed_day",
             f"SELECT {_bed_columns(_entitlement_reason('b.day', 'b.person_id'))} "
             f"FROM {B} b JOIN {P} p ON p.id = b.person_id WHERE {_bed_filter()} "
-            "AND (p.died_on IS NULL OR b.day <= p.died_on) AND ("
+            f"AND NOT {sql.after_death('b.day', 'p.died_on')} AND ("
             f"NOT {_care_period_on('b.day', 'b.person_id', 'institutional')} "
             f"OR {_paused_on('b.day', 'b.person_id')} "
             f"OR NOT {_insured_on('b.day', 'b.person_id')})",

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import connection
 
+from changhu.care import eligibility_sql as sql
 from changhu.care.models import Arrangement, CatalogueCategory, CatalogueItem, Entitlement, Pause
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, Person
 from changhu.providers.models import Institution
@@ -217,21 +218,18 @@ def _stage_days(cursor, t, ctx: Context) -> None:
         f"""
         INSERT INTO {t["block"]} (person_id, day)
         SELECT h.person_id, m.day FROM {_t(LifeEvent)} h
-        JOIN {t["month"]} m ON h.start_date <= m.day
-             AND (h.end_date IS NULL OR m.day < h.end_date
-                  OR (h.end_date = h.start_date AND m.day = h.start_date))
+        JOIN {t["month"]} m ON {sql.hospital_covers("m.day", "h.start_date", "h.end_date")}
         WHERE h.kind = 'hospital_stay' AND h.person_id IN {persons}
         UNION
         SELECT ps.person_id, m.day FROM {_t(Pause)} ps
-        JOIN {t["month"]} m ON ps.start_date <= m.day
-             AND (ps.end_date IS NULL OR m.day <= ps.end_date)
+        JOIN {t["month"]} m ON {sql.span_covers("m.day", "ps.start_date", "ps.end_date")}
         WHERE ps.person_id IN {persons}
         UNION
         SELECT r.person_id, m.day FROM (SELECT DISTINCT person_id FROM {t["range"]}) r
         CROSS JOIN {t["month"]} m
         WHERE NOT EXISTS (SELECT 1 FROM {_t(EnrolmentPeriod)} ep
-                          WHERE ep.person_id = r.person_id AND ep.start_date <= m.day
-                            AND (ep.end_date IS NULL OR ep.end_date >= m.day))
+                          WHERE ep.person_id = r.person_id
+                            AND {sql.span_covers("m.day", "ep.start_date", "ep.end_date")})
         """
     )
     if _pg():
