@@ -8,6 +8,8 @@ body only when there are some.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class DomainError(Exception):
     status = 400
@@ -68,3 +70,30 @@ class NotAuthenticated(DomainError):
 def field_error(field: str, code: str, message: str) -> ValidationFailed:
     """A validation error about one field, with the field's code as the error code."""
     return ValidationFailed(message, code=code, fields={field: message})
+
+
+class ErrorCode(StrEnum):
+    """Every code the core package's own refusals carry (core/tests/test_error_codes.py
+    checks the list against the source; docs/api.md shows them)."""
+
+    CALENDAR_VERSION_CHANGED = "calendar_version_changed"
+    CONCURRENT_CHANGE = "concurrent_change"
+    CONFLICT = "conflict"
+    ID_NUMBER_BIRTH_DATE = "id_number_birth_date"
+    ID_NUMBER_CHECKSUM = "id_number_checksum"
+    ID_NUMBER_DIVISION = "id_number_division"
+    ID_NUMBER_FORMAT = "id_number_format"
+    ID_NUMBER_LENGTH = "id_number_length"
+    ID_NUMBER_REQUIRED = "id_number_required"
+    ILLEGAL_TRANSITION = "illegal_transition"
+    INVALID = "invalid"
+    NOT_AUTHENTICATED = "not_authenticated"
+    NOT_FOUND = "not_found"
+    PERMISSION_DENIED = "permission_denied"
+    PHONE_FORMAT = "phone_format"
+    PRESET_INVALID = "preset_invalid"
+    UPLOAD_CORRUPT = "upload_corrupt"
+    UPLOAD_EMPTY = "upload_empty"
+    UPLOAD_TOO_LARGE = "upload_too_large"
+    UPLOAD_TYPE_REFUSED = "upload_type_refused"
+    VALIDATION_FAILED = "validation_failed"

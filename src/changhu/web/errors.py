@@ -8,6 +8,7 @@ own debug pages for 404 and 500 instead, which is what a developer wants.
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
@@ -101,3 +102,13 @@ def csrf_failure(request, reason: str = ""):
     if _is_api(request):
         return _api_error(403, CSRF_CODE, CSRF_MESSAGE)
     return _page(request, "403_csrf.html", 403)
+
+
+class ErrorCode(StrEnum):
+    """Every code the web package's own refusals carry (core/tests/test_error_codes.py
+    checks the list against the source; docs/api.md shows them)."""
+
+    PICKER_AMBIGUOUS = "picker_ambiguous"
+    PICKER_NOT_FOUND = "picker_not_found"
+    PICKER_REQUIRED = "picker_required"
+    PICKER_UNKNOWN = "picker_unknown"

@@ -1,0 +1,56 @@
+"""The error codes of the care app: every code its refusals carry, in one place.
+
+A test (core/tests/test_error_codes.py) reads the source and requires this list to name
+exactly the codes raised; `docs/api.md` shows them with an HTTP status and an example
+message (`changhu error-codes --write`).
+"""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    ARRANGEMENT_UNCHANGED = "arrangement_unchanged"
+    ASSIGNMENT_ENDED = "assignment_ended"
+    ASSIGNMENT_EXISTS = "assignment_exists"
+    ASSIGNMENT_INVALID = "assignment_invalid"
+    CARE_DEMO_NOT_READY = "care_demo_not_ready"
+    CARE_MODE_UNKNOWN = "care_mode_unknown"
+    CAREGIVER_FAMILY_OTHER_PERSON = "caregiver_family_other_person"
+    CATALOGUE_EFFECTIVE_TAKEN = "catalogue_effective_taken"
+    CATALOGUE_IMMUTABLE = "catalogue_immutable"
+    CATALOGUE_INVALID = "catalogue_invalid"
+    CATALOGUE_MISSING = "catalogue_missing"
+    CATALOGUE_VERSION_CONFLICT = "catalogue_version_conflict"
+    CHANNEL_INVALID = "channel_invalid"
+    CONCLUSION_NOT_FOUND = "conclusion_not_found"
+    CONCLUSION_OTHER_PERSON = "conclusion_other_person"
+    CONCLUSION_OUTDATED = "conclusion_outdated"
+    CONCLUSION_SUPERSEDED = "conclusion_superseded"
+    DATE_ORDER = "date_order"
+    DATE_REQUIRED = "date_required"
+    END_REASON_INVALID = "end_reason_invalid"
+    ENTITLEMENT_DUPLICATE_CONCLUSION = "entitlement_duplicate_conclusion"
+    ENTITLEMENT_LINKED = "entitlement_linked"
+    ENTITLEMENT_NOT_ACTIVE = "entitlement_not_active"
+    ENTITLEMENT_OVERLAP = "entitlement_overlap"
+    GRADE_NOT_QUALIFYING = "grade_not_qualifying"
+    INSTITUTION_REQUIRED = "institution_required"
+    ITEM_NOT_IN_PLAN = "item_not_in_plan"
+    MONTH_FORMAT = "month_format"
+    NO_ARRANGEMENT = "no_arrangement"
+    NO_CURRENT_ENTITLEMENT = "no_current_entitlement"
+    PACKAGE_NOT_FOUND = "package_not_found"
+    PAUSE_CLOSED = "pause_closed"
+    PAUSE_OVERLAP = "pause_overlap"
+    PERSON_DECEASED = "person_deceased"
+    PERSON_NOT_INSURED = "person_not_insured"
+    PLAN_DRAFT_EXISTS = "plan_draft_exists"
+    PLAN_FREQUENCY_INVALID = "plan_frequency_invalid"
+    PLAN_NOT_CONFIRMED = "plan_not_confirmed"
+    PLAN_NOT_DRAFT = "plan_not_draft"
+    PLAN_OUTDATED = "plan_outdated"
+    PLAN_VISITS_INVALID = "plan_visits_invalid"
+    POLICY_NOT_FOUND = "policy_not_found"
+    REASON_REQUIRED = "reason_required"
+    RELATIONSHIP_INVALID = "relationship_invalid"
+    SIGNER_REQUIRED = "signer_required"
