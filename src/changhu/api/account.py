@@ -6,12 +6,10 @@ from django.contrib.auth import authenticate
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from changhu.api.auth import issue_token
 from changhu.api.schemas import ErrorOut, errors
 from changhu.core.errors import NotAuthenticated
 from changhu.core.scope import scope_of
 from changhu.orgs import services as org_services
-from changhu.orgs.models import ApiToken
 
 router = Router(tags=["认证"])
 
@@ -60,7 +58,7 @@ def token_create(request, payload: TokenIn):
         return Status(429, {"code": "account_locked", "message": LOCKED_MESSAGE, "fields": {}})
     if user is None or not user.is_active:
         raise NotAuthenticated("用户名或密码错误", code="login_failed")
-    key, token = issue_token(user, name=payload.name)
+    key, token = org_services.token_issue(user, name=payload.name)
     return {
         "token": key,
         "expires_at": token.expires_at.isoformat(),
@@ -102,7 +100,5 @@ def token_revoke(request):
     """注销当前令牌。"""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        from changhu.api.auth import _hash
-
-        ApiToken.objects.filter(key_hash=_hash(header[7:].strip())).update(revoked=True)
+        org_services.token_revoke(header[7:].strip())
     return Status(204, None)

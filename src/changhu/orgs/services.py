@@ -1,17 +1,23 @@
-"""Writes to accounts that belong to no other app's use case: a user changing their own password.
+"""Writes to accounts: a user's own password, and API tokens (issued and revoked).
 
-(Organizations, users and tokens are also written by the providers' caregiver-login service
-and the API's token endpoints; moving those here is part of the layering work in issue 11.)
+Other apps that need an account written (the providers' caregiver phone login) call these
+functions rather than the models.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from changhu.core import audit
+from changhu.core import audit, clock
 from changhu.core.errors import ValidationFailed
+from changhu.orgs.models import ApiToken
 
 
 def password_set(*, user, new_password: str) -> None:
@@ -41,3 +47,32 @@ def password_change(*, user, old_password: str, new_password: str) -> None:
 
 def _field(field: str, code: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, code=code, fields={field: message})
+
+
+def token_hash(key: str) -> str:
+    """Only this digest of a bearer key is stored."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def token_issue(user, *, name: str = "") -> tuple[str, ApiToken]:
+    """A new bearer token for ``user``; the clear key is returned once and never stored."""
+    key = "chk_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=token_hash(key),
+        prefix=key[4:12],
+        name=name[:64],
+        expires_at=clock.now() + dt.timedelta(days=settings.API_TOKEN_DAYS),
+    )
+    return key, token
+
+
+def token_revoke(key: str) -> int:
+    """Revoke the token with this clear key (how many were revoked: 0 or 1)."""
+    return ApiToken.objects.filter(key_hash=token_hash(key)).update(revoked=True)
+
+
+def token_touch(token_id: int, now: dt.datetime) -> None:
+    """Record that a token was used (the caller does it at most every few minutes)."""
+    ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+

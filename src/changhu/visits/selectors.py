@@ -17,10 +17,16 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
+from changhu.care import eligibility
+from changhu.care import selectors as care_selectors
+from changhu.care.models import Assignment, CarePlanItem, CarePlanStatus
 from changhu.core import clock, scope
+from changhu.core.errors import PermissionDenied
 from changhu.core.months import bounds as month_bounds
+from changhu.insured.models import Person
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
+from changhu.providers.models import Caregiver
 from changhu.visits.models import (
     BedDay,
     BedDayKind,
@@ -361,3 +367,71 @@ def run_get(*, fetched_by, run_id: int) -> ScreeningRun:
 
 def today() -> dt.date:
     return clock.today()
+
+
+# --- the caregiver's day ----------------------------------------------------------------------
+
+
+def caregiver_of(user) -> Caregiver:
+    """The caregiver record of a signed-in caregiver; 403 ``not_a_caregiver`` otherwise."""
+    scope.require(user, Right.VISITS_RECORD)
+    caregiver = (
+        Caregiver.objects.select_related("institution__organization", "beneficiary")
+        .filter(user_id=user.pk)
+        .first()
+    )
+    if caregiver is None:
+        raise PermissionDenied("当前账号未关联护理员档案", code="not_a_caregiver")
+    return caregiver
+
+
+@dataclass
+class HomeOfTheDay:
+    """One person on a caregiver's list for a day."""
+
+    person: Person
+    answer: eligibility.DayAnswer
+    plan_lines: list
+    visits: list
+
+
+def caregiver_day_sheet(caregiver: Caregiver, day: dt.date) -> list[HomeOfTheDay]:
+    """The persons a caregiver serves on ``day`` (assigned, or the family caregiver's own
+    beneficiary), by name: eligibility that day, the confirmed plan's lines, and the visits of
+    the day plus any still open from an earlier day (the one that stops a new check-in)."""
+    assignments = (
+        Assignment.objects.filter(caregiver=caregiver, start_date__lte=day)
+        .exclude(end_date__lt=day)
+        .select_related("person")
+        .order_by("person__name")
+    )
+    persons = {a.person_id: a.person for a in assignments}
+    if caregiver.kind == "family" and caregiver.beneficiary_id:
+        persons.setdefault(caregiver.beneficiary_id, caregiver.beneficiary)
+    calendar = care_selectors.eligibility_calendar(list(persons), day.strftime("%Y-%m"))
+    lines: dict[int, list] = {}
+    plan_items = (
+        CarePlanItem.objects.filter(
+            plan__person_id__in=list(persons), plan__status=CarePlanStatus.CONFIRMED
+        )
+        .select_related("item", "plan")
+        .order_by("item__position")
+    )
+    for line in plan_items:
+        lines.setdefault(line.plan.person_id, []).append(line)
+    visits: dict[int, list] = {}
+    for visit in (
+        Visit.objects.filter(caregiver=caregiver)
+        .filter(Q(service_date=day) | Q(status=VisitStatus.IN_PROGRESS))
+        .order_by("check_in_at")
+    ):
+        visits.setdefault(visit.person_id, []).append(visit)
+    return [
+        HomeOfTheDay(
+            person=person,
+            answer=calendar[pid][day.day - 1],
+            plan_lines=lines.get(pid, []),
+            visits=visits.get(pid, []),
+        )
+        for pid, person in persons.items()
+    ]

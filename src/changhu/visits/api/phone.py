@@ -4,15 +4,12 @@ and the family's code.
 
 from __future__ import annotations
 
-from django.db.models import Q
 from ninja import File, Status
 from ninja.files import UploadedFile
 
 from changhu.api.schemas import errors
-from changhu.care import selectors as care_selectors
-from changhu.care.models import Assignment, CarePlanItem, CarePlanStatus
 from changhu.core import clock
-from changhu.visits import rulesets, services
+from changhu.visits import rulesets, selectors, services
 from changhu.visits.api._common import router
 from changhu.visits.api.converters import _visit
 from changhu.visits.api.schemas import (
@@ -27,8 +24,6 @@ from changhu.visits.api.schemas import (
 )
 from changhu.visits.models import (
     ShortVisitReason,
-    Visit,
-    VisitStatus,
 )
 
 # --- phone events ---------------------------------------------------------------------------
@@ -113,65 +108,34 @@ def batch(request, payload: BatchIn):
 @router.get("/today", response={200: TodayOut, **errors(403)})
 def today(request):
     """护理员今天的服务对象：待遇状态、护理计划项目（勾选清单）和今天的服务记录。"""
-    caregiver = services._caregiver_of(request.auth)
+    caregiver = selectors.caregiver_of(request.auth)
     day = clock.today()
-    assignments = (
-        Assignment.objects.filter(caregiver=caregiver, start_date__lte=day)
-        .exclude(end_date__lt=day)
-        .select_related("person")
-        .order_by("person__name")
-    )
-    persons = {a.person_id: a.person for a in assignments}
-    if caregiver.kind == "family" and caregiver.beneficiary_id:
-        persons.setdefault(caregiver.beneficiary_id, caregiver.beneficiary)
-    calendar = care_selectors.eligibility_calendar(list(persons), day.strftime("%Y-%m"))
-    plan_items = (
-        CarePlanItem.objects.filter(
-            plan__person_id__in=list(persons), plan__status=CarePlanStatus.CONFIRMED
-        )
-        .select_related("item", "plan")
-        .order_by("item__position")
-    )
-    items_by_person: dict[int, list] = {}
-    for line in plan_items:
-        items_by_person.setdefault(line.plan.person_id, []).append(line)
-    # Today's visits, and one still open from an earlier day: the caregiver must see (and
-    # check out) the visit that stops a new check-in.
-    visits = (
-        Visit.objects.filter(caregiver=caregiver)
-        .filter(Q(service_date=day) | Q(status=VisitStatus.IN_PROGRESS))
-        .order_by("check_in_at")
-    )
-    visits_by_person: dict[int, list] = {}
-    for v in visits:
-        visits_by_person.setdefault(v.person_id, []).append(_visit(v))
+    sheet = selectors.caregiver_day_sheet(caregiver, day)
     homes = services.home_contacts_reveal(
-        actor=request.auth, caregiver=caregiver, persons=list(persons.values()), day=day
+        actor=request.auth, caregiver=caregiver, persons=[h.person for h in sheet], day=day
     )
-    out = []
-    for pid, person in persons.items():
-        answer = calendar[pid][day.day - 1]
-        out.append(
-            {
-                "person_id": pid,
-                "name": person.name,
-                "address_masked": person.address_masked,
-                "home": homes.get(pid),
-                "eligible": answer.eligible and answer.institution_id == caregiver.institution_id,
-                "eligibility": answer.reason_label,
-                "plan_items": [
-                    {
-                        "item_id": line.item_id,
-                        "code": line.item.code,
-                        "name": line.item.name,
-                        "reference_minutes": line.item.reference_minutes,
-                        "frequency": line.frequency_label,
-                    }
-                    for line in items_by_person.get(pid, [])
-                ],
-                "visits": visits_by_person.get(pid, []),
-            }
-        )
+    out = [
+        {
+            "person_id": h.person.pk,
+            "name": h.person.name,
+            "address_masked": h.person.address_masked,
+            "home": homes.get(h.person.pk),
+            "eligible": h.answer.eligible and h.answer.institution_id == caregiver.institution_id,
+            "eligibility": h.answer.reason_label,
+            "plan_items": [
+                {
+                    "item_id": line.item_id,
+                    "code": line.item.code,
+                    "name": line.item.name,
+                    "reference_minutes": line.item.reference_minutes,
+                    "frequency": line.frequency_label,
+                }
+                for line in h.plan_lines
+            ],
+            "visits": [_visit(v) for v in h.visits],
+        }
+        for h in sheet
+    ]
     return {
         "date": day,
         "caregiver_id": caregiver.pk,

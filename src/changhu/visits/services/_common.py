@@ -12,15 +12,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from changhu.core.errors import (
-    PermissionDenied,
     ValidationFailed,
     field_error,
 )
-from changhu.core.scope import require
 from changhu.core.transitions import Transition, Workflow
 from changhu.orgs.roles import Right
 from changhu.providers.models import Caregiver
-from changhu.visits import geo
+from changhu.visits import geo, selectors
 from changhu.visits.models import (
     FindingStatus,
     Photo,
@@ -121,11 +119,7 @@ def _event_time(
 
 
 def _caregiver_of(actor) -> Caregiver:
-    require(actor, Right.VISITS_RECORD)
-    caregiver = Caregiver.objects.select_related("institution").filter(user_id=actor.pk).first()
-    if caregiver is None:
-        raise PermissionDenied("当前账号未关联护理员档案", code="not_a_caregiver")
-    return caregiver
+    return selectors.caregiver_of(actor)
 
 
 def _family_code_key() -> bytes:
