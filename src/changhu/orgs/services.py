@@ -75,4 +75,3 @@ def token_revoke(key: str) -> int:
 def token_touch(token_id: int, now: dt.datetime) -> None:
     """Record that a token was used (the caller does it at most every few minutes)."""
     ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
-

@@ -387,7 +387,7 @@ def bed_days(request):
     require(request.user, Right.VISITS_VIEW)
     month = request.GET.get("month") or clock.today().strftime("%Y-%m")
     try:
-        services._period(month)
+        services.period_of(month)
     except ValidationFailed:
         month = clock.today().strftime("%Y-%m")
     can_edit = scope_of(request.user).can(Right.VISITS_BED_DAYS)

@@ -200,7 +200,7 @@ def bed_days(
 ):
     """某月的床日（按数据范围），按参保人、日期排序分页。"""
     require(request.auth, Right.VISITS_VIEW)
-    services._period(month)  # 422 period_invalid unless YYYY-MM
+    services.period_of(month)  # 422 period_invalid unless YYYY-MM
     rows = selectors.bed_day_list(fetched_by=request.auth, month=month, person_id=person_id)
     return paginate(
         rows,

@@ -43,9 +43,9 @@ from changhu.visits.services.recording import (  # noqa: F401
 )
 from changhu.visits.services.supervision import (  # noqa: F401
     PatrolInput,
-    _period,
     finding_resolve,
     patrol_record,
+    period_of,
     screening_request,
 )
 from changhu.visits.services.today import (  # noqa: F401

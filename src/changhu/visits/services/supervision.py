@@ -205,7 +205,8 @@ def finding_resolve(*, actor, finding_id: int, decision: str, reason: str) -> Fi
 # --- screening requests ---------------------------------------------------------------------
 
 
-def _period(value: str) -> str:
+def period_of(value: str) -> str:
+    """A month as ``YYYY-MM``, or 422 ``period_invalid``."""
     try:
         first, _ = months.bounds(str(value))
     except ValueError:
@@ -216,7 +217,7 @@ def _period(value: str) -> str:
 def screening_request(*, actor, period: str, source: str = "web") -> ScreeningRun:
     """Queue a screening of a month for the worker (``changhu run-jobs``)."""
     s = require(actor, Right.VISITS_SCREEN) if actor is not None else None
-    period = _period(period)
+    period = period_of(period)
     first, _ = months.bounds(period)
     if first > clock.today():
         raise field_error("period", "period_in_future", "不能稽核尚未开始的月份")
