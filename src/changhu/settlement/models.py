@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from changhu.core import runs
 from changhu.core.errors import Conflict
 
 
@@ -163,11 +164,7 @@ class SettlementPeriod(models.Model):
         return self.status == PeriodStatus.PAID
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "运行中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
+RunStatus = runs.RunStatus  # one set of run states for every kind of background run
 
 
 class SettlementRun(models.Model):
@@ -203,11 +200,7 @@ class SettlementRun(models.Model):
 
     @property
     def percent(self) -> int:
-        if self.status == RunStatus.DONE:
-            return 100
-        if not self.total_chunks:
-            return 0
-        return min(99, int(100 * self.done_chunks / self.total_chunks))
+        return runs.percent(self.status, self.done_chunks, self.total_chunks)
 
 
 class RunChunk(models.Model):

@@ -21,9 +21,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
-from changhu.core import audit, clock, months, scope
+from changhu.core import audit, clock, months, runs, scope
 from changhu.core.errors import Conflict, NotFound, PermissionDenied, field_error
 from changhu.core.money import format_yuan
 from changhu.core.months import bounds as month_bounds
@@ -200,21 +200,9 @@ def run_request(*, actor, period_id: int, source: str = "web") -> SettlementRun:
 
 def claim_run(run_id: int | None = None) -> SettlementRun | None:
     """Take a queued run (or one whose worker went silent) for this process to execute."""
-    stale = clock.now() - STALE_AFTER
-    with transaction.atomic():
-        qs = SettlementRun.objects.filter(
-            Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale)
-        ).order_by("created_at", "id")
-        if run_id is not None:
-            qs = qs.filter(pk=run_id)
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
-        run = qs.first()
-        if run is None:
-            return None
-        SettlementRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.RUNNING, heartbeat_at=clock.now()
-        )
+    run = runs.claim(SettlementRun, stale_after=STALE_AFTER, run_id=run_id)
+    if run is None:
+        return None
     return SettlementRun.objects.select_related("period__policy", "period__supplementary").get(
         pk=run.pk
     )
@@ -223,9 +211,7 @@ def claim_run(run_id: int | None = None) -> SettlementRun | None:
 def run_requeue(run: SettlementRun) -> None:
     """Put a run its worker had to give up (stopped halfway) back in the queue: the next worker
     resumes it with the chunks not yet done."""
-    SettlementRun.objects.filter(
-        pk=run.pk, status__in=[RunStatus.RUNNING, RunStatus.FAILED]
-    ).update(status=RunStatus.QUEUED, error="")
+    runs.requeue(SettlementRun, run, error="")
 
 
 def run_execute(run: SettlementRun, *, progress: compute.Progress | None = None) -> SettlementRun:

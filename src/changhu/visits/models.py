@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from changhu.core import runs
+
 
 class VisitStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "服务中"
@@ -396,11 +398,7 @@ class RuleSet(models.Model):
         return f"{self.name}（{self.version}）"
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "运行中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
+RunStatus = runs.RunStatus  # one set of run states for every kind of background run
 
 
 class ScreeningRun(models.Model):
@@ -438,9 +436,7 @@ class ScreeningRun(models.Model):
 
     @property
     def percent(self) -> int:
-        if not self.total_chunks:
-            return 100 if self.status == RunStatus.DONE else 0
-        return int(100 * self.done_chunks / self.total_chunks)
+        return runs.percent(self.status, self.done_chunks, self.total_chunks)
 
 
 class ScreeningChunk(models.Model):

@@ -33,7 +33,7 @@ from changhu.care.models import (
     Entitlement,
     Pause,
 )
-from changhu.core import clock
+from changhu.core import clock, runs
 from changhu.core.months import bounds as month_bounds
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, Person
 from changhu.providers import rules as provider_rules
@@ -684,28 +684,13 @@ STALE_AFTER = dt.timedelta(minutes=10)
 
 def claim_next() -> ScreeningRun | None:
     """The next queued run, or a running one whose worker stopped reporting (it resumes)."""
-    stale = clock.now() - STALE_AFTER
-    with transaction.atomic():
-        qs = ScreeningRun.objects.filter(
-            Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, heartbeat_at__lt=stale)
-        ).order_by("created_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
-        run = qs.first()
-        if run is None:
-            return None
-        ScreeningRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.RUNNING, heartbeat_at=clock.now()
-        )
-        return run
+    return runs.claim(ScreeningRun, stale_after=STALE_AFTER)
 
 
 def requeue(run: ScreeningRun) -> None:
     """Put a run its worker had to give up (stopped halfway) back in the queue: the next worker
     resumes it with the institutions not yet done."""
-    ScreeningRun.objects.filter(pk=run.pk, status__in=[RunStatus.RUNNING, RunStatus.FAILED]).update(
-        status=RunStatus.QUEUED, error="", finished_at=None
-    )
+    runs.requeue(ScreeningRun, run, error="", finished_at=None)
 
 
 def run_to_json(run: ScreeningRun) -> str:
