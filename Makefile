@@ -36,7 +36,7 @@ test: setup
 	$(VENV)/bin/pytest -n 2 --dist loadfile -p no:cacheprovider
 
 test-fast: setup
-	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not browser" -p no:cacheprovider
+	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not browser and not slow" -p no:cacheprovider
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks
