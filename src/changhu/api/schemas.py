@@ -35,13 +35,15 @@ class Page(Schema, Generic[T]):
 MAX_PAGE_SIZE = 100
 
 
-def paginate(queryset, *, page: int, page_size: int, convert) -> dict:
+def paginate(queryset, *, page: int, page_size: int, convert=None) -> dict:
+    """One page of a queryset; the rows go to the response schema as they are (its resolvers
+    fill what the model does not have), or through ``convert`` first."""
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     paginator = Paginator(queryset, page_size)
     number = max(1, min(page, paginator.num_pages or 1))
     items = paginator.page(number).object_list
     return {
-        "items": [convert(obj) for obj in items],
+        "items": [convert(obj) for obj in items] if convert else list(items),
         "total": paginator.count,
         "page": number,
         "page_size": page_size,

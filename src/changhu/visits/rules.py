@@ -97,3 +97,20 @@ def family_code_valid(key: bytes, person_id: int, at: dt.datetime, code: str) ->
 def code_valid_until(at: dt.datetime) -> dt.datetime:
     window = int(at.timestamp()) // CODE_WINDOW_SECONDS
     return dt.datetime.fromtimestamp((window + 1) * CODE_WINDOW_SECONDS, tz=dt.UTC)
+
+
+# The screening rules by their Chinese names (pages, the API, exports).
+RULE_LABELS = {
+    "too_short": "服务时长不足",
+    "outside_geofence": "位置不在住址范围内",
+    "overlapping_visits": "同一护理员时间重叠",
+    "too_fast": "移动速度异常",
+    "person_deceased": "参保人身故后服务",
+    "person_in_hospital": "住院期间服务",
+    "not_entitled": "无待遇资格",
+    "item_not_in_plan": "项目不在计划内",
+    "item_over_frequency": "超出计划频次",
+    "caregiver_no_certificate": "护理员无有效证书",
+    "duplicate_photo": "照片重复使用",
+    "identical_durations": "时长高度雷同",
+}

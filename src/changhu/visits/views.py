@@ -20,8 +20,8 @@ from changhu.orgs import selectors as org_selectors
 from changhu.orgs.roles import Right
 from changhu.providers import selectors as provider_selectors
 from changhu.visits import geo, home_position, rulesets, selectors, services
-from changhu.visits.api import RULE_LABELS
 from changhu.visits.models import BedDayKind, FindingStatus, RunStatus, Severity
+from changhu.visits.rules import RULE_LABELS
 from changhu.web import pickers
 from changhu.web.forms import StaffForm
 from changhu.web.shortcuts import add_domain_error, is_htmx, staff_view

@@ -4,9 +4,6 @@ from changhu.visits.api._common import (  # noqa: F401
     Datum,
     router,
 )
-from changhu.visits.api.converters import (  # noqa: F401
-    RULE_LABELS,
-)
 from changhu.visits.api.phone import (  # noqa: F401
     batch,
     check_in,
@@ -72,3 +69,4 @@ from changhu.visits.api.staff import (  # noqa: F401
     visit_detail,
     visit_list,
 )
+from changhu.visits.rules import RULE_LABELS  # noqa: F401

@@ -11,7 +11,6 @@ from changhu.api.schemas import errors
 from changhu.core import clock
 from changhu.visits import rulesets, selectors, services
 from changhu.visits.api._common import router
-from changhu.visits.api.converters import _visit
 from changhu.visits.api.schemas import (
     BatchIn,
     BatchOut,
@@ -48,7 +47,7 @@ def check_in(request, payload: CheckInIn):
     """签到：参保人、设备时间、定位与精度、照片。同一UUID重试返回首次结果（200）。"""
     data = services.CheckIn(**payload.dict())
     visit, created = services.visit_check_in(actor=request.auth, data=data)
-    return Status(201 if created else 200, _visit(visit))
+    return Status(201 if created else 200, visit)
 
 
 def _check_out_data(payload) -> services.CheckOut:
@@ -63,7 +62,7 @@ def _check_out_data(payload) -> services.CheckOut:
 def check_out(request, payload: CheckOutIn):
     """签退：完成的服务项目及次数、定位、照片、家属确认（动态码或签字图片）。"""
     visit, created = services.visit_check_out(actor=request.auth, data=_check_out_data(payload))
-    return Status(201 if created else 200, _visit(visit))
+    return Status(201 if created else 200, visit)
 
 
 @router.post("/batch", response={200: BatchOut, **errors(403, 422)})
@@ -92,7 +91,7 @@ def batch(request, payload: BatchIn):
             "type": r.type,
             "client_uuid": r.client_uuid,
             "status": r.status,
-            "visit": _visit(r.visit) if r.visit else None,
+            "visit": r.visit,
             "error": r.error,
         }
         for r in results
@@ -132,7 +131,7 @@ def today(request):
                 }
                 for line in h.plan_lines
             ],
-            "visits": [_visit(v) for v in h.visits],
+            "visits": h.visits,
         }
         for h in sheet
     ]

@@ -9,8 +9,9 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from changhu.visits import services
+from changhu.visits import geo, services
 from changhu.visits.api._common import Datum
+from changhu.visits.rules import RULE_LABELS
 
 # --- schemas --------------------------------------------------------------------------------
 
@@ -89,6 +90,18 @@ class VisitListOut(VisitOut):
     caregiver_name: str
     institution_name: str
 
+    @staticmethod
+    def resolve_person_name(visit) -> str:
+        return visit.person.name
+
+    @staticmethod
+    def resolve_caregiver_name(visit) -> str:
+        return visit.caregiver.name
+
+    @staticmethod
+    def resolve_institution_name(visit) -> str:
+        return visit.institution.organization.name
+
 
 class VisitItemOut(Schema):
     item_id: int
@@ -125,6 +138,14 @@ class FindingOut(Schema):
     resolution_reason: str
     resolved_at: dt.datetime | None
 
+    @staticmethod
+    def resolve_person_name(finding) -> str:
+        return finding.person.name
+
+    @staticmethod
+    def resolve_rule_label(finding) -> str:
+        return RULE_LABELS.get(finding.rule_code, finding.rule_code)
+
 
 class VisitDetailOut(VisitListOut):
     check_in_position: PositionOut
@@ -138,6 +159,46 @@ class VisitDetailOut(VisitListOut):
     confirmation_signature_id: int | None
     items: list[VisitItemOut]
     findings: list[FindingOut]
+
+    @staticmethod
+    def resolve_check_in_position(visit) -> dict:
+        return _position(visit, "check_in")
+
+    @staticmethod
+    def resolve_check_out_position(visit) -> dict:
+        return _position(visit, "check_out")
+
+    @staticmethod
+    def resolve_items(visit) -> list[dict]:
+        return [
+            {
+                "item_id": line.item_id,
+                "code": line.item.code,
+                "name": line.item.name,
+                "quantity": line.quantity,
+                "reference_minutes": line.item.reference_minutes,
+            }
+            for line in visit.items.all()
+        ]
+
+    @staticmethod
+    def resolve_findings(visit) -> list:
+        findings = list(visit.findings.all())
+        for finding in findings:
+            finding.person = visit.person  # one person: no query per finding
+        return findings
+
+
+def _position(visit, prefix: str) -> dict:
+    """A recorded position, and where it lies from the home in metres when both are known."""
+    lat = getattr(visit, f"{prefix}_latitude")
+    lon = getattr(visit, f"{prefix}_longitude")
+    out = {"latitude": lat, "longitude": lon, "accuracy_m": getattr(visit, f"{prefix}_accuracy_m")}
+    person = visit.person
+    if lat is not None and person.latitude is not None and person.longitude is not None:
+        east, north = geo.offset_m(float(person.latitude), float(person.longitude), lat, lon)
+        out.update(east_m=round(east, 1), north_m=round(north, 1))
+    return out
 
 
 class BatchEventIn(Schema):
@@ -265,6 +326,10 @@ class RunOut(Schema):
     error: str
     created_at: dt.datetime
     finished_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_rule_version(run) -> str:
+        return run.rule_set.version
 
 
 class StayIn(Schema):

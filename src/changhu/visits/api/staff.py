@@ -13,7 +13,6 @@ from changhu.core.scope import require, scope_of
 from changhu.orgs.roles import Right
 from changhu.visits import rulesets, selectors, services
 from changhu.visits.api._common import router
-from changhu.visits.api.converters import _finding, _patrol, _position, _run, _visit, _visit_row
 from changhu.visits.api.schemas import (
     BedDayOut,
     CancelIn,
@@ -32,10 +31,6 @@ from changhu.visits.api.schemas import (
     VisitDetailOut,
     VisitListOut,
     VisitOut,
-)
-from changhu.visits.models import (
-    Finding,
-    Visit,
 )
 
 # --- visits for staff -----------------------------------------------------------------------
@@ -64,49 +59,19 @@ def visit_list(request, query: Query[VisitQuery]):
         person_id=query.person_id,
     )
     qs = selectors.visit_list(fetched_by=request.auth, filters=filters)
-    return paginate(qs, page=query.page, page_size=query.page_size, convert=_visit_row)
+    return paginate(qs, page=query.page, page_size=query.page_size)
 
 
 @router.get("/{int:visit_id}", response={200: VisitDetailOut, **errors(404)})
 def visit_detail(request, visit_id: int):
     """一次服务的完整证据：时间、相对住址的位置、照片、项目、确认方式和稽核发现。"""
-    v = selectors.visit_get(fetched_by=request.auth, visit_id=visit_id)
-    return {
-        **_visit_row(v),
-        "check_in_position": _position(v, "check_in"),
-        "check_out_position": _position(v, "check_out"),
-        "check_in_accuracy_m": v.check_in_accuracy_m,
-        "check_in_received_at": v.check_in_received_at,
-        "check_out_device_at": v.check_out_device_at,
-        "check_out_received_at": v.check_out_received_at,
-        "check_in_photo_id": v.check_in_photo_id,
-        "check_out_photo_id": v.check_out_photo_id,
-        "confirmation_signature_id": v.confirmation_signature_id,
-        "items": [
-            {
-                "item_id": i.item_id,
-                "code": i.item.code,
-                "name": i.item.name,
-                "quantity": i.quantity,
-                "reference_minutes": i.item.reference_minutes,
-            }
-            for i in v.items.all()
-        ],
-        "findings": [_finding_light(f, v) for f in v.findings.all()],
-    }
-
-
-def _finding_light(f: Finding, v: Visit) -> dict:
-    f.person = v.person
-    return _finding(f)
+    return selectors.visit_get(fetched_by=request.auth, visit_id=visit_id)
 
 
 @router.post("/{int:visit_id}/cancel", response={200: VisitOut, **errors(403, 404, 409, 422)})
 def visit_cancel(request, visit_id: int, payload: CancelIn):
     """取消服务中的记录（如参保人不在家），取消后不结算。"""
-    return _visit(
-        services.visit_cancel(actor=request.auth, visit_id=visit_id, reason=payload.reason)
-    )
+    return services.visit_cancel(actor=request.auth, visit_id=visit_id, reason=payload.reason)
 
 
 # --- findings and screening -----------------------------------------------------------------
@@ -134,7 +99,7 @@ def finding_list(request, query: Query[FindingQuery]):
         institution_id=query.institution_id,
     )
     qs = selectors.finding_list(fetched_by=request.auth, filters=filters)
-    return paginate(qs, page=query.page, page_size=query.page_size, convert=_finding)
+    return paginate(qs, page=query.page, page_size=query.page_size)
 
 
 @router.post(
@@ -145,21 +110,21 @@ def finding_resolve(request, finding_id: int, payload: ResolveIn):
     services.finding_resolve(
         actor=request.auth, finding_id=finding_id, decision=payload.decision, reason=payload.reason
     )
-    return _finding(selectors.finding_get(fetched_by=request.auth, finding_id=finding_id))
+    return selectors.finding_get(fetched_by=request.auth, finding_id=finding_id)
 
 
 @router.post("/screening-runs", response={201: RunOut, **errors(403, 409, 422)})
 def run_create(request, payload: RunIn):
     """发起一个月的稽核（后台任务，由 changhu run-jobs 执行）。"""
     run = services.screening_request(actor=request.auth, period=payload.period)
-    return Status(201, _run(selectors.run_get(fetched_by=request.auth, run_id=run.pk)))
+    return Status(201, selectors.run_get(fetched_by=request.auth, run_id=run.pk))
 
 
 @router.get("/screening-runs/{int:run_id}", response={200: RunOut, **errors(403, 404)})
 def run_detail(request, run_id: int):
     """稽核进度与按规则汇总的结果。"""
     require(request.auth, Right.VISITS_SCREEN)
-    return _run(selectors.run_get(fetched_by=request.auth, run_id=run_id))
+    return selectors.run_get(fetched_by=request.auth, run_id=run_id)
 
 
 # --- bed-days and patrols -------------------------------------------------------------------
@@ -230,7 +195,7 @@ def patrol_create(request, payload: PatrolIn):
     patrol, created = services.patrol_record(
         actor=request.auth, data=services.PatrolInput(**payload.dict())
     )
-    return Status(201 if created else 200, _patrol(patrol))
+    return Status(201 if created else 200, patrol)
 
 
 @router.get("/patrols", response={200: Page[PatrolOut], **errors(403)})
@@ -240,4 +205,4 @@ def patrol_list(request, page: int = 1, page_size: int = 50):
     if not (s.can(Right.VISITS_VIEW) or s.can(Right.VISITS_PATROL)):
         raise PermissionDenied()
     qs = selectors.patrol_list(fetched_by=request.auth)
-    return paginate(qs, page=page, page_size=page_size, convert=_patrol)
+    return paginate(qs, page=page, page_size=page_size)
