@@ -33,7 +33,7 @@ class UploadForm(StaffForm):
     file = forms.FileField(
         label="文件",
         help_text=f"Excel（.xlsx）或 CSV（UTF-8 / GB18030），不超过"
-        f"{imports.MAX_FILE_BYTES // (1024 * 1024)}MB、{imports.MAX_ROWS:,}行",
+        f"{ImportBatch.MAX_FILE_BYTES // (1024 * 1024)}MB、{ImportBatch.MAX_ROWS:,}行",
         error_messages={"required": "请选择要上传的文件", "empty": "文件是空的"},
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
     )
@@ -79,14 +79,14 @@ def import_new(request):
                 upload=upload,
                 file_name=upload.name,
             )
-        except (ValidationFailed, imports.FileTooLarge) as exc:
+        except ValidationFailed as exc:
             form.add_error("file", exc.message)
         else:
             return redirect("imports:import_detail", pk=batch.pk)
     return render(
         request,
         "insured/import_new.html",
-        {"form": form, "max_rows": imports.MAX_ROWS},
+        {"form": form, "max_rows": ImportBatch.MAX_ROWS},
         status=422 if form.errors else 200,
     )
 
