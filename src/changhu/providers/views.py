@@ -12,10 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from changhu.core import clock
 from changhu.core.errors import Conflict, ValidationFailed
+from changhu.core.imports import workbooks
 from changhu.core.scope import get_scoped, require, scope_of
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
-from changhu.providers import forms, imports, rules, selectors, services
+from changhu.providers import exports, forms, imports, rules, selectors, services
 from changhu.providers.models import Agreement
 from changhu.web.shortcuts import add_domain_error, staff_view
 
@@ -487,11 +488,11 @@ def import_new(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                batch = imports.import_preview(
+                batch = imports.import_upload(
                     actor=request.user,
                     kind=form.cleaned_data["kind"],
+                    upload=upload,
                     file_name=upload.name,
-                    content=upload.read(imports.MAX_FILE_BYTES + 1),
                 )
             except ValidationFailed as exc:
                 add_domain_error(form, exc)
@@ -546,7 +547,8 @@ def import_discard(request, pk: int):
 @require_GET
 def import_errors(request, pk: int):
     batch = selectors.import_batch_get(fetched_by=request.user, batch_id=pk)
-    return _xlsx(imports.error_report(batch), f"import-{batch.pk}-errors.xlsx")
+    content, _ = workbooks.error_report(batch)
+    return _xlsx(content, f"import-{batch.pk}-errors.xlsx")
 
 
 @staff_view
@@ -554,14 +556,15 @@ def import_errors(request, pk: int):
 def import_template(request, kind: str):
     if kind not in imports.COLUMNS:
         return redirect("providers:import_new")
-    return _xlsx(imports.template(kind), f"{kind}-template.xlsx")
+    content, _, _ = imports.PIPELINE.template(kind=kind, file_format="xlsx")
+    return _xlsx(content, f"{kind}-template.xlsx")
 
 
 @staff_view
 @require_GET
 def export(request, kind: str):
     if kind == "institutions":
-        return _xlsx(imports.export_institutions(actor=request.user), "institutions.xlsx")
+        return _xlsx(exports.export_institutions(actor=request.user), "institutions.xlsx")
     if kind == "caregivers":
-        return _xlsx(imports.export_caregivers(actor=request.user), "caregivers.xlsx")
+        return _xlsx(exports.export_caregivers(actor=request.user), "caregivers.xlsx")
     return redirect(reverse("providers:institution_list"))
