@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from changhu.core.errors import Conflict, DomainError, ValidationFailed
+from changhu.core.errors import DomainError, ValidationFailed
+from changhu.core.imports import pages
 from changhu.core.scope import require, scope_of
 from changhu.insured import imports
 from changhu.insured.models import ImportBatch
@@ -112,26 +113,13 @@ def import_detail(request, pk: int):
 @staff_view
 @require_POST
 def import_commit(request, pk: int):
-    mode = request.POST.get("mode", "")
-    try:
-        batch = imports.import_commit(actor=request.user, batch_id=pk, mode=mode)
-    except (Conflict, ValidationFailed) as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已导入{batch.imported_rows}行")
-    return redirect("imports:import_detail", pk=pk)
+    return pages.commit(request, imports.PIPELINE, pk, detail="imports:import_detail")
 
 
 @staff_view
 @require_POST
 def import_discard(request, pk: int):
-    try:
-        imports.import_discard(actor=request.user, batch_id=pk)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.info(request, "已放弃本次导入，上传的文件已删除")
-    return redirect("imports:import_detail", pk=pk)
+    return pages.discard(request, imports.PIPELINE, pk, detail="imports:import_detail")
 
 
 @staff_view

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from changhu.core import clock
 from changhu.core.errors import Conflict, ValidationFailed
-from changhu.core.imports import workbooks
+from changhu.core.imports import pages, workbooks
 from changhu.core.scope import get_scoped, require, scope_of
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
@@ -522,25 +522,13 @@ def import_detail(request, pk: int):
 @staff_view
 @require_POST
 def import_commit(request, pk: int):
-    form = forms.CommitForm(request.POST)
-    mode = form.cleaned_data["mode"] if form.is_valid() else ""
-    try:
-        batch = imports.import_commit(actor=request.user, batch_id=pk, mode=mode)
-    except FORM_ERRORS as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已导入{batch.imported_rows}行")
-    return redirect("providers:import_detail", pk=pk)
+    return pages.commit(request, imports.PIPELINE, pk, detail="providers:import_detail")
 
 
 @staff_view
 @require_POST
 def import_discard(request, pk: int):
-    try:
-        imports.import_discard(actor=request.user, batch_id=pk)
-    except FORM_ERRORS as exc:
-        messages.error(request, exc.message)
-    return redirect("providers:import_detail", pk=pk)
+    return pages.discard(request, imports.PIPELINE, pk, detail="providers:import_detail")
 
 
 @staff_view

@@ -11,7 +11,8 @@ one transaction) or discard; batches nobody decides are given up after the reten
 - :mod:`.run`: one pass over the rows through an app's row handler, with the capped error log;
 - :mod:`.lifecycle`: registering an app's kinds, and preview, commit, discard and purge;
 - :mod:`.models`: the abstract batch every app's ``ImportBatch`` extends;
-- :mod:`.workbooks`: templates and the error report.
+- :mod:`.workbooks`: templates and the error report;
+- :mod:`.pages`: commit and discard from a batch's page.
 
 Apps keep only what a row means: their columns and a row handler (checks of the domain fields
 and the write). ``core`` knows no app; each registers its kinds (:func:`.lifecycle.register`).
