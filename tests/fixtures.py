@@ -158,3 +158,22 @@ def _fresh_rule_set_cache():
     rulesets.clear_cache()
     yield
     rulesets.clear_cache()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploads go to a private temporary directory, so a test can see what was stored."""
+    root = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+    return root
+
+
+def stored_files(root) -> list:
+    """Every file under ``root`` (a :func:`media_root`)."""
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []

@@ -47,6 +47,22 @@ def decrypt(stored: str) -> str:
     return _aead(settings.FIELD_ENCRYPTION_KEY).decrypt(raw[:12], raw[12:], None).decode()
 
 
+def seal(data: bytes, *, magic: bytes, context: bytes) -> bytes:
+    """Bytes encrypted under the field key, for a file at rest: ``magic + nonce + ciphertext``;
+    ``context`` is bound as associated data, so a file sealed for one use does not open for
+    another."""
+    nonce = os.urandom(12)
+    return magic + nonce + _aead(settings.FIELD_ENCRYPTION_KEY).encrypt(nonce, data, context)
+
+
+def unseal(sealed: bytes, *, magic: bytes, context: bytes) -> bytes:
+    """The bytes :func:`seal` sealed; ``ValueError`` or ``InvalidTag`` if they are not that."""
+    if not sealed.startswith(magic):
+        raise ValueError("not a sealed file")
+    body = sealed[len(magic) :]
+    return _aead(settings.FIELD_ENCRYPTION_KEY).decrypt(body[:12], body[12:], context)
+
+
 def blind_index(value: str, *, purpose: str) -> str:
     """Keyed hash of a normalised value; ``purpose`` keeps indexes of different fields apart."""
     if not value:

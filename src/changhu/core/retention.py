@@ -2,9 +2,10 @@
 
 An upload awaiting a decision (an import batch in preview) holds the ID numbers, phones and
 addresses of every row, encrypted. A batch nobody commits or discards would keep them forever,
-so each app registers a purger here and ``changhu purge-imports`` (run daily, see
-docs/data-protection.md) gives up batches left waiting longer than the retention period and
-deletes what they hold. Totals, error lists without personal data, and the audit trail stay.
+so each app's batches get a purger here (``changhu.core.imports.lifecycle.register`` adds it)
+and ``changhu purge-imports`` (run daily, see docs/data-protection.md) gives up batches left
+waiting longer than the retention period and deletes what they hold. Totals, error lists
+without personal data, and the audit trail stay.
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def _list_row(b: ImportBatch) -> dict:
 
 
 def _detail(request, b: ImportBatch, errors_limit: int = 100) -> dict:
-    limit = max(0, min(errors_limit, imports.ERROR_CAP))
+    limit = max(0, min(errors_limit, ImportBatch.ERROR_CAP))
     row = _list_row(b)
     row.update(
         {

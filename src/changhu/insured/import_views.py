@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from changhu.core.errors import Conflict, DomainError, ValidationFailed
+from changhu.core.errors import DomainError, ValidationFailed
+from changhu.core.imports import pages
 from changhu.core.scope import require, scope_of
 from changhu.insured import imports
 from changhu.insured.models import ImportBatch
@@ -33,7 +34,7 @@ class UploadForm(StaffForm):
     file = forms.FileField(
         label="文件",
         help_text=f"Excel（.xlsx）或 CSV（UTF-8 / GB18030），不超过"
-        f"{imports.MAX_FILE_BYTES // (1024 * 1024)}MB、{imports.MAX_ROWS:,}行",
+        f"{ImportBatch.MAX_FILE_BYTES // (1024 * 1024)}MB、{ImportBatch.MAX_ROWS:,}行",
         error_messages={"required": "请选择要上传的文件", "empty": "文件是空的"},
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
     )
@@ -79,14 +80,14 @@ def import_new(request):
                 upload=upload,
                 file_name=upload.name,
             )
-        except (ValidationFailed, imports.FileTooLarge) as exc:
+        except ValidationFailed as exc:
             form.add_error("file", exc.message)
         else:
             return redirect("imports:import_detail", pk=batch.pk)
     return render(
         request,
         "insured/import_new.html",
-        {"form": form, "max_rows": imports.MAX_ROWS},
+        {"form": form, "max_rows": ImportBatch.MAX_ROWS},
         status=422 if form.errors else 200,
     )
 
@@ -112,26 +113,13 @@ def import_detail(request, pk: int):
 @staff_view
 @require_POST
 def import_commit(request, pk: int):
-    mode = request.POST.get("mode", "")
-    try:
-        batch = imports.import_commit(actor=request.user, batch_id=pk, mode=mode)
-    except (Conflict, ValidationFailed) as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已导入{batch.imported_rows}行")
-    return redirect("imports:import_detail", pk=pk)
+    return pages.commit(request, imports.PIPELINE, pk, detail="imports:import_detail")
 
 
 @staff_view
 @require_POST
 def import_discard(request, pk: int):
-    try:
-        imports.import_discard(actor=request.user, batch_id=pk)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.info(request, "已放弃本次导入，上传的文件已删除")
-    return redirect("imports:import_detail", pk=pk)
+    return pages.discard(request, imports.PIPELINE, pk, detail="imports:import_detail")
 
 
 @staff_view

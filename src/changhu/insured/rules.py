@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+
+# Shared with every import; kept importable from here.
+from changhu.core.imports.cells import Problem
+from changhu.core.imports.cells import parse_coordinate as parse_coordinate
+from changhu.core.imports.cells import parse_date as parse_date
 
 _NAME = re.compile(r"^[\u4e00-\u9fa5\u3400-\u4dbfA-Za-z·•\s]{1,40}$")
 
@@ -20,13 +22,6 @@ INSURANCE_TYPE_WORDS = {
 SEX_WORDS = {"男": "M", "女": "F", "M": "M", "F": "F"}
 
 
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    code: str
-    message: str
-
-
 def check_name(value: str) -> str | Problem:
     name = (value or "").strip()
     if not name:
@@ -34,35 +29,6 @@ def check_name(value: str) -> str | Problem:
     if not _NAME.match(name):
         return Problem("name", "name_format", "姓名只能包含汉字、字母和间隔号·，最长40字")
     return name
-
-
-def parse_date(value, field: str, label: str) -> dt.date | Problem | None:
-    """Accepts a date, ``YYYY-MM-DD``, ``YYYY/MM/DD`` or ``YYYYMMDD``; empty gives None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return Problem(field, "date_format", f"{label}“{text}”不是有效日期，应为YYYY-MM-DD")
-
-
-def parse_coordinate(value, field: str, low: float, high: float, label: str):
-    if value is None or value == "":
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        return Problem(field, "coordinate_format", f"{label}应为数字")
-    if not number.is_finite() or not (low <= number <= high):
-        return Problem(field, "coordinate_range", f"{label}应在{low}到{high}之间")
-    return number.quantize(Decimal("0.000001"))
 
 
 def parse_insurance_type(value) -> str | Problem:

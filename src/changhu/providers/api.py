@@ -12,7 +12,8 @@ from pydantic import Field
 
 from changhu.api.schemas import Page, errors, paginate
 from changhu.core import clock
-from changhu.providers import imports, rules, selectors, services
+from changhu.core.imports import workbooks
+from changhu.providers import exports, imports, rules, selectors, services
 from changhu.providers.models import (
     Admission,
     Agreement,
@@ -951,10 +952,8 @@ def certificates_expiring(request, days: int = rules.EXPIRY_WARNING_DAYS):
 
 @router.post("/imports/upload/{kind}", response={201: ImportBatchOut, **errors(403, 413, 422)})
 def import_upload(request, kind: Literal["institutions", "caregivers"], file: File[UploadedFile]):
-    """上传Excel并预览：逐行校验，返回每行每列的错误（行号、列名、原因）。"""
-    batch = imports.import_preview(
-        actor=request.auth, kind=kind, file_name=file.name or "upload.xlsx", content=file.read()
-    )
+    """上传Excel（.xlsx）或CSV（UTF-8/GB18030）并预览：逐行校验，返回每行每列的错误（行号、列名、原因）。"""
+    batch = imports.import_upload(actor=request.auth, kind=kind, upload=file, file_name=file.name)
     return Status(201, _batch(batch))
 
 
@@ -978,24 +977,26 @@ def import_discard(request, batch_id: int):
 
 @router.get("/imports/{int:batch_id}/errors.xlsx", response={200: None, **errors(404)})
 def import_error_report(request, batch_id: int):
-    """错误报告（Excel）：行号、列名、原因。"""
+    """错误报告（Excel）：行号、列、错误原因、错误代码。"""
     batch = selectors.import_batch_get(fetched_by=request.auth, batch_id=batch_id)
-    return _xlsx(imports.error_report(batch), f"import-{batch.pk}-errors.xlsx")
+    content, _ = workbooks.error_report(batch)
+    return _xlsx(content, f"import-{batch.pk}-errors.xlsx")
 
 
 @router.get("/imports/templates/{kind}.xlsx", response={200: None, **errors()})
 def import_template(request, kind: Literal["institutions", "caregivers"]):
     """导入模板（表头与说明）。"""
-    return _xlsx(imports.template(kind), f"{kind}-template.xlsx")
+    content, _, _ = imports.PIPELINE.template(kind=kind, file_format="xlsx")
+    return _xlsx(content, f"{kind}-template.xlsx")
 
 
 @router.get("/exports/institutions.xlsx", response={200: None, **errors(403)})
 def export_institutions(request):
     """导出数据范围内的定点护理机构。"""
-    return _xlsx(imports.export_institutions(actor=request.auth), "institutions.xlsx")
+    return _xlsx(exports.export_institutions(actor=request.auth), "institutions.xlsx")
 
 
 @router.get("/exports/caregivers.xlsx", response={200: None, **errors(403)})
 def export_caregivers(request):
     """导出数据范围内的护理员（证件号、电话脱敏）。"""
-    return _xlsx(imports.export_caregivers(actor=request.auth), "caregivers.xlsx")
+    return _xlsx(exports.export_caregivers(actor=request.auth), "caregivers.xlsx")

@@ -338,7 +338,11 @@ class CaregiverAccountForm(StaffForm):
 
 class ImportUploadForm(StaffForm):
     kind = forms.ChoiceField(label="导入内容", choices=ImportBatch.Kind.choices)
-    file = forms.FileField(label="Excel文件（.xlsx）")
+    file = forms.FileField(
+        label="文件",
+        help_text=f"Excel（.xlsx）或 CSV（UTF-8 / GB18030），不超过"
+        f"{ImportBatch.MAX_FILE_BYTES // (1024 * 1024)}MB、{ImportBatch.MAX_ROWS:,}行",
+    )
 
 
 class CommitForm(StaffForm):

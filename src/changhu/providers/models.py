@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from changhu.core import crypto
+from changhu.core.imports.models import ImportBatch as BaseImportBatch
 from changhu.orgs.models import CareKind, Organization, Region
 
 
@@ -478,62 +479,17 @@ class Training(models.Model):
         return f"{self.held_on} {self.topic}"
 
 
-class ImportBatch(models.Model):
-    """One uploaded Excel file of institutions or caregivers: previewed, then committed.
+class ImportBatch(BaseImportBatch):
+    """One uploaded file of institutions or caregivers (see ``changhu.core.imports``)."""
 
-    The parsed rows are kept encrypted (they hold ID numbers) only until the batch is committed
-    or discarded; totals and the per-row errors stay for the record.
-    """
+    UPLOAD_DIR = "imports/providers"
 
     class Kind(models.TextChoices):
         INSTITUTIONS = "institutions", "定点护理机构"
         CAREGIVERS = "caregivers", "护理员"
 
-    class Status(models.TextChoices):
-        PREVIEWED = "previewed", "待确认"
-        COMMITTED = "committed", "已导入"
-        DISCARDED = "discarded", "已放弃"
-
-    class Mode(models.TextChoices):
-        ALL_OR_NOTHING = "all_or_nothing", "全部导入（有错误时不导入）"
-        VALID_ONLY = "valid_only", "仅导入正确的行"
-
     kind = models.CharField("导入内容", max_length=16, choices=Kind.choices)
-    file_name = models.CharField("文件名", max_length=200)
-    organization = models.ForeignKey(
-        Organization,
-        verbose_name="上传机构",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    status = models.CharField(
-        "状态", max_length=12, choices=Status.choices, default=Status.PREVIEWED, db_index=True
-    )
-    mode = models.CharField("导入方式", max_length=16, choices=Mode.choices, blank=True)
-    rows_enc = models.TextField("待导入数据（密文）", blank=True)
-    total_rows = models.PositiveIntegerField("数据行数", default=0)
-    valid_rows = models.PositiveIntegerField("正确行数", default=0)
-    error_rows = models.PositiveIntegerField("错误行数", default=0)
-    imported_rows = models.PositiveIntegerField("已导入行数", default=0)
-    # [{"row", "column", "field", "code", "message"}]
-    errors = models.JSONField("错误明细", default=list, blank=True)
-    created_at = models.DateTimeField("上传时间", auto_now_add=True, db_index=True)
-    committed_at = models.DateTimeField("导入时间", null=True, blank=True)
 
-    class Meta:
+    class Meta(BaseImportBatch.Meta):
         verbose_name = "机构/护理员导入批次"
         verbose_name_plural = "机构/护理员导入批次"
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"导入批次{self.pk}（{self.file_name}）"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from stdnum.cn import uscc as stdnum_uscc
+
+# Shared with every import; kept importable from here.
+from changhu.core.imports.cells import Problem
+from changhu.core.imports.cells import parse_coordinate as parse_coordinate
+from changhu.core.imports.cells import parse_date as parse_date
 
 # Which care modes each kind of institution may offer (a hospital's LTCI ward only takes
 # residents; a home-visit service has no beds of its own).
@@ -50,13 +53,6 @@ CERTIFICATE_QUALIFICATION = {
 }
 RENEWAL_NOTICE_DAYS = 60
 EXPIRY_WARNING_DAYS = 60
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str
-    code: str
-    message: str
 
 
 def check_uscc(value: str, field: str = "uscc") -> str | Problem:
@@ -137,23 +133,6 @@ def status_on(history: list[tuple[dt.date, str]], day: dt.date, initial: str = "
     return state
 
 
-def parse_date(value, field: str, label: str) -> dt.date | Problem | None:
-    """A date, ``YYYY-MM-DD``, ``YYYY/MM/DD``, ``YYYY.MM.DD`` or ``YYYYMMDD``; empty gives None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return Problem(field, "date_format", f"{label}“{text}”不是有效日期，应为YYYY-MM-DD")
-
-
 def parse_count(value, field: str, label: str, *, high: int = 100_000) -> int | Problem:
     """A whole number from 0 to ``high``; empty gives 0."""
     if value is None or value == "":
@@ -168,16 +147,3 @@ def parse_count(value, field: str, label: str, *, high: int = 100_000) -> int | 
     if not 0 <= number <= high:
         return Problem(field, "number_range", f"{label}应在0到{high}之间")
     return number
-
-
-def parse_coordinate(value, field: str, low: int, high: int, label: str):
-    """A WGS-84 coordinate with six decimals, or None when empty."""
-    if value is None or value == "":
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        return Problem(field, "coordinate_format", f"{label}应为数字")
-    if not number.is_finite() or not (low <= number <= high):
-        return Problem(field, "coordinate_range", f"{label}应在{low}到{high}之间")
-    return number.quantize(Decimal("0.000001"))

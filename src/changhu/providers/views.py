@@ -12,10 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from changhu.core import clock
 from changhu.core.errors import Conflict, ValidationFailed
+from changhu.core.imports import pages, workbooks
 from changhu.core.scope import get_scoped, require, scope_of
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
-from changhu.providers import forms, imports, rules, selectors, services
+from changhu.providers import exports, forms, imports, rules, selectors, services
 from changhu.providers.models import Agreement
 from changhu.web.shortcuts import add_domain_error, staff_view
 
@@ -487,11 +488,11 @@ def import_new(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                batch = imports.import_preview(
+                batch = imports.import_upload(
                     actor=request.user,
                     kind=form.cleaned_data["kind"],
+                    upload=upload,
                     file_name=upload.name,
-                    content=upload.read(imports.MAX_FILE_BYTES + 1),
                 )
             except ValidationFailed as exc:
                 add_domain_error(form, exc)
@@ -521,32 +522,21 @@ def import_detail(request, pk: int):
 @staff_view
 @require_POST
 def import_commit(request, pk: int):
-    form = forms.CommitForm(request.POST)
-    mode = form.cleaned_data["mode"] if form.is_valid() else ""
-    try:
-        batch = imports.import_commit(actor=request.user, batch_id=pk, mode=mode)
-    except FORM_ERRORS as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已导入{batch.imported_rows}行")
-    return redirect("providers:import_detail", pk=pk)
+    return pages.commit(request, imports.PIPELINE, pk, detail="providers:import_detail")
 
 
 @staff_view
 @require_POST
 def import_discard(request, pk: int):
-    try:
-        imports.import_discard(actor=request.user, batch_id=pk)
-    except FORM_ERRORS as exc:
-        messages.error(request, exc.message)
-    return redirect("providers:import_detail", pk=pk)
+    return pages.discard(request, imports.PIPELINE, pk, detail="providers:import_detail")
 
 
 @staff_view
 @require_GET
 def import_errors(request, pk: int):
     batch = selectors.import_batch_get(fetched_by=request.user, batch_id=pk)
-    return _xlsx(imports.error_report(batch), f"import-{batch.pk}-errors.xlsx")
+    content, _ = workbooks.error_report(batch)
+    return _xlsx(content, f"import-{batch.pk}-errors.xlsx")
 
 
 @staff_view
@@ -554,14 +544,15 @@ def import_errors(request, pk: int):
 def import_template(request, kind: str):
     if kind not in imports.COLUMNS:
         return redirect("providers:import_new")
-    return _xlsx(imports.template(kind), f"{kind}-template.xlsx")
+    content, _, _ = imports.PIPELINE.template(kind=kind, file_format="xlsx")
+    return _xlsx(content, f"{kind}-template.xlsx")
 
 
 @staff_view
 @require_GET
 def export(request, kind: str):
     if kind == "institutions":
-        return _xlsx(imports.export_institutions(actor=request.user), "institutions.xlsx")
+        return _xlsx(exports.export_institutions(actor=request.user), "institutions.xlsx")
     if kind == "caregivers":
-        return _xlsx(imports.export_caregivers(actor=request.user), "caregivers.xlsx")
+        return _xlsx(exports.export_caregivers(actor=request.user), "caregivers.xlsx")
     return redirect(reverse("providers:institution_list"))

@@ -8,7 +8,7 @@ Kinds:
 
 - every ``TextChoices`` of the product, by the snake-case name of its class (``care_mode``,
   ``claim_status``, ``role``) when that name is unique, and always as
-  ``<app>.<class path>`` (``visits.run_status``, ``insured.import_batch.status``);
+  ``<app>.<class path>`` (``visits.run_status``, ``core.import_batch.status``);
 - ``policy``: a benefit policy code or ``code@version`` reference, shown by its name (and
   version: "成都市长期照护保险待遇标准（重度失能）2023.1版");
 - ``policy_rule``: a settlement line's rule, ``code@version/benefit``, as the policy's name and

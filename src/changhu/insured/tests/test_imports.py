@@ -31,6 +31,9 @@ from changhu.insured.models import (
 )
 from tests.api import ApiClient
 from tests.factories import import_row, make_person, valid_id_number
+from tests.fixtures import stored_files
+
+pytestmark = pytest.mark.usefixtures("media_root")  # uploads in a private directory
 
 PERSON_HEADER = [
     "姓名",
@@ -48,24 +51,6 @@ EVENT_HEADER = ["身份证号码", "姓名", "事件", "发生/入院日期", "�
 JINJIANG_STREET = "510104001000"
 QINGYANG_STREET = "510105001000"
 WUHOU_STREET = "510107001000"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Uploads go to a private temporary directory, so a test can see what was stored."""
-    root = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        },
-    }
-    return root
-
-
-def stored_files(root) -> list:
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
 def csv_bytes(rows, header=None, encoding="utf-8", delimiter=",") -> bytes:
@@ -356,11 +341,11 @@ def test_a_zip_that_is_not_a_workbook_is_refused(users, media_root):
 
 @pytest.mark.django_db
 def test_too_large_and_too_many_rows(city, users, monkeypatch, media_root):
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(ImportBatch, "MAX_ROWS", 3)
     with pytest.raises(imports.ImportRefused) as many:
         upload(users.worker_a, csv_bytes([row(city) for _ in range(4)]))
     assert many.value.code == "import_too_many_rows"
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(ImportBatch, "MAX_FILE_BYTES", 100)
     with pytest.raises(imports.FileTooLarge) as large:
         upload(users.worker_a, csv_bytes([row(city)]))
     assert large.value.status == 413

@@ -1,6 +1,7 @@
 """Excel import of institutions and caregivers: preview, per-row errors, commit modes, the error
 report, and exports."""
 
+import csv
 import datetime as dt
 import io
 
@@ -17,6 +18,8 @@ from changhu.providers.imports import CAREGIVER_COLUMNS, INSTITUTION_COLUMNS
 from changhu.providers.models import Caregiver, ImportBatch, Institution
 from tests.api import ApiClient
 from tests.factories import valid_id_number
+
+pytestmark = pytest.mark.usefixtures("media_root")  # uploads in a private directory
 
 
 def workbook(columns, rows) -> bytes:
@@ -104,17 +107,44 @@ def test_caregiver_import_reports_each_row_and_all_or_nothing_writes_nothing(use
     assert report.status_code == 200
     sheet = load_workbook(io.BytesIO(report.content)).active
     lines = list(sheet.iter_rows(values_only=True))
-    assert lines[0] == ("行号", "列", "错误说明", "错误代码")
+    assert lines[0] == ("行号", "列", "错误原因", "错误代码")
     assert (3, "姓名", "请填写姓名", "name_required") in lines
     done = api.post(f"providers/imports/{batch['id']}/commit", {"mode": "valid_only"}).body
     assert done["status"] == "committed" and done["imported_rows"] == 2
     assert Caregiver.objects.count() == 2
     assert all(c.certificates.count() == 1 for c in Caregiver.objects.all())
     assert Caregiver.objects.filter(institution=institution).count() == 2
-    assert ImportBatch.objects.get(pk=batch["id"]).rows_enc == ""
+    assert not ImportBatch.objects.get(pk=batch["id"]).stored_file
     assert AuditEntry.objects.filter(action="import", object_type="providers.importbatch").exists()
     again = api.post(f"providers/imports/{batch['id']}/commit", {"mode": "valid_only"})
     assert again.status_code == 409 and again.body["code"] == "import_not_pending"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+@pytest.mark.django_db
+def test_caregivers_from_a_csv_file(users, institution, encoding):
+    """The same columns in CSV, as Excel saves it: UTF-8 with BOM, or GB18030."""
+    columns = CAREGIVER_COLUMNS
+    rows = [caregiver_row(), caregiver_row(id_number="51010419800808123X")]
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow([c.label for c in columns])
+    writer.writerows([row.get(c.field, "") for c in columns] for row in rows)
+    uploader = Uploader(users.care_admin)
+    response = uploader.upload("caregivers", text.getvalue().encode(encoding), name="护理员.csv")
+    assert response.status_code == 201, response.body
+    batch = response.body
+    assert (batch["total_rows"], batch["valid_rows"], batch["error_rows"]) == (2, 1, 1)
+    assert [(e["row"], e["column"], e["code"]) for e in batch["errors"]] == [
+        (3, "身份证号码", "id_number_checksum")
+    ]
+    stored = ImportBatch.objects.get(pk=batch["id"])
+    assert (stored.file_format, stored.encoding) == ("csv", encoding.replace("-sig", ""))
+    api = ApiClient(users.care_admin)
+    done = api.post(f"providers/imports/{batch['id']}/commit", {"mode": "valid_only"}).body
+    assert done["imported_rows"] == 1
+    caregiver = Caregiver.objects.get()
+    assert caregiver.name == "郑秀兰" and caregiver.certificates.get().number == "ZS-001"
 
 
 @pytest.mark.django_db
@@ -183,7 +213,7 @@ def test_caregiver_export_is_masked(users, caregivers):
     ("content", "code"),
     [
         (b"", "import_empty_file"),
-        (b"name,id_number\n", "import_unsupported_format"),
+        (b"%PDF-1.7\n1 0 obj\n", "import_unsupported_format"),
         (b"PK\x03\x04garbage", "import_unreadable"),
         ("header_only", "import_no_rows"),
         ("wrong_headers", "import_missing_columns"),
@@ -209,8 +239,8 @@ def test_files_that_cannot_be_imported(users, institution, content, code):
 def test_templates(users):
     response = Uploader(users.bureau_admin).get("imports/templates/caregivers.xlsx")
     book = load_workbook(io.BytesIO(response.content))
-    assert book.active.cell(1, 1).value == "*姓名"
-    assert book["填写说明"].max_row == len(CAREGIVER_COLUMNS) + 1
+    assert book.active.cell(1, 1).value == "姓名"
+    assert book["填写说明"].max_row == len(CAREGIVER_COLUMNS) + 3  # and a general note
 
 
 @pytest.mark.django_db
@@ -221,13 +251,13 @@ def test_stale_previews_are_given_up_and_their_rows_deleted(users, institution):
     old = uploader.upload("caregivers", workbook(CAREGIVER_COLUMNS, [caregiver_row()])).body
     recent = uploader.upload("caregivers", workbook(CAREGIVER_COLUMNS, [caregiver_row()])).body
     ImportBatch.objects.filter(pk=old["id"]).update(created_at=clock.now() - dt.timedelta(days=8))
-    assert ImportBatch.objects.get(pk=old["id"]).rows_enc
+    assert ImportBatch.objects.get(pk=old["id"]).stored_file
 
     out = io.StringIO()
     call_command("purge_imports", stdout=out)
     assert '"providers.import_batches": 1' in out.getvalue()
     purged = ImportBatch.objects.get(pk=old["id"])
-    assert purged.status == "discarded" and purged.rows_enc == "" and purged.total_rows == 1
+    assert purged.status == "discarded" and not purged.stored_file and purged.total_rows == 1
     assert ImportBatch.objects.get(pk=recent["id"]).status == "previewed"
     assert AuditEntry.objects.filter(
         action="delete", object_type="providers.importbatch", object_id=str(old["id"])

@@ -165,7 +165,7 @@ def test_caregiver_registration_and_certificate_from_the_page(client, users, ins
     assert caregiver.certificates.count() == 1
 
 
-def test_import_from_the_page(client, users, institution):
+def test_import_from_the_page(client, users, institution, media_root):
     book = Workbook()
     book.active.append([c.label for c in CAREGIVER_COLUMNS])
     book.active.append(

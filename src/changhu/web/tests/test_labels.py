@@ -27,7 +27,7 @@ def _fresh_names():
         (ClaimStatus.SUBMITTED, "settlement.claim_status"),
         (Role.CAREGIVER, "role"),
         (VisitRunStatus.RUNNING, "visits.run_status"),
-        (ImportBatch.Status.PREVIEWED, "insured.import_batch.status"),
+        (ImportBatch.Status.PREVIEWED, "core.import_batch.status"),
         (InstitutionClass.UNCLASSIFIED, "institution_class"),
     ],
 )
