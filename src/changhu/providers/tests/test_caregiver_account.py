@@ -39,11 +39,17 @@ def test_open_creates_a_caregiver_login_that_signs_in(users, caregivers, institu
     assert user.real_name == "刘桂芳" and result.caregiver.user_id == user.pk
     assert re.fullmatch(r"[A-Za-z2-9]{12}", result.password)
     assert authenticate(username="liuguifang", password=result.password) is not None
-    # The phone signs in with it and sees its own (empty) day.
+    # The phone signs in with it, is told to choose its own password first, does, and then
+    # sees its own (empty) day.
     login = ApiClient().post("auth/token", {"username": "liuguifang", "password": result.password})
-    assert login.status_code == 200, login.body
+    assert login.status_code == 200 and login.body["must_change_password"], login.body
     phone = ApiClient()
     phone.headers = {"Authorization": f"Bearer {login.body['token']}"}
+    assert phone.get("visits/today").status_code == 403
+    changed = phone.post(
+        "auth/password", {"old_password": result.password, "new_password": "Qingcheng2026ok"}
+    )
+    assert changed.status_code == 204, changed.body
     assert phone.get("visits/today").status_code == 200
     entry = AuditEntry.objects.get(object_id=str(caregivers.worker.pk), note__contains="开通")
     assert entry.actor_id == users.care_admin.pk and result.password not in str(entry.changes)

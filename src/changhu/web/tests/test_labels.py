@@ -26,7 +26,8 @@ def _fresh_names():
         (ClaimStatus.DRAFT, "claim_status"),
         (ClaimStatus.SUBMITTED, "settlement.claim_status"),
         (Role.CAREGIVER, "role"),
-        (VisitRunStatus.RUNNING, "visits.run_status"),
+        (VisitRunStatus.RUNNING, "core.run_status"),  # one set of run states for every run
+        (VisitRunStatus.RUNNING, "run_status"),
         (ImportBatch.Status.PREVIEWED, "core.import_batch.status"),
         (InstitutionClass.UNCLASSIFIED, "institution_class"),
     ],
@@ -36,12 +37,25 @@ def test_choices_by_the_name_of_their_class(choice, kind):
     assert labels.label(choice, kind) == choice.label
 
 
-def test_a_class_name_used_by_two_apps_needs_the_app():
-    assert labels.label("running", "settlement.run_status")
-    with pytest.raises(KeyError, match="run_status"):
-        labels.label("running", "run_status")
-    with pytest.raises(KeyError, match="no labels of the kind 'nonsense'"):
-        labels.label("x", "nonsense")
+def test_a_class_name_used_by_two_apps_needs_the_app(monkeypatch):
+    from django.db import models
+
+    def twin(app: str, text: str):
+        return models.TextChoices(
+            "TwinStatus", [("OPEN", ("open", text))], module=f"changhu.{app}.models"
+        )
+
+    first, second = twin("alpha", "甲开放"), twin("beta", "乙开放")
+    monkeypatch.setattr(labels, "_kinds", None)  # the kinds are read again, with the twins
+    try:
+        assert labels.label("open", "alpha.twin_status") == "甲开放"
+        assert labels.label("open", "beta.twin_status") == "乙开放"
+        with pytest.raises(KeyError, match="twin_status"):
+            labels.label("open", "twin_status")
+        with pytest.raises(KeyError, match="no labels of the kind 'nonsense'"):
+            labels.label("x", "nonsense")
+    finally:
+        del first, second
 
 
 def test_unknown_values_show_as_they_are_and_none_as_nothing():
