@@ -179,6 +179,7 @@ def make_caregiver(
     name: str | None = None,
 ):
     """A caregiver with (by default) one valid certificate, built like a registration."""
+    from changhu.providers import rules as provider_rules
     from changhu.providers import services as provider_services
     from changhu.providers.models import Certificate
 
@@ -201,7 +202,7 @@ def make_caregiver(
         Certificate.objects.create(
             caregiver=caregiver,
             kind=certificate,
-            qualification=provider_services.rules.CERTIFICATE_QUALIFICATION[certificate],
+            qualification=provider_rules.CERTIFICATE_QUALIFICATION[certificate],
             number=f"ZS{caregiver.pk:08d}",
             issued_on=issued_on,
             expires_on=expires_on,

@@ -19,7 +19,7 @@ from changhu.core.imports.run import ImportKind, RowHandler, RowProblems
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
 from changhu.providers import rules, selectors, services
-from changhu.providers.models import CaregiverKind, ImportBatch, Institution
+from changhu.providers.models import Caregiver, CaregiverKind, ImportBatch, Institution
 
 Kind = ImportBatch.Kind
 
@@ -289,7 +289,7 @@ def _check_caregiver(actor, s, values: dict, number: int, seen: dict) -> tuple:
         else:
             seen[clean.id_number] = number
         index = crypto.blind_index(clean.id_number, purpose=services.CAREGIVER_ID_PURPOSE)
-        if services.Caregiver.objects.filter(id_number_index=index).exists():
+        if Caregiver.objects.filter(id_number_index=index).exists():
             problems.append(("id_number", "caregiver_duplicate_id", "该身份证号码已登记为护理员"))
     if problems:
         raise RowProblems(problems)
