@@ -1,0 +1,340 @@
+"""The providers API's request and response schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+class AgreementOut(Schema):
+    id: int
+    number: str
+    signed_on: dt.date
+    valid_from: dt.date
+    valid_until: dt.date
+    renewal_due: dt.date
+    ended_on: dt.date | None
+    status: str
+    status_label: str
+    in_force_today: bool
+
+
+class ServicePointOut(Schema):
+    id: int
+    name: str
+    address: str
+    region_code: str
+    beds: int
+    active: bool
+
+
+class StatusChangeOut(Schema):
+    from_status: str
+    to_status: str
+    effective_on: dt.date
+    reason: str
+    actor: str
+
+
+class InstitutionListOut(Schema):
+    id: int
+    organization_id: int
+    name: str
+    uscc: str
+    care_kind: str
+    care_kind_label: str
+    region_code: str
+    region_name: str
+    address: str
+    beds: int
+    care_modes: list[str]
+    status: str
+    status_label: str
+    status_since: dt.date
+    caregiver_count: int
+
+
+class InstitutionOut(InstitutionListOut):
+    latitude: float | None
+    longitude: float | None
+    staff_count: int
+    nurse_count: int
+    care_worker_count: int
+    legal_representative: str
+    admitted_on: dt.date
+    fast_channel: bool
+    status_reason: str
+    agreements: list[AgreementOut]
+    service_points: list[ServicePointOut]
+    status_history: list[StatusChangeOut]
+
+
+class AgreementIn(Schema):
+    number: str = Field("", max_length=40, description="留空自动编号")
+    signed_on: dt.date | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date
+    renewal_due: dt.date | None = Field(None, description="续签提醒日期，默认协议终止前60天")
+    note: str = Field("", max_length=300)
+
+
+class ServicePointIn(Schema):
+    name: str = Field(..., max_length=100)
+    address: str = Field(..., max_length=200)
+    region_code: str = Field("", max_length=12)
+    beds: int = Field(0, ge=0)
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class DocumentIn(Schema):
+    kind: str = Field("", max_length=40)
+    title: str = Field(..., max_length=100)
+    number: str = Field("", max_length=60)
+
+
+class AdmissionIn(Schema):
+    organization_id: int | None = Field(None, description="机构已在系统中时填写")
+    name: str = Field("", max_length=100)
+    uscc: str = Field(..., max_length=30, description="统一社会信用代码")
+    care_kind: Literal["nursing_home", "hospital_ward", "home_service", "primary_clinic"]
+    region_code: str = Field("", max_length=12)
+    address: str = Field(..., max_length=200)
+    latitude: float | None = None
+    longitude: float | None = None
+    beds: int = Field(0, ge=0)
+    care_modes: list[Literal["institutional", "home_visit", "individual", "family"]]
+    staff_count: int = Field(0, ge=0)
+    nurse_count: int = Field(0, ge=0)
+    care_worker_count: int = Field(0, ge=0)
+    legal_representative: str = Field("", max_length=40)
+    contact_name: str = Field("", max_length=40)
+    contact_phone: str = Field("", max_length=20)
+    medical_designated: bool = Field(False, description="已是医保定点医疗机构")
+    fast_channel: bool = False
+    service_points: list[ServicePointIn] = Field(default_factory=list)
+    documents: list[DocumentIn] = Field(default_factory=list)
+
+
+class AdmissionOut(Schema):
+    id: int
+    organization_id: int | None
+    institution_id: int | None
+    name: str
+    uscc: str
+    care_kind: str
+    region_code: str
+    address: str
+    beds: int
+    care_modes: list[str]
+    staff_count: int
+    nurse_count: int
+    care_worker_count: int
+    medical_designated: bool
+    fast_channel: bool
+    fast_channel_eligible: bool
+    service_points: list[dict]
+    documents: list[dict]
+    status: str
+    status_label: str
+    submitted_at: dt.datetime
+    inspection_planned_on: dt.date | None
+    inspected_on: dt.date | None
+    inspection_passed: bool | None
+    inspection_notes: str
+    decided_on: dt.date | None
+    decision_reason: str
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=300)
+
+
+class RequiredReasonIn(Schema):
+    reason: str = Field(..., max_length=300)
+
+
+class InspectionPlanIn(Schema):
+    planned_on: dt.date
+
+
+class InspectionResultIn(Schema):
+    inspected_on: dt.date
+    passed: bool
+    notes: str = Field("", max_length=500)
+
+
+class ApproveIn(Schema):
+    agreement: AgreementIn
+    reason: str = Field("", max_length=300)
+
+
+class InstitutionStatusIn(Schema):
+    action: Literal["suspend", "reinstate", "terminate"]
+    effective_on: dt.date | None = None
+    reason: str = Field(..., max_length=300)
+
+
+class ProfileIn(Schema):
+    beds: int | None = Field(None, ge=0)
+    care_modes: list[Literal["institutional", "home_visit", "individual", "family"]] | None = None
+    staff_count: int | None = Field(None, ge=0)
+    nurse_count: int | None = Field(None, ge=0)
+    care_worker_count: int | None = Field(None, ge=0)
+
+
+class RenewIn(Schema):
+    valid_until: dt.date
+    signed_on: dt.date | None = None
+    number: str = Field("", max_length=40)
+    note: str = Field("", max_length=300)
+
+
+class AgreementEndIn(Schema):
+    ended_on: dt.date
+    reason: str = Field(..., max_length=300)
+
+
+class AgreementDueOut(AgreementOut):
+    institution_id: int
+    institution_name: str
+
+
+class CertificateOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    qualification: str
+    number: str
+    issuer: str
+    issued_on: dt.date
+    expires_on: dt.date
+    state: str
+
+
+class TrainingOut(Schema):
+    id: int
+    topic: str
+    trainer: str
+    held_on: dt.date
+    hours: float
+    passed: bool
+
+
+class CaregiverListOut(Schema):
+    id: int
+    institution_id: int
+    institution_name: str
+    kind: str
+    kind_label: str
+    name: str
+    id_number_masked: str
+    sex: str
+    birth_date: dt.date
+    phone_masked: str
+    qualification: str
+    status: str
+    status_label: str
+    beneficiary_id: int | None
+    certificate_valid_until: dt.date | None
+
+
+class CaregiverOut(CaregiverListOut):
+    relationship: str
+    hired_on: dt.date
+    left_on: dt.date | None
+    version: int
+    certificates: list[CertificateOut]
+    trainings: list[TrainingOut]
+    training_hours: float
+
+
+class CaregiverIn(Schema):
+    institution_id: int | None = Field(None, description="护理机构管理员可留空（本机构）")
+    kind: Literal["staff", "individual", "family"] = "staff"
+    name: str = Field(..., max_length=40)
+    id_number: str = Field(..., max_length=32)
+    phone: str = Field("", max_length=20)
+    qualification: Literal["care_worker", "nurse"] = "care_worker"
+    beneficiary_id: int | None = Field(None, description="亲情护理员护理的参保人")
+    relationship: str = Field("", max_length=20)
+    hired_on: dt.date | None = None
+
+
+class CaregiverUpdateIn(Schema):
+    phone: str = Field("", max_length=20)
+    qualification: Literal["care_worker", "nurse"]
+    relationship: str = Field("", max_length=20)
+    version: int | None = None
+
+
+class CaregiverStatusIn(Schema):
+    action: Literal["suspend", "reinstate", "leave"]
+    on_date: dt.date | None = None
+    reason: str = Field(..., max_length=300)
+
+
+class RevealIn(Schema):
+    fields: list[Literal["id_number", "phone"]] = Field(default_factory=lambda: ["id_number"])
+
+
+class CertificateIn(Schema):
+    kind: Literal["care_worker", "nurse", "family_training", "health"]
+    number: str = Field(..., max_length=40)
+    issuer: str = Field("", max_length=100)
+    issued_on: dt.date
+    expires_on: dt.date
+
+
+class TrainingIn(Schema):
+    topic: str = Field(..., max_length=100)
+    trainer: str = Field(..., max_length=100)
+    held_on: dt.date
+    hours: float = Field(..., gt=0, le=1000)
+    passed: bool = True
+
+
+class AssignableOut(Schema):
+    caregiver_id: int
+    day: dt.date
+    assignable: bool
+    code: str
+    message: str
+
+
+class ExpiringOut(CertificateOut):
+    caregiver_id: int
+    caregiver_name: str
+    institution_name: str
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    field: str
+    code: str
+    message: str
+
+
+class ImportBatchOut(Schema):
+    id: int
+    kind: str
+    file_name: str
+    status: str
+    mode: str
+    total_rows: int
+    valid_rows: int
+    error_rows: int
+    imported_rows: int
+    errors: list[ImportErrorOut]
+    created_at: dt.datetime
+    committed_at: dt.datetime | None
+
+
+class CommitIn(Schema):
+    mode: Literal["all_or_nothing", "valid_only"] = "all_or_nothing"
