@@ -1,4 +1,5 @@
-"""Imports (XLSX or CSV, preview then commit) and exports of institutions and caregivers over HTTP."""
+"""Imports (XLSX or CSV, preview then commit) and exports of institutions and caregivers over
+HTTP."""
 
 from __future__ import annotations
 
