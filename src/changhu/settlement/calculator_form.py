@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 
@@ -268,10 +268,7 @@ class YuanField(forms.DecimalField):
             for mark in (",", "，", " ", "元", "¥", "￥"):
                 value = value.replace(mark, "")
             value = value.replace("．", ".")
-        try:
-            return super().to_python(value)
-        except InvalidOperation:  # pragma: no cover - Django turns these into "invalid"
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return super().to_python(value)
 
 
 def _date(label: str, *, required: bool = False, help_text: str = "") -> forms.DateField:

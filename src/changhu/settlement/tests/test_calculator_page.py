@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from django import forms
 from django.test import Client
 
 from changhu.orgs.models import OrgKind, Region, RegionLevel
@@ -237,6 +238,33 @@ def test_bed_days_are_ticked_and_monthly_costs_are_one_total(users, city):
     assert terms["chengde"].bed_days == ("bed_days",)
     assert (terms["lishui"].daily, terms["lishui"].monthly) == (("bed_days",), ("services",))
     assert terms["tengzhou"].daily == ("bed_days", "services")
+
+
+@pytest.mark.parametrize(
+    "typed, fen, problem",
+    [
+        ("120", 12000, None),
+        ("85.5", 8550, None),
+        ("1,200.05元", 120005, None),
+        ("￥ 30", 3000, None),
+        ("０．５", 50, None),
+        ("", None, None),
+        ("十元", None, "金额应为数字（元），如 120 或 85.50"),
+        ("NaN", None, "金额应为数字（元），如 120 或 85.50"),
+        ("-0.01", None, "金额不能为负数"),
+        ("0.001", None, "金额最多两位小数（到分）"),
+        ("1000000.01", None, "金额不能超过1,000,000.00元"),
+    ],
+)
+def test_amounts_in_yuan(typed, fen, problem):
+    field = calculator_form.YuanField(label="金额")
+    if problem is None:
+        value = field.clean(typed)
+        assert (None if value is None else calculator_form.yuan_to_fen(value)) == fen
+    else:
+        with pytest.raises(forms.ValidationError) as caught:
+            field.clean(typed)
+        assert caught.value.messages == [problem]
 
 
 # --- errors at their fields ---------------------------------------------------------------------
