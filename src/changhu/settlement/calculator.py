@@ -34,6 +34,7 @@ from changhu.settlement.policy import (
     REASONS,
     RULE_KINDS,
     DayFact,
+    Line,
     Outcome,
     PersonMonth,
     Policy,
@@ -258,6 +259,45 @@ def _eligible(data: BenefitInput, day: dt.date) -> bool:
     return day not in data.hospital_days
 
 
+@dataclass(frozen=True)
+class Calculation:
+    """One calculated month: the parsed input, the eligible days and the lines."""
+
+    policy: Policy
+    plan: Policy | None  # the supplementary plan, when one was asked for
+    data: BenefitInput
+    month: PersonMonth
+    outcome: Outcome  # tier-1 lines, then the plan's lines
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return self.outcome.lines
+
+
+def compute(
+    raw,
+    policy: Policy,
+    period: str,
+    *,
+    supplementary: Callable[[str, dt.date], Policy | None] | None = None,
+) -> Calculation:
+    """Check the input and calculate the month; field errors name the input's field."""
+    first, last = month_bounds(period)
+    data = parse_input(raw, first, last)
+    month = person_month(data, policy, first, last)
+    outcome = settle_person(policy, month)
+    plan = None
+    if data.supplementary_plan:
+        plan = supplementary(data.supplementary_plan, first) if supplementary else None
+        if plan is None or plan.supplementary is None:
+            raise _error("supplementary.plan", "没有该补充保障，或其不在该月生效")
+        if policy.code not in plan.supplementary.base_policies:
+            raise _error("supplementary.plan", f"该补充保障不衔接{policy.code}政策")
+        extra = supplement(outcome.lines, plan, used_in_year_fen=data.supplementary_used_fen)
+        outcome = Outcome(outcome.lines + extra, outcome.reasons)
+    return Calculation(policy, plan, data, month, outcome)
+
+
 def calculate(
     raw,
     policy: Policy,
@@ -266,23 +306,12 @@ def calculate(
     supplementary: Callable[[str, dt.date], Policy | None] | None = None,
 ) -> dict:
     """The calculator's answer as JSON-ready data: lines, totals, and a reason when none."""
-    first, last = month_bounds(period)
-    data = parse_input(raw, first, last)
-    month = person_month(data, policy, first, last)
-    outcome = settle_person(policy, month)
-    lines = outcome.lines
-    if data.supplementary_plan:
-        plan = supplementary(data.supplementary_plan, first) if supplementary else None
-        if plan is None or plan.supplementary is None:
-            raise _error("supplementary.plan", "没有该补充保障，或其不在该月生效")
-        if policy.code not in plan.supplementary.base_policies:
-            raise _error("supplementary.plan", f"该补充保障不衔接{policy.code}政策")
-        lines = lines + supplement(lines, plan, used_in_year_fen=data.supplementary_used_fen)
-        outcome = Outcome(lines, outcome.reasons)
+    result = compute(raw, policy, period, supplementary=supplementary)
+    lines, outcome, month, data = result.lines, result.outcome, result.month, result.data
     answer = {
         "policy": policy.code,
         "version": policy.version,
-        "period": f"{first:%Y-%m}",
+        "period": f"{month.first:%Y-%m}",
         "grade": data.grade,
         "care_mode": data.care_mode,
         "days_in_month": month.month_days,

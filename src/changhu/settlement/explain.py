@@ -29,29 +29,55 @@ def steps(line: ClaimLine, month_days: int) -> list[str]:
             f"{format_yuan(line.fund_fen)}元（{line.reason}）"
         ]
     if line.tier == 2:
-        return [
-            f"个人负担{format_yuan(line.eligible_cost_fen)}元中由补充保障按比例支付，"
-            f"受月度和年度限额约束：{format_yuan(line.fund_fen)}元"
-        ]
+        return supplement_steps(line.eligible_cost_fen, line.fund_fen)
     benefit, rate = _rate(line)
     if benefit is None or rate is None:
         return []
-    n = line.eligible_days
+    return rule_steps(
+        benefit,
+        rate,
+        eligible_days=line.eligible_days,
+        month_days=month_days,
+        eligible_cost_fen=line.eligible_cost_fen,
+        fund_fen=line.fund_fen,
+        personal_fen=line.personal_fen,
+    )
+
+
+def supplement_steps(personal_before_fen: int, fund_fen: int) -> list[str]:
+    """A supplementary payer's line in words."""
+    return [
+        f"个人负担{format_yuan(personal_before_fen)}元中由补充保障按比例支付，"
+        f"受月度和年度限额约束：{format_yuan(fund_fen)}元"
+    ]
+
+
+def rule_steps(
+    benefit: rules.Benefit,
+    rate: rules.Rate,
+    *,
+    eligible_days: int,
+    month_days: int,
+    eligible_cost_fen: int,
+    fund_fen: int,
+    personal_fen: int,
+) -> list[str]:
+    """One rule's arithmetic in words, for a settled line and for the calculator alike."""
+    n = eligible_days
     out = []
     if benefit.kind == "monthly_fixed":
         out.append(
             f"月定额{format_yuan(rate.amount_fen)}元 × {n}/{month_days}天 = "
-            f"{format_yuan(line.fund_fen)}元（四舍五入到分）"
+            f"{format_yuan(fund_fen)}元（四舍五入到分）"
         )
     elif benefit.kind in ("monthly_limit", "item_package"):
         out.append(
-            f"符合规定费用{format_yuan(line.eligible_cost_fen)}元"
+            f"符合规定费用{format_yuan(eligible_cost_fen)}元"
             + (f" × {_ratio(rate.ratio_bp)}" if rate.ratio_bp != rules.RATIO_SCALE else "")
         )
         out.append(f"月限额{format_yuan(rate.limit_fen)}元 × {n}/{month_days}天")
         out.append(
-            f"取较小者：基金支付{format_yuan(line.fund_fen)}元，"
-            f"个人负担{format_yuan(line.personal_fen)}元"
+            f"取较小者：基金支付{format_yuan(fund_fen)}元，个人负担{format_yuan(personal_fen)}元"
         )
     elif benefit.kind == "daily_ratio_cap":
         order = "先按比例再封顶" if benefit.cap_applies == "after_ratio" else "先封顶再按比例"
@@ -60,13 +86,11 @@ def steps(line: ClaimLine, month_days: int) -> list[str]:
             f"{format_yuan(rate.cap_fen)}元（{order}），逐日相加后四舍五入到分"
         )
         out.append(
-            f"费用{format_yuan(line.eligible_cost_fen)}元，基金支付"
-            f"{format_yuan(line.fund_fen)}元，个人负担{format_yuan(line.personal_fen)}元"
+            f"费用{format_yuan(eligible_cost_fen)}元，基金支付"
+            f"{format_yuan(fund_fen)}元，个人负担{format_yuan(personal_fen)}元"
         )
     elif benefit.kind == "daily_flat":
-        out.append(
-            f"日定额{format_yuan(rate.amount_fen)}元 × {n}天 = {format_yuan(line.fund_fen)}元"
-        )
+        out.append(f"日定额{format_yuan(rate.amount_fen)}元 × {n}天 = {format_yuan(fund_fen)}元")
     return out
 
 

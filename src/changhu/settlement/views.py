@@ -3,8 +3,6 @@ steps, explanations, statements and payments."""
 
 from __future__ import annotations
 
-import json
-import re
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -20,6 +18,7 @@ from changhu.orgs.models import Region
 from changhu.orgs.roles import Right
 from changhu.settlement import (
     calculator,
+    calculator_form,
     explain,
     forms,
     labels,
@@ -35,11 +34,9 @@ from changhu.settlement.models import (
     PolicyKind,
     PolicyVersion,
 )
-from changhu.settlement.policy import CARE_MODES, COST_KINDS, INSTITUTION_CLASSES
-from changhu.web.shortcuts import is_htmx, staff_view
+from changhu.web.shortcuts import add_domain_error, is_htmx, staff_view
 
 PAGE_SIZE = 50
-_DATES = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _page(request, queryset, size: int = PAGE_SIZE):
@@ -49,41 +46,33 @@ def _page(request, queryset, size: int = PAGE_SIZE):
 # --- 待遇测算 ---------------------------------------------------------------------------------
 
 
-def _calculator_input(post) -> tuple[dict, dict[str, str]]:
-    """The calculator's JSON input from the form; problems with the form's own fields."""
-    errors: dict[str, str] = {}
-    data: dict = {}
-    grade = post.get("grade", "").strip()
-    data["grade"] = int(grade) if grade.isdigit() else grade
-    data["care_mode"] = post.get("care_mode", "")
-    data["eligible_from"] = post.get("eligible_from", "").strip() or None
-    data["eligible_to"] = post.get("eligible_to", "").strip() or None
-    data["died_on"] = post.get("died_on", "").strip() or None
-    data["institution_class"] = post.get("institution_class", "")
-    data["hospital_days"] = _DATES.findall(post.get("hospital_days", ""))
-    costs: dict = {}
-    for kind in COST_KINDS:
-        text = post.get(f"cost_{kind}", "").strip()
-        if not text:
-            continue
-        try:
-            costs[kind] = yuan_to_fen(Decimal(text))
-        except (InvalidOperation, ValueError):
-            errors[f"cost_{kind}"] = "金额应为数字（元）"
-    advanced = post.get("costs_json", "").strip()
-    if advanced:
-        try:
-            extra = json.loads(advanced)
-            if not isinstance(extra, dict):
-                raise ValueError
-            costs.update(extra)
-        except ValueError:
-            errors["costs_json"] = '应为JSON对象，如 {"bed_days": {"2026-10-01": 12000}}'
-    if costs:
-        data["actual_costs_fen"] = costs
-    if post.get("supplementary"):
-        data["supplementary"] = {"plan": post.get("supplementary")}
-    return data, errors
+def _calculator_form(request, setup: calculator_form.Setup):
+    """The form to show and, when a calculation was asked for and went through, its answer."""
+    post = request.POST
+    fixed = {"policy": setup.option.code, "period": setup.period, "drawn": setup.drawn}
+    if request.method != "POST" or post.get("action") == "redraw":
+        initial = calculator_form.initial_from(post, setup, post.get("drawn", ""))
+        return calculator_form.CalculatorForm(initial=initial, setup=setup), None, False
+    posted = f"{post.get('policy', '')}|{post.get('period', '')}"
+    if post.get("drawn") and post.get("drawn") != posted:
+        # The policy or the month changed without the form being drawn again (no JavaScript):
+        # draw it for them rather than calculate with another month's calendar.
+        initial = calculator_form.initial_from(post, setup, post["drawn"])
+        return calculator_form.CalculatorForm(initial=initial, setup=setup), None, True
+    form = calculator_form.CalculatorForm(post, initial=fixed, setup=setup)
+    if not form.is_valid():
+        return form, None, False
+    try:
+        result = calculator.compute(
+            form.calculator_input(),
+            setup.policy,
+            setup.period,
+            supplementary=policies.policy_for_calculator,
+        )
+    except DomainError as exc:
+        add_domain_error(form, exc, form.field_map())
+        return form, None, False
+    return form, calculator_form.answer(result), False
 
 
 def _policy_names(kind: str) -> list[tuple[str, str]]:
@@ -98,44 +87,18 @@ def _policy_names(kind: str) -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 def calculator_page(request):
     require(request.user, Right.SETTLEMENT_CALCULATE)
-    context = {
-        "codes": _policy_names(PolicyKind.BENEFIT),
-        "plans": _policy_names(PolicyKind.SUPPLEMENTARY),
-        "labels": labels.PolicyLabels(),
-        "modes": CARE_MODES,
-        "classes": INSTITUTION_CLASSES,
-        "cost_kinds": COST_KINDS,
-        "values": request.POST if request.method == "POST" else {},
-        "errors": {},
-    }
-    if request.method == "POST":
-        data, errors = _calculator_input(request.POST)
-        context["input_json"] = json.dumps(data, ensure_ascii=False, indent=2)
-        if errors:
-            context["errors"] = errors
-        else:
-            try:
-                period = request.POST.get("period", "")
-                first, _ = calculator.month_bounds(period)
-                policy = policies.policy_for_calculator(request.POST.get("policy", ""), first)
-                context["answer"] = calculator.calculate(
-                    data, policy, period, supplementary=policies.policy_for_calculator
-                )
-                context["policy"] = policy
-            except DomainError as exc:
-                context["errors"] = exc.fields or {"__all__": exc.message}
-                # Field problems are shown at their fields; the banner says where to look.
-                context["error"] = "请修改标出的内容" if exc.fields else exc.message
-    context["cost_fields"] = [
-        (
-            code,
-            label,
-            context["values"].get(f"cost_{code}", ""),
-            context["errors"].get(f"cost_{code}"),
-        )
-        for code, label in COST_KINDS.items()
-    ]
-    return render(request, "settlement/calculator.html", context)
+    url = reverse("settlement:calculator")
+    data = request.POST if request.method == "POST" else request.GET
+    setup = calculator_form.setup_for(request.user, data, url=url)
+    context: dict = {"setup": setup}
+    status = 200
+    if setup is not None:
+        form, answer, redrawn = _calculator_form(request, setup)
+        context.update(form=form, answer=answer, redrawn=redrawn, weekdays=calculator_form.WEEKDAYS)
+        if form.is_bound and form.errors:
+            status = 422
+    template = "settlement/_calculator.html" if is_htmx(request) else "settlement/calculator.html"
+    return render(request, template, context, status=status)
 
 
 # --- periods -------------------------------------------------------------------------------

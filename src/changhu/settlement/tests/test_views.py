@@ -32,46 +32,52 @@ def period(world, month):
 
 
 def test_calculator_page(world):
+    import datetime as dt
+
     from changhu.settlement import policies
+    from tests.clock import on
 
     policies.load_all_policies()
     client = _client(world.users.worker_a)
-    assert client.get("/settlement/calculator/").status_code == 200
-    shown = client.post(
-        "/settlement/calculator/",
-        {
-            "policy": "chengdu",
-            "period": "2026-10",
-            "grade": "5",
-            "care_mode": "home_visit",
-            "eligible_from": "2026-10-16",
-            "institution_class": "",
-        },
-    )
-    assert shown.status_code == 200
-    assert "926.97" in shown.content.decode() and "258.06" in shown.content.decode()
-    refused = client.post(
-        "/settlement/calculator/",
-        {
-            "policy": "chengde",
-            "period": "2026-10",
-            "grade": "4",
-            "care_mode": "family",
-            "eligible_from": "2026-10-01",
-        },
-    )
-    assert "本政策不支付该照护方式" in refused.content.decode()
-    wrong = client.post(
-        "/settlement/calculator/",
-        {
-            "policy": "chengdu",
-            "period": "2026/10",
-            "grade": "4",
-            "care_mode": "family",
-            "eligible_from": "2026-10-01",
-        },
-    )
-    assert "结算月份应为YYYY-MM" in wrong.content.decode()
+    with on(dt.date(2026, 11, 10)):
+        assert client.get("/settlement/calculator/").status_code == 200
+        shown = client.post(
+            "/settlement/calculator/",
+            {
+                "policy": "chengdu",
+                "period": "2026-10",
+                "grade": "5",
+                "care_mode": "home_visit",
+                "eligible_from": "2026-10-16",
+                "institution_class": "",
+            },
+        )
+        assert shown.status_code == 200
+        assert "926.97" in shown.content.decode() and "258.06" in shown.content.decode()
+        refused = client.post(
+            "/settlement/calculator/",
+            {
+                "policy": "chengde",
+                "period": "2026-10",
+                "grade": "4",
+                "care_mode": "family",
+                "eligible_from": "2026-10-01",
+            },
+        )
+        assert "本政策不支付该照护方式" in refused.content.decode()
+        wrong = client.post(
+            "/settlement/calculator/",
+            {
+                "policy": "chengdu",
+                "period": "2026/10",
+                "grade": "4",
+                "care_mode": "family",
+                "eligible_from": "2026-10-01",
+            },
+        )
+        # The month is chosen from a list now; a month not in it asks for one that is.
+        assert wrong.status_code == 422
+        assert "请选择2023年1月至2027年11月之间的月份" in wrong.content.decode()
     assert _client(world.users.applicant).get("/settlement/calculator/").status_code == 403
 
 
