@@ -58,7 +58,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True, help="a dedicated PostgreSQL database")
     parser.add_argument("--visits", type=int, default=1_000_000)
-    parser.add_argument("--period", default=last_month(), help="YYYY-MM (default: last month)")
+    parser.add_argument("--period", default="", help="YYYY-MM (default: last month)")
     parser.add_argument("--institutions", type=int, default=200)
     parser.add_argument("--persons-per-caregiver", type=int, default=8)
     parser.add_argument("--skip-generate", action="store_true")
@@ -547,6 +547,7 @@ def load_average() -> str:
 def main(argv=None) -> None:
     args = parse_args(argv)
     setup_django(args.database_url)
+    args.period = args.period or last_month()  # the clock needs the settings
     from changhu.care.eligibility import month_bounds
 
     first, last = month_bounds(args.period)
