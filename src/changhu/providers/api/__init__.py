@@ -1,44 +1,9 @@
 """Institutions, admission, agreements, caregivers, certificates and training over HTTP."""
 
+# ruff: noqa: I001  (endpoint modules are imported in the order their routes were written)
 from changhu.providers.api._common import (  # noqa: F401
     XLSX,
     router,
-)
-from changhu.providers.api.admissions import (  # noqa: F401
-    admission_approve,
-    admission_detail,
-    admission_inspection,
-    admission_inspection_result,
-    admission_list,
-    admission_refuse,
-    admission_review,
-    admission_submit,
-    admission_withdraw,
-)
-from changhu.providers.api.caregivers import (  # noqa: F401
-    CaregiverQuery,
-    caregiver_assignable,
-    caregiver_detail,
-    caregiver_list,
-    caregiver_register,
-    caregiver_reveal,
-    caregiver_status,
-    caregiver_update,
-    certificate_add,
-    certificates_expiring,
-    training_add,
-)
-from changhu.providers.api.institutions import (  # noqa: F401
-    InstitutionQuery,
-    agreement_renew,
-    agreement_sign,
-    agreement_terminate,
-    agreements_due,
-    institution_detail,
-    institution_list,
-    institution_profile,
-    institution_status,
-    service_point_add,
 )
 from changhu.providers.api.schemas import (  # noqa: F401
     AdmissionIn,
@@ -76,6 +41,42 @@ from changhu.providers.api.schemas import (  # noqa: F401
     StatusChangeOut,
     TrainingIn,
     TrainingOut,
+)
+from changhu.providers.api.institutions import (  # noqa: F401
+    InstitutionQuery,
+    agreement_renew,
+    agreement_sign,
+    agreement_terminate,
+    agreements_due,
+    institution_detail,
+    institution_list,
+    institution_profile,
+    institution_status,
+    service_point_add,
+)
+from changhu.providers.api.admissions import (  # noqa: F401
+    admission_approve,
+    admission_detail,
+    admission_inspection,
+    admission_inspection_result,
+    admission_list,
+    admission_refuse,
+    admission_review,
+    admission_submit,
+    admission_withdraw,
+)
+from changhu.providers.api.caregivers import (  # noqa: F401
+    CaregiverQuery,
+    caregiver_assignable,
+    caregiver_detail,
+    caregiver_list,
+    caregiver_register,
+    caregiver_reveal,
+    caregiver_status,
+    caregiver_update,
+    certificate_add,
+    certificates_expiring,
+    training_add,
 )
 from changhu.providers.api.transfer import (  # noqa: F401
     export_caregivers,
