@@ -46,7 +46,7 @@ class BatchListOut(Schema):
     committed_at: dt.datetime | None
 
 
-class BatchOut(BatchListOut):
+class RegisterImportBatchOut(BatchListOut):
     file_size: int
     encoding: str
     error_count: int
@@ -139,7 +139,7 @@ def template_download(request, kind: KindLiteral, format: Literal["csv", "xlsx"]
     return _attachment(content, name, media_type)
 
 
-@router.post("", response={201: BatchOut, **errors(403, 413, 422)})
+@router.post("", response={201: RegisterImportBatchOut, **errors(403, 413, 422)})
 def batch_upload(
     request,
     kind: Form[KindLiteral],
@@ -161,13 +161,15 @@ def batch_list(request, query: Query[BatchQuery]):
     return paginate(qs, page=query.page, page_size=query.page_size, convert=_list_row)
 
 
-@router.get("/{batch_id}", response={200: BatchOut, **errors(404, 422)})
+@router.get("/{batch_id}", response={200: RegisterImportBatchOut, **errors(404, 422)})
 def batch_detail(request, batch_id: int, errors_limit: int = 100):
     """导入批次详情：合计、前 errors_limit 条错误、前几行预览（已脱敏）。"""
     return _fresh(request, batch_id, errors_limit)
 
 
-@router.post("/{batch_id}/commit", response={200: BatchOut, **errors(403, 404, 409, 422)})
+@router.post(
+    "/{batch_id}/commit", response={200: RegisterImportBatchOut, **errors(403, 404, 409, 422)}
+)
 def batch_commit(request, batch_id: int, payload: CommitIn):
     """确认导入：重新校验后在一个事务中写入。
 
@@ -177,7 +179,7 @@ def batch_commit(request, batch_id: int, payload: CommitIn):
     return _fresh(request, batch_id)
 
 
-@router.post("/{batch_id}/discard", response={200: BatchOut, **errors(403, 404, 409)})
+@router.post("/{batch_id}/discard", response={200: RegisterImportBatchOut, **errors(403, 404, 409)})
 def batch_discard(request, batch_id: int):
     """放弃导入，删除上传的文件。"""
     imports.import_discard(actor=request.auth, batch_id=batch_id)

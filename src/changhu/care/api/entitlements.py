@@ -15,13 +15,13 @@ from changhu.care.api.converters import _day, _entitlement, _entitlement_row
 from changhu.care.api.schemas import (
     ArrangementIn,
     CalendarOut,
+    CareReassessmentIn,
     DayOut,
     EntitlementIn,
     EntitlementListOut,
     EntitlementOut,
     PauseEndIn,
     PauseIn,
-    ReassessmentIn,
     ReassessmentOut,
     TerminateIn,
 )
@@ -83,7 +83,7 @@ ACTION_LABELS = {
     "/entitlements/reassessment",
     response={200: ReassessmentOut, **errors(403, 404, 409, 422)},
 )
-def entitlement_reassessment(request, payload: ReassessmentIn):
+def entitlement_reassessment(request, payload: CareReassessmentIn):
     """将复评结论用于正在享受的待遇（评估结论出具时已自动处理，此处用于补办）：符合等级则按新
     结论继续，否则终止。"""
     outcome = services.entitlement_apply_reassessment(

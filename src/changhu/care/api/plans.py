@@ -13,8 +13,8 @@ from changhu.care.api.schemas import (
     AssignmentEndIn,
     AssignmentIn,
     AssignmentOut,
-    ConfirmIn,
     PersonFileOut,
+    PlanConfirmIn,
     PlanIn,
     PlanLineIn,
     PlanListOut,
@@ -105,7 +105,7 @@ def plan_withdraw(request, plan_id: int):
 
 
 @router.post("/plans/{int:plan_id}/confirm", response={200: PlanOut, **errors(403, 404, 409, 422)})
-def plan_confirm(request, plan_id: int, payload: ConfirmIn):
+def plan_confirm(request, plan_id: int, payload: PlanConfirmIn):
     """参保人/家属线上确认，或经办人员记录窗口确认；确认后计划生效。"""
     services.care_plan_confirm(actor=request.auth, plan_id=plan_id, **payload.dict())
     return _fresh_plan(request, plan_id)

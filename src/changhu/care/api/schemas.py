@@ -13,7 +13,7 @@ from changhu.care.api._common import CareModeLiteral, PeriodLiteral
 # --- schemas --------------------------------------------------------------------------------
 
 
-class ItemOut(Schema):
+class CatalogueItemOut(Schema):
     id: int
     code: str
     name: str
@@ -33,7 +33,7 @@ class CategoryOut(Schema):
     code: str
     name: str
     kind: str
-    items: list[ItemOut]
+    items: list[CatalogueItemOut]
 
 
 class PackageListOut(Schema):
@@ -168,7 +168,7 @@ class TerminateIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class ReassessmentIn(Schema):
+class CareReassessmentIn(Schema):
     conclusion_id: int = Field(..., description="复评（或其后）出具的评估结论")
 
 
@@ -222,7 +222,7 @@ class PlanUpdateIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class ConfirmIn(Schema):
+class PlanConfirmIn(Schema):
     channel: Literal["app", "counter"]
     signer_name: str = Field("", max_length=40, description="窗口确认时：签字人姓名")
     signer_relationship: Literal[
@@ -313,12 +313,12 @@ class PersonBriefOut(Schema):
     died_on: dt.date | None
 
 
-class StayOut(Schema):
+class HospitalStayOut(Schema):
     start_date: dt.date
     end_date: dt.date | None
 
 
-class ConclusionOut(Schema):
+class CareConclusionOut(Schema):
     conclusion_id: int
     number: str
     kind_label: str
@@ -348,10 +348,10 @@ class FileSectionOut(Schema):
 class PersonFileOut(Schema):
     person: PersonBriefOut
     today: DayOut
-    conclusions: list[ConclusionOut]
+    conclusions: list[CareConclusionOut]
     entitlements: list[EntitlementOut]
     plans: list[PlanOut]
     assignments: list[AssignmentOut]
-    hospital_stays: list[StayOut]
+    hospital_stays: list[HospitalStayOut]
     history: list[HistoryOut]
     sections: list[FileSectionOut]

@@ -16,7 +16,7 @@ from changhu.providers.api.schemas import (
     InspectionPlanIn,
     InspectionResultIn,
     InstitutionOut,
-    ReasonIn,
+    ProviderReasonIn,
     RequiredReasonIn,
 )
 
@@ -108,7 +108,7 @@ def admission_refuse(request, admission_id: int, payload: RequiredReasonIn):
 @router.post(
     "/admissions/{admission_id}/withdraw", response={200: AdmissionOut, **_ADMISSION_ERRORS}
 )
-def admission_withdraw(request, admission_id: int, payload: ReasonIn):
+def admission_withdraw(request, admission_id: int, payload: ProviderReasonIn):
     """撤回申请。"""
     services.admission_withdraw(
         actor=request.auth, admission_id=admission_id, reason=payload.reason

@@ -17,12 +17,12 @@ from changhu.providers.api.schemas import (
     CaregiverIn,
     CaregiverListOut,
     CaregiverOut,
+    CaregiverRevealIn,
     CaregiverStatusIn,
     CaregiverUpdateIn,
     CertificateIn,
     CertificateOut,
     ExpiringOut,
-    RevealIn,
     TrainingIn,
     TrainingOut,
 )
@@ -98,7 +98,7 @@ def caregiver_status(request, caregiver_id: int, payload: CaregiverStatusIn):
 @router.post(
     "/caregivers/{caregiver_id}/reveal", response={200: dict[str, str], **errors(403, 404, 422)}
 )
-def caregiver_reveal(request, caregiver_id: int, payload: RevealIn):
+def caregiver_reveal(request, caregiver_id: int, payload: CaregiverRevealIn):
     """查看完整身份证号码/电话（每次查看均记入审计）。"""
     return services.caregiver_reveal(
         actor=request.auth, caregiver_id=caregiver_id, fields=tuple(payload.fields)

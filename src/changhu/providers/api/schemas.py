@@ -151,7 +151,7 @@ class AdmissionOut(Schema):
     decision_reason: str
 
 
-class ReasonIn(Schema):
+class ProviderReasonIn(Schema):
     reason: str = Field("", max_length=300)
 
 
@@ -279,7 +279,7 @@ class CaregiverStatusIn(Schema):
     reason: str = Field(..., max_length=300)
 
 
-class RevealIn(Schema):
+class CaregiverRevealIn(Schema):
     fields: list[Literal["id_number", "phone"]] = Field(default_factory=lambda: ["id_number"])
 
 
@@ -313,7 +313,7 @@ class ExpiringOut(CertificateOut):
     institution_name: str
 
 
-class ImportErrorOut(Schema):
+class ProviderImportErrorOut(Schema):
     row: int
     column: str
     field: str
@@ -331,10 +331,10 @@ class ImportBatchOut(Schema):
     valid_rows: int
     error_rows: int
     imported_rows: int
-    errors: list[ImportErrorOut]
+    errors: list[ProviderImportErrorOut]
     created_at: dt.datetime
     committed_at: dt.datetime | None
 
 
-class CommitIn(Schema):
+class ProviderCommitIn(Schema):
     mode: Literal["all_or_nothing", "valid_only"] = "all_or_nothing"

@@ -13,7 +13,7 @@ from changhu.core.imports import workbooks
 from changhu.providers import exports, imports, selectors
 from changhu.providers.api._common import router
 from changhu.providers.api.converters import _batch, _xlsx
-from changhu.providers.api.schemas import CommitIn, ImportBatchOut
+from changhu.providers.api.schemas import ImportBatchOut, ProviderCommitIn
 
 # --- import and export ----------------------------------------------------------------------
 
@@ -33,7 +33,7 @@ def import_detail(request, batch_id: int):
 @router.post(
     "/imports/{int:batch_id}/commit", response={200: ImportBatchOut, **errors(403, 404, 409, 422)}
 )
-def import_commit(request, batch_id: int, payload: CommitIn):
+def import_commit(request, batch_id: int, payload: ProviderCommitIn):
     """确认导入：全部导入（有错误时不导入）或仅导入正确的行。"""
     return _batch(imports.import_commit(actor=request.auth, batch_id=batch_id, mode=payload.mode))
 

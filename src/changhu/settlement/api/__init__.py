@@ -19,10 +19,10 @@ from changhu.settlement.api.schemas import (  # noqa: F401
     PeriodOut,
     PolicyDetailOut,
     PolicyOut,
-    ReasonIn,
+    SettlementReasonIn,
     RejectIn,
-    ReviewIn,
-    RunOut,
+    ClaimReviewIn,
+    SettlementRunOut,
     TariffIn,
     TariffOut,
 )

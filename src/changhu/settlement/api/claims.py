@@ -13,12 +13,12 @@ from changhu.settlement.api.converters import _claim, _fresh_claim, _fresh_line,
 from changhu.settlement.api.schemas import (
     AdjustmentIn,
     ClaimOut,
+    ClaimReviewIn,
     ExplanationOut,
     LineOut,
     LineQuery,
-    ReasonIn,
     RejectIn,
-    ReviewIn,
+    SettlementReasonIn,
 )
 
 # --- claims and lines -----------------------------------------------------------------------
@@ -101,7 +101,7 @@ def claim_submit(request, claim_id: int):
 @router.post(
     "/claims/{int:claim_id}/first-review", response={200: ClaimOut, **errors(403, 404, 409, 422)}
 )
-def claim_first_review(request, claim_id: int, payload: ReviewIn):
+def claim_first_review(request, claim_id: int, payload: ClaimReviewIn):
     """初审：通过，或退回机构（须填原因）。"""
     services.claim_first_review(actor=request.auth, claim_id=claim_id, **payload.dict())
     return _fresh_claim(request, claim_id)
@@ -110,7 +110,7 @@ def claim_first_review(request, claim_id: int, payload: ReviewIn):
 @router.post(
     "/claims/{int:claim_id}/second-review", response={200: ClaimOut, **errors(403, 404, 409, 422)}
 )
-def claim_second_review(request, claim_id: int, payload: ReviewIn):
+def claim_second_review(request, claim_id: int, payload: ClaimReviewIn):
     """复核（须由初审人以外的人员）：通过，或退回初审（须填原因）。"""
     services.claim_second_review(actor=request.auth, claim_id=claim_id, **payload.dict())
     return _fresh_claim(request, claim_id)
@@ -125,7 +125,7 @@ def line_detail(request, line_id: int):
 
 
 @router.post("/lines/{int:line_id}/withdraw", response={200: LineOut, **errors(403, 404, 409, 422)})
-def line_withdraw(request, line_id: int, payload: ReasonIn):
+def line_withdraw(request, line_id: int, payload: SettlementReasonIn):
     """机构撤回明细（须填原因）。"""
     services.line_withdraw(actor=request.auth, line_id=line_id, reason=payload.reason)
     return _fresh_line(request, line_id)

@@ -13,7 +13,7 @@ from changhu.settlement.api.schemas import (
     PaymentSummaryOut,
     PeriodIn,
     PeriodOut,
-    RunOut,
+    SettlementRunOut,
 )
 
 # --- periods and runs -----------------------------------------------------------------------
@@ -37,14 +37,16 @@ def period_detail(request, period_id: int):
     return _period(selectors.period_get(fetched_by=request.auth, period_id=period_id))
 
 
-@router.post("/periods/{int:period_id}/runs", response={202: RunOut, **errors(403, 404, 409)})
+@router.post(
+    "/periods/{int:period_id}/runs", response={202: SettlementRunOut, **errors(403, 404, 409)}
+)
 def run_request(request, period_id: int):
     """发起结算计算（后台执行；已在排队或运行则返回该批次）。"""
     run = services.run_request(actor=request.auth, period_id=period_id, source="api")
     return Status(202, _run(run))
 
 
-@router.get("/runs/{int:run_id}", response={200: RunOut, **errors(404)})
+@router.get("/runs/{int:run_id}", response={200: SettlementRunOut, **errors(404)})
 def run_detail(request, run_id: int):
     """计算进度。"""
     return _run(selectors.run_get(fetched_by=request.auth, run_id=run_id))

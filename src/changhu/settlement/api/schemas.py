@@ -60,7 +60,7 @@ class PeriodOut(Schema):
     paid_at: dt.datetime | None
 
 
-class RunOut(Schema):
+class SettlementRunOut(Schema):
     id: int
     period_id: int
     status: str
@@ -148,7 +148,7 @@ class LineQuery(Schema):
     page_size: int = 50
 
 
-class ReasonIn(Schema):
+class SettlementReasonIn(Schema):
     reason: str = Field("", max_length=300)
 
 
@@ -157,7 +157,7 @@ class RejectIn(Schema):
     reason: str = Field("", max_length=300)
 
 
-class ReviewIn(Schema):
+class ClaimReviewIn(Schema):
     approve: bool
     reason: str = Field("", max_length=300)
 

@@ -253,7 +253,7 @@ class CancelIn(Schema):
     reason: str = Field(..., max_length=300)
 
 
-class PlanItemOut(Schema):
+class VisitPlanItemOut(Schema):
     item_id: int
     code: str
     name: str
@@ -261,14 +261,14 @@ class PlanItemOut(Schema):
     frequency: str
 
 
-class ContactOut(Schema):
+class HomeContactOut(Schema):
     label: str
     phone: str
 
 
 class HomeOut(Schema):
     address: str = Field(..., description="完整居住地址（仅本人有效派定的服务对象，查看留痕）")
-    contacts: list[ContactOut]
+    contacts: list[HomeContactOut]
     map_url: str = Field(..., description="在地图中打开住址的链接（高德地图URI）")
 
 
@@ -285,7 +285,7 @@ class TodayPersonOut(Schema):
     home: HomeOut | None = None
     eligible: bool
     eligibility: str
-    plan_items: list[PlanItemOut]
+    plan_items: list[VisitPlanItemOut]
     visits: list[VisitOut]
 
 
@@ -313,7 +313,7 @@ class RunIn(Schema):
     period: str = Field(..., description="YYYY-MM")
 
 
-class RunOut(Schema):
+class ScreeningRunOut(Schema):
     id: int
     period: str
     status: str

@@ -25,7 +25,7 @@ from changhu.visits.api.schemas import (
     PatrolOut,
     ResolveIn,
     RunIn,
-    RunOut,
+    ScreeningRunOut,
     StayIn,
     StayOut,
     VisitDetailOut,
@@ -113,14 +113,14 @@ def finding_resolve(request, finding_id: int, payload: ResolveIn):
     return selectors.finding_get(fetched_by=request.auth, finding_id=finding_id)
 
 
-@router.post("/screening-runs", response={201: RunOut, **errors(403, 409, 422)})
+@router.post("/screening-runs", response={201: ScreeningRunOut, **errors(403, 409, 422)})
 def run_create(request, payload: RunIn):
     """发起一个月的稽核（后台任务，由 changhu run-jobs 执行）。"""
     run = services.screening_request(actor=request.auth, period=payload.period)
     return Status(201, selectors.run_get(fetched_by=request.auth, run_id=run.pk))
 
 
-@router.get("/screening-runs/{int:run_id}", response={200: RunOut, **errors(403, 404)})
+@router.get("/screening-runs/{int:run_id}", response={200: ScreeningRunOut, **errors(403, 404)})
 def run_detail(request, run_id: int):
     """稽核进度与按规则汇总的结果。"""
     require(request.auth, Right.VISITS_SCREEN)
