@@ -60,3 +60,11 @@ from changhu.assessment.services.review import (  # noqa: F401
     objection_record,
 )
 from changhu.assessment.workflow import WORKFLOW  # noqa: F401  (long imported from here)
+
+__all__ = [
+    "ApplicationInput",
+    "FormInput",
+    "Upload",
+    "application_submit",
+    "run_deadlines",
+]

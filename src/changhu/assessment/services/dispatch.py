@@ -10,12 +10,7 @@ from django.db import transaction
 
 from changhu.assessment import rules as rules_engine
 from changhu.assessment import selectors
-from changhu.assessment.models import (
-    Application,
-    Assessment,
-    AssessorAssignment,
-    Status,
-)
+from changhu.assessment.models import Application, Assessment, AssessorAssignment, Status
 from changhu.assessment.presets import scale_for
 from changhu.assessment.services._common import (
     _event,

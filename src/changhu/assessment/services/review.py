@@ -8,13 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_date
 
 from changhu.assessment import selectors
-from changhu.assessment.models import (
-    Application,
-    Assessment,
-    Confirmation,
-    Objection,
-    Status,
-)
+from changhu.assessment.models import Application, Assessment, Confirmation, Objection, Status
 from changhu.assessment.services._common import (
     _event,
     _fail,
