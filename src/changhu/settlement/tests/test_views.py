@@ -38,8 +38,10 @@ def test_calculator_page(world):
     from tests.clock import on
 
     policies.load_all_policies()
-    client = _client(world.users.worker_a)
     with on(dt.date(2026, 11, 10)):
+        # Signed in on the day itself: a session opened weeks earlier (the suite's clock may
+        # stand anywhere) would have expired.
+        client = _client(world.users.worker_a)
         assert client.get("/settlement/calculator/").status_code == 200
         shown = client.post(
             "/settlement/calculator/",
