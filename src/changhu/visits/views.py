@@ -422,6 +422,9 @@ def bed_days(request):
             "kinds": BedDayKind.choices,
             "can_edit": can_edit,
             "today": clock.today(),
+            # What each form shows again after its own refusal (nothing for the others).
+            "admit": failed if failed.get("action") == "admit" else {},
+            "mark": failed if failed.get("action") == "mark" else {},
             "failed": failed,
         },
         status=status,
