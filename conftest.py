@@ -1,8 +1,11 @@
 """Shared pytest fixtures: a small real city, organizations and one user per role.
 
-``CHANGHU_TEST_TODAY=YYYY-MM-DD`` runs the whole session with the clock moved to 09:30 of that
-day in Asia/Shanghai (time keeps ticking from there), so CI can prove that nothing depends on
-the real date: weekends, holidays, month and year ends, leap days.
+The whole session runs with the clock moved to 09:30 Asia/Shanghai of one day (time keeps
+ticking from there): the real date by default, or ``CHANGHU_TEST_TODAY=YYYY-MM-DD``, so CI can
+prove that nothing depends on the real date (weekends, holidays, month and year ends, leap days)
+and nothing depends on the hour the suite happens to start (a demo seeded at 01:30 has no
+visits "this morning" yet). Child processes a test starts (``python -m changhu …``) get the same
+clock through ``CHANGHU_TEST_CLOCK_OFFSET`` (see ``tests/clock.py``).
 """
 
 import datetime as dt
@@ -11,26 +14,28 @@ import zoneinfo
 
 pytest_plugins = ["tests.fixtures"]
 
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 _traveller = None
+
+
+def _session_day() -> dt.date:
+    day = os.environ.get("CHANGHU_TEST_TODAY", "").strip()
+    return dt.date.fromisoformat(day) if day else dt.datetime.now(SHANGHAI).date()
 
 
 def pytest_configure(config):
     global _traveller
-    day = os.environ.get("CHANGHU_TEST_TODAY", "").strip()
-    if not day:
-        return
     import time_machine
 
-    moment = dt.datetime.combine(
-        dt.date.fromisoformat(day), dt.time(9, 30), tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai")
-    )
+    moment = dt.datetime.combine(_session_day(), dt.time(9, 30), tzinfo=SHANGHAI)
+    offset = moment - dt.datetime.now(dt.UTC)
+    os.environ["CHANGHU_TEST_CLOCK_OFFSET"] = str(offset.total_seconds())
     _traveller = time_machine.travel(moment, tick=True)
     _traveller.start()
 
 
 def pytest_report_header(config):
-    day = os.environ.get("CHANGHU_TEST_TODAY", "").strip()
-    return f"clock moved to {day} 09:30 Asia/Shanghai" if day else None
+    return f"clock moved to {_session_day()} 09:30 Asia/Shanghai"
 
 
 def pytest_unconfigure(config):

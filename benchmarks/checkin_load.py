@@ -156,7 +156,8 @@ def stop_server(server: subprocess.Popen) -> None:
 
 
 def _cpu_seconds() -> dict[str, float]:
-    """CPU seconds used so far by the web server, PostgreSQL and this load generator."""
+    """CPU seconds used so far by the web server, PostgreSQL and this load generator (``soak.py``
+    uses it too)."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {"gunicorn": 0.0, "postgres": 0.0}
     for entry in Path("/proc").iterdir():
@@ -167,7 +168,8 @@ def _cpu_seconds() -> dict[str, float]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        used = (int(fields[11]) + int(fields[12])) / tick
+        # Its own CPU and that of its children it has waited for (PDF renderers of a worker).
+        used = sum(int(f) for f in fields[11:15]) / tick
         if b"gunicorn" in cmdline:
             out["gunicorn"] += used
         elif cmdline.startswith(b"postgres"):

@@ -38,8 +38,10 @@ npm ci --no-audit --no-fund --loglevel=error
 vendor=src/changhu/web/static/vendor
 rm -rf "$vendor"
 mkdir -p "$vendor"/{bootstrap,bootstrap-icons,htmx,echarts,axe}
-cp node_modules/bootstrap/dist/css/bootstrap.min.css "$vendor/bootstrap/"
-cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js "$vendor/bootstrap/"
+# With their source maps: the files name them, and production's collectstatic (hashed names,
+# CompressedManifestStaticFilesStorage) refuses a file that names one it cannot find.
+cp node_modules/bootstrap/dist/css/bootstrap.min.css{,.map} "$vendor/bootstrap/"
+cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js{,.map} "$vendor/bootstrap/"
 cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css "$vendor/bootstrap-icons/"
 cp -r node_modules/bootstrap-icons/font/fonts "$vendor/bootstrap-icons/"
 cp node_modules/htmx.org/dist/htmx.min.js "$vendor/htmx/"

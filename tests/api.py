@@ -36,3 +36,11 @@ class ApiClient:
 
     def put(self, path, payload):
         return self._call("put", path, payload)
+
+
+def assert_api_error(response, status: int, code: str) -> None:
+    """An error answer of the API: its status, the error shape, the code and a Chinese message."""
+    assert response.status_code == status, response.body
+    assert set(response.body) == {"code", "message", "fields"}
+    assert response.body["code"] == code
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in response.body["message"])

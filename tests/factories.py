@@ -102,7 +102,7 @@ def make_person(region: Region, **overrides) -> Person:
 def import_row(region: Region, **overrides) -> dict[str, str]:
     """One valid row of a register import file, keyed by the template's Chinese headers."""
     data = person_input(region)
-    row = {
+    return {
         "姓名": data.name,
         "身份证号码": data.id_number,
         "联系电话": data.phone,
@@ -113,9 +113,8 @@ def import_row(region: Region, **overrides) -> dict[str, str]:
         "参保类型": "职工" if data.insurance_type == "employee" else "居民",
         "参保起始日": "2020-01-01",
         "特殊群体": "",
+        **overrides,
     }
-    row.update(overrides)
-    return row
 
 
 # --- institutions, caregivers, catalogue (providers and care) ---------------------------------
@@ -235,14 +234,15 @@ def make_conclusion(
     *,
     grade: int = 4,
     valid_from: dt.date = dt.date(2026, 1, 1),
-    valid_until: dt.date = dt.date(2027, 12, 31),
+    valid_until: dt.date | None = None,
     kind: str = "initial",
     previous=None,
     superseded_on: dt.date | None = None,
 ):
     """An issued conclusion of ``person`` with ``grade``, written directly (no workflow, no
     letter file). Loads the shipped scales, rules and benefit policies it needs; ``qualifying``
-    follows the policy in force for the person's region on ``valid_from``."""
+    follows the policy in force for the person's region on ``valid_from``. Valid for two years
+    unless ``valid_until`` says otherwise (2026-01-01 → 2027-12-31)."""
     from changhu.assessment.models import (
         Application,
         Assessment,
@@ -258,6 +258,10 @@ def make_conclusion(
     )
     from changhu.assessment.selectors import grade_qualifies
 
+    if valid_until is None:
+        # two years on, less a day; 29 February moves to the 28th of a common year
+        day = min(valid_from.day, 28) if valid_from.month == 2 else valid_from.day
+        valid_until = valid_from.replace(year=valid_from.year + 2, day=day) - dt.timedelta(days=1)
     if not ScaleVersion.objects.exists():
         load_scale_presets()
     if not RuleVersion.objects.exists():

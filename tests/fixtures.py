@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from io import StringIO
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +13,23 @@ from changhu.orgs.roles import Role
 from tests.factories import OrganizationFactory, UserFactory, make_person
 
 PASSWORD = "Changhu2026!"
+
+
+@contextmanager
+def seeded_demo_city(persons: int):
+    """The shipped presets and the demo city with ``persons`` beneficiaries, for the block;
+    the cached labels are dropped before and after."""
+    from django.core.management import call_command
+
+    from changhu.web import labels
+
+    call_command("load_presets", stdout=StringIO())
+    call_command("seed_demo", persons=persons, stdout=StringIO())
+    labels.clear_cache()
+    try:
+        yield
+    finally:
+        labels.clear_cache()
 
 
 def _region(code, name, level, parent=None):
@@ -177,3 +196,16 @@ def media_root(settings, tmp_path):
 def stored_files(root) -> list:
     """Every file under ``root`` (a :func:`media_root`)."""
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+@pytest.fixture
+def write_world(users, media_root, monkeypatch):
+    """The demo city, seeded after the ``users`` fixture (whose organizations it reuses by
+    name), and a second city with an outsider of every role (``changhu.api.tests.world``);
+    conclusion letters without WeasyPrint."""
+    from changhu.api.tests import world
+
+    monkeypatch.setattr("changhu.core.pdf.render_pdf", lambda template, context: b"%PDF-1.4 x")
+    # the factories number their conclusions from 1, as the demo does
+    monkeypatch.setattr("tests.factories._sequence", iter(range(900_000, 10_000_000)))
+    return world.build()

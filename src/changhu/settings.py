@@ -91,15 +91,24 @@ INSTALLED_APPS = [
     "changhu.providers",
     "changhu.care",
     "changhu.visits",
+    "changhu.supervision",
     "changhu.assessment",
     "changhu.fund",
     "changhu.settlement",
+    "changhu.feedback",
+    "changhu.matching",
+    "changhu.scorecards",
+    "changhu.training",
     "changhu.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that can fail, so that every response gets the policy: error pages
+    # made by a later middleware (a database that fails while the session is read) included.
+    "changhu.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "changhu.api.guard.ApiGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,9 +117,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "changhu.core.middleware.RequestContextMiddleware",
-    "changhu.core.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
     "changhu.web.middleware.PasswordChangeRequiredMiddleware",
+    "changhu.web.page_rights.PageRightsMiddleware",  # before any form is read
+    "changhu.web.middleware.FormTextMiddleware",
 ]
 
 ROOT_URLCONF = "changhu.urls"
@@ -140,6 +150,8 @@ TEMPLATES = [
     }
 ]
 
+SILENCED_SYSTEM_CHECKS: list[str] = []
+
 _default_db = f"sqlite:///{VAR_DIR / 'changhu.sqlite3'}"
 if "DATABASE_URL" not in os.environ:
     # The embedded default must work on a fresh clone: its directory is created on demand.
@@ -157,10 +169,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # Take the write lock when a transaction begins: a transaction that reads and then
+            # writes can otherwise fail at once with "database is locked" under concurrent
+            # writers instead of waiting for the timeout.
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     # Covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite uses the key columns only.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -180,7 +199,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "changhu.orgs.passwords.CharacterClassValidator"},
+    {"NAME": "changhu.orgs.passwords.HistoryValidator"},
 ]
+# A password older than this many days must be changed at the next sign-in (0: never expires);
+# a new password may not repeat the last PASSWORD_HISTORY ones (0: no history kept).
+# The demo and the test suite keep passwords forever (the demo's logins are published; tests
+# move the clock by months); production and dev expire them.
+PASSWORD_MAX_AGE_DAYS = int(
+    os.environ.get("CHANGHU_PASSWORD_MAX_AGE_DAYS", "0" if PROFILE in ("demo", "test") else "90")
+)
+PASSWORD_HISTORY = int(os.environ.get("CHANGHU_PASSWORD_HISTORY", "5"))
 
 # django-axes: lock a username + IP pair after repeated failures.
 AXES_FAILURE_LIMIT = int(os.environ.get("CHANGHU_LOGIN_FAILURE_LIMIT", "5"))
@@ -221,16 +249,28 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SECURE = not DEMO and env_bool("CHANGHU_SECURE_COOKIES", True)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
+# Over HTTPS the cookies carry the "__Host-" prefix: a browser takes them only if they are
+# Secure, for the whole site and from this very host, so a sibling subdomain cannot plant or
+# overwrite them (OWASP ASVS 3.4.4).
+SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE else "csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("CHANGHU_SESSION_SECONDS", str(8 * 3600)))
 SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_HTTPONLY = False
+CSRF_COOKIE_SAMESITE = "Lax"
+# Scripts take the CSRF token from the page (<meta name="csrf-token">), never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("CHANGHU_HSTS", False):
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading puts the domain in the browsers' built-in HTTPS-only list, which is hard to
+    # leave: the site's owner decides it (CHANGHU_HSTS_PRELOAD=1), so Django's reminder is off.
+    SECURE_HSTS_PRELOAD = env_bool("CHANGHU_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
     SECURE_SSL_REDIRECT = env_bool("CHANGHU_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CONTENT_SECURITY_POLICY = (
@@ -243,8 +283,15 @@ CONTENT_SECURITY_POLICY = (
 API_THROTTLE_ANON = os.environ.get("CHANGHU_API_THROTTLE_ANON", "60/min")
 API_THROTTLE_USER = os.environ.get("CHANGHU_API_THROTTLE_USER", "6000/min")
 API_TOKEN_DAYS = int(os.environ.get("CHANGHU_API_TOKEN_DAYS", "30"))
+# A token unused for this long stops working (it is recorded as used at most every 5 minutes,
+# so the effective idle time is within 5 minutes of this).
+API_TOKEN_IDLE_MINUTES = int(os.environ.get("CHANGHU_API_TOKEN_IDLE_MINUTES", str(7 * 24 * 60)))
 # Import batches left in preview longer are given up and their uploads deleted (purge-imports).
 IMPORT_RETENTION_DAYS = int(os.environ.get("CHANGHU_IMPORT_RETENTION_DAYS", "7"))
+# PDFs are laid out in a short-lived child process (changhu.core.pdf): at most this many at once
+# per web worker, each given this many seconds.
+PDF_RENDERS_AT_ONCE = int(os.environ.get("CHANGHU_PDF_RENDERS", "1"))
+PDF_RENDER_SECONDS = int(os.environ.get("CHANGHU_PDF_RENDER_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,
@@ -254,3 +301,15 @@ LOGGING = {
 }
 
 CHANGHU_PRESETS_DIR = BASE_DIR / "presets"
+
+# Working days a supervisor has to decide an institution's appeal against a finding.
+SUPERVISION_APPEAL_WORKING_DAYS = int(os.environ.get("CHANGHU_SUPERVISION_APPEAL_DAYS", "10"))
+# Complaints, return visits and satisfaction surveys (changhu.feedback).
+COMPLAINT_ACK_WORKING_DAYS = int(os.environ.get("CHANGHU_COMPLAINT_ACK_WORKING_DAYS", "1"))
+COMPLAINT_REPLY_WORKING_DAYS = int(os.environ.get("CHANGHU_COMPLAINT_REPLY_WORKING_DAYS", "5"))
+RETURN_VISIT_SHARE = float(os.environ.get("CHANGHU_RETURN_VISIT_SHARE", "0.05"))
+RETURN_VISIT_MINIMUM = int(os.environ.get("CHANGHU_RETURN_VISIT_MINIMUM", "2"))
+RETURN_VISIT_SEED = os.environ.get("CHANGHU_RETURN_VISIT_SEED", "changhu")
+PUBLIC_COMPLAINTS_PER_HOUR = int(os.environ.get("CHANGHU_PUBLIC_COMPLAINTS_PER_HOUR", "5"))
+PUBLIC_FORM_MIN_SECONDS = int(os.environ.get("CHANGHU_PUBLIC_FORM_MIN_SECONDS", "3"))
+SERVICE_HOTLINE = os.environ.get("CHANGHU_SERVICE_HOTLINE", "028-12393")

@@ -16,6 +16,11 @@ urlpatterns = [
     path("pwa/", include("changhu.visits.pwa_urls")),
     path("settlement/", include("changhu.settlement.urls")),
     path("fund/", include("changhu.fund.urls")),
+    path("supervision/match/", include("changhu.matching.urls")),
+    path("supervision/", include("changhu.supervision.urls")),
+    path("supervision/", include("changhu.feedback.urls")),
+    path("scorecards/", include("changhu.scorecards.urls")),
+    path("training/", include("changhu.training.urls")),
     path("", include("changhu.web.urls")),
 ]
 

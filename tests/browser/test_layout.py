@@ -9,16 +9,14 @@ the window, and every visible button's content box is at most one line high.
 from __future__ import annotations
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
 
 from changhu.orgs.models import User
 from changhu.orgs.roles import Role
-from changhu.web import labels
 from changhu.web.context import entries
+from tests.fixtures import seeded_demo_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,11 +87,8 @@ MEASURE = """() => {
 
 @pytest.fixture
 def demo_city():
-    call_command("load_presets", stdout=StringIO())
-    call_command("seed_demo", persons=30, stdout=StringIO())
-    labels.clear_cache()
-    yield
-    labels.clear_cache()
+    with seeded_demo_city(persons=30):
+        yield
 
 
 def sign_in(browser, base_url: str, username: str, viewport: dict):

@@ -5,15 +5,13 @@ and the keyboard reaches every control of the shell with a visible focus ring.""
 from __future__ import annotations
 
 import re
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from changhu.orgs.models import User
 from changhu.orgs.roles import Role
-from changhu.web import labels
+from tests.fixtures import seeded_demo_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,11 +63,8 @@ def axe_source() -> str:
 
 @pytest.fixture
 def demo_city():
-    call_command("load_presets", stdout=StringIO())
-    call_command("seed_demo", persons=60, stdout=StringIO())
-    labels.clear_cache()
-    yield
-    labels.clear_cache()
+    with seeded_demo_city(persons=60):
+        yield
 
 
 def sign_in(browser, base_url: str, username: str):

@@ -6,6 +6,7 @@ from django.contrib.auth import authenticate
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from changhu.api.rights import public, signed_in
 from changhu.api.schemas import ErrorOut, errors
 from changhu.core.errors import NotAuthenticated
 from changhu.core.scope import scope_of
@@ -24,7 +25,10 @@ class TokenOut(Schema):
     token: str
     expires_at: str
     must_change_password: bool = Field(
-        description="为真时须先调用 POST /api/v1/auth/password 修改密码，其他接口返回403"
+        description=(
+            "为真时（首次登录、密码被重置或已过期）须先调用 POST /api/v1/auth/password "
+            "修改密码，其他接口返回403"
+        )
     )
 
 
@@ -49,6 +53,7 @@ class MeOut(Schema):
 @router.post(
     "/token", auth=None, response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut}
 )
+@public
 def token_create(request, payload: TokenIn):
     """用户名和密码换取访问令牌（连续失败将被锁定）。"""
     user = authenticate(request, username=payload.username, password=payload.password)
@@ -58,11 +63,11 @@ def token_create(request, payload: TokenIn):
         return Status(429, {"code": "account_locked", "message": LOCKED_MESSAGE, "fields": {}})
     if user is None or not user.is_active:
         raise NotAuthenticated("用户名或密码错误", code="login_failed")
-    key, token = org_services.token_issue(user, name=payload.name)
+    key, token = org_services.token_sign_in(user, name=payload.name)
     return {
         "token": key,
         "expires_at": token.expires_at.isoformat(),
-        "must_change_password": user.must_change_password,
+        "must_change_password": user.needs_password_change,
     }
 
 
@@ -75,7 +80,7 @@ def me(request):
         "id": user.pk,
         "username": user.username,
         "real_name": user.real_name,
-        "must_change_password": user.must_change_password,
+        "must_change_password": user.needs_password_change,
         "role": user.role,
         "role_label": user.get_role_display() if user.role else "",
         "organization": user.organization.name if user.organization_id else None,
@@ -86,6 +91,7 @@ def me(request):
 
 
 @router.post("/password", response={204: None, **errors()})
+@signed_in()
 def password_change(request, payload: PasswordIn):
     """修改本人密码。首次登录或密码被管理员重置后，其他接口返回403 password_change_required，
     修改密码后恢复。"""
@@ -96,9 +102,10 @@ def password_change(request, payload: PasswordIn):
 
 
 @router.post("/token/revoke", response={204: None, **errors()})
+@signed_in()
 def token_revoke(request):
     """注销当前令牌。"""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        org_services.token_revoke(header[7:].strip())
+        org_services.token_sign_out(request.auth, header[7:].strip())
     return Status(204, None)

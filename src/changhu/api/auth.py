@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+from django.conf import settings
 from django.db import connection
 from ninja.security import HttpBearer, SessionAuth
 
@@ -64,8 +65,12 @@ def principal_for(key: str):
     )
     user.organization = organization
     user.region_scope = region
+    user._changhu_token_id = token.pk  # the token this request signed in with
     if not user.is_active:
         return None
+    idle = dt.timedelta(minutes=settings.API_TOKEN_IDLE_MINUTES)
+    if now - (token.last_used_at or token.created_at) > idle:
+        return None  # unused for too long: sign in again
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         org_services.token_touch(token.pk, now)
     return user
@@ -83,9 +88,9 @@ class TokenAuth(HttpBearer):
         user = principal_for(token)
         if user is None:
             return None
-        if user.must_change_password and request.path not in PASSWORD_CHANGE_PATHS:
+        if user.needs_password_change and request.path not in PASSWORD_CHANGE_PATHS:
             raise PermissionDenied(
-                "首次登录或密码被重置后，请先修改密码", code="password_change_required"
+                "首次登录、密码被重置或已过期，请先修改密码", code="password_change_required"
             )
         _bind_actor(request, user)
         return user

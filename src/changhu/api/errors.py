@@ -10,5 +10,9 @@ from enum import StrEnum
 
 
 class ErrorCode(StrEnum):
+    JSON_DUPLICATE_KEY = "json_duplicate_key"
+    JSON_INVALID = "json_invalid"
     LOGIN_FAILED = "login_failed"
+    MULTIPART_INVALID = "multipart_invalid"
     PASSWORD_CHANGE_REQUIRED = "password_change_required"
+    VALUE_OUT_OF_RANGE = "value_out_of_range"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import DataError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
+from changhu.api import rights
 from changhu.api.auth import StaffSession, TokenAuth
+from changhu.api.guard import declare_refusals
 from changhu.api.routes import ROUTERS
-from changhu.core.errors import DomainError
+from changhu.core.errors import DomainError, ValidationFailed
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -22,7 +25,28 @@ class ChineseJSONRenderer(JSONRenderer):
 class ChanghuAPI(NinjaAPI):
     """Operation ids name the app's API, not the module inside it: an app's ``api`` package
     split into modules (``changhu.visits.api.phone``) keeps the ids its ``api.py`` had
-    (``changhu_visits_api_check_in``), so clients generated from the schema keep working."""
+    (``changhu_visits_api_check_in``), so clients generated from the schema keep working.
+
+    Once its routers are bound, each operation gets the right it declares
+    (:mod:`changhu.api.rights`) checked before its parameters and body are read."""
+
+    _rights_guarded = False
+
+    def _get_bound_routers(self):
+        bound = super()._get_bound_routers()
+        if not self._rights_guarded:
+            self._rights_guarded = True  # once, even if a missing declaration stops it
+            for router in bound:
+                for path_view in router.path_operations.values():
+                    for operation in path_view.operations:
+                        rights.guard(operation)
+        return bound
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        rights.declare_forbidden(schema)
+        declare_refusals(schema)  # also sorts each operation's responses
+        return schema
 
     def get_openapi_operation_id(self, operation) -> str:
         module = operation.view_func.__module__
@@ -93,6 +117,14 @@ def on_validation_error(request, exc: ValidationError):
         name = ".".join(loc) or "body"
         fields.setdefault(name, _PYDANTIC_MESSAGES.get(err.get("type", ""), "格式不正确"))
     return _error(request, 422, "validation_failed", "提交的数据格式有误，请检查标出的字段", fields)
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_out_of_range(request, exc):
+    """A number too large for the database (an id of 25 digits): the request's fault, not ours."""
+    refusal = ValidationFailed("提交的数值超出允许范围", code="value_out_of_range")
+    return _error(request, refusal.status, refusal.code, refusal.message)
 
 
 @api.exception_handler(AuthenticationError)

@@ -5,12 +5,17 @@ Imports no part of the API itself: ``changhu.api.main`` builds the API and mount
 from changhu.api.account import router as account_router
 from changhu.assessment.api import router as assessment_router
 from changhu.care.api import router as care_router
+from changhu.feedback.api import router as feedback_router
 from changhu.fund.api import router as fund_router
 from changhu.insured.api import router as insured_router
 from changhu.insured.import_api import router as import_router
+from changhu.matching.api import router as matching_router
 from changhu.orgs.api import router as orgs_router
 from changhu.providers.api import router as providers_router
+from changhu.scorecards.api import router as scorecards_router
 from changhu.settlement.api import router as settlement_router
+from changhu.supervision.api import router as supervision_router
+from changhu.training.api import router as training_router
 from changhu.visits.api import router as visits_router
 
 ROUTERS = [
@@ -24,4 +29,9 @@ ROUTERS = [
     ("/visits", visits_router),
     ("/settlement", settlement_router),
     ("/fund", fund_router),
+    ("/supervision/match", matching_router),
+    ("/supervision", supervision_router),
+    ("/supervision", feedback_router),
+    ("/scorecards", scorecards_router),
+    ("/training", training_router),
 ]

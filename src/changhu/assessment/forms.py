@@ -14,14 +14,8 @@ from changhu.assessment.models import (
     Relationship,
 )
 from changhu.assessment.scoring import Scale
-from changhu.web.forms import StaffForm
+from changhu.web.forms import StaffForm, date_field
 from changhu.web.pickers import PickerField
-
-PAGE_SIZE = 20
-
-
-def _date() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _moment() -> forms.DateTimeInput:
@@ -36,9 +30,22 @@ def _choices(enum, blank: str = "") -> list[tuple[str, str]]:
     return ([("", blank)] if blank else []) + list(enum.choices)
 
 
+def _note(label: str = "说明", max_length: int = 500) -> forms.CharField:
+    """A short free text under a decision or a step of the case."""
+    return forms.CharField(label=label, required=False, max_length=max_length, widget=_text(2))
+
+
+def _decision(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
+    """Radio buttons, the first choice already chosen."""
+    return forms.ChoiceField(
+        label=label, choices=choices, widget=forms.RadioSelect, initial=choices[0][0]
+    )
+
+
 class CaseFilterForm(StaffForm):
     q = forms.CharField(label="姓名或申请编号", required=False, max_length=40)
     district = forms.CharField(required=False, max_length=12, widget=forms.HiddenInput)
+    queue = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
 
 class ApplicationForm(StaffForm):
@@ -97,25 +104,25 @@ class RefuseForm(StaffForm):
     reason = forms.ChoiceField(
         label="不予受理原因", required=False, choices=_choices(RefusalReason, "请选择")
     )
-    text = forms.CharField(label="说明", required=False, max_length=500, widget=_text(2))
+    text = _note()
 
 
 class MaterialsForm(StaffForm):
-    note = forms.CharField(label="需补充的材料", required=False, max_length=500, widget=_text(2))
-    due_date = forms.DateField(label="补充期限（默认按规则）", required=False, widget=_date())
+    note = _note("需补充的材料")
+    due_date = date_field("补充期限（默认按规则）")
 
 
 class NoteForm(StaffForm):
-    note = forms.CharField(label="说明", required=False, max_length=500, widget=_text(2))
+    note = _note()
 
 
 class ReasonForm(StaffForm):
-    reason = forms.CharField(label="原因", required=False, max_length=500, widget=_text(2))
+    reason = _note("原因")
 
 
 class DispatchForm(StaffForm):
     institution = forms.ChoiceField(label="评估机构", required=False)
-    due_date = forms.DateField(label="评估完成期限（默认按规则）", required=False, widget=_date())
+    due_date = date_field("评估完成期限（默认按规则）")
     care_institutions = forms.MultipleChoiceField(
         label="为该参保人提供护理服务的机构（须回避）",
         required=False,
@@ -146,43 +153,30 @@ class TeamForm(StaffForm):
 
 
 class ConfirmForm(StaffForm):
-    decision = forms.ChoiceField(
-        label="意见",
-        choices=[("confirm", "确认评估结果"), ("return", "退回重评")],
-        widget=forms.RadioSelect,
-        initial="confirm",
-    )
-    comment = forms.CharField(label="说明", required=False, max_length=500, widget=_text(2))
+    decision = _decision("意见", [("confirm", "确认评估结果"), ("return", "退回重评")])
+    comment = _note()
 
 
 class ReviewForm(StaffForm):
-    decision = forms.ChoiceField(
-        label="复核意见",
-        choices=[("approve", "复核通过"), ("return", "退回评估机构")],
-        widget=forms.RadioSelect,
-        initial="approve",
-    )
-    note = forms.CharField(label="说明", required=False, max_length=500, widget=_text(2))
+    decision = _decision("复核意见", [("approve", "复核通过"), ("return", "退回评估机构")])
+    note = _note()
 
 
 class ObjectionForm(StaffForm):
     raised_by = forms.CharField(label="异议人", required=False, max_length=40)
-    content = forms.CharField(label="异议内容", required=False, max_length=1000, widget=_text(2))
-    received_on = forms.DateField(label="收到日期（默认今天）", required=False, widget=_date())
+    content = _note("异议内容", max_length=1000)
+    received_on = date_field("收到日期（默认今天）")
 
 
 class ObjectionHandleForm(StaffForm):
-    decision = forms.ChoiceField(
-        label="处理结果",
-        choices=[("dismissed", "异议不成立"), ("upheld", "异议成立，重新评估")],
-        widget=forms.RadioSelect,
-        initial="dismissed",
+    decision = _decision(
+        "处理结果", [("dismissed", "异议不成立"), ("upheld", "异议成立，重新评估")]
     )
-    note = forms.CharField(label="处理意见", required=False, max_length=1000, widget=_text(2))
+    note = _note("处理意见", max_length=1000)
 
 
 class AppealForm(StaffForm):
-    reason = forms.CharField(label="复评理由", required=False, max_length=500, widget=_text(2))
+    reason = _note("复评理由")
     place = forms.ChoiceField(label="评估地点", required=False, choices=Place.choices)
 
 
@@ -191,7 +185,7 @@ class ReassessForm(StaffForm):
         label="复评类型",
         choices=[("condition_change", "状况变化复评"), ("spot_check", "抽查复评")],
     )
-    reason = forms.CharField(label="原因", required=False, max_length=500, widget=_text(2))
+    reason = _note("原因")
 
 
 class AssessmentForm(StaffForm):
@@ -212,7 +206,7 @@ class AssessmentForm(StaffForm):
         label="与被评估人关系", required=False, choices=_choices(Relationship, "请选择")
     )
     video_reference = forms.CharField(label="现场录像编号/存储位置", required=False, max_length=200)
-    remarks = forms.CharField(label="评估说明", required=False, max_length=1000, widget=_text(2))
+    remarks = _note("评估说明", max_length=1000)
     present_ids = forms.MultipleChoiceField(
         label="到场评估人员", required=False, widget=forms.CheckboxSelectMultiple
     )

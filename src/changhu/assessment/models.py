@@ -13,13 +13,23 @@ from functools import cached_property
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
 from changhu.assessment import scoring
+from changhu.core import versions
 from changhu.core.errors import Conflict
+from changhu.core.fields import (
+    Located,
+    encrypted,
+    ends_after,
+    link,
+    user_fk,
+    who_and_when,
+    who_when_why,
+)
 
 
-class ScaleVersion(models.Model):
+class ScaleVersion(versions.Version):
     """One version of an assessment scale, loaded from a preset file and never edited.
 
     A corrected or refined scale is a new row with a new version; assessments keep pointing to
@@ -27,26 +37,18 @@ class ScaleVersion(models.Model):
     """
 
     code = models.CharField("量表代码", max_length=64)
-    version = models.CharField("版本号", max_length=32)
     name = models.CharField("量表名称", max_length=200)
-    effective_from = models.DateField("生效日期")
     effective_to = models.DateField("失效日期", null=True, blank=True)
     definition = models.JSONField("量表定义")
-    checksum = models.CharField("内容校验值(SHA-256)", max_length=64)
-    loaded_at = models.DateTimeField("加载时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "评估量表版本"
-        verbose_name_plural = "评估量表版本"
+        verbose_name = verbose_name_plural = "评估量表版本"
         ordering = ["code", "-effective_from", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["code", "version"], name="assessment_scale_version_unique"
             ),
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
-                name="assessment_scale_version_dates",
-            ),
+            ends_after("effective_from", "effective_to", "assessment_scale_version_dates"),
         ]
         indexes = [
             models.Index(fields=["code", "-effective_from"], name="assessment_scale_in_force")
@@ -71,30 +73,22 @@ class ScaleVersion(models.Model):
         return scoring.load_scale(self.definition)
 
 
-class RuleVersion(models.Model):
+class RuleVersion(versions.Version):
     """One version of the assessment procedure rules (deadlines, team sizes, validity, fees),
     loaded from ``presets/assessment-rules`` and never edited."""
 
     code = models.CharField("规则代码", max_length=64)
-    version = models.CharField("版本号", max_length=32)
     name = models.CharField("规则名称", max_length=200)
     region_code = models.CharField("适用地区代码前缀", max_length=12, blank=True)
-    effective_from = models.DateField("生效日期")
     effective_to = models.DateField("失效日期", null=True, blank=True)
     definition = models.JSONField("规则定义")
-    checksum = models.CharField("内容校验值(SHA-256)", max_length=64)
-    loaded_at = models.DateTimeField("加载时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "评估经办规则版本"
-        verbose_name_plural = "评估经办规则版本"
+        verbose_name = verbose_name_plural = "评估经办规则版本"
         ordering = ["code", "-effective_from", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="assessment_rules_unique"),
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
-                name="assessment_rules_dates",
-            ),
+            ends_after("effective_from", "effective_to", "assessment_rules_dates"),
         ]
 
     def __str__(self) -> str:
@@ -192,63 +186,31 @@ class Application(models.Model):
     status = models.CharField(
         "状态", max_length=24, choices=Status.choices, default=Status.SUBMITTED, db_index=True
     )
-    person = models.ForeignKey(
-        "insured.Person", verbose_name="被评估人", on_delete=models.PROTECT, related_name="+"
-    )
+    person = link("insured.Person", "被评估人")
     region_code = models.CharField("区划代码", max_length=12, db_index=True)
-    rules = models.ForeignKey(
-        RuleVersion, verbose_name="适用经办规则", on_delete=models.PROTECT, related_name="+"
+    rules = link(RuleVersion, "适用经办规则")
+    previous_conclusion = link(
+        "Conclusion", "原评估结论", optional=True, related_name="reassessments"
     )
-    previous_conclusion = models.ForeignKey(
-        "Conclusion",
-        verbose_name="原评估结论",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="reassessments",
-    )
-    applicant_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="线上申请账号",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    applicant_user = user_fk("线上申请账号")
     applicant_name = models.CharField("申请人", max_length=40)
     relationship = models.CharField("与被评估人关系", max_length=12, choices=Relationship.choices)
-    phone_enc = models.TextField("联系电话（密文）", blank=True)
-    phone_masked = models.CharField("联系电话", max_length=20, blank=True)
-    address_enc = models.TextField("照护地址（密文）", blank=True)
-    address_masked = models.CharField("照护地址", max_length=60, blank=True)
+    phone_enc, phone_masked = encrypted("联系电话", 20)
+    address_enc, address_masked = encrypted("照护地址", 60)
     place = models.CharField("照护/评估地点", max_length=12, choices=Place.choices)
     reason = models.CharField("申请理由", max_length=500, blank=True)
     referrer = models.CharField("协助申请的家庭医生/机构", max_length=100, blank=True)
     priority = models.BooleanField("特殊群体优先", default=False, db_index=True)
     special_groups = models.JSONField("特殊群体", default=list, blank=True)
     submitted_at = models.DateTimeField("申请时间", auto_now_add=True, db_index=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="录入人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    submitted_by = user_fk("录入人")
     materials_due = models.DateField("补充材料期限", null=True, blank=True)
     materials_note = models.CharField("需补充的材料", max_length=500, blank=True)
     refusal_reason = models.CharField(
         "不予受理原因", max_length=20, choices=RefusalReason.choices, blank=True
     )
     refusal_text = models.CharField("不予受理说明", max_length=500, blank=True)
-    institution = models.ForeignKey(
-        "orgs.Organization",
-        verbose_name="评估机构",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    institution = link("orgs.Organization", "评估机构", optional=True)
     assessment_due = models.DateField("评估完成期限", null=True, blank=True)
     current_assessment = models.ForeignKey(
         "Assessment",
@@ -265,8 +227,7 @@ class Application(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
-        verbose_name = "评估申请"
-        verbose_name_plural = "评估申请"
+        verbose_name = verbose_name_plural = "评估申请"
         ordering = ["-priority", "submitted_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -293,7 +254,7 @@ class Application(models.Model):
         return self.status in OPEN_STATUSES
 
 
-class Assessment(models.Model):
+class Assessment(Located):
     """One dispatch of a case to an assessment institution: team, on-site form, result."""
 
     application = models.ForeignKey(
@@ -309,34 +270,17 @@ class Assessment(models.Model):
     superseded_reason = models.CharField(
         "失效原因", max_length=12, choices=Superseded.choices, blank=True
     )
-    institution = models.ForeignKey(
-        "orgs.Organization", verbose_name="评估机构", on_delete=models.PROTECT, related_name="+"
-    )
+    institution = link("orgs.Organization", "评估机构")
     dispatched_at = models.DateTimeField("派单时间", auto_now_add=True)
-    dispatched_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="派单人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    dispatched_by = user_fk("派单人")
     due_date = models.DateField("评估完成期限")
     # Care institutions the case worker declared as serving the person at dispatch.
     declared_care_institutions = models.JSONField("申报的护理机构", default=list, blank=True)
-    scale_version = models.ForeignKey(
-        ScaleVersion, verbose_name="评估量表版本", on_delete=models.PROTECT, related_name="+"
-    )
+    scale_version = link(ScaleVersion, "评估量表版本")
     answers = models.JSONField("各项评分（原始答卷）", default=dict, blank=True)
     form_version = models.PositiveIntegerField("表单版本", default=0)
     started_at = models.DateTimeField("评估开始时间", null=True, blank=True)
     ended_at = models.DateTimeField("评估结束时间", null=True, blank=True)
-    latitude = models.DecimalField(
-        "纬度(WGS-84)", max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    longitude = models.DecimalField(
-        "经度(WGS-84)", max_digits=9, decimal_places=6, null=True, blank=True
-    )
     location_accuracy = models.PositiveIntegerField("定位精度（米）", null=True, blank=True)
     guardian_present = models.BooleanField("监护人/代理人在场", null=True, blank=True)
     guardian_name = models.CharField("在场监护人/代理人", max_length=40, blank=True)
@@ -347,14 +291,7 @@ class Assessment(models.Model):
     remarks = models.CharField("评估说明", max_length=1000, blank=True)
     submission = models.PositiveSmallIntegerField("提交次数", default=0)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="提交人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    submitted_by = user_fk("提交人")
     scores = models.JSONField("指标得分", default=dict, blank=True)
     levels = models.JSONField("指标等级", default=dict, blank=True)
     level_names = models.JSONField("指标等级名称", default=dict, blank=True)
@@ -363,8 +300,7 @@ class Assessment(models.Model):
     qualifying = models.BooleanField("达到待遇等级", null=True, blank=True)
 
     class Meta:
-        verbose_name = "现场评估"
-        verbose_name_plural = "现场评估"
+        verbose_name = verbose_name_plural = "现场评估"
         ordering = ["application", "round"]
         constraints = [
             models.UniqueConstraint(
@@ -405,29 +341,16 @@ class AssessorAssignment(models.Model):
     assessment = models.ForeignKey(
         Assessment, verbose_name="现场评估", on_delete=models.CASCADE, related_name="assignments"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="评估人员",
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    user = link(settings.AUTH_USER_MODEL, "评估人员")
     is_expert = models.BooleanField("评估专家", default=False)
     assigned_at = models.DateTimeField("指派时间", auto_now_add=True)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="指派人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    assigned_by = user_fk("指派人")
     present = models.BooleanField("到场评估", default=False)
     recused_at = models.DateTimeField("回避时间", null=True, blank=True)
     recusal_reason = models.CharField("回避原因", max_length=300, blank=True)
 
     class Meta:
-        verbose_name = "评估人员指派"
-        verbose_name_plural = "评估人员指派"
+        verbose_name = verbose_name_plural = "评估人员指派"
         ordering = ["assessment", "-is_expert", "id"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "user"], name="assessor_once_per_round")
@@ -448,19 +371,13 @@ class Confirmation(models.Model):
         Assessment, verbose_name="现场评估", on_delete=models.CASCADE, related_name="confirmations"
     )
     submission = models.PositiveSmallIntegerField("针对的提交次数")
-    expert = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="评估专家",
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    expert = link(settings.AUTH_USER_MODEL, "评估专家")
     decision = models.CharField("意见", max_length=8, choices=Decision.choices)
     comment = models.CharField("说明", max_length=500, blank=True)
     at = models.DateTimeField("时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "专家确认"
-        verbose_name_plural = "专家确认"
+        verbose_name = verbose_name_plural = "专家确认"
         ordering = ["at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -512,19 +429,10 @@ class Document(models.Model):
     content_type = models.CharField("文件类型", max_length=64)
     size = models.PositiveBigIntegerField("大小（字节）")
     sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    uploaded_by, uploaded_at = who_and_when("上传人", "上传时间", on_create=True)
 
     class Meta:
-        verbose_name = "申请材料"
-        verbose_name_plural = "申请材料"
+        verbose_name = verbose_name_plural = "申请材料"
         ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
@@ -548,29 +456,14 @@ class Objection(models.Model):
     raised_by = models.CharField("异议人", max_length=40)
     content = models.CharField("异议内容", max_length=1000)
     received_on = models.DateField("收到日期")
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="登记人",
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    recorded_by, recorded_at = who_and_when("登记人", "登记时间", on_create=True, blank=False)
     status = models.CharField("处理状态", max_length=12, choices=Status.choices, default="open")
-    handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="处理人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
+    handled_by, handled_at, handling_note = who_when_why(
+        "处理人", "处理时间", "处理意见", max_length=1000
     )
-    handled_at = models.DateTimeField("处理时间", null=True, blank=True)
-    handling_note = models.CharField("处理意见", max_length=1000, blank=True)
 
     class Meta:
-        verbose_name = "公示异议"
-        verbose_name_plural = "公示异议"
+        verbose_name = verbose_name_plural = "公示异议"
         ordering = ["recorded_at", "id"]
 
     def __str__(self) -> str:
@@ -590,43 +483,22 @@ class Conclusion(models.Model):
     application = models.OneToOneField(
         Application, verbose_name="评估申请", on_delete=models.PROTECT, related_name="conclusion"
     )
-    person = models.ForeignKey(
-        "insured.Person", verbose_name="被评估人", on_delete=models.PROTECT, related_name="+"
-    )
+    person = link("insured.Person", "被评估人")
     region_code = models.CharField("区划代码", max_length=12, db_index=True)
-    assessment = models.ForeignKey(
-        Assessment, verbose_name="现场评估", on_delete=models.PROTECT, related_name="+"
-    )
+    assessment = link(Assessment, "现场评估")
     grade = models.PositiveSmallIntegerField("失能等级")
     grade_label = models.CharField("失能等级名称", max_length=40)
     qualifying = models.BooleanField("达到待遇等级")
-    scale_version = models.ForeignKey(
-        ScaleVersion, verbose_name="评估量表版本", on_delete=models.PROTECT, related_name="+"
-    )
-    rules = models.ForeignKey(
-        RuleVersion, verbose_name="经办规则版本", on_delete=models.PROTECT, related_name="+"
-    )
+    scale_version = link(ScaleVersion, "评估量表版本")
+    rules = link(RuleVersion, "经办规则版本")
     valid_from = models.DateField("有效期起")
     valid_until = models.DateField("有效期止")
     appeal_until = models.DateField("复评申请截止日")
     issued_at = models.DateTimeField("送达时间", auto_now_add=True)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="出具人",
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    issued_by = user_fk("出具人", blank=False)
     letter = models.FileField("结论书（PDF）", max_length=200)
     letter_sha256 = models.CharField("结论书SHA-256", max_length=64)
-    previous = models.ForeignKey(
-        "self",
-        verbose_name="复评前的结论",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    previous = link("self", "复评前的结论", optional=True)
     grade_changed = models.BooleanField("与原结论等级不同", null=True, blank=True)
     fee_payer = models.CharField(
         "评估费用承担", max_length=12, choices=FeePayer.choices, default=FeePayer.FUND
@@ -635,13 +507,10 @@ class Conclusion(models.Model):
     superseded_on = models.DateField("被新结论取代的日期", null=True, blank=True)
 
     class Meta:
-        verbose_name = "评估结论"
-        verbose_name_plural = "评估结论"
+        verbose_name = verbose_name_plural = "评估结论"
         ordering = ["-issued_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(valid_until__gte=F("valid_from")), name="conclusion_validity_order"
-            ),
+            ends_after("valid_from", "valid_until", "conclusion_validity_order", open_ended=False),
         ]
         indexes = [models.Index(fields=["person", "valid_from"])]
 
@@ -662,8 +531,7 @@ class Notice(models.Model):
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
 
     class Meta:
-        verbose_name = "申请人通知"
-        verbose_name_plural = "申请人通知"
+        verbose_name = verbose_name_plural = "申请人通知"
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -678,20 +546,12 @@ class CaseEvent(models.Model):
         Application, verbose_name="评估申请", on_delete=models.CASCADE, related_name="events"
     )
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = user_fk("操作人")
     kind = models.CharField("事项", max_length=32)
     text = models.CharField("说明", max_length=500)
 
     class Meta:
-        verbose_name = "案件记录"
-        verbose_name_plural = "案件记录"
+        verbose_name = verbose_name_plural = "案件记录"
         ordering = ["at", "id"]
 
     def __str__(self) -> str:

@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Q
 
@@ -24,7 +23,7 @@ from changhu.core.errors import Conflict, NotFound
 
 
 def scales_dir() -> Path:
-    return Path(settings.CHANGHU_PRESETS_DIR) / "scales"
+    return versions.presets_dir("scales")
 
 
 def read_definition(path: Path) -> dict:
@@ -167,7 +166,7 @@ def resolve_scale(
 
 
 def rules_dir() -> Path:
-    return Path(settings.CHANGHU_PRESETS_DIR) / "assessment-rules"
+    return versions.presets_dir("assessment-rules")
 
 
 def read_rules_file(path: Path) -> dict:

@@ -29,7 +29,9 @@ from changhu.assessment.models import (
     Objection,
     Status,
 )
+from changhu.assessment.workflow import WORKFLOW
 from changhu.core import clock, scope
+from changhu.core.db import filter_given
 from changhu.core.transitions import timeline as transition_timeline
 from changhu.insured.models import ApplicantLink
 from changhu.orgs.models import Organization, OrgKind, OrgStatus
@@ -37,14 +39,10 @@ from changhu.orgs.roles import Right
 from changhu.orgs.scoping import organization_prefixes
 
 
-def _institution_user(s: scope.Scope) -> bool:
-    return s.organization_kind == OrgKind.ASSESSMENT
-
-
 @scope.register(Application)
 def _application_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     if s.can(Right.ASSESSMENT_VIEW):
-        if _institution_user(s):
+        if s.organization_kind == OrgKind.ASSESSMENT:
             mine = Assessment.objects.filter(
                 application=OuterRef("pk"), institution_id=s.organization_id
             )
@@ -66,17 +64,14 @@ def _assessment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     see the result in the conclusion, not the working form."""
     if not s.can(Right.ASSESSMENT_VIEW):
         return queryset.none()
-    if _institution_user(s):
+    if s.organization_kind == OrgKind.ASSESSMENT:
         return queryset.filter(institution_id=s.organization_id)
     return queryset.filter(application_id__in=_applications_seen(s))
 
 
+@scope.register(Objection, Notice, CaseEvent, Conclusion)
 def _by_application(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset.filter(application_id__in=_applications_seen(s))
-
-
-for _model in (Objection, Notice, CaseEvent, Conclusion):
-    scope.register(_model)(_by_application)
 
 
 @scope.register(Document)
@@ -85,20 +80,15 @@ def _document_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     seen = _by_application(queryset, s)
     if not s.can(Right.ASSESSMENT_VIEW):
         return seen.filter(assessment__isnull=True)
-    if _institution_user(s):
+    if s.organization_kind == OrgKind.ASSESSMENT:
         return seen.filter(
             Q(assessment__isnull=True) | Q(assessment__institution_id=s.organization_id)
         )
     return seen
 
 
-@scope.register(AssessorAssignment)
-def _assignment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return queryset.filter(assessment__in=_assessment_policy(Assessment.objects.all(), s))
-
-
-@scope.register(Confirmation)
-def _confirmation_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+@scope.register(AssessorAssignment, Confirmation)
+def _by_assessment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset.filter(assessment__in=_assessment_policy(Assessment.objects.all(), s))
 
 
@@ -235,17 +225,16 @@ def application_list(*, fetched_by, filters: ApplicationFilters | None = None) -
     if filters.queue:
         queue = QUEUES.get(filters.queue)
         qs = qs.filter(queue.condition) if queue else qs.none()
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
+    qs = filter_given(
+        qs,
+        status=filters.status,
+        kind=filters.kind,
+        region_code__startswith=filters.district.strip(),
+        institution_id=filters.institution_id,
+    )
     text = (filters.q or "").strip()
     if text:
         qs = qs.filter(Q(number=text.upper()) | Q(person__name__startswith=text))
-    if filters.district:
-        qs = qs.filter(region_code__startswith=filters.district.strip())
-    if filters.institution_id:
-        qs = qs.filter(institution_id=filters.institution_id)
     if filters.queue in FIFO_QUEUES:
         return qs.order_by("-priority", "submitted_at", "id")
     return qs.order_by("-submitted_at", "-id")
@@ -399,6 +388,26 @@ def conclusion_list(*, fetched_by, person_id: int | None = None) -> QuerySet:
     return qs
 
 
+def conclusion_of(application: Application) -> Conclusion | None:
+    """The conclusion issued on an application the reader already holds, if any."""
+    return (
+        Conclusion.objects.filter(application=application)
+        .select_related("person", "scale_version", "rules")
+        .first()
+    )
+
+
+def allowed_actions(user, application: Application) -> list[str]:
+    """The workflow steps the user may take on the application in its present state."""
+    s = scope.scope_of(user)
+    return [
+        name
+        for name in WORKFLOW.allowed(application.status)
+        if s.can(WORKFLOW.transitions[name].right)
+        or (name in ("resubmit", "withdraw") and s.can(Right.ASSESSMENT_INTAKE))
+    ]
+
+
 def conclusion_in_force(person_id: int, on_date: dt.date | None = None) -> Conclusion | None:
     """The conclusion that holds for a person on a day: issued, within its validity, not yet
     superseded by a re-assessment. Read by the care module (grade, valid_from, valid_until,
@@ -466,6 +475,27 @@ def publicity_list(*, fetched_by, on_date: dt.date | None = None) -> QuerySet:
     return qs.select_related("person__region", "current_assessment").order_by(
         "publicity_until", "id"
     )
+
+
+def publicity_rows(*, fetched_by) -> list[dict]:
+    """The publicity list as it is published: masked ID numbers, grade, period, objections
+    still open. One shape for the page, the API and the Excel export."""
+    qs = publicity_list(fetched_by=fetched_by).prefetch_related("objections")
+    return [
+        {
+            "id": a.pk,
+            "number": a.number,
+            "person_name": a.person.name,
+            "person_id_number_masked": a.person.id_number_masked,
+            "region": a.person.region.name,
+            "grade_label": a.current_assessment.grade_label,
+            "publicity_from": a.publicity_from,
+            "publicity_until": a.publicity_until,
+            "open_objections": sum(o.status == "open" for o in a.objections.all()),
+            "priority": a.priority,
+        }
+        for a in qs
+    ]
 
 
 # --- dispatch: institutions and people --------------------------------------------------------
@@ -617,7 +647,9 @@ def assessor_options(application: Application) -> list[AssessorOption]:
 
 
 def live_score(*, fetched_by, application_id: int, answers: dict) -> scoring.PartialResult:
-    """The live score of a draft form with the scale version of the case's current dispatch."""
+    """The live score of a draft form with the scale version of the case's current dispatch,
+    for the on-site team (the only people who fill the form)."""
+    scope.require(fetched_by, Right.ASSESSMENT_CONDUCT)
     application = application_get(fetched_by=fetched_by, application_id=application_id)
     assessment = application.current_assessment
     if assessment is None:

@@ -4,10 +4,11 @@ the services and the scoped selectors."""
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlencode
 
+from django import forms as django_forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,6 @@ from changhu.assessment.exports import publicity_sheet
 from changhu.assessment.models import (
     APPLICATION_DOCUMENT_KINDS,
     ONSITE_DOCUMENT_KINDS,
-    Conclusion,
     Status,
 )
 from changhu.assessment.workflow import WORKFLOW
@@ -31,12 +31,10 @@ from changhu.core.scope import require, scope_of
 from changhu.orgs import selectors as org_selectors
 from changhu.orgs.roles import Right
 from changhu.web import pickers
+from changhu.web.pages import detail_url, paginate
 from changhu.web.shortcuts import add_domain_error, is_htmx, staff_view
 
-
-def _detail_url(pk: int, anchor: str = "") -> str:
-    url = reverse("assessment:case_detail", args=[pk])
-    return f"{url}#{anchor}" if anchor else url
+_detail_url = partial(detail_url, "assessment:case_detail")
 
 
 @staff_view
@@ -56,7 +54,7 @@ def case_list(request):
         district=form.cleaned_data.get("district", ""),
     )
     cases = selectors.application_list(fetched_by=request.user, filters=filters)
-    page = Paginator(cases, forms.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, cases)
     return render(
         request,
         "assessment/case_list.html",
@@ -142,7 +140,7 @@ def _render_case(request, application, *, status=200, **extra):
         "team": team,
         "documents": selectors.documents_of(fetched_by=user, application=application),
         "objections": selectors.objections_of(fetched_by=user, application=application),
-        "conclusion": Conclusion.objects.filter(application=application).first(),
+        "conclusion": selectors.conclusion_of(application),
         "timeline": selectors.timeline(application),
         "allowed": allowed,
         "mine": mine,
@@ -215,6 +213,23 @@ def _post(form_class, request, **kwargs):
     return form.cleaned_data
 
 
+def _step(request, pk: int, form_class, service, success: str, anchor: str = ""):
+    """A step posted from the case page whose form's fields are the service's arguments, by
+    name; a field left out or invalid is passed empty, and the service says what is wrong."""
+    data = _post(form_class, request)
+    arguments = {
+        name: data.get(name, None if isinstance(field, django_forms.DateField) else "")
+        for name, field in form_class.base_fields.items()
+    }
+    return _act(
+        request,
+        pk,
+        lambda: service(actor=request.user, application_id=pk, **arguments),
+        success,
+        anchor,
+    )
+
+
 @staff_view
 @require_POST
 def case_action(request, pk: int, action: str):
@@ -257,33 +272,19 @@ def case_action(request, pk: int, action: str):
 @staff_view
 @require_POST
 def refuse(request, pk: int):
-    data = _post(forms.RefuseForm, request)
-    return _act(
-        request,
-        pk,
-        lambda: services.application_refuse(
-            actor=request.user,
-            application_id=pk,
-            reason=data.get("reason", ""),
-            text=data.get("text", ""),
-        ),
-        "已作出不予受理决定并通知申请人",
+    return _step(
+        request, pk, forms.RefuseForm, services.application_refuse, "已作出不予受理决定并通知申请人"
     )
 
 
 @staff_view
 @require_POST
 def request_materials(request, pk: int):
-    data = _post(forms.MaterialsForm, request)
-    return _act(
+    return _step(
         request,
         pk,
-        lambda: services.application_request_materials(
-            actor=request.user,
-            application_id=pk,
-            note=data.get("note", ""),
-            due_date=data.get("due_date"),
-        ),
+        forms.MaterialsForm,
+        services.application_request_materials,
         "已通知申请人补充材料",
     )
 
@@ -331,51 +332,23 @@ def assign(request, pk: int):
 @staff_view
 @require_POST
 def confirm(request, pk: int):
-    data = _post(forms.ConfirmForm, request)
-    return _act(
-        request,
-        pk,
-        lambda: services.assessment_confirm(
-            actor=request.user,
-            application_id=pk,
-            decision=data.get("decision", ""),
-            comment=data.get("comment", ""),
-        ),
-        "已提交确认意见",
-    )
+    return _step(request, pk, forms.ConfirmForm, services.assessment_confirm, "已提交确认意见")
 
 
 @staff_view
 @require_POST
 def review(request, pk: int):
-    data = _post(forms.ReviewForm, request)
-    return _act(
-        request,
-        pk,
-        lambda: services.application_review(
-            actor=request.user,
-            application_id=pk,
-            decision=data.get("decision", ""),
-            note=data.get("note", ""),
-        ),
-        "已提交复核意见",
-    )
+    return _step(request, pk, forms.ReviewForm, services.application_review, "已提交复核意见")
 
 
 @staff_view
 @require_POST
 def objection_create(request, pk: int):
-    data = _post(forms.ObjectionForm, request)
-    return _act(
+    return _step(
         request,
         pk,
-        lambda: services.objection_record(
-            actor=request.user,
-            application_id=pk,
-            raised_by=data.get("raised_by", ""),
-            content=data.get("content", ""),
-            received_on=data.get("received_on"),
-        ),
+        forms.ObjectionForm,
+        services.objection_record,
         "已登记公示异议",
         "objections",
     )
@@ -447,23 +420,34 @@ def document_upload(request, pk: int):
     )
 
 
+def _new_case(request, conclusion, open_case, said) -> HttpResponse:
+    """A case opened from a conclusion: its page comes next, or the refusal is said on the page
+    of the conclusion's own case."""
+    try:
+        application = open_case()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(_detail_url(conclusion.application_id))
+    messages.success(request, said(application))
+    return redirect(_detail_url(application.pk))
+
+
 @staff_view
 @require_POST
 def appeal(request, pk: int):
     conclusion = selectors.conclusion_get(fetched_by=request.user, conclusion_id=pk)
     data = _post(forms.AppealForm, request)
-    try:
-        application = services.appeal_request(
+    return _new_case(
+        request,
+        conclusion,
+        lambda: services.appeal_request(
             actor=request.user,
             conclusion_id=pk,
             reason=data.get("reason", ""),
             place=data.get("place") or None,
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect(_detail_url(conclusion.application_id))
-    messages.success(request, f"已登记复评申请{application.number}")
-    return redirect(_detail_url(application.pk))
+        ),
+        lambda application: f"已登记复评申请{application.number}",
+    )
 
 
 @staff_view
@@ -471,18 +455,17 @@ def appeal(request, pk: int):
 def reassess(request, pk: int):
     conclusion = selectors.conclusion_get(fetched_by=request.user, conclusion_id=pk)
     data = _post(forms.ReassessForm, request)
-    try:
-        application = services.reassessment_open(
+    return _new_case(
+        request,
+        conclusion,
+        lambda: services.reassessment_open(
             actor=request.user,
             person_id=conclusion.person_id,
             kind=data.get("kind", ""),
             reason=data.get("reason", ""),
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect(_detail_url(conclusion.application_id))
-    messages.success(request, f"已发起{application.get_kind_display()}{application.number}")
-    return redirect(_detail_url(application.pk))
+        ),
+        lambda application: f"已发起{application.get_kind_display()}{application.number}",
+    )
 
 
 @never_cache
@@ -600,39 +583,22 @@ def form_score(request, pk: int):
 # --- publicity and downloads ---------------------------------------------------------------------
 
 
-def _publicity_rows(user) -> list[dict]:
-    rows = []
-    qs = selectors.publicity_list(fetched_by=user).prefetch_related("objections")
-    for a in qs:
-        rows.append(
-            {
-                "id": a.pk,
-                "number": a.number,
-                "person_name": a.person.name,
-                "person_id_number_masked": a.person.id_number_masked,
-                "region": a.person.region.name,
-                "grade_label": a.current_assessment.grade_label,
-                "publicity_from": a.publicity_from,
-                "publicity_until": a.publicity_until,
-                "open_objections": sum(o.status == "open" for o in a.objections.all()),
-                "priority": a.priority,
-            }
-        )
-    return rows
-
-
 @staff_view
 @require_GET
 def publicity(request):
     require(request.user, Right.ASSESSMENT_VIEW)
-    return render(request, "assessment/publicity.html", {"rows": _publicity_rows(request.user)})
+    return render(
+        request,
+        "assessment/publicity.html",
+        {"rows": selectors.publicity_rows(fetched_by=request.user)},
+    )
 
 
 @staff_view
 @require_GET
 def publicity_export(request):
     require(request.user, Right.ASSESSMENT_VIEW)
-    sheet = publicity_sheet(_publicity_rows(request.user))
+    sheet = publicity_sheet(selectors.publicity_rows(fetched_by=request.user))
     return xlsx_response(f"评估结果公示名单{clock.today():%Y%m%d}", [sheet])
 
 

@@ -1,31 +1,16 @@
-from django.apps import AppConfig
+from changhu.core import app_config
 
 
-class CareConfig(AppConfig):
+class CareConfig(app_config.ChanghuAppConfig):
     name = "changhu.care"
-    label = "care"
     verbose_name = "待遇资格与护理计划"
+    preset_loaders = {"catalogues": "catalogue.load_all_catalogues"}
+    demo_seeder = "demo.seed_care_demo"
 
-    def ready(self) -> None:
-        from changhu.care import selectors, signals
-        from changhu.care.catalogue import load_all_catalogues
-        from changhu.core.preset_registry import register_preset_loader
-
-        register_preset_loader("catalogues", load_all_catalogues)
-
+    def plug_in(self) -> None:
         from changhu.assessment.selectors import set_care_institutions_source
+        from changhu.care import selectors, signals
 
         # Assessment dispatch avoids the institutions caring for the person.
         set_care_institutions_source(selectors.institutions_caring_for)
-
-        from changhu.orgs.demo import register_demo_seeder
-
-        register_demo_seeder("care", _seed_care_demo)
         signals.connect()
-
-
-def _seed_care_demo():
-    # Imported on use: demo code pulls in Faker, a development dependency.
-    from changhu.care.demo import seed_care_demo
-
-    return seed_care_demo()

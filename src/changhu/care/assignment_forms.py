@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from django import forms
 
-from changhu.web.forms import StaffForm
+from changhu.web.forms import StaffForm, date_field
 
 DATE_INVALID = "日期格式应为 年-月-日，如 2026-03-01"
 
 
 def _date(label: str, *, required: bool) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": f"请填写{label}", "invalid": DATE_INVALID},
-    )
+    messages = {"required": f"请填写{label}", "invalid": DATE_INVALID}
+    return date_field(label, required=required, error_messages=messages)
 
 
 class BeneficiaryFilterForm(StaffForm):

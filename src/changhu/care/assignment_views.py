@@ -12,24 +12,22 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from changhu.care import conf, selectors, services
 from changhu.care.assignment_forms import AssignForm, BeneficiaryFilterForm, EndForm
 from changhu.core import clock
-from changhu.core.errors import Conflict, DomainError, ValidationFailed
+from changhu.core.errors import DomainError, ValidationFailed
 from changhu.core.scope import require, scope_of
 from changhu.orgs.roles import Right
 from changhu.providers import rules as provider_rules
 from changhu.providers import services as provider_services
 from changhu.providers.rules import MODE_LABELS
+from changhu.web.pages import FORM_ERRORS, paginate
 from changhu.web.shortcuts import staff_view
 
-PAGE_SIZE = 20
 PICKER_SIZE = 50  # caregivers shown at once; a name search narrows a larger institution
-FORM_ERRORS = (ValidationFailed, Conflict)
 # Service field names -> form field names.
 FIELD_MAP = {"caregiver_id": "caregiver", "item_code": "item", "start_date": "start_date"}
 
@@ -47,7 +45,7 @@ def beneficiary_list(request):
         unassigned=bool(data.get("unassigned")),
         day=today,
     )
-    page = Paginator(arrangements, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, arrangements)
     current = selectors.assignments_in_force(
         fetched_by=request.user, person_ids=[a.person_id for a in page], day=today
     )

@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from changhu.care import plans
@@ -52,7 +51,7 @@ class CatalogueInvalid(ValidationFailed):
 
 
 def catalogues_dir() -> Path:
-    return Path(settings.CHANGHU_PRESETS_DIR) / "catalogues"
+    return versions.presets_dir("catalogues")
 
 
 @dataclass(frozen=True)
@@ -104,8 +103,7 @@ class CatalogueDef:
 
 
 def _invalid(where: str, problem: str) -> CatalogueInvalid:
-    message = f"服务项目目录{where}有误：{problem}"
-    return CatalogueInvalid(message, fields={"file": message})
+    return versions.file_refusal(CatalogueInvalid, f"服务项目目录{where}有误：{problem}")
 
 
 def _int(value, where: str, label: str, low: int, high: int) -> int:

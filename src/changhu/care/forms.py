@@ -11,32 +11,19 @@ from changhu.care.models import (
 )
 from changhu.care.services import RELATIONSHIPS
 from changhu.providers.rules import MODE_LABELS
-from changhu.web.forms import StaffForm
+from changhu.web.forms import StaffForm, blank_first, date_field
 from changhu.web.pickers import PickerField
 
-PAGE_SIZE = 20
 MODE_CHOICES = list(MODE_LABELS.items())
-
-
-def _date(label: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-
-def _blank(label, choices):
-    return [("", label), *list(choices)]
 
 
 class EntitlementFilterForm(StaffForm):
     q = forms.CharField(label="姓名", required=False, max_length=40)
     status = forms.ChoiceField(
-        label="状态", required=False, choices=_blank("全部状态", EntitlementStatus.choices)
+        label="状态", required=False, choices=blank_first("全部状态", EntitlementStatus.choices)
     )
     care_mode = forms.ChoiceField(
-        label="当前照护方式", required=False, choices=_blank("全部方式", MODE_CHOICES)
+        label="当前照护方式", required=False, choices=blank_first("全部方式", MODE_CHOICES)
     )
 
 
@@ -46,7 +33,7 @@ class EntitlementOpenForm(StaffForm):
     care_mode = forms.ChoiceField(label="照护方式（监护人选择）", choices=MODE_CHOICES)
     institution = PickerField("care_institution", label="护理机构")
     social_support = forms.BooleanField(label="含社会支持类上门服务", required=False)
-    start_date = _date("待遇起始日")
+    start_date = date_field("待遇起始日")
     required_marks = ("care_mode", "institution", "start_date")
 
     def __init__(self, *args, user, conclusion, **kwargs):
@@ -67,9 +54,9 @@ class AwaitingFilterForm(StaffForm):
 
 
 class ArrangementForm(StaffForm):
-    effective_date = _date("生效日期")
+    effective_date = date_field("生效日期")
     care_mode = forms.ChoiceField(
-        label="新的照护方式", required=False, choices=_blank("不变", MODE_CHOICES)
+        label="新的照护方式", required=False, choices=blank_first("不变", MODE_CHOICES)
     )
     institution = PickerField(
         "care_institution", label="新的护理机构", placeholder="不变；换机构时输入名称查找"
@@ -93,13 +80,13 @@ class ArrangementForm(StaffForm):
 
 
 class PauseForm(StaffForm):
-    start_date = _date("暂停起始日")
-    end_date = _date("暂停截止日（可空）")
+    start_date = date_field("暂停起始日")
+    end_date = date_field("暂停截止日（可空）")
     reason = forms.CharField(label="原因", required=False, max_length=300)
 
 
 class TerminateForm(StaffForm):
-    end_date = _date("最后享受待遇日")
+    end_date = date_field("最后享受待遇日")
     reason = forms.ChoiceField(
         label="终止原因", choices=[c for c in EndReason.choices if c[0] != EndReason.EXPIRED]
     )
@@ -109,7 +96,7 @@ class TerminateForm(StaffForm):
 class PlanFilterForm(StaffForm):
     q = forms.CharField(label="姓名", required=False, max_length=40)
     status = forms.ChoiceField(
-        label="状态", required=False, choices=_blank("全部状态", CarePlanStatus.choices)
+        label="状态", required=False, choices=blank_first("全部状态", CarePlanStatus.choices)
     )
     revision = forms.BooleanField(label="只看等级变更后需修订的计划", required=False)
 

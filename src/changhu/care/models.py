@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from changhu.core import versions
 from changhu.core.errors import Conflict
+from changhu.core.fields import Recorded, ends_after, link, user_fk, who_and_when
 from changhu.providers.models import CareMode, Qualification
 
 
@@ -51,22 +52,17 @@ class ImmutableModel(models.Model):
         raise Conflict("服务项目目录加载后不可删除", code="catalogue_immutable")
 
 
-class Catalogue(ImmutableModel):
+class Catalogue(versions.Version, ImmutableModel):  # noqa: DJ008  (__str__ from Version)
     """One version of a city's service catalogue, in force from ``effective_from`` until the
     next version of the same code takes effect."""
 
     code = models.CharField("目录代码", max_length=40)
-    version = models.CharField("版本号", max_length=32)
     name = models.CharField("目录名称", max_length=200)
     region_code = models.CharField("统筹地区代码", max_length=12, blank=True)
-    effective_from = models.DateField("生效日期")
     source = models.CharField("来源/依据", max_length=300, blank=True)
-    checksum = models.CharField("内容校验值(SHA-256)", max_length=64)
-    loaded_at = models.DateTimeField("加载时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "服务项目目录版本"
-        verbose_name_plural = "服务项目目录版本"
+        verbose_name = verbose_name_plural = "服务项目目录版本"
         ordering = ["code", "-effective_from", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="catalogue_version_unique"),
@@ -75,20 +71,16 @@ class Catalogue(ImmutableModel):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.name}（{self.version}）"
-
 
 class CatalogueCategory(ImmutableModel):
-    catalogue = models.ForeignKey(Catalogue, on_delete=models.PROTECT, related_name="categories")
+    catalogue = link(Catalogue, related_name="categories")
     code = models.CharField("类别代码", max_length=20)
     name = models.CharField("类别名称", max_length=60)
     kind = models.CharField("类别性质", max_length=16, choices=CategoryKind.choices)
     position = models.PositiveSmallIntegerField("顺序", default=0)
 
     class Meta:
-        verbose_name = "服务类别"
-        verbose_name_plural = "服务类别"
+        verbose_name = verbose_name_plural = "服务类别"
         ordering = ["catalogue", "position"]
         constraints = [
             models.UniqueConstraint(fields=["catalogue", "code"], name="catalogue_category_unique")
@@ -102,8 +94,8 @@ class CatalogueItem(ImmutableModel):
     """服务项目: what a caregiver does, how long it takes, how often it may be done, who may do
     it and what it costs."""
 
-    catalogue = models.ForeignKey(Catalogue, on_delete=models.PROTECT, related_name="items")
-    category = models.ForeignKey(CatalogueCategory, on_delete=models.PROTECT, related_name="items")
+    catalogue = link(Catalogue, related_name="items")
+    category = link(CatalogueCategory, related_name="items")
     code = models.CharField("项目编码", max_length=20)
     name = models.CharField("项目名称", max_length=100)
     reference_minutes = models.PositiveSmallIntegerField("参考时长（分钟）")
@@ -116,8 +108,7 @@ class CatalogueItem(ImmutableModel):
     position = models.PositiveSmallIntegerField("顺序", default=0)
 
     class Meta:
-        verbose_name = "服务项目"
-        verbose_name_plural = "服务项目"
+        verbose_name = verbose_name_plural = "服务项目"
         ordering = ["catalogue", "position"]
         constraints = [
             models.UniqueConstraint(fields=["catalogue", "code"], name="catalogue_item_unique"),
@@ -138,7 +129,7 @@ class CatalogueItem(ImmutableModel):
 class Package(ImmutableModel):
     """护理服务包: the items a grade may have in a care mode, with monthly limits."""
 
-    catalogue = models.ForeignKey(Catalogue, on_delete=models.PROTECT, related_name="packages")
+    catalogue = link(Catalogue, related_name="packages")
     code = models.CharField("服务包编码", max_length=30)
     name = models.CharField("服务包名称", max_length=100)
     grade = models.PositiveSmallIntegerField("失能等级")
@@ -151,8 +142,7 @@ class Package(ImmutableModel):
     items = models.ManyToManyField(CatalogueItem, through="PackageItem", related_name="packages")
 
     class Meta:
-        verbose_name = "护理服务包"
-        verbose_name_plural = "护理服务包"
+        verbose_name = verbose_name_plural = "护理服务包"
         ordering = ["catalogue", "grade", "care_mode"]
         constraints = [
             models.UniqueConstraint(fields=["catalogue", "code"], name="package_code_unique"),
@@ -166,13 +156,12 @@ class Package(ImmutableModel):
 
 
 class PackageItem(ImmutableModel):
-    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="package_items")
-    item = models.ForeignKey(CatalogueItem, on_delete=models.PROTECT, related_name="+")
+    package = link(Package, related_name="package_items")
+    item = link(CatalogueItem)
     max_per_month = models.PositiveSmallIntegerField("包内每月次数上限", null=True)
 
     class Meta:
-        verbose_name = "服务包项目"
-        verbose_name_plural = "服务包项目"
+        verbose_name = verbose_name_plural = "服务包项目"
         constraints = [
             models.UniqueConstraint(fields=["package", "item"], name="package_item_unique")
         ]
@@ -196,7 +185,7 @@ class EndReason(models.TextChoices):
     OTHER = "other", "其他"
 
 
-class Entitlement(models.Model):
+class Entitlement(Recorded):
     """待遇资格 opened from one qualifying conclusion of the assessment workflow.
 
     ``grade``, ``valid_until`` and ``conclusion_ref`` are copies of the conclusion's grade,
@@ -206,20 +195,8 @@ class Entitlement(models.Model):
     typed by hand and may have no ``conclusion`` (``changhu entitlements-unmatched`` lists them).
     """
 
-    person = models.ForeignKey(
-        "insured.Person",
-        verbose_name="参保人",
-        on_delete=models.PROTECT,
-        related_name="entitlements",
-    )
-    conclusion = models.ForeignKey(
-        "assessment.Conclusion",
-        verbose_name="评估结论",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    person = link("insured.Person", "参保人", related_name="entitlements")
+    conclusion = link("assessment.Conclusion", "评估结论", optional=True)
     grade = models.PositiveSmallIntegerField("失能等级")
     conclusion_ref = models.CharField("评估结论书编号", max_length=64, db_index=True)
     valid_from = models.DateField("待遇起始日")
@@ -235,19 +212,12 @@ class Entitlement(models.Model):
     )
     end_reason = models.CharField("终止原因", max_length=16, choices=EndReason.choices, blank=True)
     end_note = models.CharField("终止说明", max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "待遇资格"
-        verbose_name_plural = "待遇资格"
+        verbose_name = verbose_name_plural = "待遇资格"
         ordering = ["-valid_from", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(valid_until__gte=F("valid_from")), name="entitlement_dates_ordered"
-            ),
+            ends_after("valid_from", "valid_until", "entitlement_dates_ordered", open_ended=False),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__lte=F("valid_until")),
                 name="entitlement_end_within_validity",
@@ -268,40 +238,25 @@ class Entitlement(models.Model):
         return self.valid_until
 
 
-class Arrangement(models.Model):
+class Arrangement(Recorded):
     """照护安排: one care mode with one institution over a run of days of an entitlement."""
 
     entitlement = models.ForeignKey(
         Entitlement, on_delete=models.CASCADE, related_name="arrangements"
     )
-    person = models.ForeignKey(
-        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
-    )
+    person = link("insured.Person", "参保人")
     start_date = models.DateField("起始日")
     end_date = models.DateField("截止日", null=True, blank=True)
     care_mode = models.CharField("照护方式", max_length=16, choices=CareMode.choices)
-    institution = models.ForeignKey(
-        "providers.Institution",
-        verbose_name="护理机构",
-        on_delete=models.PROTECT,
-        related_name="arrangements",
-    )
+    institution = link("providers.Institution", "护理机构", related_name="arrangements")
     social_support = models.BooleanField("含社会支持类上门服务", default=False)
     reason = models.CharField("变更原因", max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "照护安排"
-        verbose_name_plural = "照护安排"
+        verbose_name = verbose_name_plural = "照护安排"
         ordering = ["entitlement", "start_date"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
-                name="arrangement_dates_ordered",
-            ),
+            ends_after("start_date", "end_date", "arrangement_dates_ordered"),
             models.UniqueConstraint(
                 fields=["entitlement", "start_date"], name="arrangement_one_start_per_day"
             ),
@@ -318,32 +273,20 @@ class Arrangement(models.Model):
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
-class Pause(models.Model):
+class Pause(Recorded):
     """A pause of an entitlement set by hand (e.g. a breach of the rules); hospital stays pause
     it by themselves, from the register's life events."""
 
     entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="pauses")
-    person = models.ForeignKey(
-        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
-    )
+    person = link("insured.Person", "参保人")
     start_date = models.DateField("暂停起始日")
     end_date = models.DateField("暂停截止日", null=True, blank=True)
     reason = models.CharField("原因", max_length=300)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "待遇暂停"
-        verbose_name_plural = "待遇暂停"
+        verbose_name = verbose_name_plural = "待遇暂停"
         ordering = ["start_date"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
-                name="pause_dates_ordered",
-            )
-        ]
+        constraints = [ends_after("start_date", "end_date", "pause_dates_ordered")]
 
     def __str__(self) -> str:
         return f"暂停{self.start_date}至{self.end_date or '（未定）'}"
@@ -365,25 +308,14 @@ class ConfirmationChannel(models.TextChoices):
 class CarePlan(models.Model):
     """护理计划 (一人一计划): one version of a person's plan; only a confirmed one is in force."""
 
-    person = models.ForeignKey(
-        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="care_plans"
-    )
-    entitlement = models.ForeignKey(
-        Entitlement, on_delete=models.PROTECT, related_name="care_plans"
-    )
-    institution = models.ForeignKey(
-        "providers.Institution",
-        verbose_name="护理机构",
-        on_delete=models.PROTECT,
-        related_name="care_plans",
-    )
+    person = link("insured.Person", "参保人", related_name="care_plans")
+    entitlement = link(Entitlement, related_name="care_plans")
+    institution = link("providers.Institution", "护理机构", related_name="care_plans")
     care_mode = models.CharField("照护方式", max_length=16, choices=CareMode.choices)
     grade = models.PositiveSmallIntegerField("失能等级")
-    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="+")
+    package = link(Package)
     version = models.PositiveIntegerField("版本")
-    previous = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    previous = link("self", optional=True)
     status = models.CharField(
         "状态",
         max_length=12,
@@ -403,19 +335,9 @@ class CarePlan(models.Model):
     # stays in force until the institution's next version is confirmed.
     revision_due_since = models.DateField("需按新等级修订（自）", null=True, blank=True)
     revision_reason = models.CharField("需修订原因", max_length=300, blank=True)
-    drafted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    drafted_at = models.DateTimeField("制定时间", auto_now_add=True)
+    drafted_by, drafted_at = who_and_when(when="制定时间", on_create=True)
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="确认/记录人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    confirmed_by = user_fk("确认/记录人")
     confirmation_channel = models.CharField(
         "确认方式", max_length=8, choices=ConfirmationChannel.choices, blank=True
     )
@@ -424,8 +346,7 @@ class CarePlan(models.Model):
     confirmation_note = models.CharField("确认记录", max_length=300, blank=True)
 
     class Meta:
-        verbose_name = "护理计划"
-        verbose_name_plural = "护理计划"
+        verbose_name = verbose_name_plural = "护理计划"
         ordering = ["person", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["person", "version"], name="care_plan_version_unique"),
@@ -443,7 +364,7 @@ class CarePlan(models.Model):
 
 class CarePlanItem(models.Model):
     plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="items")
-    item = models.ForeignKey(CatalogueItem, on_delete=models.PROTECT, related_name="+")
+    item = link(CatalogueItem)
     times = models.PositiveSmallIntegerField("次数")
     period = models.CharField("周期", max_length=8, choices=Period.choices)
     minutes = models.PositiveSmallIntegerField("每次时长（分钟）")
@@ -451,8 +372,7 @@ class CarePlanItem(models.Model):
     note = models.CharField("说明", max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "护理计划项目"
-        verbose_name_plural = "护理计划项目"
+        verbose_name = verbose_name_plural = "护理计划项目"
         ordering = ["plan", "item__position"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "item"], name="care_plan_item_unique"),
@@ -469,43 +389,20 @@ class CarePlanItem(models.Model):
         return f"{self.get_period_display()}{self.times}次"
 
 
-class Assignment(models.Model):
+class Assignment(Recorded):
     """护理员派定: a caregiver serving a beneficiary (optionally for one catalogue item)."""
 
-    person = models.ForeignKey(
-        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
-    )
-    institution = models.ForeignKey(
-        "providers.Institution", on_delete=models.PROTECT, related_name="assignments"
-    )
-    caregiver = models.ForeignKey(
-        "providers.Caregiver", on_delete=models.PROTECT, related_name="assignments"
-    )
-    item = models.ForeignKey(
-        CatalogueItem,
-        verbose_name="服务项目",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    person = link("insured.Person", "参保人")
+    institution = link("providers.Institution", related_name="assignments")
+    caregiver = link("providers.Caregiver", related_name="assignments")
+    item = link(CatalogueItem, "服务项目", optional=True)
     start_date = models.DateField("起始日")
     end_date = models.DateField("截止日", null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "护理员派定"
-        verbose_name_plural = "护理员派定"
+        verbose_name = verbose_name_plural = "护理员派定"
         ordering = ["person", "start_date"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
-                name="assignment_dates_ordered",
-            )
-        ]
+        constraints = [ends_after("start_date", "end_date", "assignment_dates_ordered")]
         indexes = [models.Index(fields=["caregiver", "start_date"])]
 
     def __str__(self) -> str:

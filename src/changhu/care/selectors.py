@@ -37,6 +37,7 @@ from changhu.care.models import (
     Pause,
 )
 from changhu.core import clock, scope
+from changhu.core.db import filter_given
 from changhu.core.errors import NotFound, PermissionDenied
 from changhu.core.models import AuditEntry
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, LifeEventKind, Person
@@ -48,36 +49,28 @@ from changhu.providers.models import CaregiverStatus
 CHUNK = 500
 
 
-def _care_org(s: scope.Scope) -> bool:
-    return s.organization_kind == OrgKind.CARE
-
-
-def _by_person(queryset: QuerySet, s: scope.Scope, *, institution_field: str, person: str):
+@scope.register(Arrangement, CarePlan, Assignment)
+def _by_person(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     """The shared rule: own institution (care staff), person's region (staff), own persons."""
-    if _care_org(s):
+    if s.organization_kind == OrgKind.CARE:
         if not s.can(Right.CARE_VIEW):
             return queryset.none()
-        return queryset.filter(**{f"{institution_field}__organization_id": s.organization_id})
+        return queryset.filter(institution__organization_id=s.organization_id)
     if s.can(Right.CARE_VIEW):
-        return queryset.filter(s.region_q(f"{person}__region_code"))
+        return queryset.filter(s.region_q("person__region_code"))
     if s.can(Right.INSURED_SELF):
-        return queryset.filter(**{f"{person}__applicants__user_id": s.user_id})
+        return queryset.filter(person__applicants__user_id=s.user_id)
     return queryset.none()
-
-
-@scope.register(Arrangement)
-def _arrangement_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return _by_person(queryset, s, institution_field="institution", person="person")
 
 
 @scope.register(Entitlement)
 def _entitlement_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    if _care_org(s):
+    if s.organization_kind == OrgKind.CARE:
         if not s.can(Right.CARE_VIEW):
             return queryset.none()
         mine = Arrangement.objects.filter(institution__organization_id=s.organization_id)
         return queryset.filter(pk__in=mine.values("entitlement_id"))
-    return _by_person(queryset, s, institution_field="", person="person")
+    return _by_person(queryset, s)
 
 
 @scope.register(Pause)
@@ -86,28 +79,15 @@ def _pause_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset.filter(entitlement_id__in=seen)
 
 
-@scope.register(CarePlan)
-def _plan_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return _by_person(queryset, s, institution_field="institution", person="person")
-
-
 @scope.register(CarePlanItem)
 def _plan_item_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return queryset.filter(plan_id__in=_plan_policy(CarePlan.objects.all(), s).values("pk"))
+    return queryset.filter(plan_id__in=_by_person(CarePlan.objects.all(), s).values("pk"))
 
 
-@scope.register(Assignment)
-def _assignment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return _by_person(queryset, s, institution_field="institution", person="person")
-
-
+@scope.register(Catalogue, CatalogueCategory, CatalogueItem, Package, PackageItem)
 def _catalogue_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     """The catalogue is published rule data: everyone with the catalogue right sees all of it."""
     return queryset if s.can(Right.CARE_CATALOGUE) else queryset.none()
-
-
-for _model in (Catalogue, CatalogueCategory, CatalogueItem, Package, PackageItem):
-    scope.register(_model)(_catalogue_policy)
 
 
 # --- catalogue ------------------------------------------------------------------------------
@@ -183,14 +163,13 @@ class EntitlementFilters:
 def entitlement_list(*, fetched_by, filters: EntitlementFilters | None = None) -> QuerySet:
     f = filters or EntitlementFilters()
     qs = scope.scoped(Entitlement.objects.select_related("person"), fetched_by)
-    if f.q.strip():
-        qs = qs.filter(person__name__startswith=f.q.strip())
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.person_id:
-        qs = qs.filter(person_id=f.person_id)
-    if f.district:
-        qs = qs.filter(person__region_code__startswith=f.district.strip())
+    qs = filter_given(
+        qs,
+        person__name__startswith=f.q.strip(),
+        status=f.status,
+        person_id=f.person_id,
+        person__region_code__startswith=f.district.strip(),
+    )
     today = clock.today()
     current = Arrangement.objects.filter(start_date__lte=today).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=today)
@@ -369,17 +348,30 @@ def care_plan_list(*, fetched_by, filters: PlanFilters | None = None) -> QuerySe
         ),
         fetched_by,
     )
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.person_id:
-        qs = qs.filter(person_id=f.person_id)
-    if f.institution_id:
-        qs = qs.filter(institution_id=f.institution_id)
-    if f.q.strip():
-        qs = qs.filter(person__name__startswith=f.q.strip())
+    qs = filter_given(
+        qs,
+        status=f.status,
+        person_id=f.person_id,
+        institution_id=f.institution_id,
+        person__name__startswith=f.q.strip(),
+    )
     if f.revision:
         qs = qs.filter(status=CarePlanStatus.CONFIRMED, revision_due_since__isnull=False)
     return qs.order_by("-drafted_at", "-id")
+
+
+def planned_person_ids(*, fetched_by) -> set[int]:
+    """The persons in scope who have a confirmed or draft care plan."""
+    return set(
+        care_plan_list(fetched_by=fetched_by)
+        .filter(status__in=[CarePlanStatus.CONFIRMED, CarePlanStatus.DRAFT])
+        .values_list("person_id", flat=True)
+    )
+
+
+def beneficiary_arrangement(*, fetched_by, person_id: int, day: dt.date | None = None):
+    """The arrangement in force on ``day`` of one beneficiary in scope, or ``None``."""
+    return beneficiaries_of(fetched_by=fetched_by, day=day).filter(person_id=person_id).first()
 
 
 def care_plan_get(*, fetched_by, plan_id: int) -> CarePlan:
@@ -418,10 +410,7 @@ def assignment_list(
         ),
         fetched_by,
     )
-    if person_id:
-        qs = qs.filter(person_id=person_id)
-    if caregiver_id:
-        qs = qs.filter(caregiver_id=caregiver_id)
+    qs = filter_given(qs, person_id=person_id, caregiver_id=caregiver_id)
     return qs.order_by("-start_date", "-id")
 
 
@@ -537,7 +526,7 @@ def person_for_care(*, fetched_by, person_id: int) -> Person:
     qs = Person.objects.select_related("region")
     if s.unrestricted:
         return scope.get_scoped(qs, fetched_by, pk=person_id)
-    if _care_org(s):
+    if s.organization_kind == OrgKind.CARE:
         mine = Arrangement.objects.filter(institution__organization_id=s.organization_id)
         person = qs.filter(pk=person_id, pk__in=mine.values("person_id")).first()
         if person is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,18 +13,25 @@ from changhu.care import catalogue as catalogues
 from changhu.care import conf, forms, plans, selectors, services
 from changhu.care.models import CarePlanStatus, Period
 from changhu.core import clock
-from changhu.core.errors import Conflict, ValidationFailed
 from changhu.core.scope import require, scope_of
 from changhu.core.transitions import timeline
 from changhu.orgs.roles import Right
 from changhu.providers.rules import MODE_LABELS
-from changhu.web.shortcuts import add_domain_error, staff_view
+from changhu.web.pages import FORM_ERRORS, form_page, paginate, posted, submit
+from changhu.web.shortcuts import staff_view
 
-FORM_ERRORS = (ValidationFailed, Conflict)
 
-
-def _page(request, queryset, size: int = forms.PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+def _timeline(obj, flow) -> list[dict]:
+    """The state changes of an entitlement or a plan, with the states' labels."""
+    return [
+        {
+            "at": t.at,
+            "from": flow.label(t.from_state),
+            "to": flow.label(t.to_state),
+            "reason": t.reason,
+        }
+        for t in timeline(obj)
+    ]
 
 
 # --- catalogue ------------------------------------------------------------------------------
@@ -78,7 +84,7 @@ def entitlement_list(request):
             q=data.get("q", ""), status=data.get("status", ""), care_mode=data.get("care_mode", "")
         ),
     )
-    page = _page(request, entitlements)
+    page = paginate(request, entitlements)
     today = clock.today()
     for entitlement in page:
         entitlement.current = selectors.arrangement_on(entitlement, today)
@@ -101,7 +107,9 @@ def entitlement_new(request):
     require(request.user, Right.CARE_ENTITLEMENT)
     form = forms.AwaitingFilterForm(request.GET)
     q = form.cleaned_data.get("q", "") if form.is_valid() else ""
-    page = _page(request, selectors.conclusions_awaiting_entitlement(fetched_by=request.user, q=q))
+    page = paginate(
+        request, selectors.conclusions_awaiting_entitlement(fetched_by=request.user, q=q)
+    )
     return render(request, "care/entitlement_awaiting.html", {"form": form, "page": page})
 
 
@@ -125,37 +133,29 @@ def conclusion_entitlement(request, pk: int):
     if opened is not None:
         messages.info(request, "该评估结论已办理过待遇")
         return redirect("care:entitlement_detail", pk=opened.pk)
-    status = 200
-    if request.method == "POST":
-        form = forms.EntitlementOpenForm(request.POST, user=request.user, conclusion=conclusion)
-        status = 422
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                entitlement = services.entitlement_open_from_conclusion(
-                    actor=request.user,
-                    conclusion_id=conclusion.pk,
-                    care_mode=d["care_mode"],
-                    institution_id=d["institution"].pk,
-                    social_support=d["social_support"],
-                    start_date=d["start_date"],
-                )
-            except FORM_ERRORS as exc:
-                add_domain_error(form, exc, {"institution_id": "institution"})
-                status = exc.status
-            else:
-                messages.success(request, f"已为{conclusion.person.name}办理待遇")
-                return redirect(
-                    _next_url(request)
-                    or reverse("care:entitlement_detail", kwargs={"pk": entitlement.pk})
-                )
-    else:
-        form = forms.EntitlementOpenForm(user=request.user, conclusion=conclusion)
-    return render(
+    form = forms.EntitlementOpenForm(posted(request), user=request.user, conclusion=conclusion)
+
+    def save(form):
+        d = form.cleaned_data
+        entitlement = services.entitlement_open_from_conclusion(
+            actor=request.user,
+            conclusion_id=conclusion.pk,
+            care_mode=d["care_mode"],
+            institution_id=d["institution"].pk,
+            social_support=d["social_support"],
+            start_date=d["start_date"],
+        )
+        messages.success(request, f"已为{conclusion.person.name}办理待遇")
+        detail = reverse("care:entitlement_detail", kwargs={"pk": entitlement.pk})
+        return redirect(_next_url(request) or detail)
+
+    return form_page(
         request,
         "care/entitlement_form.html",
-        {"form": form, "conclusion": conclusion, "next": _next_url(request)},
-        status=status,
+        form,
+        save,
+        context={"conclusion": conclusion, "next": _next_url(request)},
+        field_map={"institution_id": "institution"},
     )
 
 
@@ -174,15 +174,7 @@ def _render_entitlement(request, entitlement, *, bound=None, status=200):
             or forms.ArrangementForm(user=request.user),
             "pause_form": bound.get("pause") or forms.PauseForm(),
             "terminate_form": bound.get("terminate") or forms.TerminateForm(),
-            "timeline": [
-                {
-                    "at": t.at,
-                    "from": services.ENTITLEMENT_FLOW.label(t.from_state),
-                    "to": services.ENTITLEMENT_FLOW.label(t.to_state),
-                    "reason": t.reason,
-                }
-                for t in timeline(entitlement)
-            ],
+            "timeline": _timeline(entitlement, services.ENTITLEMENT_FLOW),
         },
         status=status,
     )
@@ -206,11 +198,9 @@ def entitlement_action(request, pk: int, action: str):
     }
     if action not in builders:
         return redirect("care:entitlement_detail", pk=pk)
-    form = builders[action](request.POST)
-    if not form.is_valid():
-        return _render_entitlement(request, entitlement, bound={action: form}, status=422)
-    d = form.cleaned_data
-    try:
+
+    def save(form):
+        d = form.cleaned_data
         if action == "arrangement":
             services.entitlement_change_arrangement(
                 actor=request.user,
@@ -225,11 +215,14 @@ def entitlement_action(request, pk: int, action: str):
             services.entitlement_pause(actor=request.user, entitlement_id=pk, **d)
         else:
             services.entitlement_terminate(actor=request.user, entitlement_id=pk, **d)
-    except FORM_ERRORS as exc:
-        add_domain_error(form, exc, {"institution_id": "institution"})
-        return _render_entitlement(request, entitlement, bound={action: form}, status=exc.status)
-    messages.success(request, "已保存")
-    return redirect("care:entitlement_detail", pk=pk)
+        messages.success(request, "已保存")
+        return redirect("care:entitlement_detail", pk=pk)
+
+    form = builders[action](request.POST)
+    response, status = submit(form, save, field_map={"institution_id": "institution"})
+    return response or _render_entitlement(
+        request, entitlement, bound={action: form}, status=status
+    )
 
 
 # --- care plans -----------------------------------------------------------------------------
@@ -252,11 +245,7 @@ def plan_list(request):
     s = scope_of(request.user)
     beneficiaries = []
     if s.can(Right.CARE_PLAN):
-        planned = set(
-            selectors.care_plan_list(fetched_by=request.user)
-            .filter(status__in=[CarePlanStatus.CONFIRMED, CarePlanStatus.DRAFT])
-            .values_list("person_id", flat=True)
-        )
+        planned = selectors.planned_person_ids(fetched_by=request.user)
         beneficiaries = [
             a
             for a in selectors.beneficiaries_of(fetched_by=request.user)[:200]
@@ -265,7 +254,7 @@ def plan_list(request):
     return render(
         request,
         "care/plan_list.html",
-        {"form": form, "page": _page(request, care_plans), "without_plan": beneficiaries},
+        {"form": form, "page": paginate(request, care_plans), "without_plan": beneficiaries},
     )
 
 
@@ -308,7 +297,7 @@ def plan_new(request):
     require(request.user, Right.CARE_PLAN)
     person_id = request.GET.get("person") or request.POST.get("person")
     arrangement = (
-        selectors.beneficiaries_of(fetched_by=request.user).filter(person_id=person_id).first()
+        selectors.beneficiary_arrangement(fetched_by=request.user, person_id=int(person_id))
         if person_id and str(person_id).isdigit()
         else None
     )
@@ -387,15 +376,7 @@ def _render_plan(request, plan, *, confirm_form=None, status=200):
             "relationship_label": services.RELATIONSHIPS.get(
                 plan.signer_relationship, plan.signer_relationship
             ),
-            "timeline": [
-                {
-                    "at": t.at,
-                    "from": services.PLAN_FLOW.label(t.from_state),
-                    "to": services.PLAN_FLOW.label(t.to_state),
-                    "reason": t.reason,
-                }
-                for t in timeline(plan)
-            ],
+            "timeline": _timeline(plan, services.PLAN_FLOW),
         },
         status=status,
     )
@@ -407,24 +388,24 @@ def plan_detail(request, pk: int):
     return _render_plan(request, selectors.care_plan_get(fetched_by=request.user, plan_id=pk))
 
 
+def _confirm_at_counter(request, pk: int, form):
+    services.care_plan_confirm(
+        actor=request.user, plan_id=pk, channel="counter", **form.cleaned_data
+    )
+    messages.success(request, "已记录窗口确认，计划生效")
+    return redirect("care:plan_detail", pk=pk)
+
+
 @staff_view
 @require_POST
 def plan_action(request, pk: int, action: str):
     plan = selectors.care_plan_get(fetched_by=request.user, plan_id=pk)
+    if action == "confirm":
+        form = forms.CounterConfirmForm(request.POST)
+        response, status = submit(form, lambda form: _confirm_at_counter(request, pk, form))
+        return response or _render_plan(request, plan, confirm_form=form, status=status)
     try:
-        if action == "confirm":
-            form = forms.CounterConfirmForm(request.POST)
-            if not form.is_valid():
-                return _render_plan(request, plan, confirm_form=form, status=422)
-            try:
-                services.care_plan_confirm(
-                    actor=request.user, plan_id=pk, channel="counter", **form.cleaned_data
-                )
-            except FORM_ERRORS as exc:
-                add_domain_error(form, exc)
-                return _render_plan(request, plan, confirm_form=form, status=exc.status)
-            messages.success(request, "已记录窗口确认，计划生效")
-        elif action == "withdraw":
+        if action == "withdraw":
             services.care_plan_withdraw(actor=request.user, plan_id=pk)
             messages.success(request, "草稿已作废")
         elif action == "revise":

@@ -1,17 +1,14 @@
-from django.apps import AppConfig
+from changhu.core import app_config
 
 
-class CoreConfig(AppConfig):
+class CoreConfig(app_config.ChanghuAppConfig):
     name = "changhu.core"
-    label = "core"
     verbose_name = "公共基础"
+    preset_loaders = {"calendars": "presets.load_calendars"}
 
-    def ready(self) -> None:
+    def plug_in(self) -> None:
         from django.core import checks
 
         from changhu.core.checks import holiday_calendars
-        from changhu.core.preset_registry import register_preset_loader
-        from changhu.core.presets import load_calendars
 
-        register_preset_loader("calendars", load_calendars)
         checks.register(holiday_calendars, "changhu")

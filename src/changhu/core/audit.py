@@ -83,6 +83,26 @@ def record(
     )
 
 
+def save_changes(
+    obj,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    *,
+    user,
+    labels: Mapping[str, str],
+    maskers: Mapping[str, Masker] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Save a versioned row edited in place when anything audited changed (``before`` and
+    ``after`` are its snapshots): the version goes up and the update is recorded with the
+    changes. Returns the changes; none: nothing is saved."""
+    changes = diff(before, after, labels=labels, maskers=maskers)
+    if changes:
+        obj.version += 1
+        obj.save()
+        record(action="update", obj=obj, user=user, changes=changes)
+    return changes
+
+
 def record_full_view(*, obj, fields: Iterable[str], labels: Mapping[str, str], user) -> None:
     """A user saw the unmasked value of these fields."""
     record(

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import QuerySet
 
 
 @contextmanager
@@ -95,3 +96,10 @@ class RowLoader:
             out.append(loader.load(row, start, connection))
             start += len(loader)
         return out
+
+
+def filter_given(queryset: QuerySet, **lookups) -> QuerySet:
+    """``queryset`` narrowed by the lookups whose value was given: the empty fields of a filter
+    form (``None``, ``""``, ``False``, 0) leave it alone. For lookups on the row's own columns
+    and forward relations, where one ``filter()`` and several chained ones mean the same."""
+    return queryset.filter(**{lookup: value for lookup, value in lookups.items() if value})

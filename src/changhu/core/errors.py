@@ -67,6 +67,12 @@ class NotAuthenticated(DomainError):
     message = "请先登录"
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+    message = "不支持的请求内容类型，请以 application/json 提交"
+
+
 def field_error(field: str, code: str, message: str) -> ValidationFailed:
     """A validation error about one field, with the field's code as the error code."""
     return ValidationFailed(message, code=code, fields={field: message})
@@ -112,6 +118,8 @@ class ErrorCode(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     PHONE_FORMAT = "phone_format"
     PRESET_INVALID = "preset_invalid"
+    TEXT_INVALID = "text_invalid"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     UPLOAD_CORRUPT = "upload_corrupt"
     UPLOAD_EMPTY = "upload_empty"
     UPLOAD_TOO_LARGE = "upload_too_large"

@@ -3,7 +3,10 @@
 Each sheet gets a bold, frozen header row with a filter, and column widths measured from the
 header and the first rows (a CJK character counts twice). Values keep their type: dates and
 times are Excel dates, numbers are numbers, money given as :func:`yuan` shows as ``#,##0.00``.
-Text is always text: a value like ``=1+1`` is not turned into a formula.
+Text is always text: a value like ``=1+1`` is not turned into a formula, and a text that
+begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe, so
+that it stays inert when the sheet is re-saved as CSV or pasted elsewhere (formula injection,
+OWASP "CSV injection").
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 _MEASURED_ROWS = 100
 _MIN_WIDTH, _MAX_WIDTH = 8, 50
 _MAX_TEXT = 32767  # Excel's limit for one cell
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 _HEADER_FONT = Font(bold=True)
 _HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center")
@@ -78,6 +82,11 @@ def _measured_widths(headers: list[str], sample: list[Sequence]) -> list[int]:
     return widths
 
 
+def neutralise(text: str) -> str:
+    """``text`` as it may stand in a spreadsheet cell: never the start of a formula."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _cell(ws, value) -> WriteOnlyCell:
     """A cell for one value, typed and formatted; text never becomes a formula."""
     number_format = None
@@ -94,7 +103,7 @@ def _cell(ws, value) -> WriteOnlyCell:
     elif value is not None and not isinstance(value, int | float | Decimal | str):
         value = str(value)
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_TEXT]
+        value = neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))[:_MAX_TEXT]
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
@@ -158,3 +167,34 @@ def xlsx_response(filename: str, sheets: list[Sheet]) -> HttpResponse:
     response["Content-Disposition"] = _content_disposition(filename)
     response["Cache-Control"] = "no-store"
     return response
+
+
+class _ExportRecord:
+    """What the audit trail names for an export of a list (there is no one row)."""
+
+    def __init__(self, what: str):
+        self.pk = what
+        self.what = what
+
+    def __str__(self) -> str:
+        return f"导出{self.what}"
+
+
+def audited_workbook(
+    *, actor, what: str, object_type: str, headers: list[str], rows, note: str = ""
+) -> bytes:
+    """One sheet ``what`` of ``rows`` under ``headers``, once the export is in the audit trail
+    (action ``export``, the reader as the actor): every list a person takes away is recorded."""
+    from django.db import transaction
+
+    from changhu.core import audit
+
+    with transaction.atomic():
+        audit.record(
+            action="export",
+            obj=_ExportRecord(what),
+            object_type=object_type,
+            user=actor,
+            note=note or f"导出{what}",
+        )
+    return workbook_bytes([Sheet(what, headers, list(rows))])

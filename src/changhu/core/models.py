@@ -3,8 +3,9 @@ of the daily scheduled jobs."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
+
+from changhu.core.fields import user_fk
 
 
 class AuditEntry(models.Model):
@@ -20,14 +21,7 @@ class AuditEntry(models.Model):
         LOGIN = "login", "登录"
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = user_fk("操作人")
     actor_name = models.CharField("操作人姓名", max_length=150, blank=True)
     ip = models.GenericIPAddressField("IP地址", null=True, blank=True)
     channel = models.CharField("渠道", max_length=16, default="system")
@@ -40,8 +34,7 @@ class AuditEntry(models.Model):
     note = models.CharField("说明", max_length=300, blank=True)
 
     class Meta:
-        verbose_name = "审计记录"
-        verbose_name_plural = "审计记录"
+        verbose_name = verbose_name_plural = "审计记录"
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id", "-at"])]
 
@@ -53,14 +46,7 @@ class TransitionLog(models.Model):
     """A state change of a workflow object: who moved it, from where to where, and why."""
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = user_fk("操作人")
     object_type = models.CharField("对象类型", max_length=64)
     object_id = models.CharField("对象编号", max_length=64)
     from_state = models.CharField("原状态", max_length=32, blank=True)
@@ -68,8 +54,7 @@ class TransitionLog(models.Model):
     reason = models.CharField("原因", max_length=500, blank=True)
 
     class Meta:
-        verbose_name = "状态流转记录"
-        verbose_name_plural = "状态流转记录"
+        verbose_name = verbose_name_plural = "状态流转记录"
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]
 
@@ -95,8 +80,7 @@ class CalendarDay(models.Model):
     dataset_version = models.CharField("数据版本", max_length=48)
 
     class Meta:
-        verbose_name = "节假日安排"
-        verbose_name_plural = "节假日安排"
+        verbose_name = verbose_name_plural = "节假日安排"
         ordering = ["date"]
         constraints = [
             models.CheckConstraint(
@@ -128,8 +112,7 @@ class DailyJobRun(models.Model):
     error = models.TextField("错误", blank=True)
 
     class Meta:
-        verbose_name = "每日定时任务"
-        verbose_name_plural = "每日定时任务"
+        verbose_name = verbose_name_plural = "每日定时任务"
         ordering = ["-day", "name"]
         constraints = [
             models.UniqueConstraint(fields=["name", "day"], name="daily_job_run_once_a_day"),

@@ -1,8 +1,11 @@
-"""The registry of preset loaders run by ``changhu load-presets``, in order.
+"""The registries of what an app ships besides its code: preset loaders, run in order by
+``changhu load-presets``, and demo seeders, run in order by ``changhu seed-demo``.
 
-Each loader takes no arguments and returns lines describing what it did. Apps register theirs
-in ``AppConfig.ready()`` (``core`` knows no domain app); regions register with ``first=True``
-because everything else refers to them.
+Each preset loader takes no arguments and returns lines describing what it did; each demo seeder
+takes no arguments, is idempotent, and returns a report whose ``str()`` (or ``lines()``) says
+what it did. Apps declare theirs on their :class:`~changhu.core.apps.ChanghuAppConfig` (``core``
+knows no domain app); regions register with ``first=True`` because everything else refers to
+them, and the demo city itself is seeded before every registered seeder.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from collections.abc import Callable, Iterable
 from changhu.core.errors import ValidationFailed
 
 PresetLoader = Callable[[], Iterable[object]]
+DemoSeeder = Callable[[], object]
 _loaders: list[tuple[str, PresetLoader]] = []
+_seeders: list[tuple[str, DemoSeeder]] = []
 
 
 class PresetInvalid(ValidationFailed):
@@ -20,16 +25,17 @@ class PresetInvalid(ValidationFailed):
     message = "预置数据文件有误"
 
 
-def register_preset_loader(name: str, fn: PresetLoader, *, first: bool = False) -> None:
-    """Add a loader (or replace the one of the same name, keeping its place)."""
-    for index, (existing, _) in enumerate(_loaders):
+def _register(entries: list, name: str, fn: Callable, *, first: bool = False) -> None:
+    """Add an entry (or replace the one of the same name, keeping its place)."""
+    for index, (existing, _) in enumerate(entries):
         if existing == name:
-            _loaders[index] = (name, fn)
+            entries[index] = (name, fn)
             return
-    if first:
-        _loaders.insert(0, (name, fn))
-    else:
-        _loaders.append((name, fn))
+    entries.insert(0 if first else len(entries), (name, fn))
+
+
+def register_preset_loader(name: str, fn: PresetLoader, *, first: bool = False) -> None:
+    _register(_loaders, name, fn, first=first)
 
 
 def preset_loaders() -> list[tuple[str, PresetLoader]]:
@@ -48,3 +54,11 @@ def run_preset_loaders(only: Iterable[str] = ()) -> list[tuple[str, list[str]]]:
             continue
         report.append((name, [str(line) for line in fn()]))
     return report
+
+
+def register_demo_seeder(name: str, fn: DemoSeeder) -> None:
+    _register(_seeders, name, fn)
+
+
+def demo_seeders() -> list[tuple[str, DemoSeeder]]:
+    return list(_seeders)

@@ -19,7 +19,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from changhu.core import versions, workdays
@@ -36,7 +35,7 @@ class CalendarFileInvalid(ValidationFailed):
 
 
 def calendars_dir() -> Path:
-    return Path(settings.CHANGHU_PRESETS_DIR) / "calendars"
+    return versions.presets_dir("calendars")
 
 
 @dataclass(frozen=True)
@@ -76,8 +75,7 @@ class CalendarLoadResult:
 
 
 def _invalid(path: Path, problem: str) -> CalendarFileInvalid:
-    message = f"节假日安排文件{path.name}有误：{problem}"
-    return CalendarFileInvalid(message, fields={"file": message})
+    return versions.file_refusal(CalendarFileInvalid, f"节假日安排文件{path.name}有误：{problem}")
 
 
 def _date(path: Path, value, what: str) -> dt.date:

@@ -17,6 +17,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 
 from changhu.core import clock
+from changhu.core.fields import user_fk
 
 
 class RunStatus(models.TextChoices):
@@ -24,6 +25,41 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", "运行中"
     DONE = "done", "已完成"
     FAILED = "failed", "失败"
+
+
+class Run(models.Model):
+    """The columns every kind of run has; an app's run adds what it computes."""
+
+    status = models.CharField(
+        "状态", max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
+    source = models.CharField("发起方式", max_length=8, default="web")
+    requested_by = user_fk()
+    total_chunks = models.PositiveIntegerField("批次数", default=0)
+    done_chunks = models.PositiveIntegerField("已完成批次", default=0)
+    error = models.TextField("错误", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def percent(self) -> int:
+        return percent(self.status, self.done_chunks, self.total_chunks)
+
+
+class Chunk(models.Model):
+    """A chunk of a run (its ``run`` foreign key is the app's): done once, in one transaction."""
+
+    done = models.BooleanField(default=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
 
 
 def percent(status: str, done: int, total: int) -> int:

@@ -52,11 +52,13 @@ _policies: dict[type[Model], Policy] = {}
 _resolver: Callable[[object], Scope] | None = None
 
 
-def register(model: type[Model]) -> Callable[[Policy], Policy]:
-    """Decorator: ``@scope.register(Person)`` on the function that narrows Person rows."""
+def register(*models: type[Model]) -> Callable[[Policy], Policy]:
+    """Decorator: ``@scope.register(Person)`` on the function that narrows Person rows (one
+    function may serve several models whose rows are seen the same way)."""
 
     def decorate(policy: Policy) -> Policy:
-        _policies[model] = policy
+        for model in models:
+            _policies[model] = policy
         return policy
 
     return decorate

@@ -211,3 +211,24 @@ def check_image(
 ) -> CheckedUpload:
     """:func:`check_upload` allowing only JPEG and PNG (photos)."""
     return check_upload(upload, allowed=IMAGE_KINDS, max_bytes=max_bytes, field=field)
+
+
+def store_once(row, upload, checked: CheckedUpload, *, actor, note: str):
+    """Save ``row``, a new row of a file stored once per content (its ``sha256`` unique), with
+    the checked upload as its file, audited with ``note``: ``(row, True)``. When a concurrent
+    upload of the same content was saved first, that row and False (the file is not kept)."""
+    from django.core.files.base import ContentFile
+    from django.db import IntegrityError, transaction
+
+    from changhu.core import audit
+
+    upload.seek(0)
+    row.file.save(f"{checked.sha256}.{checked.extension}", ContentFile(upload.read()), save=False)
+    try:
+        with transaction.atomic():
+            row.save()
+            audit.record(action="create", obj=row, user=actor, note=note)
+    except IntegrityError:
+        row.file.delete(save=False)
+        return type(row).objects.get(sha256=checked.sha256), False
+    return row, True

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 
@@ -36,17 +37,47 @@ from changhu.core.errors import DomainError
 
 __all__ = [
     "Stored",
+    "Version",
     "canonical_json",
     "checksum",
+    "file_refusal",
     "files_in",
     "in_force",
     "load_files",
+    "presets_dir",
     "read_json",
     "store_version",
 ]
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
+E = TypeVar("E", bound=DomainError)
+
+
+class Version(models.Model):
+    """The columns every stored version of a rule file has; the kind adds its code, name and
+    content. ``__str__`` is "<name>（<version>）"."""
+
+    version = models.CharField("版本号", max_length=32)
+    effective_from = models.DateField("生效日期")
+    checksum = models.CharField("内容校验值(SHA-256)", max_length=64)
+    loaded_at = models.DateTimeField("加载时间", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.version}）"
+
+
+def presets_dir(kind: str) -> Path:
+    """The directory of a kind of shipped preset file (``presets/<kind>``)."""
+    return Path(settings.CHANGHU_PRESETS_DIR) / kind
+
+
+def file_refusal(error: type[E], message: str) -> E:
+    """A refusal of a preset file; the message also stands against the ``file`` field."""
+    return error(message, fields={"file": message})
 
 
 def read_json(path: Path, unreadable: Callable[[str], DomainError]) -> dict:

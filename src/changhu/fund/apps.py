@@ -1,10 +1,6 @@
-from django.apps import AppConfig
+from changhu.core import app_config
 
 
-class FundConfig(AppConfig):
+class FundConfig(app_config.ChanghuAppConfig):
     name = "changhu.fund"
-    label = "fund"
     verbose_name = "基金管理"
-
-    def ready(self) -> None:
-        from changhu.fund import selectors  # noqa: F401  registers scope policies

@@ -9,9 +9,10 @@ Entries are never edited: a mistake is corrected by a reversing entry.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from changhu.core.fields import Recorded, link, who_and_when
 
 LTCI_FUND = "ltci"
 FUND_LABELS = {LTCI_FUND: "长期护理保险基金"}
@@ -64,7 +65,7 @@ SOURCE_ACCOUNT = {
 }
 
 
-class Entry(models.Model):
+class Entry(Recorded):
     """记账凭证: one balanced movement of money in one fund."""
 
     fund = models.CharField("基金", max_length=40, default=LTCI_FUND, db_index=True)
@@ -75,14 +76,9 @@ class Entry(models.Model):
     # What the entry records, e.g. ("settlement.period", "12"): posting it twice is refused.
     source_type = models.CharField("来源类型", max_length=40, blank=True)
     source_id = models.CharField("来源编号", max_length=64, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "记账凭证"
-        verbose_name_plural = "记账凭证"
+        verbose_name = verbose_name_plural = "记账凭证"
         ordering = ["-posted_on", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -98,7 +94,7 @@ class Entry(models.Model):
 
 
 class Posting(models.Model):
-    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="postings")
+    entry = link(Entry, related_name="postings")
     fund = models.CharField("基金", max_length=40)  # copied from the entry, for fast balances
     period = models.CharField("所属月份", max_length=7)
     account = models.CharField("科目", max_length=24, choices=Account.choices)
@@ -106,8 +102,7 @@ class Posting(models.Model):
     credit_fen = models.BigIntegerField("贷方（分）", default=0)
 
     class Meta:
-        verbose_name = "分录"
-        verbose_name_plural = "分录"
+        verbose_name = verbose_name_plural = "分录"
         constraints = [
             models.CheckConstraint(
                 condition=(Q(debit_fen__gt=0) & Q(credit_fen=0))
@@ -131,14 +126,10 @@ class Contribution(models.Model):
     payer_count = models.PositiveIntegerField("缴费人数/单位数", default=0)
     note = models.CharField("备注", max_length=300, blank=True)
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="contribution")
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    recorded_by, recorded_at = who_and_when(when="登记时间", on_create=True)
 
     class Meta:
-        verbose_name = "筹资到账"
-        verbose_name_plural = "筹资到账"
+        verbose_name = verbose_name_plural = "筹资到账"
         ordering = ["-period", "source"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="contribution_positive")
@@ -166,14 +157,10 @@ class Budget(models.Model):
     line = models.CharField("预算科目", max_length=24, choices=BudgetLine.choices)
     amount_fen = models.BigIntegerField("预算金额（分）")
     note = models.CharField("说明", max_length=300, blank=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_by, updated_at = who_and_when(when="更新时间", on_save=True)
 
     class Meta:
-        verbose_name = "基金预算"
-        verbose_name_plural = "基金预算"
+        verbose_name = verbose_name_plural = "基金预算"
         ordering = ["fund", "year", "line"]
         constraints = [
             models.UniqueConstraint(fields=["fund", "year", "line"], name="budget_line_unique"),
@@ -191,14 +178,10 @@ class WarningThreshold(models.Model):
     indicator = models.CharField("指标", max_length=24)
     level = models.CharField("级别", max_length=8)  # warning / critical
     value = models.DecimalField("阈值", max_digits=12, decimal_places=4)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_by, updated_at = who_and_when(when="更新时间", on_save=True)
 
     class Meta:
-        verbose_name = "预警阈值"
-        verbose_name_plural = "预警阈值"
+        verbose_name = verbose_name_plural = "预警阈值"
         constraints = [
             models.UniqueConstraint(
                 fields=["fund", "indicator", "level"], name="warning_threshold_unique"

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Q, QuerySet, Sum
 
 from changhu.core import scope
+from changhu.core.db import filter_given
 from changhu.fund import indicators
 from changhu.fund.models import (
     FUND_LABELS,
@@ -28,12 +29,9 @@ from changhu.fund.models import (
 from changhu.orgs.roles import Right
 
 
+@scope.register(Entry, Posting, Contribution, Budget, WarningThreshold)
 def _fund_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset if s.can(Right.FUND_VIEW) else queryset.none()
-
-
-for _model in (Entry, Posting, Contribution, Budget, WarningThreshold):
-    scope.register(_model)(_fund_policy)
 
 
 def fund_label(fund: str) -> str:
@@ -47,10 +45,7 @@ def funds(*, fetched_by) -> list[str]:
 
 def entry_list(*, fetched_by, fund: str = LTCI_FUND, period: str = "", kind: str = "") -> QuerySet:
     qs = scope.scoped(Entry.objects.filter(fund=fund), fetched_by).prefetch_related("postings")
-    if period:
-        qs = qs.filter(period=period)
-    if kind:
-        qs = qs.filter(kind=kind)
+    qs = filter_given(qs, period=period, kind=kind)
     return qs.order_by("-posted_on", "-id")
 
 

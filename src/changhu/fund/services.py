@@ -104,6 +104,16 @@ def entry_post(
     return entry
 
 
+def _transfer(debit: str, credit: str, amount_fen: int, **entry) -> Entry:
+    """A two-line entry: ``amount_fen`` debited to ``debit`` and credited to ``credit``."""
+    return entry_post(postings=[(debit, amount_fen, 0), (credit, 0, amount_fen)], **entry)
+
+
+def _in_month(period: str) -> dt.date:
+    """The day an entry of a past month is posted on: its last day (today for this month)."""
+    return min(_month_end(period), clock.today())
+
+
 @transaction.atomic
 def contribution_record(
     *,
@@ -124,13 +134,15 @@ def contribution_record(
     if isinstance(payer_count, bool) or not isinstance(payer_count, int) or payer_count < 0:
         raise field_error("payer_count", "payer_count_invalid", "缴费人数应为不小于0的整数")
     label = ContributionSource(source).label
-    entry = entry_post(
+    entry = _transfer(
+        Account.BANK,
+        SOURCE_ACCOUNT[source],
+        amount_fen,
         fund=fund,
         period=period,
         kind=EntryKind.CONTRIBUTION,
         memo=f"{period}{label}到账 {format_yuan(amount_fen)}元",
-        postings=[(Account.BANK, amount_fen, 0), (SOURCE_ACCOUNT[source], 0, amount_fen)],
-        posted_on=min(_month_end(period), clock.today()),
+        posted_on=_in_month(period),
         actor=actor,
     )
     return Contribution.objects.create(
@@ -145,39 +157,44 @@ def contribution_record(
     )
 
 
-@transaction.atomic
 def fee_record(
     *, actor, period: str, amount_fen: int, memo: str = "", fund: str = LTCI_FUND
 ) -> Entry:
     """经办服务费: a fee paid out of the fund (e.g. to the contracted insurers)."""
-    require(actor, Right.FUND_MANAGE)
-    period = _period(period)
-    amount_fen = _amount(amount_fen)
-    return entry_post(
-        fund=fund,
-        period=period,
-        kind=EntryKind.FEE,
-        memo=memo.strip()[:200] or f"{period}经办服务费",
-        postings=[(Account.FEE, amount_fen, 0), (Account.BANK, 0, amount_fen)],
-        posted_on=min(_month_end(period), clock.today()),
-        actor=actor,
+    kind, debit, credit = EntryKind.FEE, Account.FEE, Account.BANK
+    return _entered_by_hand(
+        actor, fund, period, amount_fen, memo, kind, debit, credit, "经办服务费"
+    )
+
+
+def recovery_receipt(
+    *, actor, period: str, amount_fen: int, memo: str = "", fund: str = LTCI_FUND
+) -> Entry:
+    """追回款到账: money an institution owed after a recovery arrives (posted today)."""
+    kind, debit, credit = EntryKind.RECOVERY, Account.BANK, Account.RECEIVABLE
+    return _entered_by_hand(
+        actor, fund, period, amount_fen, memo, kind, debit, credit, "追回款到账", today=True
     )
 
 
 @transaction.atomic
-def recovery_receipt(
-    *, actor, period: str, amount_fen: int, memo: str = "", fund: str = LTCI_FUND
+def _entered_by_hand(
+    actor, fund, period, amount_fen, memo, kind, debit, credit, default_memo, today=False
 ) -> Entry:
-    """追回款到账: money an institution owed after a recovery arrives."""
+    """A fund manager's two-line entry, posted in its month (or ``today``); without a memo of
+    its own it is called "<month><default_memo>"."""
     require(actor, Right.FUND_MANAGE)
     period = _period(period)
     amount_fen = _amount(amount_fen)
-    return entry_post(
+    return _transfer(
+        debit,
+        credit,
+        amount_fen,
         fund=fund,
         period=period,
-        kind=EntryKind.RECOVERY,
-        memo=memo.strip()[:200] or f"{period}追回款到账",
-        postings=[(Account.BANK, amount_fen, 0), (Account.RECEIVABLE, 0, amount_fen)],
+        kind=kind,
+        memo=memo.strip()[:200] or f"{period}{default_memo}",
+        posted_on=clock.today() if today else _in_month(period),
         actor=actor,
     )
 
@@ -223,12 +240,14 @@ def premium_post(
     *, fund: str, period: str, source_id: str, amount_fen: int, memo: str, actor=None
 ) -> Entry:
     """A supplementary plan's premium income (called by ``settlement.services``)."""
-    return entry_post(
+    return _transfer(
+        Account.BANK,
+        Account.INCOME_PREMIUM,
+        amount_fen,
         fund=fund,
         period=period,
         kind=EntryKind.PREMIUM,
         memo=memo,
-        postings=[(Account.BANK, amount_fen, 0), (Account.INCOME_PREMIUM, 0, amount_fen)],
         source_type="settlement.member",
         source_id=source_id,
         actor=actor,

@@ -7,7 +7,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -17,8 +17,10 @@ from changhu.core.errors import Conflict, ValidationFailed
 from changhu.core.money import yuan_to_fen
 from changhu.core.scope import require, scope_of
 from changhu.fund import indicators, selectors, services
-from changhu.fund.models import LTCI_FUND, BudgetLine, ContributionSource, EntryKind
+from changhu.fund.forms import EntryFilterForm
+from changhu.fund.models import LTCI_FUND, BudgetLine, ContributionSource
 from changhu.orgs.roles import Right
+from changhu.web.pages import paginate
 from changhu.web.shortcuts import staff_view
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -101,49 +103,30 @@ def overview(request):
     )
 
 
+# The money forms of the page: the service, the fields posted beside the amount, what is said.
+RECORDS = {
+    "contribution": (
+        services.contribution_record,
+        ("period", "source", "payer_count", "note"),
+        "已记账",
+    ),
+    "fee": (services.fee_record, ("period", "memo"), "已记账"),
+    "recovery": (services.recovery_receipt, ("period", "memo"), "已记账"),
+    "budget": (services.budget_set, ("year", "line", "note"), "已保存"),
+}
+WHOLE_NUMBERS = {"payer_count", "year"}
+
+
 @staff_view
 @require_POST
 def record(request, what: str):
     require(request.user, Right.FUND_MANAGE)
     fund = request.POST.get("fund") or LTCI_FUND
     p = request.POST
+    if what not in RECORDS and what != "threshold":
+        raise Http404()
     try:
-        if what == "contribution":
-            services.contribution_record(
-                actor=request.user,
-                fund=fund,
-                period=p.get("period", ""),
-                source=p.get("source", ""),
-                amount_fen=_fen(p.get("amount_yuan")),
-                payer_count=int(p.get("payer_count") or 0),
-                note=p.get("note", ""),
-            )
-        elif what == "fee":
-            services.fee_record(
-                actor=request.user,
-                fund=fund,
-                period=p.get("period", ""),
-                amount_fen=_fen(p.get("amount_yuan")),
-                memo=p.get("memo", ""),
-            )
-        elif what == "recovery":
-            services.recovery_receipt(
-                actor=request.user,
-                fund=fund,
-                period=p.get("period", ""),
-                amount_fen=_fen(p.get("amount_yuan")),
-                memo=p.get("memo", ""),
-            )
-        elif what == "budget":
-            services.budget_set(
-                actor=request.user,
-                fund=fund,
-                year=int(p.get("year") or 0),
-                line=p.get("line", ""),
-                amount_fen=_fen(p.get("amount_yuan")),
-                note=p.get("note", ""),
-            )
-        elif what == "threshold":
+        if what == "threshold":
             services.threshold_set(
                 actor=request.user,
                 fund=fund,
@@ -151,16 +134,16 @@ def record(request, what: str):
                 level=p.get("level", ""),
                 value=_threshold_value(p.get("indicator", ""), p.get("value", "")),
             )
+            done = "已保存"
         else:
-            from django.http import Http404
-
-            raise Http404()
+            service, names, done = RECORDS[what]
+            amount = _fen(p.get("amount_yuan"))
+            values = {n: int(p.get(n) or 0) if n in WHOLE_NUMBERS else p.get(n, "") for n in names}
+            service(actor=request.user, fund=fund, amount_fen=amount, **values)
     except (ValidationFailed, Conflict, ValueError) as exc:
         messages.error(request, getattr(exc, "message", "提交的数据有误"))
     else:
-        messages.success(
-            request, "已记账" if what in ("contribution", "fee", "recovery") else "已保存"
-        )
+        messages.success(request, done)
     return redirect(f"{reverse('fund:overview')}?fund={fund}")
 
 
@@ -168,23 +151,23 @@ def record(request, what: str):
 @require_GET
 def entry_list(request):
     require(request.user, Right.FUND_VIEW)
-    fund = request.GET.get("fund") or LTCI_FUND
+    form = EntryFilterForm(request.GET)
+    form.is_valid()
+    chosen = form.cleaned_data
+    fund = chosen.get("fund") or LTCI_FUND
     qs = selectors.entry_list(
         fetched_by=request.user,
         fund=fund,
-        period=request.GET.get("period", ""),
-        kind=request.GET.get("kind", ""),
+        period=chosen.get("period", ""),
+        kind=chosen.get("kind", ""),
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "fund/entry_list.html",
         {
-            "page": page,
+            "form": form,
+            "page": paginate(request, qs, 50),
             "fund": fund,
             "fund_label": _fund_names([fund])[fund],
-            "kinds": EntryKind.choices,
-            "kind": request.GET.get("kind", ""),
-            "period": request.GET.get("period", ""),
         },
     )

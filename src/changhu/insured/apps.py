@@ -1,11 +1,6 @@
-from django.apps import AppConfig
+from changhu.core import app_config
 
 
-class InsuredConfig(AppConfig):
+class InsuredConfig(app_config.ChanghuAppConfig):
     name = "changhu.insured"
-    label = "insured"
     verbose_name = "参保登记"
-
-    def ready(self) -> None:
-        # Scope policies and the import pipeline register themselves on import.
-        from changhu.insured import imports, selectors  # noqa: F401

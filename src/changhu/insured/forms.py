@@ -25,14 +25,9 @@ from changhu.insured.models import (
 )
 from changhu.orgs import selectors as org_selectors
 from changhu.orgs.models import RegionLevel
-from changhu.web.forms import StaffForm
+from changhu.web.forms import StaffForm, blank_first, date_field
 
 ANY_SPECIAL_GROUP = "any"
-PAGE_SIZE = 20
-
-
-def _blank(label: str) -> list[tuple[str, str]]:
-    return [("", label)]
 
 
 def _district_choices(user):
@@ -41,13 +36,22 @@ def _district_choices(user):
     @cache
     def choices():
         districts = org_selectors.districts_in_scope(user=user)
-        return _blank("全部区县") + [(d.code, d.name) for d in districts]
+        return blank_first("全部区县") + [(d.code, d.name) for d in districts]
 
     return choices
 
 
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+def _text(label: str, max_length: int, **attrs) -> forms.CharField:
+    """An optional text box: the service says what is missing, in the words of the register."""
+    return forms.CharField(
+        label=label, required=False, max_length=max_length, widget=forms.TextInput(attrs=attrs)
+    )
+
+
+def _date_text(label: str, **kwargs) -> forms.CharField:
+    """A date box whose text the service reads (and refuses in its own words)."""
+    widget = forms.DateInput(attrs={"type": "date"})
+    return forms.CharField(label=label, required=False, widget=widget, **kwargs)
 
 
 def start_of_day(day: dt.date) -> dt.datetime:
@@ -76,7 +80,6 @@ class PersonFilterForm(FilterForm):
         max_length=40,
         widget=forms.TextInput(
             attrs={
-                "class": "form-control",
                 "placeholder": "姓名前几个字或18位身份证号",
                 "type": "search",
                 "autocomplete": "off",
@@ -88,32 +91,37 @@ class PersonFilterForm(FilterForm):
         label="区县",
         required=False,
         max_length=12,
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=forms.Select,
     )
     status = forms.ChoiceField(
         label="参保状态",
         required=False,
-        choices=_blank("全部状态") + PersonStatus.choices,
-        widget=forms.Select(attrs={"class": "form-select"}),
+        choices=blank_first("全部状态", PersonStatus.choices),
     )
     insurance_type = forms.ChoiceField(
         label="参保类型",
         required=False,
-        choices=_blank("全部类型") + InsuranceType.choices,
-        widget=forms.Select(attrs={"class": "form-select"}),
+        choices=blank_first("全部类型", InsuranceType.choices),
     )
     special_group = forms.ChoiceField(
         label="特殊群体",
         required=False,
-        choices=[*_blank("不限"), (ANY_SPECIAL_GROUP, "任一特殊群体"), *SpecialGroup.choices],
-        widget=forms.Select(attrs={"class": "form-select"}),
+        choices=blank_first("不限", [(ANY_SPECIAL_GROUP, "任一特殊群体"), *SpecialGroup.choices]),
     )
+    registered_from = date_field("登记日期起")
     incomplete = forms.BooleanField(
         label="资料待完善（缺电话或定位）",
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
-    registered_from = forms.DateField(label="登记日期起", required=False, widget=_date_input())
+
+    filter_columns = {
+        "q": "col-12 col-lg-4",
+        **dict.fromkeys(
+            ("district", "status", "insurance_type", "special_group"), "col-6 col-lg-2"
+        ),
+        "incomplete": "col-6 col-lg-4",
+    }
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, user=user, **kwargs)
@@ -148,21 +156,22 @@ class LifeEventFilterForm(FilterForm):
     kind = forms.ChoiceField(
         label="事件",
         required=False,
-        choices=_blank("全部事件") + LifeEventKind.choices,
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    open = forms.BooleanField(
-        label="仅未出院",
-        required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        choices=blank_first("全部事件", LifeEventKind.choices),
     )
     days = forms.IntegerField(
         label="近N日登记",
         required=False,
         min_value=1,
         max_value=3660,
-        widget=forms.NumberInput(attrs={"class": "form-control", "placeholder": "天数"}),
+        widget=forms.NumberInput(attrs={"placeholder": "天数"}),
     )
+    open = forms.BooleanField(
+        label="仅未出院",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    filter_columns = {"days": "col-6 col-lg-2"}
 
     def queryset(self) -> QuerySet:
         qs = selectors.life_event_list(
@@ -180,46 +189,14 @@ class PersonForm(StaffForm):
 
     required_marks = frozenset({"name", "id_number", "district", "insurance_type"})
 
-    name = forms.CharField(
-        label="姓名",
-        required=False,
-        max_length=40,
-        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
-    )
-    id_number = forms.CharField(
-        label="身份证号码",
-        required=False,
-        max_length=32,
-        widget=forms.TextInput(
-            attrs={"class": "form-control", "autocomplete": "off", "placeholder": "18位"}
-        ),
-    )
-    phone = forms.CharField(
-        label="联系电话",
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
-    )
-    address = forms.CharField(
-        label="居住地址",
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
-    )
+    name = _text("姓名", 40, autocomplete="off")
+    id_number = _text("身份证号码", 32, autocomplete="off", placeholder="18位")
+    phone = _text("联系电话", 20, autocomplete="off")
+    address = _text("居住地址", 200, autocomplete="off")
     district = forms.CharField(label="区县", required=False, widget=forms.Select())
     region_code = forms.CharField(label="街道/乡镇", required=False, widget=forms.Select())
-    latitude = forms.CharField(
-        label="纬度（WGS-84）",
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "如 30.657000"}),
-    )
-    longitude = forms.CharField(
-        label="经度（WGS-84）",
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "如 104.066000"}),
-    )
+    latitude = _text("纬度（WGS-84）", 20, placeholder="如 30.657000")
+    longitude = _text("经度（WGS-84）", 20, placeholder="如 104.066000")
     insurance_type = forms.CharField(
         label="参保类型",
         required=False,
@@ -227,12 +204,7 @@ class PersonForm(StaffForm):
             choices=InsuranceType.choices, attrs={"class": "form-check-input"}
         ),
     )
-    enrolment_start = forms.CharField(
-        label="参保起始日",
-        required=False,
-        help_text="不填则为今天",
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
-    )
+    enrolment_start = _date_text("参保起始日", help_text="不填则为今天")
     special_groups = forms.MultipleChoiceField(
         label="特殊群体",
         required=False,
@@ -273,7 +245,7 @@ class PersonForm(StaffForm):
             )
         district = self._selected_district()
         district_widget = self.fields["district"].widget
-        district_widget.choices = _blank("请选择区县") + [
+        district_widget.choices = blank_first("请选择区县") + [
             (d.code, d.name) for d in org_selectors.districts_in_scope(user=user)
         ]
         district_widget.attrs.update(
@@ -328,8 +300,8 @@ class PersonForm(StaffForm):
 
 def street_choices(streets, *, district_chosen: bool) -> list[tuple[str, str]]:
     if not district_chosen:
-        return _blank("请先选择区县")
-    return _blank("（不选街道，仅登记到区县）") + [(s.code, s.name) for s in streets]
+        return blank_first("请先选择区县")
+    return blank_first("（不选街道，仅登记到区县）") + [(s.code, s.name) for s in streets]
 
 
 def initial_for(person: Person) -> dict:
@@ -355,33 +327,12 @@ class LifeEventForm(StaffForm):
     kind = forms.CharField(
         label="事件",
         required=False,
-        widget=forms.Select(
-            choices=_blank("请选择") + LifeEventKind.choices, attrs={"class": "form-select"}
-        ),
+        widget=forms.Select(choices=blank_first("请选择", LifeEventKind.choices)),
     )
-    start_date = forms.CharField(
-        label="发生/入院日期",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
-    )
-    end_date = forms.CharField(
-        label="出院日期",
-        required=False,
-        help_text="住院未结束可不填；身故不填",
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
-    )
-    institution = forms.CharField(
-        label="医院/登记机关",
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"class": "form-control"}),
-    )
-    note = forms.CharField(
-        label="备注",
-        required=False,
-        max_length=300,
-        widget=forms.TextInput(attrs={"class": "form-control"}),
-    )
+    start_date = _date_text("发生/入院日期")
+    end_date = _date_text("出院日期", help_text="住院未结束可不填；身故不填")
+    institution = _text("医院/登记机关", 100)
+    note = _text("备注", 300)
 
     def to_input(self) -> services.LifeEventInput:
         return services.LifeEventInput(**self.cleaned_data)

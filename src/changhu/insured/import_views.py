@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
-from changhu.core.errors import DomainError, ValidationFailed
-from changhu.core.imports import pages
+from changhu.core.errors import DomainError
 from changhu.core.scope import require, scope_of
 from changhu.insured import imports
 from changhu.insured.models import ImportBatch
 from changhu.orgs.roles import Right
 from changhu.web.forms import StaffForm
+from changhu.web.pages import attachment, import_decisions, paginate, upload_page
 from changhu.web.shortcuts import staff_view
 
-PAGE_SIZE = 20
 ERRORS_PAGE_SIZE = 100
 
 
@@ -40,27 +37,30 @@ class UploadForm(StaffForm):
     )
 
 
-def _attachment(content: bytes, name: str, media_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=media_type)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+class ImportFilterForm(StaffForm):
+    kind = forms.ChoiceField(
+        label="导入内容", required=False, choices=[("", "全部"), *ImportBatch.Kind.choices]
+    )
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=[("", "全部"), *ImportBatch.Status.choices]
+    )
 
 
 @staff_view
 @require_GET
 def import_list(request):
-    kind = request.GET.get("kind", "")
-    status = request.GET.get("status", "")
-    batches = imports.batch_list(fetched_by=request.user, kind=kind, status=status)
+    form = ImportFilterForm(request.GET)
+    form.is_valid()  # an unknown value is ignored, as on every list
+    data = form.cleaned_data
+    batches = imports.batch_list(
+        fetched_by=request.user, kind=data.get("kind", ""), status=data.get("status", "")
+    )
     return render(
         request,
         "insured/import_list.html",
         {
-            "page": Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page")),
-            "kinds": ImportBatch.Kind.choices,
-            "statuses": ImportBatch.Status.choices,
-            "kind": kind,
-            "status": status,
+            "form": form,
+            "page": paginate(request, batches),
             "can_import": scope_of(request.user).can(Right.INSURED_IMPORT),
         },
     )
@@ -70,25 +70,19 @@ def import_list(request):
 @require_http_methods(["GET", "POST"])
 def import_new(request):
     require(request.user, Right.INSURED_IMPORT)
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            batch = imports.import_upload(
-                actor=request.user,
-                kind=form.cleaned_data["kind"],
-                upload=upload,
-                file_name=upload.name,
-            )
-        except ValidationFailed as exc:
-            form.add_error("file", exc.message)
-        else:
-            return redirect("imports:import_detail", pk=batch.pk)
-    return render(
+    return upload_page(
         request,
         "insured/import_new.html",
-        {"form": form, "max_rows": ImportBatch.MAX_ROWS},
-        status=422 if form.errors else 200,
+        UploadForm,
+        lambda data, upload: imports.import_upload(
+            actor=request.user, kind=data["kind"], upload=upload, file_name=upload.name
+        ),
+        detail="imports:import_detail",
+        context={
+            "max_rows": ImportBatch.MAX_ROWS,
+            "cancel_url": reverse("imports:import_list"),
+            "templates_title": "导入模板",
+        },
     )
 
 
@@ -96,7 +90,7 @@ def import_new(request):
 @require_GET
 def import_detail(request, pk: int):
     batch = imports.batch_get(fetched_by=request.user, batch_id=pk)
-    errors = Paginator(batch.errors, ERRORS_PAGE_SIZE).get_page(request.GET.get("page"))
+    errors = paginate(request, batch.errors, ERRORS_PAGE_SIZE)
     return render(
         request,
         "insured/import_detail.html",
@@ -110,23 +104,14 @@ def import_detail(request, pk: int):
     )
 
 
-@staff_view
-@require_POST
-def import_commit(request, pk: int):
-    return pages.commit(request, imports.PIPELINE, pk, detail="imports:import_detail")
-
-
-@staff_view
-@require_POST
-def import_discard(request, pk: int):
-    return pages.discard(request, imports.PIPELINE, pk, detail="imports:import_detail")
+import_commit, import_discard = import_decisions(imports.PIPELINE, detail="imports:import_detail")
 
 
 @staff_view
 @require_GET
 def import_errors(request, pk: int):
     content, name = imports.error_report(fetched_by=request.user, batch_id=pk)
-    return _attachment(content, name, imports.XLSX_TYPE)
+    return attachment(content, name, imports.XLSX_TYPE)
 
 
 @staff_view
@@ -137,4 +122,4 @@ def import_template(request, kind: str, file_format: str):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("imports:import_new")
-    return _attachment(content, name, media_type)
+    return attachment(content, name, media_type)

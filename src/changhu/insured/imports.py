@@ -20,6 +20,7 @@ from types import SimpleNamespace
 from django.db.models import Q, QuerySet
 
 from changhu.core import crypto, excel, masking, scope
+from changhu.core.db import filter_given
 from changhu.core.errors import DomainError, PermissionDenied, ValidationFailed
 from changhu.core.identity import normalize_phone, parse_id_number
 from changhu.core.imports import lifecycle
@@ -581,10 +582,7 @@ def batch_list(*, fetched_by, kind: str = "", status: str = "") -> QuerySet:
     qs = scope.scoped(ImportBatch.objects.all(), fetched_by).select_related(
         "uploaded_by", "committed_by", "organization"
     )
-    if kind:
-        qs = qs.filter(kind=kind)
-    if status:
-        qs = qs.filter(status=status)
+    qs = filter_given(qs, kind=kind, status=status)
     return qs.order_by("-created_at", "-id")
 
 

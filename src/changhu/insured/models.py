@@ -11,6 +11,15 @@ from django.conf import settings
 from django.db import models
 
 from changhu.core import crypto
+from changhu.core.fields import (
+    Located,
+    RealName,
+    Sex,  # noqa: F401  importable from here
+    encrypted,
+    ends_after,
+    link,
+    who_and_when,
+)
 from changhu.core.imports.models import ImportBatch as BaseImportBatch
 from changhu.orgs.models import Region
 
@@ -26,11 +35,6 @@ class PersonStatus(models.TextChoices):
     DECEASED = "deceased", "已身故"
 
 
-class Sex(models.TextChoices):
-    MALE = "M", "男"
-    FEMALE = "F", "女"
-
-
 class SpecialGroup(models.TextChoices):
     TEKUN = "tekun", "特困人员"
     DIBAO = "dibao", "低保对象"
@@ -40,30 +44,12 @@ class SpecialGroup(models.TextChoices):
     ORPHAN_ELDERLY = "orphan_elderly", "失独老人"
 
 
-class Person(models.Model):
+class Person(RealName, Located):
     insured_no = models.CharField("参保编号", max_length=20, unique=True)
-    name = models.CharField("姓名", max_length=40, db_index=True)
-    id_number_enc = models.TextField("身份证号码（密文）")
-    id_number_index = models.CharField("身份证号码索引", max_length=64, unique=True)
-    id_number_masked = models.CharField("身份证号码", max_length=18)
-    birth_date = models.DateField("出生日期")
-    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
-    phone_enc = models.TextField("联系电话（密文）", blank=True)
-    phone_index = models.CharField("联系电话索引", max_length=64, blank=True, db_index=True)
-    phone_masked = models.CharField("联系电话", max_length=20, blank=True)
-    address_enc = models.TextField("居住地址（密文）", blank=True)
-    address_masked = models.CharField("居住地址", max_length=60, blank=True)
-    region = models.ForeignKey(
-        Region, verbose_name="所属街道/区县", on_delete=models.PROTECT, related_name="+"
-    )
+    address_enc, address_masked = encrypted("居住地址", 60)
+    region = link(Region, "所属街道/区县")
     # Denormalised division code of ``region``, for prefix-based scoping and district filters.
     region_code = models.CharField("区划代码", max_length=12, db_index=True)
-    latitude = models.DecimalField(
-        "纬度(WGS-84)", max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    longitude = models.DecimalField(
-        "经度(WGS-84)", max_digits=9, decimal_places=6, null=True, blank=True
-    )
     insurance_type = models.CharField("参保类型", max_length=12, choices=InsuranceType.choices)
     status = models.CharField(
         "参保状态",
@@ -78,8 +64,7 @@ class Person(models.Model):
     version = models.PositiveIntegerField("版本", default=1)
 
     class Meta:
-        verbose_name = "参保人"
-        verbose_name_plural = "参保人"
+        verbose_name = verbose_name_plural = "参保人"
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(
@@ -100,18 +85,6 @@ class Person(models.Model):
         ]
         indexes = [models.Index(fields=["region_code", "name"])]
 
-    def __str__(self) -> str:
-        return f"{self.name}（{self.id_number_masked}）"
-
-    # Clear values are read only through these, and callers that show them audit the view.
-    @property
-    def id_number(self) -> str:
-        return crypto.decrypt(self.id_number_enc)
-
-    @property
-    def phone(self) -> str:
-        return crypto.decrypt(self.phone_enc)
-
     @property
     def address(self) -> str:
         return crypto.decrypt(self.address_enc)
@@ -129,16 +102,9 @@ class EnrolmentPeriod(models.Model):
     note = models.CharField("备注", max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "参保期间"
-        verbose_name_plural = "参保期间"
+        verbose_name = verbose_name_plural = "参保期间"
         ordering = ["start_date"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True)
-                | models.Q(end_date__gte=models.F("start_date")),
-                name="enrolment_end_after_start",
-            )
-        ]
+        constraints = [ends_after("start_date", "end_date", "enrolment_end_after_start")]
 
     def __str__(self) -> str:
         end = self.end_date.isoformat() if self.end_date else "至今"
@@ -153,15 +119,8 @@ class SpecialGroupMembership(models.Model):
     certificate_no = models.CharField("证件/认定编号", max_length=40, blank=True)
 
     class Meta:
-        verbose_name = "特殊群体认定"
-        verbose_name_plural = "特殊群体认定"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True)
-                | models.Q(end_date__gte=models.F("start_date")),
-                name="special_group_end_after_start",
-            )
-        ]
+        verbose_name = verbose_name_plural = "特殊群体认定"
+        constraints = [ends_after("start_date", "end_date", "special_group_end_after_start")]
 
     def __str__(self) -> str:
         return f"{self.get_group_display()}（{self.start_date.isoformat()}起）"
@@ -178,6 +137,7 @@ class LifeEvent(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", "手工登记"
         IMPORT = "import", "批量导入"
+        MATCH = "match", "数据比对"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="life_events")
     kind = models.CharField("事件", max_length=16, choices=LifeEventKind.choices)
@@ -186,25 +146,13 @@ class LifeEvent(models.Model):
     institution = models.CharField("医院/登记机关", max_length=100, blank=True)
     note = models.CharField("备注", max_length=300, blank=True)
     source = models.CharField("来源", max_length=8, choices=Source.choices, default=Source.MANUAL)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    recorded_by, recorded_at = who_and_when(when="登记时间", on_create=True)
 
     class Meta:
-        verbose_name = "生命事件"
-        verbose_name_plural = "生命事件"
+        verbose_name = verbose_name_plural = "生命事件"
         ordering = ["-start_date", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True)
-                | models.Q(end_date__gte=models.F("start_date")),
-                name="life_event_end_after_start",
-            ),
+            ends_after("start_date", "end_date", "life_event_end_after_start"),
             models.UniqueConstraint(
                 fields=["person"], condition=models.Q(kind="death"), name="one_death_per_person"
             ),
@@ -233,8 +181,7 @@ class ApplicantLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "代办关系"
-        verbose_name_plural = "代办关系"
+        verbose_name = verbose_name_plural = "代办关系"
         constraints = [
             models.UniqueConstraint(fields=["user", "person"], name="applicant_link_unique")
         ]
@@ -257,20 +204,18 @@ class ImportBatch(BaseImportBatch):
     kind = models.CharField("导入内容", max_length=16, choices=Kind.choices)
 
     class Meta(BaseImportBatch.Meta):
-        verbose_name = "导入批次"
-        verbose_name_plural = "导入批次"
+        verbose_name = verbose_name_plural = "导入批次"
 
 
 class ImportedRow(models.Model):
     """Provenance: which file row of which batch created (or changed) a person."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="rows")
+    batch = link(ImportBatch, related_name="rows")
     row_number = models.PositiveIntegerField("行号")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        verbose_name = "导入行"
-        verbose_name_plural = "导入行"
+        verbose_name = verbose_name_plural = "导入行"
         constraints = [
             models.UniqueConstraint(fields=["batch", "row_number"], name="imported_row_unique")
         ]

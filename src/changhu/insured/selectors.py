@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from changhu.core import crypto, scope
+from changhu.core.db import filter_given
 from changhu.core.errors import NotFound
 from changhu.core.identity import normalize_id_number
 from changhu.insured.models import ApplicantLink, LifeEvent, Person, SpecialGroupMembership
@@ -50,18 +51,34 @@ def person_list(*, fetched_by, filters: PersonFilters | None = None) -> QuerySet
             qs = qs.filter(id_number_index=crypto.blind_index(number, purpose=ID_PURPOSE))
         else:
             qs = qs.filter(name__startswith=text)
-    if filters.district:
-        qs = qs.filter(region_code__startswith=filters.district.strip())
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.insurance_type:
-        qs = qs.filter(insurance_type=filters.insurance_type)
+    qs = filter_given(
+        qs,
+        region_code__startswith=filters.district.strip(),
+        status=filters.status,
+        insurance_type=filters.insurance_type,
+    )
     active_groups = SpecialGroupMembership.objects.filter(
         person=OuterRef("pk"), end_date__isnull=True
     )
     if filters.special_group:
         qs = qs.filter(Exists(active_groups.filter(group=filters.special_group)))
     return qs.annotate(is_special=Exists(active_groups)).order_by("-is_special", "-id")
+
+
+def with_active_groups(persons: QuerySet) -> QuerySet:
+    """``persons`` with their current special-group memberships in ``active_groups``."""
+    return persons.prefetch_related(
+        Prefetch(
+            "special_groups",
+            queryset=SpecialGroupMembership.objects.filter(end_date__isnull=True),
+            to_attr="active_groups",
+        )
+    )
+
+
+def life_event_get(*, fetched_by, event_id: int) -> LifeEvent | None:
+    """One life event in scope, or ``None``."""
+    return life_event_list(fetched_by=fetched_by).filter(pk=event_id).first()
 
 
 def person_named(queryset: QuerySet, text: str) -> QuerySet:

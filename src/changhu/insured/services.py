@@ -11,7 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from changhu.core import audit, clock, crypto, masking
-from changhu.core.errors import Conflict, NotFound, ValidationFailed
+from changhu.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from changhu.core.identity import normalize_phone, parse_id_number
 from changhu.core.scope import get_scoped, require
 from changhu.insured import rules
@@ -230,11 +230,7 @@ def _snapshot(person: Person, groups: list[str] | None = None) -> dict[str, Any]
 
 def _check_region_in_scope(scope, region: Region) -> None:
     if not scope.covers_region(region.code):
-        raise ValidationFailed(
-            "所选地区不在您的数据范围内",
-            code="region_out_of_scope",
-            fields={"region_code": "所选地区不在您的数据范围内"},
-        )
+        raise field_error("region_code", "region_out_of_scope", "所选地区不在您的数据范围内")
 
 
 def person_create(*, actor, data: PersonInput) -> Person:
@@ -313,11 +309,9 @@ def person_update(
             person.address_enc, person.address_masked = fresh.address_enc, fresh.address_masked
         _sync_groups(person, clean.special_groups)
         after = _snapshot(person, clean.special_groups)
-        changes = audit.diff(before, after, labels=AUDIT_LABELS, maskers=AUDIT_MASKERS)
-        if changes:
-            person.version += 1
-            person.save()
-            audit.record(action="update", obj=person, user=actor, changes=changes)
+        audit.save_changes(
+            person, before, after, user=actor, labels=AUDIT_LABELS, maskers=AUDIT_MASKERS
+        )
     return person
 
 
@@ -431,11 +425,7 @@ def apply_life_event(*, actor, person: Person, data: LifeEventInput, source: str
         if person.status == PersonStatus.DECEASED:
             raise Conflict("该参保人已登记身故", code="person_already_deceased")
     elif person.died_on and start > person.died_on:
-        raise ValidationFailed(
-            "住院日期晚于身故日期",
-            code="date_after_death",
-            fields={"start_date": "住院日期晚于身故日期"},
-        )
+        raise field_error("start_date", "date_after_death", "住院日期晚于身故日期")
     elif (
         LifeEvent.objects.filter(
             person=person,
@@ -501,11 +491,7 @@ def hospital_stay_close(*, actor, event_id: int, end_date) -> LifeEvent:
             raise Conflict("该住院记录已结束或不是住院记录", code="hospital_stay_closed")
         end = rules.parse_date(end_date, "end_date", "出院日期")
         if isinstance(end, rules.Problem) or end is None or end < event.start_date:
-            raise ValidationFailed(
-                "出院日期无效或早于入院日期",
-                code="date_order",
-                fields={"end_date": "出院日期无效或早于入院日期"},
-            )
+            raise field_error("end_date", "date_order", "出院日期无效或早于入院日期")
         event.end_date = end
         event.save(update_fields=["end_date"])
         audit.record(
@@ -526,26 +512,16 @@ def person_set_status(
     """
     require(actor, Right.INSURED_UPDATE)
     if status not in (PersonStatus.ACTIVE, PersonStatus.SUSPENDED):
-        raise ValidationFailed(
-            "参保状态只能设为“正常参保”或“暂停参保”",
-            code="status_invalid",
-            fields={"status": "参保状态只能设为“正常参保”或“暂停参保”"},
-        )
+        raise field_error("status", "status_invalid", "参保状态只能设为“正常参保”或“暂停参保”")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(
-            "请填写变更原因", code="reason_required", fields={"reason": "请填写变更原因"}
-        )
+        raise field_error("reason", "reason_required", "请填写变更原因")
     day = rules.parse_date(on_date, "on_date", "生效日期")
     if isinstance(day, rules.Problem):
-        raise ValidationFailed(day.message, code=day.code, fields={day.field: day.message})
+        raise field_error(day.field, day.code, day.message)
     day = day or clock.today()
     if day > clock.today():
-        raise ValidationFailed(
-            "生效日期不能晚于今天",
-            code="date_in_future",
-            fields={"on_date": "生效日期不能晚于今天"},
-        )
+        raise field_error("on_date", "date_in_future", "生效日期不能晚于今天")
     with transaction.atomic():
         person = get_scoped(Person.objects.select_for_update(), actor, pk=person_id)
         if person.status == PersonStatus.DECEASED:
@@ -561,21 +537,13 @@ def person_set_status(
         if status == PersonStatus.SUSPENDED:
             if open_period is not None:
                 if day < open_period.start_date:
-                    raise ValidationFailed(
-                        "暂停日期不能早于本次参保起始日",
-                        code="date_order",
-                        fields={"on_date": "暂停日期不能早于本次参保起始日"},
-                    )
+                    raise field_error("on_date", "date_order", "暂停日期不能早于本次参保起始日")
                 open_period.end_date = day
                 open_period.save(update_fields=["end_date"])
         else:
             last = person.enrolments.order_by("-start_date").first()
             if last is not None and last.end_date is not None and day <= last.end_date:
-                raise ValidationFailed(
-                    "恢复日期须晚于上次参保终止日",
-                    code="date_order",
-                    fields={"on_date": "恢复日期须晚于上次参保终止日"},
-                )
+                raise field_error("on_date", "date_order", "恢复日期须晚于上次参保终止日")
             EnrolmentPeriod.objects.create(
                 person=person,
                 insurance_type=person.insurance_type,

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from changhu.core.errors import Conflict, NotFound, ValidationFailed
+from changhu.core.errors import NotFound
 from changhu.core.scope import require, scope_of
 from changhu.insured import selectors, services
 from changhu.insured.forms import (
-    PAGE_SIZE,
     HospitalStayCloseForm,
     LifeEventFilterForm,
     LifeEventForm,
@@ -22,23 +20,17 @@ from changhu.insured.forms import (
     PersonForm,
     street_choices,
 )
-from changhu.insured.models import LifeEventKind, SpecialGroupMembership
+from changhu.insured.models import LifeEventKind
 from changhu.orgs import selectors as org_selectors
 from changhu.orgs.roles import Right
-from changhu.web.shortcuts import add_domain_error, staff_view
+from changhu.web.pages import FORM_ERRORS, detail_url, form_page, paginate, posted, submit
+from changhu.web.shortcuts import staff_view
 
 AUDIT_PAGE_SIZE = 50
 REVEAL_LABELS = {"id_number": "身份证号码", "phone": "联系电话", "address": "居住地址"}
-FORM_ERRORS = (ValidationFailed, Conflict)
 
 
-def _page(request, queryset, size: int = PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
-
-
-def _detail_url(person_id: int, anchor: str = "") -> str:
-    url = reverse("insured:person_detail", args=[person_id])
-    return f"{url}#{anchor}" if anchor else url
+_detail_url = partial(detail_url, "insured:person_detail")
 
 
 @staff_view
@@ -46,23 +38,13 @@ def _detail_url(person_id: int, anchor: str = "") -> str:
 def person_list(request):
     require(request.user, Right.INSURED_VIEW)
     form = PersonFilterForm(request.GET, user=request.user)
-    persons = (
-        form.queryset()
-        .select_related("region__parent")
-        .prefetch_related(
-            Prefetch(
-                "special_groups",
-                queryset=SpecialGroupMembership.objects.filter(end_date__isnull=True),
-                to_attr="active_groups",
-            )
-        )
-    )
+    persons = selectors.with_active_groups(form.queryset().select_related("region__parent"))
     return render(
         request,
         "insured/person_list.html",
         {
             "form": form,
-            "page": _page(request, persons),
+            "page": paginate(request, persons),
             "can_create": scope_of(request.user).can(Right.INSURED_CREATE),
         },
     )
@@ -107,24 +89,14 @@ def person_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def person_create(request):
     require(request.user, Right.INSURED_CREATE)
-    status = 200
-    if request.method == "POST":
-        form = PersonForm(request.POST, user=request.user)
-        status = 422
-        if form.is_valid():
-            try:
-                person = services.person_create(actor=request.user, data=form.to_input())
-            except FORM_ERRORS as exc:
-                add_domain_error(form, exc, form.field_map())
-                status = exc.status
-            else:
-                messages.success(request, f"已登记参保人：{person.name}")
-                return redirect(_detail_url(person.pk))
-    else:
-        form = PersonForm(user=request.user)
-    return render(
-        request, "insured/person_form.html", {"form": form, "person": None}, status=status
-    )
+    form = PersonForm(posted(request), user=request.user)
+
+    def save(form):
+        person = services.person_create(actor=request.user, data=form.to_input())
+        messages.success(request, f"已登记参保人：{person.name}")
+        return redirect(_detail_url(person.pk))
+
+    return _person_form(request, form, save, person=None)
 
 
 @staff_view
@@ -133,29 +105,25 @@ def person_edit(request, pk: int):
     # Fetch first: a person outside the scope is a 404 whatever the user's rights.
     person = selectors.person_get(fetched_by=request.user, person_id=pk)
     require(request.user, Right.INSURED_UPDATE)
-    status = 200
-    if request.method == "POST":
-        form = PersonForm(request.POST, user=request.user, person=person)
-        status = 422
-        if form.is_valid():
-            try:
-                services.person_update(
-                    actor=request.user,
-                    person_id=person.pk,
-                    data=form.to_input(),
-                    expected_version=form.cleaned_data.get("version"),
-                )
-            except FORM_ERRORS as exc:
-                add_domain_error(form, exc, form.field_map())
-                status = exc.status
-            else:
-                messages.success(request, f"已保存参保人信息：{form.cleaned_data['name']}")
-                return redirect(_detail_url(person.pk))
-    else:
-        form = PersonForm(user=request.user, person=person)
-    return render(
-        request, "insured/person_form.html", {"form": form, "person": person}, status=status
-    )
+    form = PersonForm(posted(request), user=request.user, person=person)
+
+    def save(form):
+        services.person_update(
+            actor=request.user,
+            person_id=person.pk,
+            data=form.to_input(),
+            expected_version=form.cleaned_data.get("version"),
+        )
+        messages.success(request, f"已保存参保人信息：{form.cleaned_data['name']}")
+        return redirect(_detail_url(person.pk))
+
+    return _person_form(request, form, save, person=person)
+
+
+def _person_form(request, form, save, *, person):
+    template = "insured/person_form.html"
+    context = {"person": person}
+    return form_page(request, template, form, save, context=context, field_map=PersonForm.field_map)
 
 
 @never_cache
@@ -180,7 +148,7 @@ def person_audit(request, pk: int):
     return render(
         request,
         "insured/person_audit.html",
-        {"person": person, "page": _page(request, entries, AUDIT_PAGE_SIZE)},
+        {"person": person, "page": paginate(request, entries, AUDIT_PAGE_SIZE)},
     )
 
 
@@ -188,26 +156,23 @@ def person_audit(request, pk: int):
 @require_POST
 def life_event_create(request, pk: int):
     person = selectors.person_get(fetched_by=request.user, person_id=pk)
+
+    def save(form):
+        event = services.person_record_life_event(
+            actor=request.user, person_id=person.pk, data=form.to_input()
+        )
+        messages.success(request, f"已登记{event.get_kind_display()}：{person.name}")
+        return redirect(_detail_url(person.pk, "life-events"))
+
     form = LifeEventForm(request.POST)
-    status = 422
-    if form.is_valid():
-        try:
-            event = services.person_record_life_event(
-                actor=request.user, person_id=person.pk, data=form.to_input()
-            )
-        except FORM_ERRORS as exc:
-            add_domain_error(form, exc)
-            status = exc.status
-        else:
-            messages.success(request, f"已登记{event.get_kind_display()}：{person.name}")
-            return redirect(_detail_url(person.pk, "life-events"))
-    return _render_detail(request, person, event_form=form, status=status)
+    response, status = submit(form, save)
+    return response or _render_detail(request, person, event_form=form, status=status)
 
 
 @staff_view
 @require_POST
 def hospital_stay_close(request, pk: int):
-    event = selectors.life_event_list(fetched_by=request.user).filter(pk=pk).first()
+    event = selectors.life_event_get(fetched_by=request.user, event_id=pk)
     if event is None:
         raise NotFound()
     form = HospitalStayCloseForm(request.POST)
@@ -232,7 +197,7 @@ def life_event_list(request):
     return render(
         request,
         "insured/life_event_list.html",
-        {"form": form, "page": _page(request, form.queryset())},
+        {"form": form, "page": paginate(request, form.queryset())},
     )
 
 

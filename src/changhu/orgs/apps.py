@@ -1,18 +1,15 @@
-from django.apps import AppConfig
+from changhu.core import app_config
 
 
-class OrgsConfig(AppConfig):
+class OrgsConfig(app_config.ChanghuAppConfig):
     name = "changhu.orgs"
-    label = "orgs"
     verbose_name = "机构与用户"
+    preset_loaders = {"regions": "presets.load_all_regions"}
+    presets_first = True
 
-    def ready(self) -> None:
+    def plug_in(self) -> None:
         from changhu.core import scope
-        from changhu.core.preset_registry import register_preset_loader
-        from changhu.orgs import scoping, signals
-        from changhu.orgs.presets import load_all_regions
+        from changhu.orgs import audit_trail, scoping, signals  # noqa: F401 - scope policies
 
         scope.set_scope_resolver(scoping.scope_for_user)
         signals.connect()
-        # Everything else refers to regions: they load first.
-        register_preset_loader("regions", load_all_regions, first=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from changhu.core.fields import link
 from changhu.orgs.roles import Role
 
 
@@ -34,8 +37,7 @@ class RegionDataset(models.Model):
     loaded_at = models.DateTimeField("加载时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "行政区划版本"
-        verbose_name_plural = "行政区划版本"
+        verbose_name = verbose_name_plural = "行政区划版本"
         constraints = [
             models.UniqueConstraint(fields=["name", "version"], name="region_dataset_unique")
         ]
@@ -50,14 +52,7 @@ class Region(models.Model):
     code = models.CharField("区划代码", max_length=12, unique=True)
     name = models.CharField("名称", max_length=64)
     level = models.CharField("层级", max_length=16, choices=RegionLevel.choices)
-    parent = models.ForeignKey(
-        "self",
-        verbose_name="上级",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-    )
+    parent = link("self", "上级", optional=True, related_name="children")
     full_name = models.CharField("全称", max_length=200, blank=True)
     active = models.BooleanField("有效", default=True)
     dataset = models.ForeignKey(
@@ -65,8 +60,7 @@ class Region(models.Model):
     )
 
     class Meta:
-        verbose_name = "行政区划"
-        verbose_name_plural = "行政区划"
+        verbose_name = verbose_name_plural = "行政区划"
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -108,8 +102,7 @@ class Consortium(models.Model):
     started_on = models.DateField("协议起始日", null=True, blank=True)
 
     class Meta:
-        verbose_name = "共保体"
-        verbose_name_plural = "共保体"
+        verbose_name = verbose_name_plural = "共保体"
 
     def __str__(self) -> str:
         return self.name
@@ -120,26 +113,10 @@ class Organization(models.Model):
     name = models.CharField("名称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=40, blank=True)
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
-    region = models.ForeignKey(
-        Region, verbose_name="所在地区", on_delete=models.PROTECT, related_name="organizations"
-    )
+    region = link(Region, "所在地区", related_name="organizations")
     address = models.CharField("地址", max_length=200, blank=True)
-    parent = models.ForeignKey(
-        "self",
-        verbose_name="上级机构",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="branches",
-    )
-    consortium = models.ForeignKey(
-        Consortium,
-        verbose_name="所属共保体",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="members",
-    )
+    parent = link("self", "上级机构", optional=True, related_name="branches")
+    consortium = link(Consortium, "所属共保体", optional=True, related_name="members")
     consortium_lead = models.BooleanField("共保体主承保", default=False)
     coverage = models.ManyToManyField(
         Region,
@@ -163,8 +140,7 @@ class Organization(models.Model):
     scope_prefixes = models.CharField("数据范围前缀", max_length=1000, blank=True, editable=False)
 
     class Meta:
-        verbose_name = "机构"
-        verbose_name_plural = "机构"
+        verbose_name = verbose_name_plural = "机构"
         ordering = ["kind", "name"]
         constraints = [
             models.CheckConstraint(
@@ -179,33 +155,20 @@ class Organization(models.Model):
 
 class User(AbstractUser):
     real_name = models.CharField("姓名", max_length=40, blank=True)
-    organization = models.ForeignKey(
-        Organization,
-        verbose_name="所属机构",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="users",
-    )
+    organization = link(Organization, "所属机构", optional=True, related_name="users")
     role = models.CharField("角色", max_length=24, choices=Role.choices, blank=True)
-    region_scope = models.ForeignKey(
-        Region,
-        verbose_name="数据范围",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="用户可见数据的行政区域；与机构负责区域取交集",
+    region_scope = link(
+        Region, "数据范围", optional=True, help_text="用户可见数据的行政区域；与机构负责区域取交集"
     )
     must_change_password = models.BooleanField(
         "须修改密码",
         default=False,
         help_text="由管理员设置的初始或重置密码：下次登录后须先修改密码",
     )
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        verbose_name = verbose_name_plural = "用户"
 
     def __str__(self) -> str:
         return self.real_name or self.username
@@ -213,6 +176,40 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.real_name or self.username
+
+    @property
+    def password_expired(self) -> bool:
+        """Older than ``CHANGHU_PASSWORD_MAX_AGE_DAYS`` (0: passwords do not expire)."""
+        from django.conf import settings
+
+        from changhu.core import clock
+
+        days = settings.PASSWORD_MAX_AGE_DAYS
+        if not days or self.password_changed_at is None:
+            return False
+        return clock.now() - self.password_changed_at > dt.timedelta(days=days)
+
+    @property
+    def needs_password_change(self) -> bool:
+        """Set by an administrator (first sign-in, reset) or expired: change it before anything
+        else."""
+        return self.must_change_password or self.password_expired
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a login's recent passwords, so a new one cannot repeat them
+    (``CHANGHU_PASSWORD_HISTORY``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField("密码摘要", max_length=128)
+    created_at = models.DateTimeField("设置时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "历史密码"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"
 
 
 class ApiToken(models.Model):
@@ -228,8 +225,7 @@ class ApiToken(models.Model):
     revoked = models.BooleanField(default=False)
 
     class Meta:
-        verbose_name = "接口令牌"
-        verbose_name_plural = "接口令牌"
+        verbose_name = verbose_name_plural = "接口令牌"
 
     def __str__(self) -> str:
         return f"{self.user} {self.prefix}…"

@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from changhu.core import audit, versions
@@ -56,7 +55,7 @@ from changhu.core.preset_registry import (  # noqa: E402
 
 
 def regions_dir() -> Path:
-    return Path(settings.CHANGHU_PRESETS_DIR) / "regions"
+    return versions.presets_dir("regions")
 
 
 @dataclass(frozen=True)
@@ -99,8 +98,7 @@ class RegionLoadResult:
 
 
 def _invalid(path: Path, problem: str) -> PresetInvalid:
-    message = f"区划文件{path.name}有误：{problem}"
-    return PresetInvalid(message, fields={"file": message})
+    return versions.file_refusal(PresetInvalid, f"区划文件{path.name}有误：{problem}")
 
 
 def read_region_file(path: Path) -> RegionFile:

@@ -28,6 +28,7 @@ class Right:
     INSURED_LIFE_EVENT = "insured.life_event"
     INSURED_AUDIT = "insured.audit"  # read a person's audit trail
     INSURED_SELF = "insured.self"  # an applicant's own and represented persons
+    AUDIT_EXPORT = "audit.export"  # export the audit trail of the people in scope
     ORGS_VIEW = "orgs.view"
     ORGS_MANAGE = "orgs.manage"
     USERS_MANAGE = "users.manage"
@@ -60,6 +61,8 @@ class Right:
     VISITS_SCREEN = "visits.screen"  # start a screening run of a month
     VISITS_RESOLVE = "visits.resolve"  # confirm or dismiss a finding
     VISITS_HOME_POSITION = "visits.home_position"  # take a visit's check-in as the home (own inst.)
+    VISITS_CANCEL = "visits.cancel"  # cancel a visit left in progress (own institution)
+    VISITS_FOLLOW_UP = "visits.follow_up"  # the office's queue of patrol follow-ups (own inst.)
     SETTLEMENT_VIEW = "settlement.view"  # periods, claims, lines, statements in scope
     SETTLEMENT_CALCULATE = "settlement.calculate"  # the benefit calculator (待遇测算)
     SETTLEMENT_RUN = "settlement.run"  # open and compute a month's settlement
@@ -71,6 +74,23 @@ class Right:
     SETTLEMENT_CONFIGURE = "settlement.configure"  # bed-day tariffs, supplementary members
     FUND_VIEW = "fund.view"  # ledger, balances, budget execution, indicators
     FUND_MANAGE = "fund.manage"  # contributions, fees, budget, warning thresholds
+    SUPERVISION_VIEW = "supervision.view"  # inspections, rectifications, appeals in scope
+    SUPERVISION_PLAN = "supervision.plan"  # plan inspection tasks and draw their samples
+    SUPERVISION_INSPECT = "supervision.inspect"  # record an inspection on the phone page
+    SUPERVISION_REVIEW = "supervision.review"  # re-check rectifications, decide appeals
+    SUPERVISION_RESPOND = "supervision.respond"  # own institution: answer notices, appeal
+    FEEDBACK_VIEW = "feedback.view"  # complaints, return visits, surveys in scope
+    FEEDBACK_HANDLE = "feedback.handle"  # take, answer and close complaints; calls; paper surveys
+    FEEDBACK_DRAW = "feedback.draw"  # draw a month's return visits
+    MATCH_VIEW = "match.view"  # death and hospital lists, matches, recovery proposals in scope
+    MATCH_IMPORT = "match.import"  # upload a list, commit or discard it, send a feed
+    MATCH_REVIEW = "match.review"  # confirm or reject a match
+    SCORECARDS_VIEW = "scorecards.view"  # scorecards, rankings and the rows behind them in scope
+    SCORECARDS_COMPUTE = "scorecards.compute"  # compute or recompute a period's scorecards
+    SCORECARDS_MANUAL = "scorecards.manual"  # enter on-site points with evidence
+    TRAINING_VIEW = "training.view"  # courses, sessions, and the enrolments in scope
+    TRAINING_MANAGE = "training.manage"  # courses, sessions, the roll, certificates, subsidies
+    TRAINING_ENROL = "training.enrol"  # enrol caregivers in scope (own staff), withdraw them
 
 
 _REGISTER_WORK = {
@@ -85,11 +105,21 @@ _REGISTER_WORK = {
 RIGHTS: dict[str, frozenset[str]] = {
     Role.BUREAU_ADMIN: frozenset(
         _REGISTER_WORK
-        | {Right.INSURED_AUDIT, Right.ORGS_VIEW, Right.ORGS_MANAGE, Right.USERS_MANAGE}
+        | {
+            Right.INSURED_AUDIT,
+            Right.AUDIT_EXPORT,
+            Right.ORGS_VIEW,
+            Right.ORGS_MANAGE,
+            Right.USERS_MANAGE,
+        }
     ),
-    Role.BUREAU_REGULATOR: frozenset({Right.INSURED_VIEW, Right.INSURED_AUDIT, Right.ORGS_VIEW}),
+    Role.BUREAU_REGULATOR: frozenset(
+        {Right.INSURED_VIEW, Right.INSURED_AUDIT, Right.AUDIT_EXPORT, Right.ORGS_VIEW}
+    ),
     Role.INSURER_CASE_WORKER: frozenset(_REGISTER_WORK | {Right.ORGS_VIEW}),
-    Role.INSURER_SUPERVISOR: frozenset(_REGISTER_WORK | {Right.INSURED_AUDIT, Right.ORGS_VIEW}),
+    Role.INSURER_SUPERVISOR: frozenset(
+        _REGISTER_WORK | {Right.INSURED_AUDIT, Right.AUDIT_EXPORT, Right.ORGS_VIEW}
+    ),
     Role.ASSESSOR: frozenset(),
     Role.ASSESSMENT_EXPERT: frozenset(),
     Role.CARE_ADMIN: frozenset({Right.ORGS_VIEW}),
@@ -190,7 +220,7 @@ _VISITS_SUPERVISION = {
 }
 _VISITS_RIGHTS: dict[str, set[str]] = {
     Role.BUREAU_ADMIN: _VISITS_SUPERVISION,
-    Role.BUREAU_REGULATOR: _VISITS_SUPERVISION,
+    Role.BUREAU_REGULATOR: {Right.VISITS_VIEW},  # read-only: no screening runs, no findings
     Role.INSURER_CASE_WORKER: _VISITS_SUPERVISION,
     Role.INSURER_SUPERVISOR: _VISITS_SUPERVISION,
     Role.CARE_ADMIN: {
@@ -198,6 +228,8 @@ _VISITS_RIGHTS: dict[str, set[str]] = {
         Right.VISITS_BED_DAYS,
         Right.VISITS_PATROL,
         Right.VISITS_HOME_POSITION,
+        Right.VISITS_CANCEL,
+        Right.VISITS_FOLLOW_UP,
     },
     Role.CAREGIVER: {Right.VISITS_RECORD, Right.VISITS_PATROL},
 }
@@ -235,3 +267,184 @@ _SETTLEMENT_RIGHTS: dict[str, set[str]] = {
 }
 for _role, _extra in _SETTLEMENT_RIGHTS.items():
     RIGHTS[_role] = RIGHTS[_role] | _extra
+
+# Inspections, rectification and appeals (supervision app).
+_SUPERVISION_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: {
+        Right.SUPERVISION_VIEW,
+        Right.SUPERVISION_PLAN,
+        Right.SUPERVISION_INSPECT,
+        Right.SUPERVISION_REVIEW,
+    },
+    Role.BUREAU_REGULATOR: {Right.SUPERVISION_VIEW},
+    Role.INSURER_CASE_WORKER: {Right.SUPERVISION_VIEW, Right.SUPERVISION_INSPECT},
+    Role.INSURER_SUPERVISOR: {
+        Right.SUPERVISION_VIEW,
+        Right.SUPERVISION_PLAN,
+        Right.SUPERVISION_INSPECT,
+        Right.SUPERVISION_REVIEW,
+    },
+    Role.CARE_ADMIN: {Right.SUPERVISION_VIEW, Right.SUPERVISION_RESPOND},
+}
+for _role, _extra in _SUPERVISION_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
+# Complaints, return visits and satisfaction surveys (feedback app).
+_FEEDBACK_WORK = {Right.FEEDBACK_VIEW, Right.FEEDBACK_HANDLE, Right.FEEDBACK_DRAW}
+_FEEDBACK_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: _FEEDBACK_WORK,
+    Role.BUREAU_REGULATOR: {Right.FEEDBACK_VIEW},
+    Role.INSURER_CASE_WORKER: _FEEDBACK_WORK,
+    Role.INSURER_SUPERVISOR: _FEEDBACK_WORK,
+    Role.CARE_ADMIN: {Right.FEEDBACK_VIEW},  # complaints about itself, its scores
+}
+for _role, _extra in _FEEDBACK_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
+# Data matching against death lists and hospital admissions (matching app).
+_MATCH_WORK = {Right.MATCH_VIEW, Right.MATCH_IMPORT, Right.MATCH_REVIEW}
+_MATCHING_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: _MATCH_WORK,
+    Role.BUREAU_REGULATOR: {Right.MATCH_VIEW},
+    Role.INSURER_CASE_WORKER: _MATCH_WORK,
+    Role.INSURER_SUPERVISOR: _MATCH_WORK,
+}
+for _role, _extra in _MATCHING_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
+# Scorecards of institutions, assessment institutions and insurers (scorecards app).
+_SCORECARD_WORK = {Right.SCORECARDS_VIEW, Right.SCORECARDS_COMPUTE, Right.SCORECARDS_MANUAL}
+_SCORECARD_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: _SCORECARD_WORK,
+    Role.BUREAU_REGULATOR: {Right.SCORECARDS_VIEW},
+    Role.INSURER_CASE_WORKER: {Right.SCORECARDS_VIEW, Right.SCORECARDS_MANUAL},
+    Role.INSURER_SUPERVISOR: _SCORECARD_WORK,
+    Role.CARE_ADMIN: {Right.SCORECARDS_VIEW},  # its own card
+}
+for _role, _extra in _SCORECARD_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
+# Training courses, sessions and certificates (training app).
+_TRAINING_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: {Right.TRAINING_VIEW, Right.TRAINING_MANAGE, Right.TRAINING_ENROL},
+    Role.BUREAU_REGULATOR: {Right.TRAINING_VIEW},
+    Role.CARE_ADMIN: {Right.TRAINING_VIEW, Right.TRAINING_ENROL},  # its own staff
+}
+for _role, _extra in _TRAINING_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
+# Rights that read and never write. The regulator holds only these (a test checks it).
+READ_ONLY_RIGHTS = frozenset(
+    {
+        Right.INSURED_VIEW,
+        Right.INSURED_AUDIT,
+        Right.AUDIT_EXPORT,  # reads; the export leaves only its own audit entry
+        Right.ORGS_VIEW,
+        Right.PROVIDERS_VIEW,
+        Right.CARE_CATALOGUE,
+        Right.CARE_VIEW,
+        Right.ASSESSMENT_VIEW,
+        Right.VISITS_VIEW,
+        Right.SETTLEMENT_VIEW,
+        Right.SETTLEMENT_CALCULATE,  # the benefit calculator computes and stores nothing
+        Right.FUND_VIEW,
+        Right.SUPERVISION_VIEW,
+        Right.FEEDBACK_VIEW,
+        Right.MATCH_VIEW,
+        Right.SCORECARDS_VIEW,
+        Right.TRAINING_VIEW,
+    }
+)
+
+# What each right lets a person do, as the rights table (docs/data-protection.md) and the
+# account pages say it.
+RIGHT_LABELS = {
+    Right.INSURED_VIEW: "查看参保人（脱敏）",
+    Right.INSURED_VIEW_FULL: "查看完整证件号、电话、地址（留痕）",
+    Right.INSURED_CREATE: "登记参保人",
+    Right.INSURED_UPDATE: "修改参保人信息",
+    Right.INSURED_IMPORT: "批量导入参保人",
+    Right.INSURED_LIFE_EVENT: "登记身故、住院",
+    Right.INSURED_AUDIT: "查看参保人操作记录",
+    Right.INSURED_SELF: "查看本人及代办的参保人",
+    Right.AUDIT_EXPORT: "导出审计日志（留痕）",
+    Right.ORGS_VIEW: "查看机构与区划",
+    Right.ORGS_MANAGE: "管理机构",
+    Right.USERS_MANAGE: "管理用户账号",
+    Right.PROVIDERS_VIEW: "查看定点机构、协议、护理员",
+    Right.PROVIDERS_APPLY: "提交定点准入申请",
+    Right.PROVIDERS_ADMIT: "准入审核、协议、机构状态",
+    Right.CAREGIVERS_MANAGE: "管理护理员、证书、培训",
+    Right.CAREGIVERS_VIEW_FULL: "查看护理员完整证件号、电话（留痕）",
+    Right.CARE_CATALOGUE: "查看服务项目目录与服务包",
+    Right.CARE_VIEW: "查看待遇、护理计划、一人一档",
+    Right.CARE_ENTITLEMENT: "办理、变更、暂停、终止待遇",
+    Right.CARE_PLAN: "制定护理计划、派定护理员",
+    Right.CARE_PLAN_CONFIRM: "窗口记录护理计划确认",
+    Right.ASSESSMENT_VIEW: "查看评估案件",
+    Right.ASSESSMENT_CONTACT: "查看申请人完整电话、地址（留痕）",
+    Right.ASSESSMENT_INTAKE: "窗口受理评估申请",
+    Right.ASSESSMENT_ACCEPT: "受理审核",
+    Right.ASSESSMENT_DISPATCH: "派单至评估机构",
+    Right.ASSESSMENT_ASSIGN: "指派现场评估人员",
+    Right.ASSESSMENT_CONDUCT: "现场评估、申请回避",
+    Right.ASSESSMENT_CONFIRM: "专家确认评估结果",
+    Right.ASSESSMENT_REVIEW: "审核、公示、处理异议",
+    Right.ASSESSMENT_CONCLUDE: "出具评估结论书",
+    Right.ASSESSMENT_REASSESS: "发起复评",
+    Right.ASSESSMENT_APPLY: "本人申请评估、复核",
+    Right.VISITS_RECORD: "上门服务签到签退",
+    Right.VISITS_VIEW: "查看服务记录、床日、巡查、稽核结果",
+    Right.VISITS_BED_DAYS: "登记入住、请假、转出、出院",
+    Right.VISITS_PATROL: "登记巡查走访",
+    Right.VISITS_SCREEN: "发起稽核",
+    Right.VISITS_RESOLVE: "确认或排除稽核疑点",
+    Right.VISITS_HOME_POSITION: "以签到位置设定住址坐标",
+    Right.VISITS_CANCEL: "取消本机构服务中的记录",
+    Right.VISITS_FOLLOW_UP: "跟踪、设定和完成本机构的巡护跟进事项",
+    Right.SETTLEMENT_VIEW: "查看结算期、申报、明细、结算单",
+    Right.SETTLEMENT_CALCULATE: "待遇测算",
+    Right.SETTLEMENT_RUN: "开立和计算月度结算",
+    Right.SETTLEMENT_CLAIM: "本机构申报：核对、撤回、提交",
+    Right.SETTLEMENT_FIRST_REVIEW: "初审",
+    Right.SETTLEMENT_SECOND_REVIEW: "复核",
+    Right.SETTLEMENT_PAY: "拨付",
+    Right.SETTLEMENT_ADJUST: "结算更正与追回",
+    Right.SETTLEMENT_CONFIGURE: "床日标准、补充保障参保",
+    Right.FUND_VIEW: "查看基金账、预算执行、风险指标",
+    Right.FUND_MANAGE: "登记筹资、经办费用、预算、预警阈值",
+    Right.SUPERVISION_VIEW: "查看检查任务、整改通知、申诉",
+    Right.SUPERVISION_PLAN: "制定检查计划、抽取检查对象",
+    Right.SUPERVISION_INSPECT: "现场检查登记",
+    Right.SUPERVISION_REVIEW: "整改复查、申诉裁决、逾期督办",
+    Right.SUPERVISION_RESPOND: "本机构整改答复、提出申诉",
+    Right.FEEDBACK_VIEW: "查看投诉、回访、满意度",
+    Right.FEEDBACK_HANDLE: "受理、答复、办结投诉，登记回访与纸质问卷",
+    Right.FEEDBACK_DRAW: "抽取月度回访名单",
+    Right.MATCH_VIEW: "查看死亡、住院数据比对及追回建议",
+    Right.MATCH_IMPORT: "上传死亡、住院名单",
+    Right.MATCH_REVIEW: "核实数据比对结果",
+    Right.SCORECARDS_VIEW: "查看考核得分、排名及明细",
+    Right.SCORECARDS_COMPUTE: "计算考核得分",
+    Right.SCORECARDS_MANUAL: "录入现场考核评分",
+    Right.TRAINING_VIEW: "查看培训课程、班次及报名",
+    Right.TRAINING_MANAGE: "管理培训课程、班次、出勤成绩、发证与补贴",
+    Right.TRAINING_ENROL: "为本机构护理员报名培训",
+}
+
+
+def all_rights() -> list[str]:
+    """Every right, in the order ``Right`` declares them."""
+    return [v for k, v in vars(Right).items() if k.isupper() and isinstance(v, str)]
+
+
+def rights_table() -> str:
+    """The role/right matrix as a Markdown table (docs/data-protection.md)."""
+    roles = list(Role)
+    head = ["权限", "说明", *(str(r.label) for r in roles)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for right in all_rights():
+        marks = ["✓" if right in RIGHTS[r] else "" for r in roles]
+        note = RIGHT_LABELS[right] + ("" if right in READ_ONLY_RIGHTS else "（写）")
+        lines.append("| " + " | ".join([f"`{right}`", note, *marks]) + " |")
+    return "\n".join(lines) + "\n"

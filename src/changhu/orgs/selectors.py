@@ -47,6 +47,17 @@ def streets_in_scope(*, user, district_code: str = "") -> QuerySet:
     return qs.filter(s.region_q("code"))
 
 
+def organization_get(*, fetched_by, organization_id: int) -> Organization:
+    """One organization in the reader's scope, with its consortium and coverage (404 outside)."""
+    qs = organization_list(fetched_by=fetched_by).select_related("consortium")
+    return scope.get_scoped(qs.prefetch_related("coverage"), fetched_by, pk=organization_id)
+
+
+def organization_branches(*, fetched_by, organization: Organization) -> list[Organization]:
+    """The branches of an organization that the reader may see."""
+    return list(organization_list(fetched_by=fetched_by).filter(parent=organization))
+
+
 def organization_list(*, fetched_by, kind: str = "") -> QuerySet:
     qs = scope.scoped(Organization.objects.select_related("region", "parent"), fetched_by)
     if kind:

@@ -1,11 +1,6 @@
-from django.apps import AppConfig
+from changhu.core import app_config
 
 
-class ProvidersConfig(AppConfig):
+class ProvidersConfig(app_config.ChanghuAppConfig):
     name = "changhu.providers"
-    label = "providers"
     verbose_name = "定点护理机构与护理员"
-
-    def ready(self) -> None:
-        # Scope policies and the import pipeline register themselves on import.
-        from changhu.providers import imports, selectors  # noqa: F401

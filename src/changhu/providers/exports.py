@@ -5,31 +5,18 @@ ID numbers and phones are masked, and every export is audited.
 
 from __future__ import annotations
 
-from django.db import transaction
-
-from changhu.core import audit, clock, excel, scope
+from changhu.core import clock, excel, scope
 from changhu.orgs.roles import Right
 from changhu.providers import rules, selectors
 from changhu.providers.imports import CAREGIVER_COLUMNS, INSTITUTION_COLUMNS
 
 
-class _Export:
-    def __init__(self, what: str):
-        self.pk = what
-        self.what = what
-
-    def __str__(self) -> str:
-        return f"导出{self.what}"
-
-
 def _workbook(actor, what: str, object_type: str, note: str, columns, rows) -> bytes:
     """The rows under the template's headers plus 状态, once the export is audited."""
-    with transaction.atomic():
-        audit.record(
-            action="export", obj=_Export(what), object_type=object_type, user=actor, note=note
-        )
     header = [c.label for c in columns] + ["状态"]
-    return excel.workbook_bytes([excel.Sheet(what, header, rows)])
+    return excel.audited_workbook(
+        actor=actor, what=what, object_type=object_type, headers=header, rows=rows, note=note
+    )
 
 
 def export_institutions(*, actor) -> bytes:

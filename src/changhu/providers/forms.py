@@ -20,33 +20,21 @@ from changhu.providers.models import (
     InstitutionStatus,
     Qualification,
 )
-from changhu.web.forms import StaffForm
+from changhu.web.forms import StaffForm, blank_first, date_field
 
-PAGE_SIZE = 20
 MODE_CHOICES = list(rules.MODE_LABELS.items())
-
-
-def _date() -> forms.DateField:
-    return forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-
-def _blank(label: str, choices) -> list[tuple[str, str]]:
-    return [("", label), *list(choices)]
 
 
 class InstitutionFilterForm(StaffForm):
     q = forms.CharField(label="机构名称或信用代码", required=False, max_length=100)
     care_kind = forms.ChoiceField(
-        label="机构类别", required=False, choices=_blank("全部类别", CareKind.choices)
+        label="机构类别", required=False, choices=blank_first("全部类别", CareKind.choices)
     )
     status = forms.ChoiceField(
-        label="状态", required=False, choices=_blank("全部状态", InstitutionStatus.choices)
+        label="状态", required=False, choices=blank_first("全部状态", InstitutionStatus.choices)
     )
     care_mode = forms.ChoiceField(
-        label="照护方式", required=False, choices=_blank("全部方式", MODE_CHOICES)
+        label="照护方式", required=False, choices=blank_first("全部方式", MODE_CHOICES)
     )
 
     def filters(self) -> selectors.InstitutionFilters:
@@ -62,16 +50,16 @@ class InstitutionFilterForm(StaffForm):
 class CaregiverFilterForm(StaffForm):
     q = forms.CharField(label="姓名或完整身份证号码", required=False, max_length=40)
     kind = forms.ChoiceField(
-        label="类别", required=False, choices=_blank("全部类别", CaregiverKind.choices)
+        label="类别", required=False, choices=blank_first("全部类别", CaregiverKind.choices)
     )
     status = forms.ChoiceField(
-        label="状态", required=False, choices=_blank("全部状态", CaregiverStatus.choices)
+        label="状态", required=False, choices=blank_first("全部状态", CaregiverStatus.choices)
     )
     institution = forms.TypedChoiceField(label="所属机构", required=False, coerce=int)
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["institution"].choices = _blank(
+        self.fields["institution"].choices = blank_first(
             "全部机构",
             [
                 (i.pk, i.name)
@@ -94,26 +82,16 @@ class InstitutionStatusForm(StaffForm):
         label="操作",
         choices=[("suspend", "暂停"), ("reinstate", "恢复"), ("terminate", "终止（淘汰）")],
     )
-    effective_on = _date()
+    effective_on = date_field("生效日期（默认今天）")
     reason = forms.CharField(label="原因", required=False, max_length=300)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["effective_on"].label = "生效日期（默认今天）"
 
 
 class AgreementForm(StaffForm):
     number = forms.CharField(label="协议编号（留空自动编号）", required=False, max_length=40)
-    signed_on = _date()
-    valid_from = _date()
-    valid_until = _date()
+    signed_on = date_field("签订日期")
+    valid_from = date_field("协议起始日")
+    valid_until = date_field("协议终止日")
     note = forms.CharField(label="备注", required=False, max_length=300)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["signed_on"].label = "签订日期"
-        self.fields["valid_from"].label = "协议起始日"
-        self.fields["valid_until"].label = "协议终止日"
 
     def to_input(self) -> services.AgreementInput:
         d = self.cleaned_data
@@ -131,12 +109,8 @@ class ApproveForm(AgreementForm):
 
 
 class RenewForm(StaffForm):
-    valid_until = _date()
+    valid_until = date_field("新协议终止日")
     number = forms.CharField(label="新协议编号（留空自动编号）", required=False, max_length=40)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["valid_until"].label = "新协议终止日"
 
 
 class ReasonForm(StaffForm):
@@ -144,23 +118,15 @@ class ReasonForm(StaffForm):
 
 
 class InspectionPlanForm(StaffForm):
-    planned_on = _date()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["planned_on"].label = "核查日期"
+    planned_on = date_field("核查日期")
 
 
 class InspectionResultForm(StaffForm):
-    inspected_on = _date()
+    inspected_on = date_field("核查完成日期")
     passed = forms.TypedChoiceField(
         label="核查结论", choices=[("1", "通过"), ("0", "不通过")], coerce=lambda v: v == "1"
     )
     notes = forms.CharField(label="核查意见", required=False, max_length=500)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["inspected_on"].label = "核查完成日期"
 
 
 class AdmissionForm(StaffForm):
@@ -241,7 +207,7 @@ class AdmissionFilterForm(StaffForm):
     status = forms.ChoiceField(
         label="状态",
         required=False,
-        choices=_blank("全部状态", [("open", "待办（办理中）"), *AdmissionStatus.choices]),
+        choices=blank_first("全部状态", [("open", "待办（办理中）"), *AdmissionStatus.choices]),
     )
 
 
@@ -252,7 +218,7 @@ class CaregiverForm(StaffForm):
     id_number = forms.CharField(label="身份证号码", required=False, max_length=32)
     phone = forms.CharField(label="手机号码", required=False, max_length=20)
     qualification = forms.ChoiceField(label="资质", choices=Qualification.choices)
-    hired_on = _date()
+    hired_on = date_field("入职/登记日期")
     beneficiary_id_number = forms.CharField(
         label="亲情护理对象身份证号码", required=False, max_length=32, help_text="仅亲情护理员填写"
     )
@@ -260,7 +226,6 @@ class CaregiverForm(StaffForm):
 
     def __init__(self, *args, user, care_actor: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["hired_on"].label = "入职/登记日期"
         if care_actor:
             del self.fields["institution"]
         else:
@@ -291,13 +256,8 @@ class CertificateForm(StaffForm):
     kind = forms.ChoiceField(label="证书类别", choices=CertificateKind.choices)
     number = forms.CharField(label="证书编号", required=False, max_length=40)
     issuer = forms.CharField(label="发证机关", required=False, max_length=100)
-    issued_on = _date()
-    expires_on = _date()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["issued_on"].label = "发证日期"
-        self.fields["expires_on"].label = "有效期至"
+    issued_on = date_field("发证日期")
+    expires_on = date_field("有效期至")
 
     def to_input(self) -> services.CertificateInput:
         return services.CertificateInput(**self.cleaned_data)
@@ -306,13 +266,9 @@ class CertificateForm(StaffForm):
 class TrainingForm(StaffForm):
     topic = forms.CharField(label="培训内容", required=False, max_length=100)
     trainer = forms.CharField(label="培训人/机构", required=False, max_length=100)
-    held_on = _date()
+    held_on = date_field("培训日期")
     hours = forms.CharField(label="学时", required=False, max_length=8)
     passed = forms.BooleanField(label="考核合格", required=False, initial=True)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["held_on"].label = "培训日期"
 
 
 class CaregiverStatusForm(StaffForm):
@@ -320,12 +276,8 @@ class CaregiverStatusForm(StaffForm):
         label="操作",
         choices=[("suspend", "暂停执业"), ("reinstate", "恢复执业"), ("leave", "离职")],
     )
-    on_date = _date()
+    on_date = date_field("日期（默认今天）")
     reason = forms.CharField(label="原因", required=False, max_length=300)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["on_date"].label = "日期（默认今天）"
 
 
 class CaregiverAccountForm(StaffForm):

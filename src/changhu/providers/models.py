@@ -13,9 +13,9 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
-from changhu.core import crypto
+from changhu.core.fields import Located, RealName, ends_after, link, user_fk, who_and_when
 from changhu.core.imports.models import ImportBatch as BaseImportBatch
 from changhu.orgs.models import CareKind, Organization, Region
 
@@ -51,38 +51,40 @@ class AdmissionStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "已撤回"
 
 
-class Admission(models.Model):
-    """定点准入申请: what an institution declares when it applies to be designated."""
+class InstitutionProfile(Located):
+    """What an institution declares when it applies, and keeps once designated."""
 
-    organization = models.ForeignKey(
-        Organization,
-        verbose_name="已有机构",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="admissions",
-        help_text="机构已在系统中登记时指向该机构；准入后以此为准",
-    )
-    name = models.CharField("机构名称", max_length=100)
-    uscc = models.CharField("统一社会信用代码", max_length=18, db_index=True)
-    care_kind = models.CharField("机构类别", max_length=20, choices=CareKind.choices)
-    region = models.ForeignKey(
-        Region, verbose_name="所在地区", on_delete=models.PROTECT, related_name="+"
-    )
-    region_code = models.CharField("区划代码", max_length=12, db_index=True)
-    address = models.CharField("地址", max_length=200)
-    latitude = models.DecimalField(
-        "纬度(WGS-84)", max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    longitude = models.DecimalField(
-        "经度(WGS-84)", max_digits=9, decimal_places=6, null=True, blank=True
-    )
     beds = models.PositiveIntegerField("床位数", default=0)
     care_modes = models.JSONField("提供的照护方式", default=list)
     staff_count = models.PositiveIntegerField("从业人员数", default=0)
     nurse_count = models.PositiveIntegerField("护士数", default=0)
     care_worker_count = models.PositiveIntegerField("护理员数", default=0)
     legal_representative = models.CharField("法定代表人", max_length=40, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def profile(self) -> dict:
+        """The profile's values (to copy from an admission onto the institution)."""
+        return {f.name: getattr(self, f.name) for f in InstitutionProfile._meta.fields}
+
+
+class Admission(InstitutionProfile):
+    """定点准入申请: what an institution declares when it applies to be designated."""
+
+    organization = link(
+        Organization,
+        "已有机构",
+        optional=True,
+        related_name="admissions",
+        help_text="机构已在系统中登记时指向该机构；准入后以此为准",
+    )
+    name = models.CharField("机构名称", max_length=100)
+    uscc = models.CharField("统一社会信用代码", max_length=18, db_index=True)
+    care_kind = models.CharField("机构类别", max_length=20, choices=CareKind.choices)
+    region = link(Region, "所在地区")
+    region_code = models.CharField("区划代码", max_length=12, db_index=True)
+    address = models.CharField("地址", max_length=200)
     contact_name = models.CharField("联系人", max_length=40, blank=True)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     medical_designated = models.BooleanField(
@@ -100,40 +102,24 @@ class Admission(models.Model):
         default=AdmissionStatus.SUBMITTED,
         db_index=True,
     )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="提交人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+    submitted_by, submitted_at = who_and_when("提交人", "提交时间", on_create=True)
     inspection_planned_on = models.DateField("现场核查日期", null=True, blank=True)
     inspected_on = models.DateField("核查完成日期", null=True, blank=True)
     inspection_passed = models.BooleanField("核查通过", null=True, blank=True)
     inspection_notes = models.CharField("核查意见", max_length=500, blank=True)
     decided_on = models.DateField("决定日期", null=True, blank=True)
     decision_reason = models.CharField("决定理由", max_length=500, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="决定人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_by = user_fk("决定人")
 
     class Meta:
-        verbose_name = "定点准入申请"
-        verbose_name_plural = "定点准入申请"
+        verbose_name = verbose_name_plural = "定点准入申请"
         ordering = ["-submitted_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_status_display()}）"
 
 
-class Institution(models.Model):
+class Institution(InstitutionProfile):
     """定点护理机构: the designation profile of a care organization."""
 
     organization = models.OneToOneField(
@@ -149,18 +135,6 @@ class Institution(models.Model):
     )
     # Denormalised from the organization's region, for prefix-based scoping.
     region_code = models.CharField("区划代码", max_length=12, db_index=True)
-    latitude = models.DecimalField(
-        "纬度(WGS-84)", max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    longitude = models.DecimalField(
-        "经度(WGS-84)", max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    beds = models.PositiveIntegerField("床位数", default=0)
-    care_modes = models.JSONField("提供的照护方式", default=list)
-    staff_count = models.PositiveIntegerField("从业人员数", default=0)
-    nurse_count = models.PositiveIntegerField("护士数", default=0)
-    care_worker_count = models.PositiveIntegerField("护理员数", default=0)
-    legal_representative = models.CharField("法定代表人", max_length=40, blank=True)
     admitted_on = models.DateField("准入日期")
     fast_channel = models.BooleanField("经快速通道准入", default=False)
     status = models.CharField(
@@ -174,8 +148,7 @@ class Institution(models.Model):
     status_reason = models.CharField("状态原因", max_length=300, blank=True)
 
     class Meta:
-        verbose_name = "定点护理机构"
-        verbose_name_plural = "定点护理机构"
+        verbose_name = verbose_name_plural = "定点护理机构"
         ordering = ["organization__name"]
 
     def __str__(self) -> str:
@@ -199,19 +172,10 @@ class InstitutionStatusChange(models.Model):
     to_status = models.CharField("新状态", max_length=12, choices=InstitutionStatus.choices)
     effective_on = models.DateField("生效日期")
     reason = models.CharField("原因", max_length=300)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    at = models.DateTimeField("登记时间", auto_now_add=True)
+    actor, at = who_and_when("操作人", "登记时间", on_create=True)
 
     class Meta:
-        verbose_name = "机构状态变更"
-        verbose_name_plural = "机构状态变更"
+        verbose_name = verbose_name_plural = "机构状态变更"
         ordering = ["effective_on", "id"]
         indexes = [models.Index(fields=["institution", "effective_on"])]
 
@@ -227,29 +191,20 @@ class InstitutionStatusChange(models.Model):
         return InstitutionStatus(self.to_status).label
 
 
-class ServicePoint(models.Model):
+class ServicePoint(Located):
     """服务站点: a place an institution serves from (a branch, a station, a ward)."""
 
     institution = models.ForeignKey(
         Institution, on_delete=models.CASCADE, related_name="service_points"
     )
     name = models.CharField("站点名称", max_length=100)
-    region = models.ForeignKey(
-        Region, verbose_name="所在地区", on_delete=models.PROTECT, related_name="+"
-    )
+    region = link(Region, "所在地区")
     address = models.CharField("地址", max_length=200)
-    latitude = models.DecimalField(
-        "纬度(WGS-84)", max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    longitude = models.DecimalField(
-        "经度(WGS-84)", max_digits=9, decimal_places=6, null=True, blank=True
-    )
     beds = models.PositiveIntegerField("床位数", default=0)
     active = models.BooleanField("启用", default=True)
 
     class Meta:
-        verbose_name = "服务站点"
-        verbose_name_plural = "服务站点"
+        verbose_name = verbose_name_plural = "服务站点"
         ordering = ["institution", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -270,9 +225,7 @@ class AgreementStatus(models.TextChoices):
 class Agreement(models.Model):
     """服务协议: the contract between the fund and a designated institution, for a term."""
 
-    institution = models.ForeignKey(
-        Institution, on_delete=models.PROTECT, related_name="agreements"
-    )
+    institution = link(Institution, related_name="agreements")
     number = models.CharField("协议编号", max_length=40, unique=True)
     signed_on = models.DateField("签订日期")
     valid_from = models.DateField("协议起始日")
@@ -291,28 +244,14 @@ class Agreement(models.Model):
         related_name="renewal",
     )
     note = models.CharField("备注", max_length=300, blank=True)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="经办人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    signed_by, created_at = who_and_when("经办人", "登记时间", on_create=True)
 
     class Meta:
-        verbose_name = "服务协议"
-        verbose_name_plural = "服务协议"
+        verbose_name = verbose_name_plural = "服务协议"
         ordering = ["institution", "-valid_from"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(valid_until__gte=F("valid_from")), name="agreement_dates_ordered"
-            ),
-            models.CheckConstraint(
-                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("valid_from")),
-                name="agreement_end_after_start",
-            ),
+            ends_after("valid_from", "valid_until", "agreement_dates_ordered", open_ended=False),
+            ends_after("valid_from", "ended_on", "agreement_end_after_start"),
         ]
 
     def __str__(self) -> str:
@@ -340,33 +279,17 @@ class CaregiverStatus(models.TextChoices):
     LEFT = "left", "离职"
 
 
-class Caregiver(models.Model):
+class Caregiver(RealName):
     """护理员: real-name, employed by (or, for family caregivers, guided by) one institution."""
 
-    institution = models.ForeignKey(
-        Institution, verbose_name="所属机构", on_delete=models.PROTECT, related_name="caregivers"
-    )
+    institution = link(Institution, "所属机构", related_name="caregivers")
     kind = models.CharField("类别", max_length=12, choices=CaregiverKind.choices)
-    name = models.CharField("姓名", max_length=40, db_index=True)
-    id_number_enc = models.TextField("身份证号码（密文）")
-    id_number_index = models.CharField("身份证号码索引", max_length=64, unique=True)
-    id_number_masked = models.CharField("身份证号码", max_length=18)
-    birth_date = models.DateField("出生日期")
-    sex = models.CharField("性别", max_length=1, choices=[("M", "男"), ("F", "女")])
-    phone_enc = models.TextField("联系电话（密文）", blank=True)
-    phone_index = models.CharField("联系电话索引", max_length=64, blank=True, db_index=True)
-    phone_masked = models.CharField("联系电话", max_length=20, blank=True)
     qualification = models.CharField(
         "资质", max_length=12, choices=Qualification.choices, default=Qualification.CARE_WORKER
     )
     # A family caregiver cares for exactly one beneficiary.
-    beneficiary = models.ForeignKey(
-        "insured.Person",
-        verbose_name="亲情护理对象",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="family_caregivers",
+    beneficiary = link(
+        "insured.Person", "亲情护理对象", optional=True, related_name="family_caregivers"
     )
     relationship = models.CharField("与护理对象关系", max_length=20, blank=True)
     user = models.OneToOneField(
@@ -390,8 +313,7 @@ class Caregiver(models.Model):
     version = models.PositiveIntegerField("版本", default=1)
 
     class Meta:
-        verbose_name = "护理员"
-        verbose_name_plural = "护理员"
+        verbose_name = verbose_name_plural = "护理员"
         ordering = ["institution", "name", "id"]
         constraints = [
             models.CheckConstraint(
@@ -400,17 +322,6 @@ class Caregiver(models.Model):
                 name="family_caregiver_has_one_beneficiary",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.name}（{self.id_number_masked}）"
-
-    @property
-    def id_number(self) -> str:
-        return crypto.decrypt(self.id_number_enc)
-
-    @property
-    def phone(self) -> str:
-        return crypto.decrypt(self.phone_enc)
 
 
 class CertificateKind(models.TextChoices):
@@ -435,13 +346,10 @@ class Certificate(models.Model):
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "资格证书"
-        verbose_name_plural = "资格证书"
+        verbose_name = verbose_name_plural = "资格证书"
         ordering = ["caregiver", "-expires_on"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(expires_on__gte=F("issued_on")), name="certificate_dates_ordered"
-            ),
+            ends_after("issued_on", "expires_on", "certificate_dates_ordered", open_ended=False),
             models.UniqueConstraint(
                 fields=["caregiver", "kind", "number"], name="certificate_unique_number"
             ),
@@ -466,8 +374,7 @@ class Training(models.Model):
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "培训记录"
-        verbose_name_plural = "培训记录"
+        verbose_name = verbose_name_plural = "培训记录"
         ordering = ["caregiver", "-held_on"]
         constraints = [
             models.CheckConstraint(
@@ -491,5 +398,4 @@ class ImportBatch(BaseImportBatch):
     kind = models.CharField("导入内容", max_length=16, choices=Kind.choices)
 
     class Meta(BaseImportBatch.Meta):
-        verbose_name = "机构/护理员导入批次"
-        verbose_name_plural = "机构/护理员导入批次"
+        verbose_name = verbose_name_plural = "机构/护理员导入批次"

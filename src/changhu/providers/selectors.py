@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from changhu.core import clock, crypto, scope
+from changhu.core.db import filter_given
 from changhu.core.identity import normalize_id_number
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
@@ -32,16 +33,12 @@ from changhu.providers.models import (
 from changhu.providers.services import CAREGIVER_ID_PURPOSE
 
 
-def _care_actor(s: scope.Scope) -> bool:
-    return s.organization_kind == OrgKind.CARE
-
-
 @scope.register(Institution)
 def _institution_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     """Care staff: their own institution. Others: located in or covering their regions."""
     if not s.can(Right.PROVIDERS_VIEW):
         return queryset.none()
-    if _care_actor(s):
+    if s.organization_kind == OrgKind.CARE:
         return queryset.filter(organization_id=s.organization_id)
     located = Institution.objects.filter(s.region_q("region_code")).values("pk")
     covering = Institution.objects.filter(s.region_q("organization__coverage__code")).values("pk")
@@ -54,7 +51,7 @@ def _institutions_seen(s: scope.Scope) -> QuerySet:
 
 @scope.register(Admission)
 def _admission_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    if _care_actor(s):
+    if s.organization_kind == OrgKind.CARE:
         if not (s.can(Right.PROVIDERS_APPLY) or s.can(Right.PROVIDERS_VIEW)):
             return queryset.none()
         return queryset.filter(Q(organization_id=s.organization_id) | Q(submitted_by_id=s.user_id))
@@ -63,25 +60,15 @@ def _admission_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset.none()
 
 
-@scope.register(Agreement)
-def _agreement_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return queryset.filter(institution_id__in=_institutions_seen(s))
-
-
-@scope.register(ServicePoint)
-def _service_point_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return queryset.filter(institution_id__in=_institutions_seen(s))
-
-
-@scope.register(InstitutionStatusChange)
-def _status_change_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+@scope.register(Agreement, ServicePoint, InstitutionStatusChange)
+def _by_institution_seen(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset.filter(institution_id__in=_institutions_seen(s))
 
 
 @scope.register(Caregiver)
 def _caregiver_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     """Care staff with a caregiver right: their institution's caregivers; others by institution."""
-    if _care_actor(s):
+    if s.organization_kind == OrgKind.CARE:
         if not (s.can(Right.PROVIDERS_VIEW) or s.can(Right.CAREGIVERS_MANAGE)):
             return queryset.none()
         return queryset.filter(institution__organization_id=s.organization_id)
@@ -90,18 +77,15 @@ def _caregiver_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset.filter(institution_id__in=_institutions_seen(s))
 
 
-def _caregivers_seen(s: scope.Scope) -> QuerySet:
+def caregivers_seen(s: scope.Scope) -> QuerySet:
+    """The ids of the caregivers ``s`` may see (a subquery), for rows that hang off a caregiver
+    in other apps too (training enrolments)."""
     return _caregiver_policy(Caregiver.objects.all(), s).values("pk")
 
 
-@scope.register(Certificate)
-def _certificate_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return queryset.filter(caregiver_id__in=_caregivers_seen(s))
-
-
-@scope.register(Training)
-def _training_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return queryset.filter(caregiver_id__in=_caregivers_seen(s))
+@scope.register(Certificate, Training)
+def _by_caregiver_seen(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return queryset.filter(caregiver_id__in=caregivers_seen(s))
 
 
 @scope.register(ImportBatch)
@@ -133,12 +117,12 @@ def institution_list(*, fetched_by, filters: InstitutionFilters | None = None) -
     text = (f.q or "").strip()
     if text:
         qs = qs.filter(Q(organization__name__contains=text) | Q(organization__uscc=text.upper()))
-    if f.care_kind:
-        qs = qs.filter(organization__care_kind=f.care_kind)
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.district:
-        qs = qs.filter(region_code__startswith=f.district.strip())
+    qs = filter_given(
+        qs,
+        organization__care_kind=f.care_kind,
+        status=f.status,
+        region_code__startswith=f.district.strip(),
+    )
     if f.care_mode:
         # JSON containment differs between backends; the mode lists are short, so filter by text.
         qs = qs.filter(care_modes__icontains=f'"{f.care_mode}"')
@@ -161,6 +145,16 @@ def institution_get(*, fetched_by, institution_id: int) -> Institution:
         ),
     )
     return scope.get_scoped(qs, fetched_by, pk=institution_id)
+
+
+def active_caregiver_count(institution: Institution) -> int:
+    """How many caregivers of an institution the reader already holds are in post."""
+    return institution.caregivers.filter(status=CaregiverStatus.ACTIVE).count()
+
+
+def agreement_get(*, fetched_by, agreement_id: int) -> Agreement:
+    """One service agreement in the reader's scope (404 outside it)."""
+    return scope.get_scoped(Agreement.objects.all(), fetched_by, pk=agreement_id)
 
 
 def institution_for_organization(*, fetched_by, organization_id: int) -> Institution | None:
@@ -234,12 +228,7 @@ def caregiver_list(*, fetched_by, filters: CaregiverFilters | None = None) -> Qu
             qs = qs.filter(id_number_index=crypto.blind_index(number, purpose=CAREGIVER_ID_PURPOSE))
         else:
             qs = qs.filter(name__startswith=text)
-    if f.institution_id:
-        qs = qs.filter(institution_id=f.institution_id)
-    if f.kind:
-        qs = qs.filter(kind=f.kind)
-    if f.status:
-        qs = qs.filter(status=f.status)
+    qs = filter_given(qs, institution_id=f.institution_id, kind=f.kind, status=f.status)
     return qs.prefetch_related("certificates").order_by("institution__organization__name", "name")
 
 

@@ -4,39 +4,33 @@ services and the scoped selectors."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from changhu.core import clock
-from changhu.core.errors import Conflict, ValidationFailed
-from changhu.core.imports import pages, workbooks
-from changhu.core.scope import get_scoped, require, scope_of
+from changhu.core.imports import workbooks
+from changhu.core.scope import require, scope_of
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
 from changhu.providers import exports, forms, imports, rules, selectors, services
-from changhu.providers.models import Agreement
+from changhu.web.pages import (
+    FORM_ERRORS,
+    attachment,
+    form_page,
+    import_decisions,
+    paginate,
+    posted,
+    submit,
+    upload_page,
+)
 from changhu.web.shortcuts import add_domain_error, staff_view
-
-FORM_ERRORS = (ValidationFailed, Conflict)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _page(request, queryset, size: int = forms.PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
 def _care_actor(user) -> bool:
     s = scope_of(user)
     return not s.unrestricted and s.organization_kind == OrgKind.CARE
-
-
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 # --- institutions ---------------------------------------------------------------------------
@@ -53,7 +47,7 @@ def institution_list(request):
         "providers/institution_list.html",
         {
             "form": form,
-            "page": _page(request, institutions),
+            "page": paginate(request, institutions),
             "mode_labels": rules.MODE_LABELS,
             "can_admit": scope_of(request.user).can(Right.PROVIDERS_ADMIT),
             "can_apply": scope_of(request.user).can(Right.PROVIDERS_APPLY),
@@ -79,7 +73,7 @@ def _render_institution(request, institution, *, bound=None, status=200):
             "status_form": bound.get("status") or forms.InstitutionStatusForm(),
             "agreement_form": bound.get("agreement") or forms.AgreementForm(),
             "renew_form": bound.get("renew") or forms.RenewForm(),
-            "caregiver_count": institution.caregivers.filter(status="active").count(),
+            "caregiver_count": selectors.active_caregiver_count(institution),
         },
         status=status,
     )
@@ -95,68 +89,65 @@ def institution_detail(request, pk: int):
     return _render_institution(request, _institution(request, pk))
 
 
+def _institution_step(request, institution, name: str, form, save) -> HttpResponse:
+    """A form of the institution page: saved (``save`` says what was done), or the page again
+    with this form's errors."""
+
+    def done(form):
+        messages.success(request, save(form))
+        return redirect("providers:institution_detail", pk=institution.pk)
+
+    response, status = submit(form, done)
+    return response or _render_institution(request, institution, bound={name: form}, status=status)
+
+
 @staff_view
 @require_POST
 def institution_status(request, pk: int):
     institution = _institution(request, pk)
+
+    def save(form):
+        services.institution_set_status(
+            actor=request.user, institution_id=institution.pk, **form.cleaned_data
+        )
+        return "机构状态已变更"
+
     form = forms.InstitutionStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.institution_set_status(
-                actor=request.user, institution_id=institution.pk, **form.cleaned_data
-            )
-        except FORM_ERRORS as exc:
-            add_domain_error(form, exc)
-            return _render_institution(
-                request, institution, bound={"status": form}, status=exc.status
-            )
-        messages.success(request, "机构状态已变更")
-        return redirect("providers:institution_detail", pk=institution.pk)
-    return _render_institution(request, institution, bound={"status": form}, status=422)
+    return _institution_step(request, institution, "status", form, save)
 
 
 @staff_view
 @require_POST
 def agreement_sign(request, pk: int):
     institution = _institution(request, pk)
+
+    def save(form):
+        agreement = services.agreement_sign(
+            actor=request.user, institution_id=institution.pk, data=form.to_input()
+        )
+        return f"已签订服务协议{agreement.number}"
+
     form = forms.AgreementForm(request.POST)
-    if form.is_valid():
-        try:
-            agreement = services.agreement_sign(
-                actor=request.user, institution_id=institution.pk, data=form.to_input()
-            )
-        except FORM_ERRORS as exc:
-            add_domain_error(form, exc)
-            return _render_institution(
-                request, institution, bound={"agreement": form}, status=exc.status
-            )
-        messages.success(request, f"已签订服务协议{agreement.number}")
-        return redirect("providers:institution_detail", pk=institution.pk)
-    return _render_institution(request, institution, bound={"agreement": form}, status=422)
+    return _institution_step(request, institution, "agreement", form, save)
 
 
 @staff_view
 @require_POST
 def agreement_renew(request, pk: int):
-    agreement = get_scoped(Agreement.objects.all(), request.user, pk=pk)
+    agreement = selectors.agreement_get(fetched_by=request.user, agreement_id=pk)
     institution = _institution(request, agreement.institution_id)
+
+    def save(form):
+        renewed = services.agreement_renew(
+            actor=request.user,
+            agreement_id=agreement.pk,
+            valid_until=form.cleaned_data.get("valid_until"),
+            number=form.cleaned_data.get("number", ""),
+        )
+        return f"已续签：{renewed.number}"
+
     form = forms.RenewForm(request.POST)
-    if form.is_valid():
-        try:
-            renewed = services.agreement_renew(
-                actor=request.user,
-                agreement_id=agreement.pk,
-                valid_until=form.cleaned_data.get("valid_until"),
-                number=form.cleaned_data.get("number", ""),
-            )
-        except FORM_ERRORS as exc:
-            add_domain_error(form, exc)
-            return _render_institution(
-                request, institution, bound={"renew": form}, status=exc.status
-            )
-        messages.success(request, f"已续签：{renewed.number}")
-        return redirect("providers:institution_detail", pk=institution.pk)
-    return _render_institution(request, institution, bound={"renew": form}, status=422)
+    return _institution_step(request, institution, "renew", form, save)
 
 
 @staff_view
@@ -164,7 +155,7 @@ def agreement_renew(request, pk: int):
 def agreements_due(request):
     require(request.user, Right.PROVIDERS_VIEW)
     due = selectors.agreements_due_for_renewal(fetched_by=request.user)
-    return render(request, "providers/agreements_due.html", {"page": _page(request, due)})
+    return render(request, "providers/agreements_due.html", {"page": paginate(request, due)})
 
 
 # --- admissions -----------------------------------------------------------------------------
@@ -184,7 +175,7 @@ def admission_list(request):
         "providers/admission_list.html",
         {
             "form": form,
-            "page": _page(request, admissions),
+            "page": paginate(request, admissions),
             "can_apply": s.can(Right.PROVIDERS_APPLY),
         },
     )
@@ -194,23 +185,16 @@ def admission_list(request):
 @require_http_methods(["GET", "POST"])
 def admission_new(request):
     require(request.user, Right.PROVIDERS_APPLY)
-    care_actor = _care_actor(request.user)
-    status = 200
-    if request.method == "POST":
-        form = forms.AdmissionForm(request.POST, user=request.user, care_actor=care_actor)
-        status = 422
-        if form.is_valid():
-            try:
-                admission = services.admission_submit(actor=request.user, data=form.to_input())
-            except FORM_ERRORS as exc:
-                add_domain_error(form, exc)
-                status = exc.status
-            else:
-                messages.success(request, "定点准入申请已提交")
-                return redirect("providers:admission_detail", pk=admission.pk)
-    else:
-        form = forms.AdmissionForm(user=request.user, care_actor=care_actor)
-    return render(request, "providers/admission_form.html", {"form": form}, status=status)
+    form = forms.AdmissionForm(
+        posted(request), user=request.user, care_actor=_care_actor(request.user)
+    )
+
+    def save(form):
+        admission = services.admission_submit(actor=request.user, data=form.to_input())
+        messages.success(request, "定点准入申请已提交")
+        return redirect("providers:admission_detail", pk=admission.pk)
+
+    return form_page(request, "providers/admission_form.html", form, save)
 
 
 ADMISSION_ACTIONS = {
@@ -258,15 +242,16 @@ def admission_action(request, pk: int, action: str):
     if action not in ADMISSION_ACTIONS:
         return redirect("providers:admission_detail", pk=pk)
     form_class, done = ADMISSION_ACTIONS[action]
-    form = form_class(request.POST) if form_class else None
-    if form is not None and not form.is_valid():
-        return _render_admission(request, admission, bound={action: form}, status=422)
-    data = form.cleaned_data if form is not None else {}
     actor = request.user
-    try:
-        if action == "review":
-            services.admission_start_review(actor=actor, admission_id=pk)
-        elif action == "inspection":
+    if form_class is None:  # 开始审核: a button, nothing to fill in
+        services.admission_start_review(actor=actor, admission_id=pk)
+        messages.success(request, done)
+        return redirect("providers:admission_detail", pk=pk)
+
+    def save(form):
+        data = form.cleaned_data
+        target = redirect("providers:admission_detail", pk=pk)
+        if action == "inspection":
             services.admission_schedule_inspection(
                 actor=actor, admission_id=pk, planned_on=data.get("planned_on")
             )
@@ -279,19 +264,17 @@ def admission_action(request, pk: int, action: str):
                 agreement=form.to_input(),
                 reason=data.get("reason", ""),
             )
-            messages.success(request, done)
-            return redirect("providers:institution_detail", pk=institution.pk)
+            target = redirect("providers:institution_detail", pk=institution.pk)
         elif action == "refuse":
             services.admission_refuse(actor=actor, admission_id=pk, reason=data.get("reason", ""))
         else:
             services.admission_withdraw(actor=actor, admission_id=pk, reason=data.get("reason", ""))
-    except FORM_ERRORS as exc:
-        if form is None:
-            raise
-        add_domain_error(form, exc)
-        return _render_admission(request, admission, bound={action: form}, status=exc.status)
-    messages.success(request, done)
-    return redirect("providers:admission_detail", pk=pk)
+        messages.success(request, done)
+        return target
+
+    form = form_class(request.POST)
+    response, status = submit(form, save)
+    return response or _render_admission(request, admission, bound={action: form}, status=status)
 
 
 # --- caregivers -----------------------------------------------------------------------------
@@ -304,7 +287,7 @@ def caregiver_list(request):
     form = forms.CaregiverFilterForm(request.GET, user=request.user)
     caregivers = selectors.caregiver_list(fetched_by=request.user, filters=form.filters())
     today = clock.today()
-    page = _page(request, caregivers)
+    page = paginate(request, caregivers)
     for caregiver in page:
         proving = [
             c for c in caregiver.certificates.all() if rules.CERTIFICATE_QUALIFICATION[c.kind]
@@ -331,27 +314,17 @@ def caregiver_list(request):
 @require_http_methods(["GET", "POST"])
 def caregiver_new(request):
     require(request.user, Right.CAREGIVERS_MANAGE)
-    care_actor = _care_actor(request.user)
-    status = 200
-    if request.method == "POST":
-        form = forms.CaregiverForm(request.POST, user=request.user, care_actor=care_actor)
-        status = 422
-        if form.is_valid():
-            try:
-                caregiver = services.caregiver_register(actor=request.user, data=form.to_input())
-            except FORM_ERRORS as exc:
-                add_domain_error(
-                    form,
-                    exc,
-                    {"beneficiary_id": "beneficiary_id_number", "institution_id": "institution"},
-                )
-                status = exc.status
-            else:
-                messages.success(request, f"已登记护理员：{caregiver.name}")
-                return redirect("providers:caregiver_detail", pk=caregiver.pk)
-    else:
-        form = forms.CaregiverForm(user=request.user, care_actor=care_actor)
-    return render(request, "providers/caregiver_form.html", {"form": form}, status=status)
+    form = forms.CaregiverForm(
+        posted(request), user=request.user, care_actor=_care_actor(request.user)
+    )
+
+    def save(form):
+        caregiver = services.caregiver_register(actor=request.user, data=form.to_input())
+        messages.success(request, f"已登记护理员：{caregiver.name}")
+        return redirect("providers:caregiver_detail", pk=caregiver.pk)
+
+    field_map = {"beneficiary_id": "beneficiary_id_number", "institution_id": "institution"}
+    return form_page(request, "providers/caregiver_form.html", form, save, field_map=field_map)
 
 
 def _render_caregiver(request, caregiver, *, bound=None, status=200, new_password=None):
@@ -432,21 +405,20 @@ def caregiver_action(request, pk: int, action: str):
     }.get(action)
     if form_class is None:
         return redirect("providers:caregiver_detail", pk=pk)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        return _render_caregiver(request, caregiver, bound={action: form}, status=422)
-    try:
+
+    def save(form):
         if action == "certificate":
             services.certificate_add(actor=request.user, caregiver_id=pk, data=form.to_input())
         elif action == "training":
             services.training_add(actor=request.user, caregiver_id=pk, **form.cleaned_data)
         else:
             services.caregiver_set_status(actor=request.user, caregiver_id=pk, **form.cleaned_data)
-    except FORM_ERRORS as exc:
-        add_domain_error(form, exc)
-        return _render_caregiver(request, caregiver, bound={action: form}, status=exc.status)
-    messages.success(request, "已保存")
-    return redirect("providers:caregiver_detail", pk=pk)
+        messages.success(request, "已保存")
+        return redirect("providers:caregiver_detail", pk=pk)
+
+    form = form_class(request.POST)
+    response, status = submit(form, save)
+    return response or _render_caregiver(request, caregiver, bound={action: form}, status=status)
 
 
 @staff_view
@@ -459,7 +431,7 @@ def certificates_expiring(request):
         days = rules.EXPIRY_WARNING_DAYS
     today = clock.today()
     certificates = selectors.certificates_expiring(fetched_by=request.user, within_days=days)
-    page = _page(request, certificates)
+    page = paginate(request, certificates)
     for certificate in page:
         certificate.state = rules.certificate_state(
             certificate.issued_on, certificate.expires_on, today
@@ -481,32 +453,16 @@ def _may_import(user) -> bool:
 def import_new(request):
     if not _may_import(request.user):
         require(request.user, Right.CAREGIVERS_MANAGE)
-    status = 200
-    if request.method == "POST":
-        form = forms.ImportUploadForm(request.POST, request.FILES)
-        status = 422
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                batch = imports.import_upload(
-                    actor=request.user,
-                    kind=form.cleaned_data["kind"],
-                    upload=upload,
-                    file_name=upload.name,
-                )
-            except ValidationFailed as exc:
-                add_domain_error(form, exc)
-                status = exc.status
-            else:
-                return redirect("providers:import_detail", pk=batch.pk)
-    else:
-        form = forms.ImportUploadForm()
-    batches = selectors.import_batch_list(fetched_by=request.user)[:20]
-    return render(
+    return upload_page(
         request,
         "providers/import_new.html",
-        {"form": form, "batches": batches},
-        status=status,
+        forms.ImportUploadForm,
+        lambda data, upload: imports.import_upload(
+            actor=request.user, kind=data["kind"], upload=upload, file_name=upload.name
+        ),
+        detail="providers:import_detail",
+        context={"batches": selectors.import_batch_list(fetched_by=request.user)[:20]},
+        default_field=None,
     )
 
 
@@ -519,16 +475,7 @@ def import_detail(request, pk: int):
     )
 
 
-@staff_view
-@require_POST
-def import_commit(request, pk: int):
-    return pages.commit(request, imports.PIPELINE, pk, detail="providers:import_detail")
-
-
-@staff_view
-@require_POST
-def import_discard(request, pk: int):
-    return pages.discard(request, imports.PIPELINE, pk, detail="providers:import_detail")
+import_commit, import_discard = import_decisions(imports.PIPELINE, detail="providers:import_detail")
 
 
 @staff_view
@@ -536,7 +483,7 @@ def import_discard(request, pk: int):
 def import_errors(request, pk: int):
     batch = selectors.import_batch_get(fetched_by=request.user, batch_id=pk)
     content, _ = workbooks.error_report(batch)
-    return _xlsx(content, f"import-{batch.pk}-errors.xlsx")
+    return attachment(content, f"import-{batch.pk}-errors.xlsx")
 
 
 @staff_view
@@ -545,14 +492,14 @@ def import_template(request, kind: str):
     if kind not in imports.COLUMNS:
         return redirect("providers:import_new")
     content, _, _ = imports.PIPELINE.template(kind=kind, file_format="xlsx")
-    return _xlsx(content, f"{kind}-template.xlsx")
+    return attachment(content, f"{kind}-template.xlsx")
 
 
 @staff_view
 @require_GET
 def export(request, kind: str):
     if kind == "institutions":
-        return _xlsx(exports.export_institutions(actor=request.user), "institutions.xlsx")
+        return attachment(exports.export_institutions(actor=request.user), "institutions.xlsx")
     if kind == "caregivers":
-        return _xlsx(exports.export_caregivers(actor=request.user), "caregivers.xlsx")
+        return attachment(exports.export_caregivers(actor=request.user), "caregivers.xlsx")
     return redirect(reverse("providers:institution_list"))

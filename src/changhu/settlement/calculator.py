@@ -43,6 +43,7 @@ from changhu.settlement.policy import (
 )
 
 ONE_DAY = dt.timedelta(days=1)
+MAX_ITEMS = 2000  # a month of services, several a day, with room to spare
 _KNOWN = {
     "grade",
     "care_mode",
@@ -133,13 +134,21 @@ def parse_input(raw, first: dt.date, last: dt.date) -> BenefitInput:
     hospital = raw.get("hospital_days") or []
     if not isinstance(hospital, list):
         raise _error("hospital_days", "应为日期列表")
+    month_days = (last - first).days + 1
+    if len(hospital) > month_days:
+        raise _error("hospital_days", f"住院日期不能多于当月天数（{month_days}天）")
     hospital_days = frozenset(_date(d, f"hospital_days[{i}]") for i, d in enumerate(hospital))
+    outside = sorted(d for d in hospital_days if not first <= d <= last)
+    if outside:
+        raise _error("hospital_days", f"{outside[0].isoformat()}不在结算月份内")
     died_on = _date(raw.get("died_on"), "died_on", required=False)
     cls = raw.get("institution_class") or ""
     cls = _choice(cls, "institution_class", INSTITUTION_CLASSES)
     changes = raw.get("mode_changes") or []
     if not isinstance(changes, list):
         raise _error("mode_changes", "应为列表")
+    if len(changes) > month_days:
+        raise _error("mode_changes", f"照护方式变更不能多于当月天数（{month_days}次）")
     mode_changes = []
     for i, change in enumerate(changes):
         where = f"mode_changes[{i}]"
@@ -203,6 +212,8 @@ def _costs(raw, first: dt.date, last: dt.date) -> tuple[dict, dict]:
 def _items(raw, costs: dict, first: dt.date, last: dt.date) -> None:
     if not isinstance(raw, list):
         raise _error("items", "应为列表")
+    if len(raw) > MAX_ITEMS:
+        raise _error("items", f"服务项目不能超过{MAX_ITEMS}条")
     for i, item in enumerate(raw):
         where = f"items[{i}]"
         if not isinstance(item, dict):

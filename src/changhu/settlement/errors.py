@@ -1,9 +1,4 @@
-"""The error codes of the settlement app: every code its refusals carry, in one place.
-
-A test (core/tests/test_error_codes.py) reads the source and requires this list to name
-exactly the codes raised; `docs/api.md` shows them with an HTTP status and an example
-message (`changhu error-codes --write`).
-"""
+"""The error codes of the settlement app; see :mod:`changhu.core.error_catalogue`."""
 
 from enum import StrEnum
 

@@ -10,12 +10,12 @@ adjustment lines in a later period.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from changhu.core import runs
+from changhu.core import runs, versions
 from changhu.core.errors import Conflict
+from changhu.core.fields import Recorded, link, user_fk, who_and_when
 
 
 class PolicyKind(models.TextChoices):
@@ -23,23 +23,18 @@ class PolicyKind(models.TextChoices):
     SUPPLEMENTARY = "supplementary", "补充保障（惠民保长护责任）"
 
 
-class PolicyVersion(models.Model):
+class PolicyVersion(versions.Version):
     """One loaded version of a policy file; written once by the loader, never changed."""
 
     code = models.CharField("政策代码", max_length=40)
-    version = models.CharField("版本号", max_length=32)
     kind = models.CharField("类别", max_length=16, choices=PolicyKind.choices)
     name = models.CharField("名称", max_length=100)
     region_code = models.CharField("统筹地区代码", max_length=12, db_index=True)
-    effective_from = models.DateField("生效日期")
     source = models.CharField("依据", max_length=500, blank=True)
-    checksum = models.CharField("内容校验值(SHA-256)", max_length=64)
     data = models.JSONField("政策内容")
-    loaded_at = models.DateTimeField("加载时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "待遇政策版本"
-        verbose_name_plural = "待遇政策版本"
+        verbose_name = verbose_name_plural = "待遇政策版本"
         ordering = ["code", "-effective_from"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="policy_version_unique"),
@@ -47,9 +42,6 @@ class PolicyVersion(models.Model):
                 fields=["code", "effective_from"], name="policy_effective_unique"
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.name}（{self.version}）"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
@@ -73,30 +65,20 @@ class InstitutionClass(models.TextChoices):
     ELDERLY_HOME = "elderly_home", "养老机构"
 
 
-class InstitutionTariff(models.Model):
+class InstitutionTariff(Recorded):
     """协议床日费用: an institution's class for the policy and its agreed daily bed charge,
     from a day on (the next row of the same institution replaces it)."""
 
-    institution = models.ForeignKey(
-        "providers.Institution",
-        verbose_name="护理机构",
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    institution = link("providers.Institution", "护理机构")
     valid_from = models.DateField("生效日期")
     institution_class = models.CharField(
         "结算类别", max_length=16, choices=InstitutionClass.choices, blank=True
     )
     bed_day_fen = models.PositiveIntegerField("床日费用（分）", default=0)
     note = models.CharField("说明", max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "机构结算类别与床日费用"
-        verbose_name_plural = "机构结算类别与床日费用"
+        verbose_name = verbose_name_plural = "机构结算类别与床日费用"
         ordering = ["institution", "-valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["institution", "valid_from"], name="tariff_one_per_day")
@@ -113,44 +95,35 @@ class PeriodStatus(models.TextChoices):
     PAID = "paid", "已拨付（锁定）"
 
 
-class SettlementPeriod(models.Model):
-    month = models.CharField("结算月份", max_length=7)
-    region = models.ForeignKey(
-        "orgs.Region", verbose_name="统筹地区", on_delete=models.PROTECT, related_name="+"
-    )
-    region_code = models.CharField("统筹地区代码", max_length=12)
-    region_prefix = models.CharField("区划前缀", max_length=12, db_index=True)
-    policy = models.ForeignKey(
-        PolicyVersion, verbose_name="待遇政策", on_delete=models.PROTECT, related_name="+"
-    )
-    supplementary = models.ForeignKey(
-        PolicyVersion,
-        verbose_name="补充保障",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    status = models.CharField(
-        "状态", max_length=12, choices=PeriodStatus.choices, default=PeriodStatus.OPEN
-    )
-    computed_at = models.DateTimeField("计算完成时间", null=True, blank=True)
+class Totals(models.Model):
+    """What a claim's payable lines add up to; a period's totals are the sums of its claims'."""
+
     line_count = models.PositiveIntegerField("明细数", default=0)
     fund_fen = models.BigIntegerField("基金支付（分）", default=0)
     supplementary_fen = models.BigIntegerField("补充保障支付（分）", default=0)
     personal_fen = models.BigIntegerField("个人负担（分）", default=0)
-    paid_at = models.DateTimeField("拨付时间", null=True, blank=True)
-    paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "结算期"
-        verbose_name_plural = "结算期"
+        abstract = True
+
+
+class SettlementPeriod(Totals):
+    month = models.CharField("结算月份", max_length=7)
+    region = link("orgs.Region", "统筹地区")
+    region_code = models.CharField("统筹地区代码", max_length=12)
+    region_prefix = models.CharField("区划前缀", max_length=12, db_index=True)
+    policy = link(PolicyVersion, "待遇政策")
+    supplementary = link(PolicyVersion, "补充保障", optional=True)
+    status = models.CharField(
+        "状态", max_length=12, choices=PeriodStatus.choices, default=PeriodStatus.OPEN
+    )
+    computed_at = models.DateTimeField("计算完成时间", null=True, blank=True)
+    paid_at = models.DateTimeField("拨付时间", null=True, blank=True)
+    paid_by = user_fk()
+    created_by, created_at = who_and_when(when="创建时间", on_create=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "结算期"
         ordering = ["-month", "region_code"]
         constraints = [
             models.UniqueConstraint(fields=["month", "region"], name="period_one_per_region")
@@ -167,49 +140,27 @@ class SettlementPeriod(models.Model):
 RunStatus = runs.RunStatus  # one set of run states for every kind of background run
 
 
-class SettlementRun(models.Model):
+class SettlementRun(runs.Run):
     """One computation of a period: chunks of institutions, each committed on its own, so a run
     that stops halfway resumes where it stopped (``changhu settle``, or the worker)."""
 
     period = models.ForeignKey(SettlementPeriod, on_delete=models.CASCADE, related_name="runs")
-    status = models.CharField(
-        "状态", max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
-    )
-    source = models.CharField("发起方式", max_length=8, default="web")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    total_chunks = models.PositiveIntegerField("批次数", default=0)
-    done_chunks = models.PositiveIntegerField("已完成批次", default=0)
     line_count = models.PositiveIntegerField("明细数", default=0)
     # Rows of the staged month (None: not staged); a resumed run checks its staging by this.
     staged_rows = models.BigIntegerField("暂存天数", null=True, blank=True)
-    error = models.TextField("错误", blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    started_at = models.DateTimeField("开始时间", null=True, blank=True)
-    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
-    class Meta:
-        verbose_name = "结算计算批次"
-        verbose_name_plural = "结算计算批次"
-        ordering = ["-created_at", "-id"]
+    class Meta(runs.Run.Meta):
+        verbose_name = verbose_name_plural = "结算计算批次"
 
     def __str__(self) -> str:
         return f"结算计算{self.pk}（{self.get_status_display()}）"
 
-    @property
-    def percent(self) -> int:
-        return runs.percent(self.status, self.done_chunks, self.total_chunks)
 
-
-class RunChunk(models.Model):
+class RunChunk(runs.Chunk):
     run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField("批次号")
     institution_ids = models.JSONField("机构")
-    done = models.BooleanField(default=False)
     line_count = models.PositiveIntegerField(default=0)
-    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["run", "number"]
@@ -227,52 +178,26 @@ class ClaimStatus(models.TextChoices):
     PAID = "paid", "已拨付"
 
 
-class Claim(models.Model):
+class Claim(Totals):
     """申报: one institution's claim for one period."""
 
-    period = models.ForeignKey(SettlementPeriod, on_delete=models.PROTECT, related_name="claims")
-    institution = models.ForeignKey(
-        "providers.Institution", verbose_name="护理机构", on_delete=models.PROTECT, related_name="+"
-    )
+    period = link(SettlementPeriod, related_name="claims")
+    institution = link("providers.Institution", "护理机构")
     status = models.CharField(
         "状态", max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT
     )
-    line_count = models.PositiveIntegerField("明细数", default=0)
     person_count = models.PositiveIntegerField("人数", default=0)
-    fund_fen = models.BigIntegerField("基金支付（分）", default=0)
-    supplementary_fen = models.BigIntegerField("补充保障支付（分）", default=0)
-    personal_fen = models.BigIntegerField("个人负担（分）", default=0)
     withdrawn_fen = models.BigIntegerField("机构撤回（分）", default=0)
     rejected_fen = models.BigIntegerField("审核拒付（分）", default=0)
     excluded_count = models.PositiveIntegerField("剔除服务记录数", default=0)
     computed_at = models.DateTimeField("计算时间", null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    submitted_at = models.DateTimeField("申报时间", null=True, blank=True)
-    first_reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="初审人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    first_reviewed_at = models.DateTimeField("初审时间", null=True, blank=True)
-    second_reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="复核人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    second_reviewed_at = models.DateTimeField("复核时间", null=True, blank=True)
+    submitted_by, submitted_at = who_and_when(when="申报时间")
+    first_reviewer, first_reviewed_at = who_and_when("初审人", "初审时间")
+    second_reviewer, second_reviewed_at = who_and_when("复核人", "复核时间")
     paid_at = models.DateTimeField("拨付时间", null=True, blank=True)
 
     class Meta:
-        verbose_name = "结算申报"
-        verbose_name_plural = "结算申报"
+        verbose_name = verbose_name_plural = "结算申报"
         ordering = ["period", "institution_id"]
         constraints = [
             models.UniqueConstraint(fields=["period", "institution"], name="claim_one_per_period")
@@ -303,20 +228,10 @@ class ClaimLine(models.Model):
     """结算明细: one person's benefit for the month, with the days, rule and visits behind it."""
 
     # Lines are written in bulk: foreign keys are indexed only through the composite indexes.
-    period = models.ForeignKey(
-        SettlementPeriod, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="lines", db_index=False)
-    institution = models.ForeignKey(
-        "providers.Institution", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    person = models.ForeignKey(
-        "insured.Person",
-        verbose_name="参保人",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    period = link(SettlementPeriod, db_index=False)
+    claim = link(Claim, related_name="lines", db_index=False)
+    institution = link("providers.Institution", db_index=False)
+    person = link("insured.Person", "参保人", db_index=False)
     line_key = models.CharField("明细键", max_length=160)
     benefit = models.CharField("待遇", max_length=40)
     benefit_name = models.CharField("待遇名称", max_length=120)
@@ -334,9 +249,7 @@ class ClaimLine(models.Model):
     fund_fen = models.BigIntegerField("支付金额（分）", default=0)
     personal_fen = models.BigIntegerField("个人负担（分）", default=0)
     rule = models.CharField("规则及版本", max_length=120)
-    policy = models.ForeignKey(
-        PolicyVersion, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
+    policy = link(PolicyVersion, db_index=False)
     status = models.CharField(
         "状态", max_length=12, choices=LineStatus.choices, default=LineStatus.PAYABLE
     )
@@ -348,19 +261,10 @@ class ClaimLine(models.Model):
     source = models.CharField(
         "来源", max_length=12, choices=LineSource.choices, default=LineSource.COMPUTED
     )
-    adjusts = models.ForeignKey(
-        "self",
-        verbose_name="更正的明细",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="adjustments",
-        db_index=False,
-    )
+    adjusts = link("self", "更正的明细", optional=True, related_name="adjustments", db_index=False)
 
     class Meta:
-        verbose_name = "结算明细"
-        verbose_name_plural = "结算明细"
+        verbose_name = verbose_name_plural = "结算明细"
         ordering = ["claim", "person_id", "seq", "tier"]
         constraints = [
             models.UniqueConstraint(fields=["period", "line_key"], name="line_key_unique"),
@@ -391,14 +295,10 @@ class LineDecision(models.Model):
     step = models.CharField("环节", max_length=16)  # claim / first_review / second_review
     reason_code = models.CharField("原因代码", max_length=40)
     reason = models.CharField("原因", max_length=300)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    at = models.DateTimeField("时间", auto_now=True)
+    actor, at = who_and_when(when="时间", on_save=True)
 
     class Meta:
-        verbose_name = "明细处理决定"
-        verbose_name_plural = "明细处理决定"
+        verbose_name = verbose_name_plural = "明细处理决定"
         constraints = [
             models.UniqueConstraint(fields=["period", "line_key"], name="line_decision_unique")
         ]
@@ -421,12 +321,8 @@ class Exclusion(models.Model):
         related_name="exclusions",
         db_index=False,
     )
-    institution = models.ForeignKey(
-        "providers.Institution", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    person = models.ForeignKey(
-        "insured.Person", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
+    institution = link("providers.Institution", db_index=False)
+    person = link("insured.Person", db_index=False)
     source = models.CharField("类别", max_length=8)  # visit / bed_day
     source_id = models.BigIntegerField("记录编号")
     day = models.DateField("日期")
@@ -435,8 +331,7 @@ class Exclusion(models.Model):
     amount_fen = models.BigIntegerField("涉及费用（分）", default=0)
 
     class Meta:
-        verbose_name = "剔除的服务记录"
-        verbose_name_plural = "剔除的服务记录"
+        verbose_name = verbose_name_plural = "剔除的服务记录"
         ordering = ["day", "id"]
         indexes = [
             models.Index(fields=["period", "institution"]),
@@ -455,27 +350,20 @@ class PaymentStatus(models.TextChoices):
 class PaymentOrder(models.Model):
     """拨付单: what one payer pays one payee for a period (negative: to recover)."""
 
-    period = models.ForeignKey(SettlementPeriod, on_delete=models.PROTECT, related_name="payments")
+    period = link(SettlementPeriod, related_name="payments")
     payer = models.CharField("支付方", max_length=40)
     payee_kind = models.CharField("收款方类别", max_length=12, choices=Payee.choices)
     payee_key = models.CharField("收款方", max_length=40)
-    institution = models.ForeignKey(
-        "providers.Institution", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    person = models.ForeignKey(
-        "insured.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    institution = link("providers.Institution", optional=True)
+    person = link("insured.Person", optional=True)
     amount_fen = models.BigIntegerField("金额（分）")
     line_count = models.PositiveIntegerField("明细数")
     status = models.CharField("状态", max_length=12, choices=PaymentStatus.choices)
-    entry = models.ForeignKey(
-        "fund.Entry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    entry = link("fund.Entry", optional=True)
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "拨付单"
-        verbose_name_plural = "拨付单"
+        verbose_name = verbose_name_plural = "拨付单"
         ordering = ["period", "payer", "payee_kind", "payee_key"]
         constraints = [
             models.UniqueConstraint(
@@ -497,25 +385,17 @@ class SupplementaryMember(models.Model):
         EMPLOYER = "employer", "单位投保"
 
     plan_code = models.CharField("补充保障", max_length=40)
-    person = models.ForeignKey(
-        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
-    )
+    person = link("insured.Person", "参保人")
     year = models.PositiveSmallIntegerField("保障年度")
     premium_fen = models.PositiveIntegerField("保费（分）")
     paid_from = models.CharField("缴费方式", max_length=20, choices=PaidFrom.choices)
     family_size = models.PositiveSmallIntegerField("家庭参保人数", default=1)
     joined_on = models.DateField("参保日期")
-    entry = models.ForeignKey(
-        "fund.Entry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+    entry = link("fund.Entry", optional=True)
+    recorded_by, recorded_at = who_and_when(when="登记时间", on_create=True)
 
     class Meta:
-        verbose_name = "补充保障参保人"
-        verbose_name_plural = "补充保障参保人"
+        verbose_name = verbose_name_plural = "补充保障参保人"
         ordering = ["plan_code", "-year", "person_id"]
         constraints = [
             models.UniqueConstraint(

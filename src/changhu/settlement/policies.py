@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from changhu.core import audit, versions
@@ -23,7 +22,7 @@ from changhu.settlement.models import PolicyKind, PolicyVersion
 
 
 def policies_dir() -> Path:
-    return Path(settings.CHANGHU_PRESETS_DIR) / "policies"
+    return versions.presets_dir("policies")
 
 
 def read_policy_file(path: Path) -> dict:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 
 from changhu.core import scope
+from changhu.core.db import filter_given
 from changhu.core.models import TransitionLog
 from changhu.core.transitions import timeline
-from changhu.orgs.models import OrgKind
+from changhu.orgs.models import OrgKind, Region
 from changhu.orgs.roles import Right
 from changhu.settlement import labels
 from changhu.settlement.models import (
@@ -28,6 +29,8 @@ from changhu.settlement.models import (
     InstitutionTariff,
     LineStatus,
     PaymentOrder,
+    PeriodStatus,
+    PolicyKind,
     PolicyVersion,
     SettlementPeriod,
     SettlementRun,
@@ -37,16 +40,14 @@ from changhu.settlement.policies import benefit_policy_for_region, parsed
 from changhu.settlement.policy import mask_ranges
 
 
-def _care(s: scope.Scope) -> bool:
-    return s.organization_kind == OrgKind.CARE
-
-
-def _by_institution(queryset: QuerySet, s: scope.Scope, field: str = "institution") -> QuerySet:
+@scope.register(Claim, ClaimLine, Exclusion, InstitutionTariff)
+def _by_institution(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """Care staff: their institution's rows; others: those of institutions in their regions."""
     if not s.can(Right.SETTLEMENT_VIEW):
         return queryset.none()
-    if _care(s):
-        return queryset.filter(**{f"{field}__organization_id": s.organization_id})
-    return queryset.filter(s.region_q(f"{field}__region_code"))
+    if s.organization_kind == OrgKind.CARE:
+        return queryset.filter(institution__organization_id=s.organization_id)
+    return queryset.filter(s.region_q("institution__region_code"))
 
 
 def _overlapping_regions(s: scope.Scope) -> Q:
@@ -80,26 +81,11 @@ def _run_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset.filter(period__in=_period_policy(SettlementPeriod.objects.all(), s))
 
 
-@scope.register(Claim)
-def _claim_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return _by_institution(queryset, s)
-
-
-@scope.register(ClaimLine)
-def _line_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return _by_institution(queryset, s)
-
-
-@scope.register(Exclusion)
-def _exclusion_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return _by_institution(queryset, s)
-
-
 @scope.register(PaymentOrder)
 def _payment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     if not s.can(Right.SETTLEMENT_VIEW):
         return queryset.none()
-    if _care(s):
+    if s.organization_kind == OrgKind.CARE:
         return queryset.filter(institution__organization_id=s.organization_id)
     return queryset.filter(
         (Q(payee_kind="institution") & s.region_q("institution__region_code"))
@@ -107,14 +93,9 @@ def _payment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     )
 
 
-@scope.register(InstitutionTariff)
-def _tariff_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return _by_institution(queryset, s)
-
-
 @scope.register(SupplementaryMember)
 def _member_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    if not s.can(Right.SETTLEMENT_VIEW) or _care(s):
+    if not s.can(Right.SETTLEMENT_VIEW) or s.organization_kind == OrgKind.CARE:
         return queryset.none()
     return queryset.filter(s.region_q("person__region_code"))
 
@@ -154,6 +135,27 @@ def policy_get(*, fetched_by, policy_id: int) -> PolicyVersion:
     return scope.get_scoped(PolicyVersion.objects.all(), fetched_by, pk=policy_id)
 
 
+def policy_names(*, fetched_by, kind: str) -> list[tuple[str, str]]:
+    """The policies of a kind to choose from: code and the Chinese name of the latest version."""
+    names: dict[str, str] = {}
+    for p in (
+        policy_list(fetched_by=fetched_by).filter(kind=kind).order_by("code", "-effective_from")
+    ):
+        names.setdefault(p.code, p.name)
+    return sorted(names.items())
+
+
+def regions_with_benefit_policy(*, fetched_by) -> list[Region]:
+    """The regions a benefit policy is published for, to open a period in. Published rules are
+    not region-scoped: a reader with a settlement right sees every region that has one."""
+    codes = set(
+        policy_list(fetched_by=fetched_by)
+        .filter(kind=PolicyKind.BENEFIT)
+        .values_list("region_code", flat=True)
+    )
+    return list(Region.objects.filter(code__in=codes).order_by("code"))
+
+
 def period_list(*, fetched_by) -> QuerySet:
     return scope.scoped(
         SettlementPeriod.objects.select_related("policy", "supplementary", "region"), fetched_by
@@ -163,6 +165,16 @@ def period_list(*, fetched_by) -> QuerySet:
 def period_get(*, fetched_by, period_id: int) -> SettlementPeriod:
     qs = SettlementPeriod.objects.select_related("policy", "supplementary", "region", "paid_by")
     return scope.get_scoped(qs, fetched_by, pk=period_id)
+
+
+def periods_open_after(*, fetched_by, period: SettlementPeriod) -> list[SettlementPeriod]:
+    """The region's later periods in scope that are not paid yet: where an adjustment to a line
+    of ``period`` can be booked."""
+    return list(
+        period_list(fetched_by=fetched_by)
+        .filter(region_id=period.region_id, month__gt=period.month)
+        .exclude(status=PeriodStatus.PAID)
+    )
 
 
 def latest_run(*, fetched_by, period_id: int) -> SettlementRun | None:
@@ -189,12 +201,7 @@ def claim_list(*, fetched_by, filters: ClaimFilters | None = None) -> QuerySet:
     qs = scope.scoped(
         Claim.objects.select_related("period", "institution__organization"), fetched_by
     )
-    if f.period_id:
-        qs = qs.filter(period_id=f.period_id)
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.institution_id:
-        qs = qs.filter(institution_id=f.institution_id)
+    qs = filter_given(qs, period_id=f.period_id, status=f.status, institution_id=f.institution_id)
     return qs.order_by("-period__month", "institution__organization__name", "id")
 
 
@@ -227,20 +234,16 @@ def line_list(*, fetched_by, filters: LineFilters | None = None) -> QuerySet:
         ClaimLine.objects.select_related("person", "claim", "institution__organization"),
         fetched_by,
     )
-    if f.claim_id:
-        qs = qs.filter(claim_id=f.claim_id)
-    if f.period_id:
-        qs = qs.filter(period_id=f.period_id)
-    if f.person_id:
-        qs = qs.filter(person_id=f.person_id)
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.benefit:
-        qs = qs.filter(benefit=f.benefit)
-    if f.payer:
-        qs = qs.filter(payer=f.payer)
-    if f.q.strip():
-        qs = qs.filter(person__name__startswith=f.q.strip())
+    qs = filter_given(
+        qs,
+        claim_id=f.claim_id,
+        period_id=f.period_id,
+        person_id=f.person_id,
+        status=f.status,
+        benefit=f.benefit,
+        payer=f.payer,
+        person__name__startswith=f.q.strip(),
+    )
     return qs.order_by("person__name", "person_id", "seq", "tier", "id")
 
 
@@ -253,10 +256,7 @@ def line_get(*, fetched_by, line_id: int) -> ClaimLine:
 
 def exclusion_list(*, fetched_by, claim_id: int | None = None, person_id: int | None = None):
     qs = scope.scoped(Exclusion.objects.select_related("person"), fetched_by)
-    if claim_id:
-        qs = qs.filter(claim_id=claim_id)
-    if person_id:
-        qs = qs.filter(person_id=person_id)
+    qs = filter_given(qs, claim_id=claim_id, person_id=person_id)
     return qs.order_by("day", "id")
 
 
@@ -265,10 +265,7 @@ def payment_list(*, fetched_by, period_id: int | None = None, payee_kind: str = 
         PaymentOrder.objects.select_related("institution__organization", "person", "entry"),
         fetched_by,
     )
-    if period_id:
-        qs = qs.filter(period_id=period_id)
-    if payee_kind:
-        qs = qs.filter(payee_kind=payee_kind)
+    qs = filter_given(qs, period_id=period_id, payee_kind=payee_kind)
     return qs.order_by("payer", "payee_kind", "-amount_fen", "id")
 
 
@@ -283,10 +280,7 @@ def tariff_list(*, fetched_by, institution_id: int | None = None) -> QuerySet:
 
 def member_list(*, fetched_by, plan_code: str = "", year: int | None = None) -> QuerySet:
     qs = scope.scoped(SupplementaryMember.objects.select_related("person"), fetched_by)
-    if plan_code:
-        qs = qs.filter(plan_code=plan_code)
-    if year:
-        qs = qs.filter(year=year)
+    qs = filter_given(qs, plan_code=plan_code, year=year)
     return qs.order_by("-year", "person__name")
 
 
@@ -370,10 +364,7 @@ class Payable:
 def payable(*, fetched_by, claim_id: int | None = None, period_id: int | None = None) -> Payable:
     """The payable lines of a claim or a period that the reader sees, counted and summed."""
     qs = scope.scoped(ClaimLine.objects.filter(status=LineStatus.PAYABLE), fetched_by)
-    if claim_id:
-        qs = qs.filter(claim_id=claim_id)
-    if period_id:
-        qs = qs.filter(period_id=period_id)
+    qs = filter_given(qs, claim_id=claim_id, period_id=period_id)
     row = qs.aggregate(
         lines=Count("id"),
         fund=Sum("fund_fen", filter=Q(tier=1)),
@@ -464,6 +455,11 @@ def returned_claims(user, status: str):
     """Claims in the user's queue for ``status`` that a reviewer sent back, with why."""
     claims = list(claims_waiting(user, status).select_related(None).only("id", "status"))
     return claim_returns(claims)
+
+
+def claims_sent_back(user, status: str) -> QuerySet:
+    """The claims of the user's queue for ``status`` that a reviewer sent back."""
+    return claims_waiting(user, status).filter(pk__in=list(returned_claims(user, status)))
 
 
 def returned_hint(user, status: str) -> str:

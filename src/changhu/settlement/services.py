@@ -62,37 +62,35 @@ CLAIM_WORKFLOW = Workflow(
     "settlement_claim",
     {
         "submit": Transition(
-            frozenset({ClaimStatus.DRAFT}), ClaimStatus.SUBMITTED, Right.SETTLEMENT_CLAIM, "申报"
+            {ClaimStatus.DRAFT}, ClaimStatus.SUBMITTED, Right.SETTLEMENT_CLAIM, "申报"
         ),
         "first_pass": Transition(
-            frozenset({ClaimStatus.SUBMITTED}),
+            {ClaimStatus.SUBMITTED},
             ClaimStatus.FIRST_REVIEWED,
             Right.SETTLEMENT_FIRST_REVIEW,
             "初审通过",
         ),
         "first_return": Transition(
-            frozenset({ClaimStatus.SUBMITTED}),
+            {ClaimStatus.SUBMITTED},
             ClaimStatus.DRAFT,
             Right.SETTLEMENT_FIRST_REVIEW,
             "初审退回机构",
         ),
         "second_approve": Transition(
-            frozenset({ClaimStatus.FIRST_REVIEWED}),
+            {ClaimStatus.FIRST_REVIEWED},
             ClaimStatus.APPROVED,
             Right.SETTLEMENT_SECOND_REVIEW,
             "复核通过",
         ),
         "second_return": Transition(
-            frozenset({ClaimStatus.FIRST_REVIEWED}),
+            {ClaimStatus.FIRST_REVIEWED},
             ClaimStatus.SUBMITTED,
             Right.SETTLEMENT_SECOND_REVIEW,
             "复核退回初审",
         ),
-        "pay": Transition(
-            frozenset({ClaimStatus.APPROVED}), ClaimStatus.PAID, Right.SETTLEMENT_PAY, "拨付"
-        ),
+        "pay": Transition({ClaimStatus.APPROVED}, ClaimStatus.PAID, Right.SETTLEMENT_PAY, "拨付"),
     },
-    labels=dict(ClaimStatus.choices),
+    labels=ClaimStatus,
 )
 
 REJECT_REASONS = {

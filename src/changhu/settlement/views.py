@@ -6,15 +6,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from changhu.core.errors import Conflict, DomainError, ValidationFailed
+from changhu.core.errors import Conflict, DomainError
 from changhu.core.money import format_yuan, yuan_to_fen
 from changhu.core.scope import require, scope_of
-from changhu.orgs.models import Region
 from changhu.orgs.roles import Right
 from changhu.settlement import (
     calculator,
@@ -32,15 +31,11 @@ from changhu.settlement.models import (
     LineStatus,
     PeriodStatus,
     PolicyKind,
-    PolicyVersion,
 )
+from changhu.web.pages import FORM_ERRORS, paginate
 from changhu.web.shortcuts import add_domain_error, is_htmx, staff_view
 
 PAGE_SIZE = 50
-
-
-def _page(request, queryset, size: int = PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
 # --- 待遇测算 ---------------------------------------------------------------------------------
@@ -75,14 +70,6 @@ def _calculator_form(request, setup: calculator_form.Setup):
     return form, calculator_form.answer(result), False
 
 
-def _policy_names(kind: str) -> list[tuple[str, str]]:
-    """The policies of a kind to choose from: code and the Chinese name of the latest version."""
-    names: dict[str, str] = {}
-    for p in PolicyVersion.objects.filter(kind=kind).order_by("code", "-effective_from"):
-        names.setdefault(p.code, p.name)
-    return sorted(names.items())
-
-
 @staff_view
 @require_http_methods(["GET", "POST"])
 def calculator_page(request):
@@ -104,13 +91,6 @@ def calculator_page(request):
 # --- periods -------------------------------------------------------------------------------
 
 
-def _regions_with_policy() -> list[Region]:
-    codes = set(
-        PolicyVersion.objects.filter(kind=PolicyKind.BENEFIT).values_list("region_code", flat=True)
-    )
-    return list(Region.objects.filter(code__in=codes).order_by("code"))
-
-
 @staff_view
 @require_http_methods(["GET", "POST"])
 def period_list(request):
@@ -124,12 +104,12 @@ def period_list(request):
                 region_code=request.POST.get("region_code", ""),
                 policy_code=request.POST.get("policy_code", ""),
             )
-        except (ValidationFailed, Conflict) as exc:
+        except FORM_ERRORS as exc:
             messages.error(request, exc.message)
             return redirect("settlement:period_list")
         messages.success(request, f"已开立{period.month}结算期")
         return redirect("settlement:period_detail", period.pk)
-    page = _page(request, selectors.period_list(fetched_by=request.user))
+    page = paginate(request, selectors.period_list(fetched_by=request.user), PAGE_SIZE)
     # Each period's figures are those of the claims this reader sees, as on the period's page.
     totals = selectors.claim_totals_by_period(
         fetched_by=request.user, period_ids=[p.pk for p in page]
@@ -142,23 +122,30 @@ def period_list(request):
         {
             "page": page,
             "can_run": s.can(Right.SETTLEMENT_RUN),
-            "regions": _regions_with_policy(),
-            "benefit_policies": _policy_names(PolicyKind.BENEFIT),
+            "regions": selectors.regions_with_benefit_policy(fetched_by=request.user),
+            "benefit_policies": selectors.policy_names(
+                fetched_by=request.user, kind=PolicyKind.BENEFIT
+            ),
             "policies": selectors.policy_list(fetched_by=request.user),
             "labels": labels.PolicyLabels(),
         },
     )
 
 
-def _pay_question(period, summary: selectors.Payable, claims: int) -> str:
+def _amount(summary: selectors.Payable) -> str:
+    """``合计 ¥25,466.00``, with the fund's and the supplementary insurance's shares if both pay."""
     amount = f"合计 ¥{format_yuan(summary.total_fen)}"
     if summary.supplementary_fen:
         amount += (
             f"（基金 ¥{format_yuan(summary.fund_fen)}，"
             f"补充保障 ¥{format_yuan(summary.supplementary_fen)}）"
         )
+    return amount
+
+
+def _pay_question(period, summary: selectors.Payable, claims: int) -> str:
     return (
-        f"确认拨付{period.month} {claims} 家机构的 {summary.lines} 条明细、{amount}？"
+        f"确认拨付{period.month} {claims} 家机构的 {summary.lines} 条明细、{_amount(summary)}？"
         "拨付后该月锁定，不能再修改。"
     )
 
@@ -175,10 +162,13 @@ def period_detail(request, pk: int):
     status = request.GET.get("status", "")
     if status not in ClaimStatus.values:
         status = ""
-    claims = seen.filter(status=status) if status else seen
+    claims = selectors.claim_list(
+        fetched_by=request.user,
+        filters=selectors.ClaimFilters(period_id=period.pk, status=status),
+    )
     run = selectors.latest_run(fetched_by=request.user, period_id=period.pk)
     can_pay = s.can(Right.SETTLEMENT_PAY) and period.status == PeriodStatus.CLAIMING
-    page = _page(request, claims.select_related("first_reviewer", "second_reviewer"))
+    page = paginate(request, claims.select_related("first_reviewer", "second_reviewer"), PAGE_SIZE)
     counts = selectors.claim_status_counts(seen)
     return render(
         request,
@@ -250,7 +240,7 @@ def payment_list(request, pk: int):
         "settlement/payment_list.html",
         {
             "period": period,
-            "page": _page(request, qs),
+            "page": paginate(request, qs, PAGE_SIZE),
             "payee_kind": kind,
             "totals": selectors.payment_totals(qs),
             "labels": labels.PolicyLabels(),
@@ -273,8 +263,8 @@ def claim_list(request):
         qs = selectors.claim_list(fetched_by=request.user)
     returned = bool(status) and request.GET.get("returned") == "1"
     if returned:
-        qs = qs.filter(pk__in=list(selectors.returned_claims(request.user, status)))
-    page = _page(request, qs)
+        qs = selectors.claims_sent_back(request.user, status)
+    page = paginate(request, qs, PAGE_SIZE)
     return render(
         request,
         "settlement/claim_list.html",
@@ -291,13 +281,7 @@ def claim_list(request):
 
 def _decision_question(verb: str, summary: selectors.Payable, after: str) -> str:
     """``确认复核通过 23 条、合计 ¥25,466.00？……``: the step, the lines and the money."""
-    amount = f"合计 ¥{format_yuan(summary.total_fen)}"
-    if summary.supplementary_fen:
-        amount += (
-            f"（基金 ¥{format_yuan(summary.fund_fen)}，"
-            f"补充保障 ¥{format_yuan(summary.supplementary_fen)}）"
-        )
-    return f"确认{verb} {summary.lines} 条、{amount}？{after}"
+    return f"确认{verb} {summary.lines} 条、{_amount(summary)}？{after}"
 
 
 @staff_view
@@ -327,7 +311,7 @@ def claim_detail(request, pk: int):
         {
             "claim": claim,
             "period": claim.period,
-            "page": _page(request, lines),
+            "page": paginate(request, lines, PAGE_SIZE),
             "filters": filters,
             "line_statuses": LineStatus.choices,
             "can_claim": draft and s.can(Right.SETTLEMENT_CLAIM),
@@ -356,8 +340,6 @@ def claim_detail(request, pk: int):
 @require_POST
 def claim_action(request, pk: int, action: str):
     if action not in ("submit", "first_pass", "first_return", "second_approve", "second_return"):
-        from django.http import Http404
-
         raise Http404()
     try:
         if action == "submit":
@@ -381,7 +363,7 @@ def claim_action(request, pk: int, action: str):
                     actor=request.user, claim_id=pk, approve=False, reason=reason
                 )
                 messages.success(request, f"已退回初审：{reason}")
-    except (ValidationFailed, Conflict) as exc:
+    except FORM_ERRORS as exc:
         messages.error(request, exc.message)
     return redirect("settlement:claim_detail", pk)
 
@@ -406,10 +388,8 @@ def line_action(request, pk: int, action: str):
         elif action == "restore":
             services.line_restore(actor=request.user, line_id=pk)
         else:
-            from django.http import Http404
-
             raise Http404()
-    except (ValidationFailed, Conflict) as exc:
+    except FORM_ERRORS as exc:
         messages.error(request, exc.message)
     back = request.POST.get("next") or reverse("settlement:claim_detail", args=[line.claim_id])
     if not back.startswith("/") or back.startswith("//"):
@@ -431,11 +411,7 @@ def line_detail(request, pk: int):
     )
     targets = []
     if can_adjust:
-        targets = list(
-            selectors.period_list(fetched_by=request.user)
-            .filter(region_id=line.claim.period.region_id, month__gt=line.claim.period.month)
-            .exclude(status=PeriodStatus.PAID)
-        )
+        targets = selectors.periods_open_after(fetched_by=request.user, period=line.claim.period)
     if request.method == "POST" and can_adjust:
         try:
             amount = yuan_to_fen(Decimal(request.POST.get("amount_yuan", "").strip() or "x"))
@@ -450,7 +426,7 @@ def line_detail(request, pk: int):
                     amount_fen=amount,
                     reason=request.POST.get("reason", ""),
                 )
-            except (ValidationFailed, Conflict) as exc:
+            except FORM_ERRORS as exc:
                 messages.error(request, exc.message)
             else:
                 messages.success(request, "已记入以后月份的结算")

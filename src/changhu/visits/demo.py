@@ -41,6 +41,8 @@ from changhu.visits import geo, rules, rulesets, screening, services
 from changhu.visits.models import (
     BedDay,
     BedDayKind,
+    FollowUpStatus,
+    PatrolFollowUp,
     PatrolVisit,
     Photo,
     RunStatus,
@@ -63,6 +65,7 @@ class VisitsDemoReport:
     stays_created: int = 0
     bed_days_created: int = 0
     patrols_created: int = 0
+    follow_ups_created: int = 0
     left_open_cancelled: int = 0
     findings: int = 0
     seconds: float = 0.0
@@ -71,7 +74,8 @@ class VisitsDemoReport:
         return (
             f"visits demo: {self.visits_created} visits ({self.anomalies} with planted anomalies), "
             f"{self.stays_created} stays, {self.bed_days_created} bed-days, "
-            f"{self.patrols_created} patrols, {self.findings} findings, "
+            f"{self.patrols_created} patrols ({self.follow_ups_created} follow-ups), "
+            f"{self.findings} findings, "
             f"{self.left_open_cancelled} visits left open earlier cancelled "
             f"in {self.seconds:.1f}s"
         )
@@ -377,6 +381,54 @@ def _patrols(report: VisitsDemoReport, rng: random.Random, today: dt.date, admin
         report.patrols_created += 1
 
 
+def _follow_ups(report: VisitsDemoReport, now: dt.datetime) -> None:
+    """Three follow-ups on the latest patrols (the care administrator's institution's if it has
+    any; one patrol may hold more than one): one open, one past its deadline and one done.
+    Dates follow today, so the three states hold on any day; nothing is added while those
+    patrols have follow-ups."""
+    today = timezone.localdate(now)
+    careadmin = User.objects.filter(username="careadmin").first()
+    patrols = PatrolVisit.objects.filter(service_date__lt=today).order_by("-service_date", "-pk")
+    if careadmin is not None and careadmin.organization_id:
+        own = patrols.filter(institution__organization_id=careadmin.organization_id)
+        if own.exists():
+            patrols = own
+    if PatrolFollowUp.objects.filter(patrol__in=patrols).exists():
+        return
+    plans = [
+        ("教会家属每两小时协助翻身一次，下次巡护复查", "family_caregiver", "open"),
+        ("为参保人申请防压疮气垫床", "institution", "overdue"),
+        ("家属补学协助进食的方法", "family_caregiver", "done"),
+    ]
+    chosen = list(patrols[:3])
+    if not chosen:
+        return
+    for i, (action, party, state) in enumerate(plans):
+        patrol = chosen[i % len(chosen)]
+        due = {
+            "open": today + dt.timedelta(days=7),
+            "overdue": max(patrol.service_date, today - dt.timedelta(days=2)),
+            "done": today + dt.timedelta(days=3),
+        }[state]
+        done = state == "done"
+        PatrolFollowUp.objects.create(
+            patrol=patrol,
+            institution_id=patrol.institution_id,
+            person_id=patrol.person_id,
+            region_code=patrol.region_code,
+            action=action,
+            party=party,
+            due_on=due,
+            status=FollowUpStatus.DONE if done else FollowUpStatus.OPEN,
+            created_by_id=patrol.patroller_id,
+            done_at=now - dt.timedelta(hours=1) if done else None,
+            done_by_id=patrol.patroller_id if done else None,
+            done_note="家属已能独立完成，现场复核合格" if done else "",
+        )
+        PatrolVisit.objects.filter(pk=patrol.pk).update(follow_up=True)
+        report.follow_ups_created += 1
+
+
 def _phone_login(admin: User, today: dt.date) -> None:
     """Link the demo login ``caregiver`` to the caregiver of its institution with the most
     beneficiaries visited at home today, as the care admin would on the caregiver's page, so
@@ -413,7 +465,7 @@ def _phone_login(admin: User, today: dt.date) -> None:
 
 def seed_visits_demo() -> VisitsDemoReport:
     """Visits of the last month (as far back as the plans reach) with planted anomalies,
-    bed-days, patrols, and a screening of this month; idempotent."""
+    bed-days, patrols with follow-ups, and a screening of this month; idempotent."""
     from changhu.care.demo import _admin
 
     started = time.monotonic()
@@ -429,6 +481,7 @@ def seed_visits_demo() -> VisitsDemoReport:
         _visits(report, rng, first, now)
         _bed_days(report, first, today)
         _patrols(report, rng, today, admin)
+        _follow_ups(report, now)
         _phone_login(admin, today)
         _home_without_coordinates()
     period = today.strftime("%Y-%m")

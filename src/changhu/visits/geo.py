@@ -50,6 +50,26 @@ def offset_m(origin_lat: float, origin_lon: float, lat: float, lon: float) -> tu
     return east, north
 
 
+# A reported position farther than this from the home being visited is not a position error of
+# a phone (those are metres to a few kilometres) but a wrong datum, a wrong sign or a made-up
+# location: it is refused, not judged. Without a known home, a position outside the country's
+# box is refused the same way.
+MAX_FROM_HOME_M = 50_000
+
+
+def implausible(position: tuple[float, float], home: tuple[float, float] | None) -> str:
+    """Why a reported position cannot be where a home visit happens (Chinese), or ""."""
+    lat, lon = position
+    if home is not None:
+        distance = haversine_m(home[0], home[1], lat, lon)
+        if distance > MAX_FROM_HOME_M:
+            return f"定位距服务地址约{distance / 1000:.0f}公里，请检查手机定位后重试"
+        return ""
+    if outside_china(lat, lon):
+        return "定位不在服务区域内，请检查手机定位后重试"
+    return ""
+
+
 def outside_china(latitude: float, longitude: float) -> bool:
     """The bounding box inside which GCJ-02 differs from WGS-84."""
     return not (72.004 <= longitude <= 137.8347 and 0.8293 <= latitude <= 55.8271)

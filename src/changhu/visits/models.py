@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
-from changhu.core import runs
+from changhu.core import runs, versions
+from changhu.core.fields import ends_after, link, user_fk, who_and_when, who_when_why
 
 
 class VisitStatus(models.TextChoices):
@@ -57,27 +58,12 @@ class Photo(models.Model):
     file = models.FileField("文件", upload_to="visits/photos/%Y/%m/")
     content_type = models.CharField("类型", max_length=40)
     size = models.PositiveIntegerField("大小（字节）")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    institution = models.ForeignKey(
-        "providers.Institution",
-        verbose_name="上传机构",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    uploaded_by = user_fk("上传人")
+    institution = link("providers.Institution", "上传机构", optional=True)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "服务照片"
-        verbose_name_plural = "服务照片"
+        verbose_name = verbose_name_plural = "服务照片"
 
     def __str__(self) -> str:
         return self.sha256[:12]
@@ -89,27 +75,9 @@ class Visit(models.Model):
     client_uuid = models.UUIDField("签到事件UUID", unique=True)
     # The three foreign keys lead the composite indexes in Meta, which serve their look-ups;
     # a second single-column index each would only slow down the check-in insert.
-    caregiver = models.ForeignKey(
-        "providers.Caregiver",
-        verbose_name="护理员",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
-    person = models.ForeignKey(
-        "insured.Person",
-        verbose_name="参保人",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
-    institution = models.ForeignKey(
-        "providers.Institution",
-        verbose_name="护理机构",
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    caregiver = link("providers.Caregiver", "护理员", db_index=False)
+    person = link("insured.Person", "参保人", db_index=False)
+    institution = link("providers.Institution", "护理机构", db_index=False)
     # Denormalised from the person, for region scoping and district figures.
     region_code = models.CharField("区划代码", max_length=12, db_index=True)
     service_date = models.DateField("服务日期")
@@ -127,15 +95,8 @@ class Visit(models.Model):
     check_in_accuracy_m = models.FloatField("签到定位精度（米）")
     check_in_distance_m = models.IntegerField("签到距住址（米）", null=True, blank=True)
     check_in_place = models.CharField("签到位置判定", max_length=12, choices=PlaceResult.choices)
-    check_in_photo = models.ForeignKey(
-        Photo,
-        verbose_name="签到照片",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,  # covered by the index with INCLUDE below
-    )
+    # No index of its own: the index with INCLUDE in Meta serves its look-ups.
+    check_in_photo = link(Photo, "签到照片", optional=True, db_index=False)
 
     check_out_uuid = models.UUIDField("签退事件UUID", unique=True, null=True, blank=True)
     check_out_at = models.DateTimeField("签退时间", null=True, blank=True)
@@ -148,26 +109,12 @@ class Visit(models.Model):
     check_out_place = models.CharField(
         "签退位置判定", max_length=12, choices=PlaceResult.choices, blank=True
     )
-    check_out_photo = models.ForeignKey(
-        Photo,
-        verbose_name="签退照片",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,  # covered by the index with INCLUDE below
-    )
+    # No index of its own: the index with INCLUDE in Meta serves its look-ups.
+    check_out_photo = link(Photo, "签退照片", optional=True, db_index=False)
     confirmation_method = models.CharField(
         "家属确认方式", max_length=12, choices=ConfirmationMethod.choices, blank=True
     )
-    confirmation_signature = models.ForeignKey(
-        Photo,
-        verbose_name="签字图片",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    confirmation_signature = link(Photo, "签字图片", optional=True)
     duration_minutes = models.PositiveIntegerField("服务时长（分钟）", null=True, blank=True)
     reference_minutes = models.PositiveIntegerField("项目参考时长（分钟）", null=True, blank=True)
     place_result = models.CharField(
@@ -182,14 +129,10 @@ class Visit(models.Model):
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "上门服务记录"
-        verbose_name_plural = "上门服务记录"
+        verbose_name = verbose_name_plural = "上门服务记录"
         ordering = ["-check_in_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(check_out_at__isnull=True) | Q(check_out_at__gte=F("check_in_at")),
-                name="visit_check_out_after_check_in",
-            ),
+            ends_after("check_in_at", "check_out_at", "visit_check_out_after_check_in"),
             models.CheckConstraint(
                 condition=Q(check_in_latitude__gte=-90, check_in_latitude__lte=90)
                 & Q(check_in_longitude__gte=-180, check_in_longitude__lte=180),
@@ -237,14 +180,11 @@ class VisitItem(models.Model):
     """A catalogue item performed during a visit, with how many times."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="items")
-    item = models.ForeignKey(
-        "care.CatalogueItem", verbose_name="服务项目", on_delete=models.PROTECT, related_name="+"
-    )
+    item = link("care.CatalogueItem", "服务项目")
     quantity = models.PositiveSmallIntegerField("次数", default=1)
 
     class Meta:
-        verbose_name = "服务项目记录"
-        verbose_name_plural = "服务项目记录"
+        verbose_name = verbose_name_plural = "服务项目记录"
         constraints = [
             models.UniqueConstraint(fields=["visit", "item"], name="visit_item_unique"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="visit_item_quantity"),
@@ -257,30 +197,19 @@ class VisitItem(models.Model):
 class Stay(models.Model):
     """入住: one resident's stay in an institution, from admission to discharge."""
 
-    person = models.ForeignKey(
-        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
-    )
-    institution = models.ForeignKey(
-        "providers.Institution", verbose_name="护理机构", on_delete=models.PROTECT, related_name="+"
-    )
+    person = link("insured.Person", "参保人")
+    institution = link("providers.Institution", "护理机构")
     region_code = models.CharField("区划代码", max_length=12, db_index=True)
     admitted_on = models.DateField("入住日期")
     discharged_on = models.DateField("出院/离院日期", null=True, blank=True)
     bed_number = models.CharField("床位号", max_length=20, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    recorded_by, created_at = who_and_when(when="登记时间", on_create=True)
 
     class Meta:
-        verbose_name = "入住记录"
-        verbose_name_plural = "入住记录"
+        verbose_name = verbose_name_plural = "入住记录"
         ordering = ["-admitted_on", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(discharged_on__isnull=True) | Q(discharged_on__gte=F("admitted_on")),
-                name="stay_dates_ordered",
-            ),
+            ends_after("admitted_on", "discharged_on", "stay_dates_ordered"),
             models.UniqueConstraint(
                 fields=["person"], condition=Q(discharged_on__isnull=True), name="stay_one_open"
             ),
@@ -299,12 +228,8 @@ class BedDayKind(models.TextChoices):
 class BedDay(models.Model):
     """床日: one day of a resident in an institution, and what kind of day it was."""
 
-    person = models.ForeignKey(
-        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
-    )
-    institution = models.ForeignKey(
-        "providers.Institution", verbose_name="护理机构", on_delete=models.PROTECT, related_name="+"
-    )
+    person = link("insured.Person", "参保人")
+    institution = link("providers.Institution", "护理机构")
     stay = models.ForeignKey(
         Stay, null=True, blank=True, on_delete=models.CASCADE, related_name="bed_days"
     )
@@ -315,8 +240,7 @@ class BedDay(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
-        verbose_name = "床日"
-        verbose_name_plural = "床日"
+        verbose_name = verbose_name_plural = "床日"
         ordering = ["day"]
         constraints = [
             models.UniqueConstraint(fields=["person", "day"], name="bed_day_one_per_person_day")
@@ -331,23 +255,10 @@ class PatrolVisit(models.Model):
     """巡护: an institution's guidance visit to a family-care beneficiary and their caregiver."""
 
     client_uuid = models.UUIDField("事件UUID", unique=True)
-    institution = models.ForeignKey(
-        "providers.Institution", verbose_name="护理机构", on_delete=models.PROTECT, related_name="+"
-    )
-    person = models.ForeignKey(
-        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
-    )
-    family_caregiver = models.ForeignKey(
-        "providers.Caregiver",
-        verbose_name="亲情护理员",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    patroller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="巡护人", on_delete=models.PROTECT, related_name="+"
-    )
+    institution = link("providers.Institution", "护理机构")
+    person = link("insured.Person", "参保人")
+    family_caregiver = link("providers.Caregiver", "亲情护理员", optional=True)
+    patroller = link(settings.AUTH_USER_MODEL, "巡护人")
     region_code = models.CharField("区划代码", max_length=12, db_index=True)
     visited_at = models.DateTimeField("巡护时间")
     service_date = models.DateField("巡护日期")
@@ -365,8 +276,7 @@ class PatrolVisit(models.Model):
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "巡护记录"
-        verbose_name_plural = "巡护记录"
+        verbose_name = verbose_name_plural = "巡护记录"
         ordering = ["-visited_at", "-id"]
         indexes = [models.Index(fields=["institution", "service_date"])]
 
@@ -374,79 +284,102 @@ class PatrolVisit(models.Model):
         return f"巡护{self.pk}（{self.service_date}）"
 
 
-class RuleSet(models.Model):
+class FollowUpParty(models.TextChoices):
+    FAMILY_CAREGIVER = "family_caregiver", "亲情护理员"
+    INSTITUTION = "institution", "护理机构"
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", "待完成"
+    DONE = "done", "已完成"
+
+
+class PatrolFollowUp(models.Model):
+    """A follow-up a patroller sets on a patrol visit: what is to be done, by when and by whom
+    (the family caregiver or the institution), tracked until it is marked done with a note."""
+
+    patrol = models.ForeignKey(
+        PatrolVisit, verbose_name="巡护记录", on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    institution = link("providers.Institution", "护理机构")
+    person = link("insured.Person", "参保人")
+    region_code = models.CharField("区划代码", max_length=12, db_index=True)
+    action = models.CharField("跟进事项", max_length=200)
+    party = models.CharField("责任方", max_length=20, choices=FollowUpParty.choices)
+    due_on = models.DateField("完成期限")
+    status = models.CharField(
+        "状态", max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
+    )
+    created_by = link(settings.AUTH_USER_MODEL, "设定人")
+    created_at = models.DateTimeField("设定时间", auto_now_add=True)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    done_by = link(settings.AUTH_USER_MODEL, "确认完成人", optional=True)
+    done_note = models.CharField("完成情况", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "巡护跟进事项"
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["institution", "status", "due_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", done_at__isnull=True)
+                | Q(status="done", done_at__isnull=False),
+                name="patrol_follow_up_done_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"跟进：{self.action}（{self.due_on}前）"
+
+    def overdue_on(self, day) -> bool:
+        """Still open after its deadline on ``day``."""
+        return self.status == FollowUpStatus.OPEN and self.due_on < day
+
+
+class RuleSet(versions.Version):
     """One loaded version of the screening thresholds (``presets/screening/*.json``)."""
 
     code = models.CharField("规则集代码", max_length=40)
-    version = models.CharField("版本号", max_length=32)
     name = models.CharField("名称", max_length=100)
-    effective_from = models.DateField("生效日期")
     params = models.JSONField("规则参数")
-    checksum = models.CharField("内容校验值(SHA-256)", max_length=64)
     source = models.CharField("依据", max_length=300, blank=True)
-    loaded_at = models.DateTimeField("加载时间", auto_now_add=True)
 
     class Meta:
-        verbose_name = "稽核规则版本"
-        verbose_name_plural = "稽核规则版本"
+        verbose_name = verbose_name_plural = "稽核规则版本"
         ordering = ["code", "-effective_from"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="rule_set_version_unique")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.name}（{self.version}）"
-
 
 RunStatus = runs.RunStatus  # one set of run states for every kind of background run
 
 
-class ScreeningRun(models.Model):
+class ScreeningRun(runs.Run):
     """One screening of a month: a job picked up by ``changhu run-jobs`` (or run by
-    ``changhu screen``), done institution by institution so it can resume after a crash."""
+    ``changhu screen``), done institution by institution (a chunk each) so it can resume after a
+    crash."""
 
     period = models.CharField("稽核月份", max_length=7, db_index=True)
-    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(
-        "状态", max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
-    )
-    source = models.CharField("发起方式", max_length=8, default="web")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    rule_set = link(RuleSet)
     # Region prefixes of the requester's scope; empty: every institution.
     scope_prefixes = models.JSONField("范围", default=list, blank=True)
-    total_chunks = models.PositiveIntegerField("机构数", default=0)
-    done_chunks = models.PositiveIntegerField("已完成机构数", default=0)
     findings_count = models.PositiveIntegerField("发现问题数", default=0)
     summary = models.JSONField("结果摘要", default=dict, blank=True)
-    error = models.TextField("错误", blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    started_at = models.DateTimeField("开始时间", null=True, blank=True)
-    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
-    class Meta:
-        verbose_name = "稽核批次"
-        verbose_name_plural = "稽核批次"
-        ordering = ["-created_at", "-id"]
+    class Meta(runs.Run.Meta):
+        verbose_name = verbose_name_plural = "稽核批次"
 
     def __str__(self) -> str:
         return f"稽核{self.period}（{self.get_status_display()}）"
 
-    @property
-    def percent(self) -> int:
-        return runs.percent(self.status, self.done_chunks, self.total_chunks)
 
-
-class ScreeningChunk(models.Model):
+class ScreeningChunk(runs.Chunk):
     run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="chunks")
     institution = models.ForeignKey(
         "providers.Institution", on_delete=models.CASCADE, related_name="+"
     )
-    done = models.BooleanField(default=False)
     findings = models.PositiveIntegerField(default=0)
-    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -472,26 +405,11 @@ class FindingStatus(models.TextChoices):
 class Finding(models.Model):
     """稽核发现: one rule firing on a visit, a bed-day, or a caregiver's month with a person."""
 
-    visit = models.ForeignKey(
-        Visit, null=True, blank=True, on_delete=models.PROTECT, related_name="findings"
-    )
-    bed_day = models.ForeignKey(
-        BedDay, null=True, blank=True, on_delete=models.PROTECT, related_name="findings"
-    )
-    person = models.ForeignKey(
-        "insured.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
-    )
-    institution = models.ForeignKey(
-        "providers.Institution", verbose_name="护理机构", on_delete=models.PROTECT, related_name="+"
-    )
-    caregiver = models.ForeignKey(
-        "providers.Caregiver",
-        verbose_name="护理员",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    visit = link(Visit, optional=True, related_name="findings")
+    bed_day = link(BedDay, optional=True, related_name="findings")
+    person = link("insured.Person", "参保人")
+    institution = link("providers.Institution", "护理机构")
+    caregiver = link("providers.Caregiver", "护理员", optional=True)
     region_code = models.CharField("区划代码", max_length=12)
     period = models.CharField("月份", max_length=7)
     service_date = models.DateField("服务日期", null=True, blank=True)
@@ -507,20 +425,10 @@ class Finding(models.Model):
         ScreeningRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField("发现时间", auto_now_add=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="处理人",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
-    resolution_reason = models.CharField("处理意见", max_length=500, blank=True)
+    resolved_by, resolved_at, resolution_reason = who_when_why("处理人", "处理时间", "处理意见")
 
     class Meta:
-        verbose_name = "稽核发现"
-        verbose_name_plural = "稽核发现"
+        verbose_name = verbose_name_plural = "稽核发现"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -20,7 +20,7 @@ from changhu.orgs.roles import Right
 from changhu.web.shortcuts import staff_view
 
 # Bump when the shell or its files change: the worker then replaces its cache.
-VERSION = "2026.12.2"
+VERSION = "2026.12.3"
 
 
 def _assets() -> list[str]:

@@ -1,5 +1,6 @@
 """Home-page queues: open findings of the screening for supervisors, homes without coordinates
-for care administrators (imported by the web app)."""
+for care administrators, open follow-ups of patrol visits for the institutions that patrol
+(imported by the web app)."""
 
 from __future__ import annotations
 
@@ -29,4 +30,17 @@ register_queue(
     icon="geo-alt",
     hint="住址无经纬度的服务对象，可采用家属确认过的签到位置",
     order=60,
+)
+
+register_queue(
+    "visits.patrol_follow_ups",
+    "巡护待跟进事项",
+    Right.VISITS_FOLLOW_UP,
+    selectors.open_follow_ups_count,
+    lambda: reverse("visits:follow_up_list") + "?status=open",
+    icon="clipboard-check",
+    hint="巡护时设定的跟进事项，完成后填写完成情况",
+    order=65,
+    overdue=selectors.overdue_follow_ups_count,
+    due_today=selectors.follow_ups_due_today_count,
 )

@@ -99,6 +99,9 @@ def code_valid_until(at: dt.datetime) -> dt.datetime:
     return dt.datetime.fromtimestamp((window + 1) * CODE_WINDOW_SECONDS, tz=dt.UTC)
 
 
+# Findings raised by people (services/raised.py), not by the screening, with their severity.
+RAISED_RULES = {"complaint_substantiated": "high", "return_visit_discrepancy": "high"}
+
 # The screening rules by their Chinese names (pages, the API, exports).
 RULE_LABELS = {
     "too_short": "服务时长不足",
@@ -113,4 +116,7 @@ RULE_LABELS = {
     "caregiver_no_certificate": "护理员无有效证书",
     "duplicate_photo": "照片重复使用",
     "identical_durations": "时长高度雷同",
+    # raised by people (services/raised.py), not by the screening
+    "complaint_substantiated": "投诉查实",
+    "return_visit_discrepancy": "回访发现服务不实",
 }

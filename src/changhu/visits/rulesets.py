@@ -17,8 +17,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
-
 from changhu.core import versions
 from changhu.core.errors import Conflict, ValidationFailed
 from changhu.visits.models import RuleSet, Severity
@@ -55,7 +53,7 @@ class RuleFileInvalid(ValidationFailed):
 
 
 def screening_dir() -> Path:
-    return Path(settings.CHANGHU_PRESETS_DIR) / "screening"
+    return versions.presets_dir("screening")
 
 
 @dataclass(frozen=True)
@@ -85,8 +83,7 @@ class Rules:
 
 
 def _invalid(path: Path, problem: str) -> RuleFileInvalid:
-    message = f"稽核规则文件{path.name}有误：{problem}"
-    return RuleFileInvalid(message, fields={"file": message})
+    return versions.file_refusal(RuleFileInvalid, f"稽核规则文件{path.name}有误：{problem}")
 
 
 def read_rule_file(path: Path) -> dict:

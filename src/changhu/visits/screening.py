@@ -48,6 +48,7 @@ from changhu.visits.models import (
     Visit,
     VisitItem,
 )
+from changhu.visits.rules import RAISED_RULES
 from changhu.visits.rulesets import RULE_CODES, Rules
 
 
@@ -488,9 +489,10 @@ def screen_institution(
     per rule. Runs in the caller's transaction."""
     first, last = month_bounds(period)
     d = Dialect(connection.vendor)
+    # Only the screening's own: findings raised by people (complaints, return visits) stay.
     Finding.objects.filter(
         institution_id=institution_id, period=period, status=FindingStatus.OPEN
-    ).delete()
+    ).exclude(rule_code__in=RAISED_RULES).delete()
     counts: dict[str, int] = {}
     now = clock.now()
     with connection.cursor() as cursor:

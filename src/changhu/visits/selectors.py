@@ -19,8 +19,15 @@ from django.db.models.functions import Substr
 
 from changhu.care import eligibility
 from changhu.care import selectors as care_selectors
-from changhu.care.models import Assignment, CarePlanItem, CarePlanStatus
+from changhu.care.models import (
+    Arrangement,
+    Assignment,
+    CarePlanItem,
+    CarePlanStatus,
+    EntitlementStatus,
+)
 from changhu.core import clock, scope
+from changhu.core.db import filter_given
 from changhu.core.errors import PermissionDenied
 from changhu.core.months import bounds as month_bounds
 from changhu.insured.models import Person
@@ -32,6 +39,8 @@ from changhu.visits.models import (
     BedDayKind,
     Finding,
     FindingStatus,
+    FollowUpStatus,
+    PatrolFollowUp,
     PatrolVisit,
     Photo,
     ScreeningRun,
@@ -42,14 +51,10 @@ from changhu.visits.models import (
 )
 
 
-def _care_org(s: scope.Scope) -> bool:
-    return s.organization_kind == OrgKind.CARE
-
-
 def _by_institution_or_region(queryset: QuerySet, s: scope.Scope, *, own=None) -> QuerySet:
     """Care staff with the view right: their institution. Caregivers: ``own`` rows only.
     Bureau and insurer staff with the view right: persons in their regions."""
-    if _care_org(s):
+    if s.organization_kind == OrgKind.CARE:
         if s.can(Right.VISITS_VIEW):
             return queryset.filter(institution__organization_id=s.organization_id)
         if own is not None and (s.can(Right.VISITS_RECORD) or s.can(Right.VISITS_PATROL)):
@@ -70,23 +75,18 @@ def _visit_item_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset.filter(visit__in=_visit_policy(Visit.objects.all(), s).values("pk"))
 
 
-@scope.register(Stay)
-def _stay_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return _by_institution_or_region(queryset, s)
-
-
-@scope.register(BedDay)
-def _bed_day_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return _by_institution_or_region(queryset, s)
-
-
 @scope.register(PatrolVisit)
 def _patrol_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return _by_institution_or_region(queryset, s, own=Q(patroller_id=s.user_id))
 
 
-@scope.register(Finding)
-def _finding_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+@scope.register(PatrolFollowUp)
+def _follow_up_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return _by_institution_or_region(queryset, s, own=Q(patrol__patroller_id=s.user_id))
+
+
+@scope.register(Stay, BedDay, Finding)
+def _stays_bed_days_findings_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return _by_institution_or_region(queryset, s)
 
 
@@ -188,20 +188,17 @@ def visit_list(*, fetched_by, filters: VisitFilters | None = None) -> QuerySet:
         Visit.objects.select_related("caregiver", "person", "institution__organization"),
         fetched_by,
     )
-    if f.day:
-        qs = qs.filter(service_date=f.day)
-    if f.status:
-        qs = qs.filter(status=f.status)
+    qs = filter_given(
+        qs,
+        service_date=f.day,
+        status=f.status,
+        institution_id=f.institution_id,
+        region_code__startswith=f.district.strip(),
+        caregiver_id=f.caregiver_id,
+        person_id=f.person_id,
+    )
     if f.in_progress:
         qs = qs.filter(status=VisitStatus.IN_PROGRESS)
-    if f.institution_id:
-        qs = qs.filter(institution_id=f.institution_id)
-    if f.district:
-        qs = qs.filter(region_code__startswith=f.district.strip())
-    if f.caregiver_id:
-        qs = qs.filter(caregiver_id=f.caregiver_id)
-    if f.person_id:
-        qs = qs.filter(person_id=f.person_id)
     return qs.order_by("-check_in_at", "-id")
 
 
@@ -271,10 +268,7 @@ def finding_list(*, fetched_by, filters: FindingFilters | None = None) -> QueryS
         value = getattr(f, name)
         if value:
             qs = qs.filter(**{name: value})
-    if f.institution_id:
-        qs = qs.filter(institution_id=f.institution_id)
-    if f.visit_id:
-        qs = qs.filter(visit_id=f.visit_id)
+    qs = filter_given(qs, institution_id=f.institution_id, visit_id=f.visit_id)
     return qs.order_by("-created_at", "-id")
 
 
@@ -300,10 +294,7 @@ def bed_day_list(
     qs = scope.scoped(BedDay.objects.select_related("person"), fetched_by).filter(
         day__gte=first, day__lte=last
     )
-    if institution_id:
-        qs = qs.filter(institution_id=institution_id)
-    if person_id:
-        qs = qs.filter(person_id=person_id)
+    qs = filter_given(qs, institution_id=institution_id, person_id=person_id)
     return qs.order_by("person_id", "day")
 
 
@@ -333,7 +324,10 @@ def stay_list(*, fetched_by, open_only: bool = False) -> QuerySet:
 
 def patrol_list(*, fetched_by, institution_id: int | None = None) -> QuerySet:
     qs = scope.scoped(
-        PatrolVisit.objects.select_related("person", "family_caregiver", "patroller"), fetched_by
+        PatrolVisit.objects.select_related(
+            "person", "family_caregiver", "patroller"
+        ).prefetch_related("follow_ups"),
+        fetched_by,
     )
     if institution_id:
         qs = qs.filter(institution_id=institution_id)
@@ -344,9 +338,86 @@ def patrol_get(*, fetched_by, patrol_id: int) -> PatrolVisit:
     return scope.get_scoped(
         PatrolVisit.objects.select_related(
             "person", "family_caregiver", "patroller", "institution__organization"
-        ).prefetch_related("photos"),
+        ).prefetch_related("photos", "follow_ups"),
         fetched_by,
         pk=patrol_id,
+    )
+
+
+def patrol_candidates(*, fetched_by, day: dt.date | None = None) -> list:
+    """The family-care beneficiaries the patroller's institution guides on ``day`` (today by
+    default), by name: whom a patrol visit can be recorded for."""
+    s = scope.scope_of(fetched_by)
+    if not s.can(Right.VISITS_PATROL) or s.organization_kind != OrgKind.CARE:
+        return []
+    day = day or clock.today()
+    return list(
+        Arrangement.objects.filter(
+            institution__organization_id=s.organization_id,
+            care_mode="family",
+            start_date__lte=day,
+            entitlement__status=EntitlementStatus.ACTIVE,
+            entitlement__valid_until__gte=day,
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .select_related("person")
+        .order_by("person__name", "pk")
+    )
+
+
+# --- patrol follow-ups ----------------------------------------------------------------------
+
+
+@dataclass
+class FollowUpFilters:
+    status: str = ""  # "open", "done", or "overdue" (open and past the deadline)
+    patrol_id: int | None = None
+
+
+def follow_up_list(*, fetched_by, filters: FollowUpFilters | None = None) -> QuerySet:
+    """Follow-ups in scope; the earliest deadline first, as a work queue."""
+    f = filters or FollowUpFilters()
+    qs = scope.scoped(
+        PatrolFollowUp.objects.select_related(
+            "person", "patrol__family_caregiver", "created_by", "done_by"
+        ),
+        fetched_by,
+    )
+    if f.status == "overdue":
+        qs = qs.filter(status=FollowUpStatus.OPEN, due_on__lt=clock.today())
+    elif f.status in FollowUpStatus.values:
+        qs = qs.filter(status=f.status)
+    qs = filter_given(qs, patrol_id=f.patrol_id)
+    return qs.order_by("due_on", "id")
+
+
+def follow_ups_of(patrol: PatrolVisit) -> list[PatrolFollowUp]:
+    """The follow-ups of a patrol visit the reader already holds, open ones first."""
+    rows = patrol.follow_ups.select_related("created_by", "done_by").order_by("due_on", "id")
+    return sorted(rows, key=lambda f: f.status != FollowUpStatus.OPEN)
+
+
+def follow_up_get(*, fetched_by, follow_up_id: int) -> PatrolFollowUp:
+    return scope.get_scoped(
+        PatrolFollowUp.objects.select_related("person", "patrol", "created_by", "done_by"),
+        fetched_by,
+        pk=follow_up_id,
+    )
+
+
+def open_follow_ups_count(user) -> int:
+    return follow_up_list(fetched_by=user, filters=FollowUpFilters(status="open")).count()
+
+
+def overdue_follow_ups_count(user) -> int:
+    return follow_up_list(fetched_by=user, filters=FollowUpFilters(status="overdue")).count()
+
+
+def follow_ups_due_today_count(user) -> int:
+    return (
+        follow_up_list(fetched_by=user, filters=FollowUpFilters(status="open"))
+        .filter(due_on=clock.today())
+        .count()
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from changhu.visits import views
+from changhu.visits import patrol_views, views
 
 app_name = "visits"
 
@@ -18,5 +18,16 @@ urlpatterns = [
     path("screening/<int:pk>/", views.run_progress, name="run_progress"),
     path("bed-days/", views.bed_days, name="bed_days"),
     path("patrols/", views.patrol_list, name="patrol_list"),
-    path("patrols/<int:pk>/", views.patrol_detail, name="patrol_detail"),
+    path("patrols/<int:pk>/", patrol_views.patrol_detail, name="patrol_detail"),
+    path(
+        "patrols/<int:pk>/follow-ups/",
+        patrol_views.follow_up_add,
+        name="patrol_follow_up_add",
+    ),
+    path("patrols/follow-ups/", patrol_views.follow_up_list, name="follow_up_list"),
+    path(
+        "patrols/follow-ups/<int:pk>/done/",
+        patrol_views.follow_up_done,
+        name="follow_up_done",
+    ),
 ]

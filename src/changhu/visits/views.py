@@ -1,43 +1,39 @@
 """Staff pages: visits now and today, a visit's evidence, a caregiver's day, the findings queue,
-screening runs with a progress bar, bed-days and patrols. The caregiver's PWA is in ``pwa``."""
+screening runs with a progress bar, bed-days and the patrol list. The caregiver's PWA is in
+``pwa``; a patrol's page, its follow-ups and the patroller's phone pages in ``patrol_views``."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from changhu.core import clock
-from changhu.core.errors import Conflict, DomainError, ValidationFailed
+from changhu.core.errors import DomainError, ValidationFailed
 from changhu.core.scope import require, scope_of
 from changhu.orgs import selectors as org_selectors
 from changhu.orgs.roles import Right
 from changhu.providers import selectors as provider_selectors
-from changhu.visits import geo, home_position, rulesets, selectors, services
-from changhu.visits.models import BedDayKind, FindingStatus, RunStatus, Severity
+from changhu.visits import forms, geo, home_position, rulesets, selectors, services
+from changhu.visits.models import BedDayKind, FindingStatus, RunStatus
 from changhu.visits.rules import RULE_LABELS
 from changhu.web import pickers
-from changhu.web.forms import StaffForm
-from changhu.web.shortcuts import add_domain_error, is_htmx, staff_view
+from changhu.web.pages import FORM_ERRORS, form_page, paginate, posted
+from changhu.web.shortcuts import is_htmx, staff_view
 
 PAGE_SIZE = 30
 
 
-def _page(request, queryset, size: int = PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
-
-
-def _date(value: str, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
+def _filters(form) -> dict:
+    """A filter form's values; one that does not parse is left out (the list is not filtered
+    by it)."""
+    form.is_valid()
+    return form.cleaned_data
 
 
 def _int(value) -> int | None:
@@ -55,13 +51,24 @@ def _int(value) -> int | None:
 def monitor(request):
     """服务监管: visits in progress now and today, per district and institution."""
     require(request.user, Right.VISITS_VIEW)
-    day = _date(request.GET.get("date", ""), clock.today())
-    district = request.GET.get("district", "").strip()
-    institution_id = _int(request.GET.get("institution"))
-    filters = selectors.VisitFilters(day=day, district=district, institution_id=institution_id)
-    visits = selectors.visit_list(fetched_by=request.user, filters=filters)
-    in_progress = visits.filter(status="in_progress")
     districts = {d.code: d.name for d in org_selectors.districts_in_scope(user=request.user)}
+    institutions = (
+        provider_selectors.institution_options(fetched_by=request.user)
+        if scope_of(request.user).can(Right.PROVIDERS_VIEW)
+        else []
+    )
+    form = forms.MonitorFilterForm(request.GET, districts=districts, institutions=institutions)
+    chosen = _filters(form)
+    day = chosen.get("date") or clock.today()
+    filters = selectors.VisitFilters(
+        day=day,
+        district=chosen.get("district", "").strip(),
+        institution_id=_int(chosen.get("institution")),
+    )
+    visits = selectors.visit_list(fetched_by=request.user, filters=filters)
+    in_progress = selectors.visit_list(
+        fetched_by=request.user, filters=dataclasses.replace(filters, in_progress=True)
+    )
     by_district = selectors.visit_totals(fetched_by=request.user, day=day, by="district")
     for row in by_district:
         row["label"] = districts.get(row["key"], row["key"])
@@ -69,23 +76,23 @@ def monitor(request):
         request,
         "visits/monitor.html",
         {
+            "form": form,
             "day": day,
-            "today": clock.today(),
-            "district": district,
-            "institution_id": institution_id,
-            "districts": districts,
-            "institutions": provider_selectors.institution_options(fetched_by=request.user)
-            if scope_of(request.user).can(Right.PROVIDERS_VIEW)
-            else [],
             "in_progress": in_progress[:50],
             "in_progress_count": in_progress.count(),
-            "page": _page(request, visits),
+            "page": paginate(request, visits, PAGE_SIZE),
             "by_district": by_district,
             "by_institution": selectors.visit_totals(
                 fetched_by=request.user, day=day, by="institution"
             ),
         },
     )
+
+
+def _offset(origin, lat, lon, digits: int | None = None) -> dict:
+    """Metres east and north of ``origin`` (latitude, longitude), for the scatter charts."""
+    east, north = geo.offset_m(origin[0], origin[1], lat, lon)
+    return {"east": round(east, digits), "north": round(north, digits)}
 
 
 def _relative(visit) -> dict:
@@ -101,10 +108,7 @@ def _relative(visit) -> dict:
     ):
         if lat is None:
             continue
-        east, north = geo.offset_m(home[0], home[1], lat, lon)
-        points.append(
-            {"label": label, "east": round(east, 1), "north": round(north, 1), "accuracy": acc}
-        )
+        points.append({"label": label, **_offset(home, lat, lon, 1), "accuracy": acc})
     return {"home": True, "points": points}
 
 
@@ -129,7 +133,7 @@ def visit_detail(request, pk: int):
             "home_offer": _home_offer(request.user, visit),
             "can_cancel": visit.status == "in_progress"
             and s.organization_kind == "care"
-            and s.can(Right.VISITS_VIEW),
+            and s.can(Right.VISITS_CANCEL),
         },
     )
 
@@ -179,7 +183,7 @@ def home_positions(request):
     if not home_position.may_take(request.user):
         require(request.user, Right.VISITS_HOME_POSITION)
         raise Http404
-    page = _page(request, home_position.persons_awaiting(fetched_by=request.user))
+    page = paginate(request, home_position.persons_awaiting(fetched_by=request.user), PAGE_SIZE)
     rows = [(v, home_position.offer(v)) for v in page.object_list]
     return render(request, "visits/home_positions.html", {"page": page, "rows": rows})
 
@@ -189,8 +193,14 @@ def home_positions(request):
 def caregiver_track(request):
     """护理员轨迹: a caregiver's visits of a day, in order, with positions and gaps."""
     require(request.user, Right.VISITS_VIEW)
-    day = _date(request.GET.get("date", ""), clock.today())
+    caregivers = (
+        provider_selectors.caregiver_list(fetched_by=request.user)[:500]
+        if scope_of(request.user).can(Right.PROVIDERS_VIEW)
+        else []
+    )
     caregiver_id = _int(request.GET.get("caregiver"))
+    form = forms.TrackFilterForm(request.GET, caregivers=caregivers, chosen=caregiver_id)
+    day = _filters(form).get("date") or clock.today()
     visits = (
         selectors.caregiver_day(fetched_by=request.user, caregiver_id=caregiver_id, day=day)
         if caregiver_id
@@ -205,13 +215,8 @@ def caregiver_track(request):
         ):
             if lat is None:
                 continue
-            east, north = geo.offset_m(origin[0], origin[1], lat, lon)
-            point = {
-                "label": f"{timezone.localtime(at):%H:%M} {kind} {v.person.name}",
-                "east": round(east),
-                "north": round(north),
-            }
-            track.append(point)
+            label = f"{timezone.localtime(at):%H:%M} {kind} {v.person.name}"
+            track.append({"label": label, **_offset(origin, lat, lon)})
         if previous is not None and previous.check_out_at and v.check_in_at:
             gap = (v.check_in_at - previous.check_out_at).total_seconds() / 60
             metres = geo.haversine_m(
@@ -222,18 +227,11 @@ def caregiver_track(request):
             )
             v.gap_minutes, v.gap_metres = round(gap), round(metres)
         previous = v
-    caregivers = (
-        provider_selectors.caregiver_list(fetched_by=request.user)[:500]
-        if scope_of(request.user).can(Right.PROVIDERS_VIEW)
-        else []
-    )
     return render(
         request,
         "visits/track.html",
         {
-            "day": day,
-            "caregiver_id": caregiver_id,
-            "caregivers": caregivers,
+            "form": form,
             "visits": visits,
             "chart": {"points": track},
         },
@@ -260,12 +258,16 @@ def photo(request, pk: int):
 @require_GET
 def finding_list(request):
     require(request.user, Right.VISITS_VIEW)
-    status = request.GET.get("status", FindingStatus.OPEN)
+    data = request.GET.copy()
+    data.setdefault("status", FindingStatus.OPEN)
+    form = forms.FindingFilterForm(data)
+    chosen = _filters(form)
+    status = chosen.get("status", "")
     filters = selectors.FindingFilters(
         status="" if status == "all" else status,
-        rule_code=request.GET.get("rule", ""),
-        period=request.GET.get("period", ""),
-        severity=request.GET.get("severity", ""),
+        rule_code=chosen.get("rule", ""),
+        period=chosen.get("period", ""),
+        severity=chosen.get("severity", ""),
         institution_id=_int(request.GET.get("institution")),
     )
     findings = selectors.finding_list(fetched_by=request.user, filters=filters)
@@ -273,14 +275,9 @@ def finding_list(request):
         request,
         "visits/finding_list.html",
         {
-            "page": _page(request, findings),
-            "status": status,
-            "rule": filters.rule_code,
-            "period": filters.period,
-            "severity": filters.severity,
+            "form": form,
+            "page": paginate(request, findings, PAGE_SIZE),
             "rule_labels": RULE_LABELS,
-            "statuses": FindingStatus.choices,
-            "severities": Severity.choices,
             "can_resolve": scope_of(request.user).can(Right.VISITS_RESOLVE),
         },
     )
@@ -296,7 +293,7 @@ def finding_resolve(request, pk: int):
         services.finding_resolve(
             actor=request.user, finding_id=pk, decision=decision, reason=reason
         )
-    except (ValidationFailed, Conflict) as exc:
+    except FORM_ERRORS as exc:
         error = exc
     finding = selectors.finding_get(fetched_by=request.user, finding_id=pk)
     if is_htmx(request):
@@ -321,40 +318,26 @@ def finding_resolve(request, pk: int):
 # --- screening runs -------------------------------------------------------------------------
 
 
-class RunForm(StaffForm):
-    period = forms.RegexField(
-        label="稽核月份",
-        regex=r"^\d{4}-\d{2}$",
-        error_messages={"invalid": "月份应为YYYY-MM格式"},
-    )
-
-
 @staff_view
 @require_http_methods(["GET", "POST"])
 def screening_runs(request):
     require(request.user, Right.VISITS_SCREEN)
     last_month = (clock.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-    form = RunForm(request.POST or None, initial={"period": last_month})
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                run = services.screening_request(
-                    actor=request.user, period=form.cleaned_data["period"]
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-                status = exc.status
-            else:
-                messages.success(request, f"已提交{run.period}的稽核，后台任务完成后可查看结果")
-                return redirect("visits:screening")
+    form = forms.RunForm(posted(request), initial={"period": last_month})
+
+    def save(form):
+        run = services.screening_request(actor=request.user, period=form.cleaned_data["period"])
+        messages.success(request, f"已提交{run.period}的稽核，后台任务完成后可查看结果")
+        return redirect("visits:screening")
+
     runs = selectors.run_list(fetched_by=request.user).order_by("-created_at")[:20]
-    return render(
+    return form_page(
         request,
         "visits/screening.html",
-        {"form": form, "runs": runs, "rule_labels": RULE_LABELS},
-        status=status,
+        form,
+        save,
+        context={"runs": runs, "rule_labels": RULE_LABELS},
+        errors=(DomainError,),
     )
 
 
@@ -471,12 +454,5 @@ def patrol_list(request):
     return render(
         request,
         "visits/patrol_list.html",
-        {"page": _page(request, selectors.patrol_list(fetched_by=request.user))},
+        {"page": paginate(request, selectors.patrol_list(fetched_by=request.user), PAGE_SIZE)},
     )
-
-
-@staff_view
-@require_GET
-def patrol_detail(request, pk: int):
-    patrol = selectors.patrol_get(fetched_by=request.user, patrol_id=pk)
-    return render(request, "visits/patrol_detail.html", {"patrol": patrol})

@@ -57,8 +57,38 @@ NAVIGATION = [
             Entry("床日登记", "visits:bed_days", "visits.bed_days", "calendar-check"),
             Entry("住址坐标", "visits:home_positions", "visits.home_position", "geo-alt"),
             Entry("巡护记录", "visits:patrol_list", "visits.patrol", "clipboard-check"),
+            Entry("巡护跟进事项", "visits:follow_up_list", "visits.follow_up", "list-check"),
+            Entry("巡护手机端", "pwa:patrols", "visits.patrol", "phone"),
             Entry("护理员手机端", "pwa:shell", "visits.record", "phone"),
+            Entry("数据比对", "matching:batch_list", "match.view", "person-exclamation"),
         ],
+    ),
+    Group(
+        "监督检查",
+        [
+            Entry("检查任务", "supervision:task_list", "supervision.view", "clipboard2-check"),
+            Entry("现场检查", "supervision:inspect_list", "supervision.inspect", "phone"),
+            Entry("整改通知", "supervision:rectification_list", "supervision.view", "tools"),
+            Entry("申诉", "supervision:appeal_list", "supervision.view", "chat-square-text"),
+        ],
+    ),
+    Group(
+        "社会监督",
+        [
+            Entry("投诉", "feedback:complaint_list", "feedback.view", "megaphone"),
+            Entry("回访", "feedback:return_visit_list", "feedback.view", "telephone"),
+            Entry("满意度", "feedback:survey_list", "feedback.view", "emoji-smile"),
+            Entry("我要反映问题", "feedback:family_complaints", "insured.self", "chat-heart"),
+            Entry("服务评价", "feedback:family_survey", "insured.self", "star"),
+        ],
+    ),
+    Group(
+        "考核评价",
+        [Entry("考核排名", "scorecards:ranking", "scorecards.view", "trophy")],
+    ),
+    Group(
+        "培训管理",
+        [Entry("培训课程", "training:course_list", "training.view", "mortarboard")],
     ),
     Group(
         "结算",
@@ -66,10 +96,22 @@ NAVIGATION = [
             Entry("结算管理", "settlement:period_list", "settlement.view", "cash-coin"),
             Entry("结算申报", "settlement:claim_list", "settlement.view", "receipt"),
             Entry("待遇测算", "settlement:calculator", "settlement.calculate", "calculator"),
+            Entry(
+                "身故后追回",
+                "matching:recovery_list",
+                "settlement.adjust",
+                "arrow-counterclockwise",
+            ),
         ],
     ),
     Group("基金", [Entry("基金收支", "fund:overview", "fund.view", "bank")]),
-    Group("基础信息", [Entry("机构", "orgs:organization_list", "orgs.view", "building")]),
+    Group(
+        "基础信息",
+        [
+            Entry("机构", "orgs:organization_list", "orgs.view", "building"),
+            Entry("审计日志", "orgs:audit_log", "audit.export", "shield-check"),
+        ],
+    ),
 ]
 
 

@@ -57,6 +57,27 @@ def prepare_choice_field(field: forms.Field, *, has_initial: bool) -> None:
     field.choices = [("", BLANK_CHOICE_LABEL), *choices]
 
 
+def date_field(label: str, *, required: bool = False, **kwargs) -> forms.DateField:
+    """A date chosen in the browser's date box (which reads and writes ``YYYY-MM-DD``)."""
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return forms.DateField(label=label, required=required, widget=widget, **kwargs)
+
+
+def month_field(label: str) -> forms.CharField:
+    """A month typed as ``YYYY-MM`` (a list's filter; empty: every month)."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM"}),
+    )
+
+
+def blank_first(label: str, choices=()) -> list[tuple[str, str]]:
+    """``choices`` after an empty first option that reads ``label`` (全部状态, 不变…)."""
+    return [("", label), *choices]
+
+
 class StaffForm(forms.Form):
     """Base of the back office's forms (see the module docstring).
 
@@ -76,3 +97,18 @@ class StaffForm(forms.Form):
     def full_clean(self):
         self._prepare_choices()
         super().full_clean()
+        self._one_line_fields()
+
+    def _one_line_fields(self) -> None:
+        """A one-line field (a name, an address, a number) takes no line break or tab; a
+        multi-line one (a Textarea) may. Other characters are refused before the form sees
+        them (``web.middleware.FormTextMiddleware``)."""
+        from changhu.core import text
+
+        for name, field in self.fields.items():
+            value = getattr(self, "cleaned_data", {}).get(name)
+            if not isinstance(value, str) or isinstance(field.widget, forms.Textarea):
+                continue
+            why = text.problem(value)
+            if why:
+                self.add_error(name, why)

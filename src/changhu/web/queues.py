@@ -72,8 +72,10 @@ MODULE_LABELS = {
     "care": "护理",
     "providers": "护理",
     "visits": "服务监管",
+    "supervision": "监督检查",
     "settlement": "结算",
     "fund": "基金",
+    "feedback": "社会监督",
 }
 
 

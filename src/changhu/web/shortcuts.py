@@ -44,12 +44,18 @@ def staff_view(view):
     return login_required(wrapper)
 
 
-def add_domain_error(form, exc: DomainError, field_map: Mapping[str, str] | None = None) -> None:
+def add_domain_error(
+    form,
+    exc: DomainError,
+    field_map: Mapping[str, str] | None = None,
+    default_field: str | None = None,
+) -> None:
     """Show a domain error on a Django form: each ``exc.fields`` entry next to its field.
 
     ``field_map`` renames service field names to form field names; without one, a service's
     ``institution_id`` lands on the form's ``institution``. Messages for fields the form does
-    not show (absent or hidden), or an error without fields, go to the top of the form.
+    not show (absent or hidden) go to the top of the form, and so does an error without fields
+    unless ``default_field`` names the field it is about (the file of an upload form).
     """
     field_map = field_map or {}
     placed = False
@@ -61,7 +67,7 @@ def add_domain_error(form, exc: DomainError, field_map: Mapping[str, str] | None
         else:
             form.add_error(None, message)
     if not placed and not exc.fields:
-        form.add_error(None, exc.message)
+        form.add_error(default_field, exc.message)
 
 
 def _form_field(form, name: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -33,6 +34,17 @@ ROLE_PLANS = {
 NO_ROLE_PLAN = "您的账号尚未分配角色或所属机构，请联系系统管理员开通相应权限。"
 
 
+def _password(label: str, autocomplete: str, *, required: str, **kwargs) -> forms.CharField:
+    """A password box, taken as typed (not stripped); ``required`` says what to do when empty."""
+    return forms.CharField(
+        label=label,
+        strip=False,
+        error_messages={"required": required},
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+        **kwargs,
+    )
+
+
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": "用户名或密码错误，请重新输入（密码区分大小写）",
@@ -47,14 +59,7 @@ class LoginForm(AuthenticationForm):
             attrs={"autofocus": True, "autocomplete": "username", "class": "form-control"}
         ),
     )
-    password = forms.CharField(
-        label="密码",
-        strip=False,
-        error_messages={"required": "请输入密码"},
-        widget=forms.PasswordInput(
-            attrs={"autocomplete": "current-password", "class": "form-control"}
-        ),
-    )
+    password = _password("密码", "current-password", required="请输入密码")
 
 
 class LogoutView(auth_views.LogoutView):
@@ -62,10 +67,6 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, "您已安全退出")
         return response
-
-
-def _password_widget(autocomplete: str) -> forms.PasswordInput:
-    return forms.PasswordInput(attrs={"autocomplete": autocomplete, "class": "form-control"})
 
 
 class ChangePasswordForm(PasswordChangeForm):
@@ -76,30 +77,22 @@ class ChangePasswordForm(PasswordChangeForm):
         "password_mismatch": "两次输入的新密码不一致",
     }
 
-    old_password = forms.CharField(
-        label="当前密码",
-        strip=False,
-        error_messages={"required": "请输入当前密码"},
-        widget=_password_widget("current-password"),
-    )
-    new_password1 = forms.CharField(
-        label="新密码",
-        strip=False,
-        error_messages={"required": "请输入新密码"},
+    old_password = _password("当前密码", "current-password", required="请输入当前密码")
+    new_password1 = _password(
+        "新密码",
+        "new-password",
+        required="请输入新密码",
         help_text="至少10位，须同时包含字母和数字，不能与用户名相近或过于常见",
-        widget=_password_widget("new-password"),
     )
-    new_password2 = forms.CharField(
-        label="再次输入新密码",
-        strip=False,
-        error_messages={"required": "请再次输入新密码"},
-        widget=_password_widget("new-password"),
-    )
+    new_password2 = _password("再次输入新密码", "new-password", required="请再次输入新密码")
 
     def clean(self):
         cleaned = super().clean()
         new = cleaned.get("new_password1")
-        if new and "new_password2" not in self.errors and self.user.check_password(new):
+        mismatch = cleaned.get("new_password2") not in (None, new)
+        if new and not mismatch and self.user.check_password(new):
+            # Said plainly, instead of the history rule's "not one of the last five".
+            self.errors.pop("new_password2", None)
             self.add_error("new_password1", "新密码不能与当前密码相同")
         return cleaned
 
@@ -108,7 +101,7 @@ class ChangePasswordForm(PasswordChangeForm):
 @require_http_methods(["GET", "POST"])
 def password_change(request):
     """修改密码; the first page of a user whose password an administrator set."""
-    forced = request.user.must_change_password
+    forced = request.user.needs_password_change
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
@@ -120,7 +113,13 @@ def password_change(request):
         messages.success(request, "密码已修改，请牢记新密码")
         return redirect(next_url or "web:home")
     status = 422 if request.method == "POST" else 200
-    context = {"form": form, "forced": forced, "next": next_url}
+    context = {
+        "form": form,
+        "forced": forced,
+        "expired": forced and not request.user.must_change_password,
+        "max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
+        "next": next_url,
+    }
     return render(request, "web/password_change.html", context, status=status)
 
 

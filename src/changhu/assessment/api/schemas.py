@@ -8,6 +8,20 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from changhu.assessment import selectors
+from changhu.core.money import format_yuan
+from changhu.core.scope import scope_of
+from changhu.insured.models import SpecialGroup
+from changhu.orgs.roles import Right
+
+_GROUP_LABELS = dict(SpecialGroup.choices)
+
+
+def _staff(context) -> bool:
+    """Whether the reader is assessment staff (applicants see less of their own case)."""
+    return scope_of(context["request"].auth).can(Right.ASSESSMENT_VIEW)
+
+
 # --- schemas -----------------------------------------------------------------------------------
 
 
@@ -15,13 +29,13 @@ class ApplicationListOut(Schema):
     id: int
     number: str
     kind: str
-    kind_label: str
+    kind_label: str = Field(alias="get_kind_display")
     channel: str
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     person_id: int
-    person_name: str
-    person_id_number_masked: str
+    person_name: str = Field(alias="person.name")
+    person_id_number_masked: str = Field(alias="person.id_number_masked")
     region_code: str
     priority: bool
     special_groups: list[str]
@@ -32,11 +46,19 @@ class ApplicationListOut(Schema):
     publicity_until: dt.date | None
     overdue_since: dt.date | None
 
+    @staticmethod
+    def resolve_special_groups(application) -> list[str]:
+        return [_GROUP_LABELS.get(g, g) for g in application.special_groups]
+
+    @staticmethod
+    def resolve_institution(application) -> str | None:
+        return application.institution.name if application.institution_id else None
+
 
 class DocumentOut(Schema):
     id: int
     kind: str
-    kind_label: str
+    kind_label: str = Field(alias="get_kind_display")
     original_name: str
     content_type: str
     size: int
@@ -45,20 +67,32 @@ class DocumentOut(Schema):
     uploaded_at: dt.datetime
     download_url: str
 
+    @staticmethod
+    def resolve_on_site(document) -> bool:
+        return document.assessment_id is not None
+
+    @staticmethod
+    def resolve_download_url(document) -> str:
+        return f"/api/v1/assessment/documents/{document.pk}/download"
+
 
 class TeamMemberOut(Schema):
     user_id: int
-    name: str
+    name: str = Field(alias="user.display_name")
     is_expert: bool
     present: bool
     recused: bool
     recusal_reason: str
 
+    @staticmethod
+    def resolve_recused(assignment) -> bool:
+        return assignment.recused_at is not None
+
 
 class ConfirmationOut(Schema):
-    expert: str
+    expert: str = Field(alias="expert.display_name")
     decision: str
-    decision_label: str
+    decision_label: str = Field(alias="get_decision_display")
     comment: str
     submission: int
     at: dt.datetime
@@ -69,11 +103,11 @@ class AssessmentOut(Schema):
     round: int
     active: bool
     institution_id: int
-    institution: str
+    institution: str = Field(alias="institution.name")
     due_date: dt.date
-    scale: str
-    scale_version: str
-    team: list[TeamMemberOut]
+    scale: str = Field(alias="scale_version.code")
+    scale_version: str = Field(alias="scale_version.version")
+    team: list[TeamMemberOut] = Field(alias="assignments")
     answers: dict[str, int]
     form_version: int
     started_at: dt.datetime | None
@@ -88,7 +122,7 @@ class AssessmentOut(Schema):
     remarks: str
     submitted_at: dt.datetime | None
     scores: dict[str, int]
-    levels: dict[str, str]
+    levels: dict[str, str] = Field(alias="level_names")
     grade: int | None
     grade_label: str
     qualifying: bool | None
@@ -101,7 +135,7 @@ class ObjectionOut(Schema):
     content: str
     received_on: dt.date
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     handling_note: str
     handled_at: dt.datetime | None
 
@@ -111,7 +145,7 @@ class ConclusionOut(Schema):
     number: str
     application_id: int
     person_id: int
-    person_name: str
+    person_name: str = Field(alias="person.name")
     grade: int
     grade_label: str
     qualifying: bool
@@ -119,16 +153,28 @@ class ConclusionOut(Schema):
     valid_until: dt.date
     appeal_until: dt.date
     issued_at: dt.datetime
-    scale: str
-    scale_version: str
+    scale: str = Field(alias="scale_version.code")
+    scale_version: str = Field(alias="scale_version.version")
     rules_version: str
     grade_changed: bool | None
     fee_payer: str
-    fee_payer_label: str
+    fee_payer_label: str = Field(alias="get_fee_payer_display")
     fee_fen: int
     fee_yuan: str
     superseded_on: dt.date | None
     letter_url: str
+
+    @staticmethod
+    def resolve_rules_version(conclusion) -> str:
+        return f"{conclusion.rules.code} {conclusion.rules.version}"
+
+    @staticmethod
+    def resolve_fee_yuan(conclusion) -> str:
+        return format_yuan(conclusion.fee_fen)
+
+    @staticmethod
+    def resolve_letter_url(conclusion) -> str:
+        return f"/api/v1/assessment/conclusions/{conclusion.pk}/letter"
 
 
 class TimelineOut(Schema):
@@ -162,6 +208,49 @@ class ApplicationOut(ApplicationListOut):
     objections: list[ObjectionOut]
     conclusion: ConclusionOut | None
     timeline: list[TimelineOut]
+
+    @staticmethod
+    def resolve_refusal_reason_label(application) -> str:
+        return application.get_refusal_reason_display() if application.refusal_reason else ""
+
+    @staticmethod
+    def resolve_rules_version(application) -> str:
+        return f"{application.rules.code} {application.rules.version}"
+
+    @staticmethod
+    def resolve_previous_conclusion(application) -> str | None:
+        previous = application.previous_conclusion
+        return previous.number if previous else None
+
+    @staticmethod
+    def resolve_allowed_actions(application, context) -> list[str]:
+        return selectors.allowed_actions(context["request"].auth, application)
+
+    @staticmethod
+    def resolve_documents(application, context) -> list:
+        return selectors.documents_of(fetched_by=context["request"].auth, application=application)
+
+    @staticmethod
+    def resolve_assessments(application, context) -> list:
+        return selectors.assessments_of(fetched_by=context["request"].auth, application=application)
+
+    @staticmethod
+    def resolve_objections(application, context) -> list:
+        if not _staff(context):
+            return []
+        return selectors.objections_of(fetched_by=context["request"].auth, application=application)
+
+    @staticmethod
+    def resolve_conclusion(application):
+        return selectors.conclusion_of(application)
+
+    @staticmethod
+    def resolve_timeline(application, context) -> list[dict]:
+        staff = _staff(context)
+        return [
+            {**entry.__dict__, "actor": entry.actor if staff else ""}
+            for entry in selectors.timeline(application)
+        ]
 
 
 class ApplicationIn(Schema):
@@ -210,16 +299,16 @@ class DispatchIn(Schema):
 
 
 class InstitutionOptionOut(Schema):
-    id: int
-    name: str
+    id: int = Field(alias="organization.pk")
+    name: str = Field(alias="organization.name")
     open_cases: int
     excluded: bool
     reasons: list[str]
 
 
 class AssessorOptionOut(Schema):
-    user_id: int
-    name: str
+    user_id: int = Field(alias="user.pk")
+    name: str = Field(alias="user.display_name")
     is_expert: bool
     excluded: bool
     reasons: list[str]
@@ -324,12 +413,16 @@ class ReassessmentIn(Schema):
 class NoticeOut(Schema):
     id: int
     application_id: int
-    application_number: str
+    application_number: str = Field(alias="application.number")
     kind: str
     title: str
     body: str
     created_at: dt.datetime
     read: bool
+
+    @staticmethod
+    def resolve_read(notice) -> bool:
+        return notice.read_at is not None
 
 
 class ContactOut(Schema):

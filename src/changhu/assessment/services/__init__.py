@@ -11,7 +11,6 @@ from changhu.assessment.services._common import (  # noqa: F401
     AUDIT_LABELS,
     AUDIT_MASKERS,
     MAX_DOCUMENTS_PER_REQUEST,
-    _fail,
     _log_creation,
 )
 from changhu.assessment.services.conclusion import (  # noqa: F401

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from django.db import transaction
+
+from changhu.assessment import files
 from changhu.assessment.models import (
     OPEN_STATUSES,
     Application,
@@ -12,7 +15,7 @@ from changhu.assessment.models import (
     Notice,
 )
 from changhu.assessment.workflow import WORKFLOW
-from changhu.core import clock, masking, transitions
+from changhu.core import audit, clock, masking, transitions
 from changhu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from changhu.core.models import TransitionLog
 from changhu.core.scope import get_scoped, require, scope_of
@@ -36,10 +39,6 @@ def _today() -> dt.date:
     return clock.today()
 
 
-def _fail(field_name: str, code: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, code=code, fields={field_name: message})
-
-
 def _problems(problems: dict[str, tuple[str, str]]) -> None:
     """Raise one error carrying every field's message; the first problem's code."""
     if problems:
@@ -59,12 +58,11 @@ def _lock(actor, application_id: int) -> Application:
 
 
 def _event(application: Application, actor, kind: str, text: str) -> CaseEvent:
-    return CaseEvent.objects.create(
-        application=application,
-        actor=actor if getattr(actor, "pk", None) else None,
-        kind=kind,
-        text=text[:500],
-    )
+    """A step of the case that moves no state (a document, the team, a recusal, an objection):
+    on its timeline and in the audit trail."""
+    user = actor if getattr(actor, "pk", None) else None
+    audit.record(action="update", obj=application, user=user, note=text[:300])
+    return CaseEvent.objects.create(application=application, actor=user, kind=kind, text=text[:500])
 
 
 def _notify(application: Application, kind: str, title: str, body: str) -> Notice:
@@ -123,3 +121,12 @@ def _require_institution(actor, application: Application, right: str) -> None:
     require(actor, right)
     if not _is_institution_actor(actor, application):
         raise PermissionDenied("该案件未派给您所在的评估机构", code="not_your_institution")
+
+
+def _read_audited(actor, application, name: str, sha256: str, what: dict, note: str) -> bytes:
+    """A stored file of a case for download: it holds personal data, so each read is audited
+    (``what``: which file, for the audit trail)."""
+    data = files.read(name, sha256=sha256)
+    with transaction.atomic():
+        audit.record(action="view_full", obj=application, user=actor, changes=what, note=note)
+    return data

@@ -22,19 +22,19 @@ from changhu.assessment.models import (
 from changhu.assessment.presets import rules_for
 from changhu.assessment.services._common import (
     _event,
-    _fail,
     _lock,
     _log_creation,
     _move,
     _new_number,
     _notify,
     _open_case_conflict,
+    _read_audited,
     _today,
 )
 from changhu.assessment.services.dispatch import _auto_dispatch
 from changhu.assessment.services.intake import _FilesOnRollback, _special_groups
 from changhu.core import audit, clock
-from changhu.core.errors import Conflict, PermissionDenied
+from changhu.core.errors import Conflict, PermissionDenied, field_error
 from changhu.core.money import format_yuan
 from changhu.core.scope import get_scoped, require, scope_of
 from changhu.orgs.roles import Right
@@ -175,16 +175,9 @@ def _apply_to_entitlement(application: Application, conclusion: Conclusion, acto
 def conclusion_letter(*, actor, conclusion_id: int) -> tuple[Conclusion, bytes]:
     """The stored letter for download; it shows the full ID number, so each download is audited."""
     conclusion = selectors.conclusion_get(fetched_by=actor, conclusion_id=conclusion_id)
-    data = files.read(conclusion.letter.name, sha256=conclusion.letter_sha256)
-    with transaction.atomic():
-        audit.record(
-            action="view_full",
-            obj=conclusion.application,
-            user=actor,
-            changes={"letter": f"评估结论书{conclusion.number}"},
-            note="下载评估结论书",
-        )
-    return conclusion, data
+    what = {"letter": f"评估结论书{conclusion.number}"}
+    letter = conclusion.letter.name, conclusion.letter_sha256
+    return conclusion, _read_audited(actor, conclusion.application, *letter, what, "下载评估结论书")
 
 
 # --- re-assessment -------------------------------------------------------------------------------
@@ -222,6 +215,13 @@ def _open_reassessment(
                 submitted_by=actor if getattr(actor, "pk", None) else None,
             )
             _log_creation(application, actor, f"{Kind(kind).label}：{reason}")
+            audit.record(
+                action="create",
+                obj=application,
+                user=actor if getattr(actor, "pk", None) else None,
+                changes={"kind": {"label": "类型", "old": None, "new": Kind(kind).label}},
+                note=f"原结论{previous.number}（{previous.grade_label}）：{reason}"[:300],
+            )
             _notify(
                 application,
                 "reassessment",
@@ -248,9 +248,9 @@ def appeal_request(
         raise PermissionDenied()
     reason = (reason or "").strip()
     if not reason:
-        raise _fail("reason", "reason_required", "请写明对评估结论的异议")
+        raise field_error("reason", "reason_required", "请写明对评估结论的异议")
     if place is not None and place not in Place.values:
-        raise _fail("place", "place_invalid", "评估地点应为居家或机构内")
+        raise field_error("place", "place_invalid", "评估地点应为居家或机构内")
     previous = selectors.conclusion_get(fetched_by=actor, conclusion_id=conclusion_id)
     if previous.application.kind == Kind.APPEAL:
         raise Conflict("复评结论为最终结论，不能再次申请复评", code="appeal_final")
@@ -277,10 +277,10 @@ def reassessment_open(*, actor, person_id: int, kind: str, reason: str) -> Appli
 
     require(actor, Right.ASSESSMENT_REASSESS)
     if kind not in (Kind.CONDITION_CHANGE, Kind.SPOT_CHECK):
-        raise _fail("kind", "kind_invalid", "复评类型应为状况变化复评或抽查复评")
+        raise field_error("kind", "kind_invalid", "复评类型应为状况变化复评或抽查复评")
     reason = (reason or "").strip()
     if not reason:
-        raise _fail("reason", "reason_required", "请写明复评原因")
+        raise field_error("reason", "reason_required", "请写明复评原因")
     person = insured_selectors.person_get(fetched_by=actor, person_id=person_id)
     previous = selectors.conclusion_in_force(person.pk, _today())
     if previous is None:
@@ -291,9 +291,14 @@ def reassessment_open(*, actor, person_id: int, kind: str, reason: str) -> Appli
 
 
 def notice_mark_read(*, actor, notice_id: int) -> Notice:
-    """The applicant (or anyone who may see the case) has read a notice."""
+    """The applicant has read a notice of their own case (staff reading it change nothing)."""
+    require(actor, Right.ASSESSMENT_APPLY)
     notice = get_scoped(Notice.objects.select_related("application"), actor, pk=notice_id)
     if notice.read_at is None:
-        Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=clock.now())
+        with transaction.atomic():
+            if Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(
+                read_at=clock.now()
+            ):
+                audit.record(action="update", obj=notice, user=actor, note=f"已读：{notice.title}")
         notice.refresh_from_db(fields=["read_at"])
     return notice

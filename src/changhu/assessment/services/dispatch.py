@@ -14,7 +14,6 @@ from changhu.assessment.models import Application, Assessment, AssessorAssignmen
 from changhu.assessment.presets import scale_for
 from changhu.assessment.services._common import (
     _event,
-    _fail,
     _lock,
     _move,
     _notify,
@@ -22,7 +21,7 @@ from changhu.assessment.services._common import (
     _today,
 )
 from changhu.core import clock, workdays
-from changhu.core.errors import Conflict, NotFound
+from changhu.core.errors import Conflict, NotFound, field_error
 from changhu.core.scope import require
 from changhu.orgs.roles import Right
 
@@ -52,7 +51,7 @@ def _create_dispatch(
     rules = application.rules.rules
     due = due_date or workdays.add_working_days(today, rules.assessment_working_days)
     if due <= today:
-        raise _fail("due_date", "due_date_past", "评估完成期限应晚于今天")
+        raise field_error("due_date", "due_date_past", "评估完成期限应晚于今天")
     last = application.assessments.order_by("-round").values_list("round", flat=True).first()
     assessment = Assessment.objects.create(
         application=application,
@@ -115,7 +114,7 @@ def application_dispatch(
         else:
             chosen = next((o for o in options if o.organization.pk == institution_id), None)
             if chosen is None:
-                raise _fail(
+                raise field_error(
                     "institution_id",
                     "institution_not_eligible",
                     "所选机构不是负责该地区的定点评估机构",
@@ -140,7 +139,7 @@ def _ids(values: Iterable[Any], field_name: str) -> list[int]:
     try:
         return [int(v) for v in values or ()]
     except (TypeError, ValueError):
-        raise _fail(field_name, "ids_invalid", "应为编号列表") from None
+        raise field_error(field_name, "ids_invalid", "应为编号列表") from None
 
 
 def _least_busy(options):
@@ -166,7 +165,7 @@ def application_recall(*, actor, application_id: int, reason: str) -> Applicatio
     """Take a case back from the institution before its result is submitted (e.g. overdue)."""
     reason = (reason or "").strip()
     if not reason:
-        raise _fail("reason", "reason_required", "请填写撤回派单的原因")
+        raise field_error("reason", "reason_required", "请填写撤回派单的原因")
     with transaction.atomic():
         application = _lock(actor, application_id)
         previous = application.current_assessment
@@ -223,7 +222,7 @@ def assessors_assign(*, actor, application_id: int, user_ids: Sequence[int]) -> 
         experts = sum(options[u].is_expert for u in wanted)
         shortfall = rules_engine.team_problems(rules, people=len(wanted), experts=experts)
         if shortfall:
-            raise _fail("user_ids", "team_insufficient", "；".join(shortfall))
+            raise field_error("user_ids", "team_insufficient", "；".join(shortfall))
         current = {a.user_id: a for a in _active_team(assessment)}
         for user_id, assignment in current.items():
             if user_id not in wanted:
@@ -249,7 +248,7 @@ def assessor_recuse(*, actor, application_id: int, reason: str) -> Assessment:
     institution must name a replacement before the form can be submitted."""
     reason = (reason or "").strip()
     if not reason:
-        raise _fail("reason", "reason_required", "请写明回避原因（如亲属关系）")
+        raise field_error("reason", "reason_required", "请写明回避原因（如亲属关系）")
     with transaction.atomic():
         application = _lock(actor, application_id)
         _require_institution(actor, application, Right.ASSESSMENT_CONDUCT)

@@ -30,7 +30,6 @@ from changhu.assessment.services._common import (
     AUDIT_MASKERS,
     MAX_DOCUMENTS_PER_REQUEST,
     _event,
-    _fail,
     _is_institution_actor,
     _lock,
     _log_creation,
@@ -39,12 +38,13 @@ from changhu.assessment.services._common import (
     _notify,
     _open_case_conflict,
     _problems,
+    _read_audited,
     _today,
 )
 from changhu.assessment.services.dispatch import _auto_dispatch
 from changhu.assessment.workflow import WORKFLOW
 from changhu.core import audit, clock, crypto, masking, transitions, uploads, workdays
-from changhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from changhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
 from changhu.core.identity import normalize_id_number, normalize_phone, parse_id_number
 from changhu.core.scope import require, scope_of
 from changhu.orgs.models import OrgKind
@@ -89,7 +89,7 @@ def _check_files(items: Sequence[Upload], allowed_kinds: Iterable[str]) -> list[
     """Check every upload before anything is written: one bad file refuses the request."""
     allowed_kinds = tuple(allowed_kinds)
     if len(items) > MAX_DOCUMENTS_PER_REQUEST:
-        raise _fail(
+        raise field_error(
             "documents", "too_many_documents", f"一次最多上传{MAX_DOCUMENTS_PER_REQUEST}个文件"
         )
     checked = []
@@ -97,7 +97,7 @@ def _check_files(items: Sequence[Upload], allowed_kinds: Iterable[str]) -> list[
         where = "file" if len(items) == 1 else f"documents.{index}"
         if item.kind not in allowed_kinds:
             labels = "、".join(DocumentKind(k).label for k in allowed_kinds)
-            raise _fail(where, "document_kind", f"材料类型无效，可选：{labels}")
+            raise field_error(where, "document_kind", f"材料类型无效，可选：{labels}")
         result = uploads.check_upload(item.file, field=where)
         item.file.seek(0)
         data = item.file.read()
@@ -178,7 +178,7 @@ def _person_for_applicant(actor, data: ApplicationInput):
         .first()
     )
     if person is None or person.name != data.person_name.strip():
-        raise _fail(
+        raise field_error(
             "person_id_number",
             "person_not_matched",
             "未找到姓名与身份证号码相符的参保人，请核对后重试或到经办窗口办理",
@@ -196,9 +196,9 @@ def _person_for_staff(actor, data: ApplicationInput):
             fetched_by=actor, id_number=data.person_id_number
         )
         if data.person_name and person.name != data.person_name.strip():
-            raise _fail("person_name", "person_not_matched", "姓名与身份证号码不符")
+            raise field_error("person_name", "person_not_matched", "姓名与身份证号码不符")
         return person
-    raise _fail("person_id", "person_required", "请选择被评估的参保人")
+    raise field_error("person_id", "person_required", "请选择被评估的参保人")
 
 
 def _clean_application(data: ApplicationInput, *, online: bool) -> dict[str, Any]:
@@ -361,16 +361,9 @@ def document_add(*, actor, application_id: int, upload: Upload) -> Document:
 def document_read(*, actor, document_id: int) -> tuple[Document, bytes]:
     """A document's content for download; every download of personal material is audited."""
     document = selectors.document_get(fetched_by=actor, document_id=document_id)
-    data = files.read(document.file.name, sha256=document.sha256)
-    with transaction.atomic():
-        audit.record(
-            action="view_full",
-            obj=document.application,
-            user=actor,
-            changes={"document": f"{document.get_kind_display()}：{document.original_name}"},
-            note="下载申请材料",
-        )
-    return document, data
+    what = {"document": f"{document.get_kind_display()}：{document.original_name}"}
+    stored = document.file.name, document.sha256
+    return document, _read_audited(actor, document.application, *stored, what, "下载申请材料")
 
 
 def contact_reveal(*, actor, application_id: int) -> dict[str, str]:
@@ -440,9 +433,9 @@ def application_refuse(*, actor, application_id: int, reason: str, text: str = "
     """Refuse an application with one of the national reasons (不予受理)."""
     text = (text or "").strip()
     if reason not in RefusalReason.values:
-        raise _fail("reason", "refusal_reason_invalid", "请选择不予受理的原因")
+        raise field_error("reason", "refusal_reason_invalid", "请选择不予受理的原因")
     if reason == RefusalReason.OTHER and not text:
-        raise _fail("text", "refusal_text_required", "选择“其他”时请写明不予受理的理由")
+        raise field_error("text", "refusal_text_required", "选择“其他”时请写明不予受理的理由")
     label = RefusalReason(reason).label
     with transaction.atomic():
         application = _lock(actor, application_id)
@@ -472,14 +465,14 @@ def application_request_materials(
     """Send an application back for more materials, with a deadline (working days by default)."""
     note = (note or "").strip()
     if not note:
-        raise _fail("note", "materials_note_required", "请写明需要补充的材料")
+        raise field_error("note", "materials_note_required", "请写明需要补充的材料")
     with transaction.atomic():
         application = _lock(actor, application_id)
         today = _today()
         rules = application.rules.rules
         due = due_date or workdays.add_working_days(today, rules.materials_working_days)
         if due <= today:
-            raise _fail("due_date", "due_date_past", "补充材料期限应晚于今天")
+            raise field_error("due_date", "due_date_past", "补充材料期限应晚于今天")
         _move(
             application,
             "request_materials",

@@ -22,7 +22,7 @@ from changhu.assessment.models import (
 )
 from changhu.assessment.services._common import _lock, _move, _problems, _require_institution
 from changhu.assessment.services.dispatch import _active_team, _ids
-from changhu.core import clock
+from changhu.core import audit, clock
 from changhu.core.errors import Conflict, PermissionDenied
 from changhu.orgs.roles import Right
 
@@ -172,8 +172,18 @@ def assessment_form_save(
         problems: dict[str, tuple[str, str]] = {}
         clean = _clean_form(data, team, problems)
         _problems(problems)
+        filled = len(assessment.answers or {})
         _store_form(assessment, clean, dict(partial.answers), team)
         assessment.save()
+        audit.record(
+            action="update",
+            obj=application,
+            user=actor,
+            changes={
+                "answers": {"label": "已填评估项目", "old": filled, "new": len(partial.answers)}
+            },
+            note="保存现场评估表草稿",
+        )
     return assessment, partial
 
 

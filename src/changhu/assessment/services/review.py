@@ -11,7 +11,6 @@ from changhu.assessment import selectors
 from changhu.assessment.models import Application, Assessment, Confirmation, Objection, Status
 from changhu.assessment.services._common import (
     _event,
-    _fail,
     _lock,
     _move,
     _notify,
@@ -20,8 +19,8 @@ from changhu.assessment.services._common import (
     _today,
 )
 from changhu.assessment.workflow import WORKFLOW
-from changhu.core import clock, transitions, workdays
-from changhu.core.errors import Conflict
+from changhu.core import audit, clock, transitions, workdays
+from changhu.core.errors import Conflict, field_error
 from changhu.core.scope import require
 from changhu.orgs.roles import Right
 
@@ -35,9 +34,9 @@ def assessment_confirm(
     The case moves on once the rules' number of experts have confirmed."""
     comment = (comment or "").strip()
     if decision not in Confirmation.Decision.values:
-        raise _fail("decision", "decision_invalid", "意见应为确认或退回重评")
+        raise field_error("decision", "decision_invalid", "意见应为确认或退回重评")
     if decision == Confirmation.Decision.RETURN and not comment:
-        raise _fail("comment", "comment_required", "退回重评时请写明理由")
+        raise field_error("comment", "comment_required", "退回重评时请写明理由")
     with transaction.atomic():
         application = _lock(actor, application_id)
         _require_institution(actor, application, Right.ASSESSMENT_CONFIRM)
@@ -102,9 +101,9 @@ def application_review(*, actor, application_id: int, decision: str, note: str =
     the result goes back to the institution."""
     note = (note or "").strip()
     if decision not in ("approve", "return"):
-        raise _fail("decision", "decision_invalid", "复核意见应为通过或退回")
+        raise field_error("decision", "decision_invalid", "复核意见应为通过或退回")
     if decision == "return" and not note:
-        raise _fail("note", "note_required", "退回评估机构时请写明理由")
+        raise field_error("note", "note_required", "退回评估机构时请写明理由")
     with transaction.atomic():
         application = _lock(actor, application_id)
         if decision == "return":
@@ -175,7 +174,7 @@ def objection_record(
         if application.status != Status.PUBLICITY:
             raise Conflict("该案件不在公示期，不能登记异议", code="not_in_publicity")
         if not application.publicity_from <= day <= min(application.publicity_until, _today()):
-            raise _fail(
+            raise field_error(
                 "received_on",
                 "outside_publicity",
                 f"异议须在公示期内（{application.publicity_from:%Y-%m-%d}至"
@@ -200,9 +199,9 @@ def objection_handle(*, actor, objection_id: int, decision: str, note: str) -> O
     require(actor, Right.ASSESSMENT_REVIEW)
     note = (note or "").strip()
     if decision not in (Objection.Status.DISMISSED, Objection.Status.UPHELD):
-        raise _fail("decision", "decision_invalid", "处理结果应为异议成立或不成立")
+        raise field_error("decision", "decision_invalid", "处理结果应为异议成立或不成立")
     if not note:
-        raise _fail("note", "note_required", "请填写处理意见")
+        raise field_error("note", "note_required", "请填写处理意见")
     found = selectors.objection_get(fetched_by=actor, objection_id=objection_id)
     with transaction.atomic():
         application = _lock(actor, found.application_id)
@@ -243,6 +242,20 @@ def objection_handle(*, actor, objection_id: int, decision: str, note: str) -> O
             _event(application, actor, "objection_handled", f"异议不成立：{note}")
             _close_publicity_if_due(application, today=_today(), actor=actor)
         objection.refresh_from_db()
+        labels = dict(Objection.Status.choices)
+        audit.record(
+            action="update",
+            obj=objection,
+            user=actor,
+            changes={
+                "status": {
+                    "label": "处理结果",
+                    "old": labels[Objection.Status.OPEN],
+                    "new": labels[objection.status],
+                }
+            },
+            note=note[:300],
+        )
     return objection
 
 

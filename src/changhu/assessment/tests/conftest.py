@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -78,6 +79,55 @@ def jpeg_bytes() -> bytes:
 
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def online(person, **overrides) -> dict:
+    """An online application by the applicant for ``person``, named by name and ID number."""
+    return {
+        "person_name": person.name,
+        "person_id_number": person.id_number,
+        "relationship": "child",
+        "phone": "13812345678",
+        "address": "青羊区太升路街道某小区5栋",
+        **overrides,
+    }
+
+
+def form_payload(answers, present_ids, **overrides) -> dict:
+    """The on-site form as the API takes it: an hour's visit that ended ten minutes ago."""
+    from django.utils import timezone
+
+    from changhu.core import clock
+
+    now = timezone.localtime(clock.now()).replace(microsecond=0)
+    return {
+        "answers": answers,
+        "started_at": (now - dt.timedelta(hours=1)).isoformat(),
+        "ended_at": (now - dt.timedelta(minutes=10)).isoformat(),
+        "latitude": 30.6571,
+        "longitude": 104.0812,
+        "location_accuracy": 12,
+        "guardian_present": True,
+        "guardian_name": "张小梅",
+        "guardian_relationship": "child",
+        "video_reference": "VID-2026-0001",
+        "remarks": "卧床，需协助翻身",
+        "present_ids": present_ids,
+        **overrides,
+    }
+
+
+def post_file(api, application_id: int, kind: str, name: str, data: bytes):
+    """A document uploaded through the API (multipart), with its JSON answer as ``body``."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = api.client.post(
+        f"/api/v1/assessment/applications/{application_id}/documents",
+        data={"kind": kind, "file": SimpleUploadedFile(name, data)},
+        headers=api.headers,
+    )
+    response.body = response.json()
+    return response
 
 
 def upload(name: str, data: bytes):

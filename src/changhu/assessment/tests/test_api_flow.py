@@ -6,52 +6,28 @@ import datetime as dt
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from changhu.assessment import services
 from changhu.assessment.models import Application, Conclusion
 from changhu.assessment.presets import scale_for
 from changhu.assessment.rules import add_months
-from changhu.assessment.tests.conftest import PDF_BYTES, png_bytes, severe_answers
+from changhu.assessment.tests.conftest import (
+    PDF_BYTES,
+    form_payload,
+    online,
+    png_bytes,
+    post_file,
+    severe_answers,
+)
 from changhu.core import clock
 from changhu.core.models import AuditEntry, TransitionLog
 from changhu.core.workdays import add_working_days
 from changhu.insured.models import ApplicantLink
+from changhu.orgs.roles import Role
 from tests.api import ApiClient
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def upload_to(api: ApiClient, application_id: int, kind: str, name: str, data: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    response = api.client.post(
-        f"/api/v1/assessment/applications/{application_id}/documents",
-        data={"kind": kind, "file": SimpleUploadedFile(name, data)},
-        headers=api.headers,
-    )
-    response.body = response.json()
-    return response
-
-
-def form_payload(answers, present_ids, **overrides):
-    now = timezone.localtime(clock.now()).replace(microsecond=0)
-    data = {
-        "answers": answers,
-        "started_at": (now - dt.timedelta(hours=1)).isoformat(),
-        "ended_at": (now - dt.timedelta(minutes=10)).isoformat(),
-        "latitude": 30.6571,
-        "longitude": 104.0812,
-        "location_accuracy": 12,
-        "guardian_present": True,
-        "guardian_name": "张小梅",
-        "guardian_relationship": "child",
-        "video_reference": "VID-2026-0001",
-        "remarks": "卧床，需协助翻身",
-        "present_ids": present_ids,
-    }
-    data.update(overrides)
-    return data
 
 
 def assess(case_id, institution_user, team_ids, experts, answers, worker, *, photo=True):
@@ -65,7 +41,7 @@ def assess(case_id, institution_user, team_ids, experts, answers, worker, *, pho
     )
     if photo:
         assert (
-            upload_to(on_site, case_id, "onsite_photo", "现场.png", png_bytes()).status_code == 201
+            post_file(on_site, case_id, "onsite_photo", "现场.png", png_bytes()).status_code == 201
         )
     response = on_site.post(
         f"assessment/applications/{case_id}/form/submit", form_payload(answers, team_ids)
@@ -86,16 +62,9 @@ def test_intake_to_conclusion_and_appeal(users, people, team, orgs):
     applicant, worker = ApiClient(users.applicant), ApiClient(users.worker_a)
 
     # Intake online: the applicant names the person by name and full ID number.
+    address = "锦江区督院街街道南糠市街18号2单元301室"
     created = applicant.post(
-        "assessment/applications",
-        {
-            "person_name": person.name,
-            "person_id_number": person.id_number,
-            "relationship": "child",
-            "phone": "13812345678",
-            "address": "锦江区督院街街道南糠市街18号2单元301室",
-            "reason": "脑卒中后长期卧床",
-        },
+        "assessment/applications", online(person, address=address, reason="脑卒中后长期卧床")
     )
     assert created.status_code == 201, created.body
     case = created.body
@@ -104,8 +73,8 @@ def test_intake_to_conclusion_and_appeal(users, people, team, orgs):
     assert case["phone_masked"] == "138****5678"
     assert "13812345678" not in str(case)
     case_id = case["id"]
-    assert upload_to(applicant, case_id, "id_card", "身份证.png", png_bytes()).status_code == 201
-    assert upload_to(applicant, case_id, "medical_record", "病历.pdf", PDF_BYTES).status_code == 201
+    assert post_file(applicant, case_id, "id_card", "身份证.png", png_bytes()).status_code == 201
+    assert post_file(applicant, case_id, "medical_record", "病历.pdf", PDF_BYTES).status_code == 201
 
     # A second application for the same person is a 409 naming the open one.
     again = worker.post(
@@ -131,7 +100,7 @@ def test_intake_to_conclusion_and_appeal(users, people, team, orgs):
     notices = applicant.get("assessment/notices").body
     assert notices[0]["title"] == "请补充申请材料"
     assert (
-        upload_to(applicant, case_id, "medical_record", "住院病历.pdf", PDF_BYTES).status_code
+        post_file(applicant, case_id, "medical_record", "住院病历.pdf", PDF_BYTES).status_code
         == 201
     )
     assert (
@@ -171,7 +140,7 @@ def test_intake_to_conclusion_and_appeal(users, people, team, orgs):
     assert len(draft.body["items"]) == 17 and draft.body["items"][0]["name"] == "进食"
     live = on_site.post(f"assessment/applications/{case_id}/form/score", {"answers": answers})
     assert live.body["complete"] is True and live.body["grade_label"] == "重度失能Ⅱ级"
-    assert upload_to(on_site, case_id, "onsite_photo", "现场.jpg", png_bytes()).status_code == 201
+    assert post_file(on_site, case_id, "onsite_photo", "现场.jpg", png_bytes()).status_code == 201
     submitted = on_site.post(
         f"assessment/applications/{case_id}/form/submit", form_payload(answers, team_ids)
     )
@@ -223,19 +192,13 @@ def test_intake_to_conclusion_and_appeal(users, people, team, orgs):
             object_type="assessment.application", object_id=str(case_id)
         )
     ]
-    assert states == [
-        "submitted",
-        "materials_requested",
-        "submitted",
-        "accepted",
-        "dispatched",
-        "assigned",
-        "assessed",
-        "confirmed",
-        "publicity",
-        "ready_to_issue",
-        "concluded",
-    ]
+    assert (
+        states
+        == (
+            "submitted materials_requested submitted accepted dispatched assigned assessed "
+            "confirmed publicity ready_to_issue concluded"
+        ).split()
+    )
 
     # Appeal within the deadline: dispatched avoiding the first institution and its people.
     appeal = applicant.post(
@@ -289,17 +252,10 @@ def test_session_client_sees_the_same(users, people, team):
 
 
 def test_bad_answers_through_the_api_are_refused_and_nothing_is_written(users, people, team):
-    from changhu.assessment.models import Assessment, Status
-    from changhu.assessment.tests.flow import advance, submit
+    from changhu.assessment.models import Assessment
+    from changhu.assessment.tests.flow import assigned
 
-    case = advance(
-        submit(users.worker_a, people.jinjiang),
-        Status.ASSIGNED,
-        worker=users.worker_a,
-        assessors=[team.assessor, team.expert],
-        experts=[],
-        institution=team.first,
-    )
+    case = assigned(users.worker_a, people.jinjiang, team.first, team.assessor, team.expert)
     api = ApiClient(team.assessor)
     answers = severe_answers(scale_for("national-2021").scale)
     answers["视力"] = "很好"
@@ -320,20 +276,18 @@ def test_bad_answers_through_the_api_are_refused_and_nothing_is_written(users, p
 def test_notices_are_read_by_their_applicant_only(users, people, team):
     applicant = ApiClient(users.applicant)
     created = applicant.post(
-        "assessment/applications",
-        {
-            "person_name": people.qingyang.name,
-            "person_id_number": people.qingyang.id_number,
-            "relationship": "child",
-            "phone": "13812345678",
-            "address": "青羊区",
-        },
+        "assessment/applications", online(people.qingyang, address="青羊区")
     ).body
     notice = applicant.get("assessment/notices").body[0]
     assert notice["read"] is False and notice["application_id"] == created["id"]
+    # staff may not mark an applicant's notice read; another applicant does not see it
     assert (
-        ApiClient(users.worker_b).post(f"assessment/notices/{notice['id']}/read").status_code == 404
+        ApiClient(users.worker_a).post(f"assessment/notices/{notice['id']}/read").status_code == 403
     )
+    stranger = UserFactory(
+        username="stranger", role=Role.APPLICANT, organization=users.applicant.organization
+    )
+    assert ApiClient(stranger).post(f"assessment/notices/{notice['id']}/read").status_code == 404
     assert applicant.post(f"assessment/notices/{notice['id']}/read").body["read"] is True
 
 

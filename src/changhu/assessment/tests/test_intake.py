@@ -4,11 +4,17 @@ and uploads checked by content with nothing stored when anything is refused."""
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from changhu.assessment import services
 from changhu.assessment.models import Application, CaseEvent, Document
-from changhu.assessment.tests.conftest import PDF_BYTES, jpeg_bytes, png_bytes, upload
+from changhu.assessment.tests.conftest import (
+    PDF_BYTES,
+    jpeg_bytes,
+    online,
+    png_bytes,
+    post_file,
+    upload,
+)
 from changhu.assessment.tests.flow import submit
 from changhu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from changhu.core.models import AuditEntry
@@ -16,28 +22,6 @@ from changhu.insured.models import ApplicantLink
 from tests.api import ApiClient
 
 pytestmark = pytest.mark.django_db
-
-
-def online(person, **overrides):
-    data = {
-        "person_name": person.name,
-        "person_id_number": person.id_number,
-        "relationship": "child",
-        "phone": "13812345678",
-        "address": "青羊区太升路街道某小区5栋",
-    }
-    data.update(overrides)
-    return data
-
-
-def post_file(api, application_id, kind, name, data):
-    response = api.client.post(
-        f"/api/v1/assessment/applications/{application_id}/documents",
-        data={"kind": kind, "file": SimpleUploadedFile(name, data)},
-        headers=api.headers,
-    )
-    response.body = response.json()
-    return response
 
 
 def stored_files(media):

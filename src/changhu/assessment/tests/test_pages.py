@@ -15,6 +15,16 @@ from changhu.assessment.tests.flow import advance, national, submit
 
 pytestmark = pytest.mark.django_db
 
+# The intake form's fields for a daughter applying at the counter (the person is chosen apart).
+AT_THE_COUNTER = {
+    "applicant_name": "张小梅",
+    "relationship": "child",
+    "phone": "13812345678",
+    "address": "锦江区督院街街道",
+    "place": "home",
+    "channel": "counter",
+}
+
 
 def login(client, user):
     client.force_login(user)
@@ -51,15 +61,7 @@ def test_intake_page_with_files(client, users, people, team, private_media):
     login(client, users.worker_a)
     url = reverse("assessment:application_create")
     assert people.jinjiang.name in html(client.get(f"{url}?person={people.jinjiang.pk}"))
-    data = {
-        "person": people.jinjiang.pk,
-        "applicant_name": "张小梅",
-        "relationship": "child",
-        "phone": "13812345678",
-        "address": "锦江区督院街街道",
-        "place": "home",
-        "channel": "counter",
-    }
+    data = {"person": people.jinjiang.pk, **AT_THE_COUNTER}
     bad = client.post(url, {**data, "id_card": SimpleUploadedFile("id.png", b"GIF89a....")})
     assert bad.status_code == 422 and "仅支持PDF、JPEG、PNG格式的文件" in html(bad)
     assert not Application.objects.exists() and not Document.objects.exists()
@@ -105,7 +107,7 @@ def test_the_institution_assigns_and_fills_the_form_with_a_live_score(client, us
     assert Application.objects.get(pk=case.pk).status == Status.ASSIGNED
     form_url = reverse("assessment:assessment_form", args=[case.pk])
     page = html(client.get(form_url))
-    assert page.count("<legend") == 17 and "进食" in page and "assessment/form.js" in page
+    assert page.count("data-item=") == 17 and "进食" in page and "assessment/form.js" in page
     scale = national()
     answers = severe_answers(scale)
     fields = {}
@@ -168,7 +170,9 @@ def test_pages_outside_the_scope_are_404(client, users, people, team):
         posted = client.post(
             reverse("assessment:case_action", args=[case.pk, "recall"]), {"reason": "x"}
         )
-        assert posted.status_code == 404
+        # the case worker of the other insurer may recall, but not this case; the expert may
+        # recall no case at all (the page refuses the right before it looks at the case)
+        assert posted.status_code == (404 if user == users.worker_b else 403)
     login(client, users.applicant)
     assert client.get(reverse("assessment:case_list")).status_code == 403
     doc_case = submit(users.worker_a, people.qingyang)
@@ -195,14 +199,7 @@ def test_intake_names_the_person_with_the_picker_never_an_id(client, users, peop
     page = html(client.get(f"{url}?person={people.jinjiang.pk}"))
     assert f"已选：{people.jinjiang.name}（{people.jinjiang.id_number_masked}）" in page
     assert "被评估人身份证号码" not in page
-    data = {
-        "applicant_name": "张小梅",
-        "relationship": "child",
-        "phone": "13812345678",
-        "address": "锦江区督院街街道",
-        "place": "home",
-        "channel": "counter",
-    }
+    data = AT_THE_COUNTER
     for outside in (people.wuhou.insured_no, people.wuhou.id_number, str(people.wuhou.pk)):
         refused = client.post(url, {**data, "person_q": outside})
         assert refused.status_code == 422 and "没有找到" in html(refused)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from changhu.assessment.models import Application, Status
-from changhu.assessment.tests.flow import advance, submit
+from changhu.assessment.tests.conftest import online
+from changhu.assessment.tests.flow import advance, assigned, submit
 from changhu.core.models import AuditEntry
 from tests.api import ApiClient
 from tests.factories import UserFactory
@@ -18,20 +19,11 @@ pytestmark = pytest.mark.django_db
 def cases(users, people, team):
     """Jinjiang's case dispatched to the first institution, Qingyang's to the second, Wuhou's
     (insurer B) only submitted."""
-    jinjiang = advance(
-        submit(users.worker_a, people.jinjiang),
-        Status.ASSIGNED,
-        worker=users.worker_a,
-        assessors=[team.assessor, team.expert],
-        experts=[],
-        institution=team.first,
-    )
+    jinjiang = assigned(users.worker_a, people.jinjiang, team.first, team.assessor, team.expert)
     qingyang = advance(
         submit(users.worker_a, people.qingyang),
         Status.DISPATCHED,
         worker=users.worker_a,
-        assessors=[],
-        experts=[],
         institution=team.second,
     )
     wuhou = submit(users.worker_b, people.wuhou)
@@ -76,14 +68,7 @@ def test_an_applicant_sees_only_their_own(users, people, team, cases, orgs):
     from changhu.orgs.roles import Role
 
     mine = ApiClient(users.applicant).post(
-        "assessment/applications",
-        {
-            "person_name": people.jinjiang.name,
-            "person_id_number": people.jinjiang.id_number,
-            "relationship": "child",
-            "phone": "13812345678",
-            "address": "锦江区",
-        },
+        "assessment/applications", online(people.jinjiang, address="锦江区")
     )
     # Jinjiang already has an open case: refused, and the message does not leak its details
     # beyond its number to someone who is not linked.
@@ -91,14 +76,7 @@ def test_an_applicant_sees_only_their_own(users, people, team, cases, orgs):
     stranger = UserFactory(username="stranger", role=Role.APPLICANT, organization=orgs.public)
     api = ApiClient(users.applicant)
     created = api.post(
-        "assessment/applications",
-        {
-            "person_name": people.wuhou.name,
-            "person_id_number": people.wuhou.id_number,
-            "relationship": "spouse",
-            "phone": "13812345678",
-            "address": "武侯区",
-        },
+        "assessment/applications", online(people.wuhou, relationship="spouse", address="武侯区")
     )
     assert created.status_code == 409  # Wuhou too has an open case
     jinjiang, _qingyang, _wuhou = cases
@@ -109,22 +87,12 @@ def test_an_applicant_sees_only_their_own(users, people, team, cases, orgs):
 
 def test_applicant_follows_their_application_but_not_the_working_form(users, people, team):
     api = ApiClient(users.applicant)
-    created = api.post(
-        "assessment/applications",
-        {
-            "person_name": people.qingyang.name,
-            "person_id_number": people.qingyang.id_number,
-            "relationship": "child",
-            "phone": "13812345678",
-            "address": "青羊区",
-        },
-    ).body
+    created = api.post("assessment/applications", online(people.qingyang, address="青羊区")).body
     case = advance(
         Application.objects.get(pk=created["id"]),
         Status.ASSESSED,
         worker=users.worker_a,
         assessors=[team.assessor3, team.expert3],
-        experts=[],
         institution=team.second,
     )
     detail = api.get(f"assessment/applications/{case.pk}").body

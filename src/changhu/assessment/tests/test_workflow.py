@@ -33,6 +33,11 @@ def case(users, people, team):
     return submit(users.worker_a, people.jinjiang)
 
 
+def assign(actor, case, *members):
+    """The institution's ``actor`` names the case's assessment team."""
+    services.assessors_assign(actor=actor, application_id=case.pk, user_ids=[m.pk for m in members])
+
+
 def go(case, to, users, team, **kwargs):
     kwargs.setdefault("assessors", [team.assessor, team.expert])
     kwargs.setdefault("experts", [team.expert, team.expert2])
@@ -88,17 +93,11 @@ def test_the_institution_assigns_two_with_an_expert_and_recusal_needs_a_replacem
 ):
     case = go(case, Status.DISPATCHED, users, team)
     with pytest.raises(ValidationFailed) as exc:
-        services.assessors_assign(
-            actor=team.assessor,
-            application_id=case.pk,
-            user_ids=[team.assessor.pk, team.assessor2.pk],
-        )
+        assign(team.assessor, case, team.assessor, team.assessor2)
     assert exc.value.code == "team_insufficient" and "评估专家" in exc.value.message
     with pytest.raises(NotFound):  # another institution does not even see it
-        services.assessors_assign(actor=team.expert3, application_id=case.pk, user_ids=[])
-    services.assessors_assign(
-        actor=team.assessor, application_id=case.pk, user_ids=[team.assessor.pk, team.expert.pk]
-    )
+        assign(team.expert3, case)
+    assign(team.assessor, case, team.assessor, team.expert)
     services.assessor_recuse(
         actor=team.assessor, application_id=case.pk, reason="被评估人系本人舅舅"
     )
@@ -109,13 +108,9 @@ def test_the_institution_assigns_two_with_an_expert_and_recusal_needs_a_replacem
             actor=team.assessor, application_id=case.pk, data=form(answers, [team.expert])
         )
     with pytest.raises(Conflict) as exc:  # and cannot come back
-        services.assessors_assign(
-            actor=team.expert, application_id=case.pk, user_ids=[team.assessor.pk, team.expert.pk]
-        )
+        assign(team.expert, case, team.assessor, team.expert)
     assert exc.value.code == "assessor_excluded" and "已申请回避" in exc.value.message
-    services.assessors_assign(
-        actor=team.expert, application_id=case.pk, user_ids=[team.assessor2.pk, team.expert.pk]
-    )
+    assign(team.expert, case, team.assessor2, team.expert)
     case = go(case, Status.ASSESSED, users, team, assessors=[team.assessor2, team.expert])
     present = [a.user_id for a in case.current_assessment.assignments.filter(present=True)]
     assert sorted(present) == sorted([team.assessor2.pk, team.expert.pk])
@@ -277,15 +272,9 @@ def test_an_upheld_objection_sends_the_case_back_avoiding_the_same_people(case, 
         actor=users.worker_a, application_id=case.pk, institution_id=team.first.pk
     )
     with pytest.raises(Conflict) as exc:
-        services.assessors_assign(
-            actor=team.assessor2,
-            application_id=case.pk,
-            user_ids=[team.assessor2.pk, team.expert.pk],
-        )
+        assign(team.assessor2, case, team.assessor2, team.expert)
     assert exc.value.code == "assessor_excluded" and "参加过上次评估" in exc.value.message
-    services.assessors_assign(
-        actor=team.assessor2, application_id=case.pk, user_ids=[team.assessor2.pk, team.expert2.pk]
-    )
+    assign(team.assessor2, case, team.assessor2, team.expert2)
 
 
 def test_care_relationships_exclude_an_institution(case, users, team, monkeypatch):

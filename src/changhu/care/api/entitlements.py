@@ -8,10 +8,10 @@ import re
 from ninja import Query, Schema, Status
 from pydantic import Field
 
-from changhu.api.schemas import Page, errors, paginate
+from changhu.api.rights import needs
+from changhu.api.schemas import Page, errors, list_page, write
 from changhu.care import eligibility, selectors, services
 from changhu.care.api._common import router
-from changhu.care.api.converters import _day, _entitlement, _entitlement_row
 from changhu.care.api.schemas import (
     ArrangementIn,
     CalendarOut,
@@ -27,6 +27,7 @@ from changhu.care.api.schemas import (
 )
 from changhu.core import clock
 from changhu.core.errors import ValidationFailed
+from changhu.orgs.roles import Right
 
 # --- entitlements ---------------------------------------------------------------------------
 
@@ -45,25 +46,15 @@ class EntitlementQuery(Schema):
 @router.get("/entitlements", response={200: Page[EntitlementListOut], **errors(422)})
 def entitlement_list(request, query: Query[EntitlementQuery]):
     """数据范围内的待遇资格（护理机构只看到本机构服务对象）。"""
-    filters = selectors.EntitlementFilters(
-        q=query.q,
-        status=query.status,
-        care_mode=query.care_mode,
-        institution_id=query.institution_id,
-        person_id=query.person_id,
-        district=query.district,
-    )
-    qs = selectors.entitlement_list(fetched_by=request.auth, filters=filters)
-    return paginate(qs, page=query.page, page_size=query.page_size, convert=_entitlement_row)
+    return list_page(request, query, selectors.entitlement_list, selectors.EntitlementFilters)
 
 
-def _fresh_entitlement(request, entitlement_id: int) -> dict:
-    return _entitlement(
-        selectors.entitlement_get(fetched_by=request.auth, entitlement_id=entitlement_id)
-    )
+def _fresh_entitlement(request, entitlement_id: int):
+    return selectors.entitlement_get(fetched_by=request.auth, entitlement_id=entitlement_id)
 
 
-@router.post("/entitlements", response={201: EntitlementOut, **errors(403, 404, 409, 422)})
+@write(router, "/entitlements", EntitlementOut, status=201)
+@needs(Right.CARE_ENTITLEMENT)
 def entitlement_open(request, payload: EntitlementIn):
     """办理待遇：按已送达的评估结论开始享受待遇，只填监护人的选择（照护方式、护理机构、社会支持
     服务、起始日）；等级和有效期取自结论，是否达到待遇等级按参保人所在地区的待遇政策。同一结论
@@ -79,10 +70,8 @@ ACTION_LABELS = {
 }
 
 
-@router.post(
-    "/entitlements/reassessment",
-    response={200: ReassessmentOut, **errors(403, 404, 409, 422)},
-)
+@write(router, "/entitlements/reassessment", ReassessmentOut)
+@needs(Right.CARE_ENTITLEMENT)
 def entitlement_reassessment(request, payload: CareReassessmentIn):
     """将复评结论用于正在享受的待遇（评估结论出具时已自动处理，此处用于补办）：符合等级则按新
     结论继续，否则终止。"""
@@ -103,10 +92,8 @@ def entitlement_detail(request, entitlement_id: int):
     return _fresh_entitlement(request, entitlement_id)
 
 
-@router.post(
-    "/entitlements/{int:entitlement_id}/arrangements",
-    response={201: EntitlementOut, **errors(403, 404, 409, 422)},
-)
+@write(router, "/entitlements/{int:entitlement_id}/arrangements", EntitlementOut, status=201)
+@needs(Right.CARE_ENTITLEMENT)
 def entitlement_arrangement(request, entitlement_id: int, payload: ArrangementIn):
     """自某日起变更照护方式、机构或社会支持服务。"""
     services.entitlement_change_arrangement(
@@ -115,28 +102,23 @@ def entitlement_arrangement(request, entitlement_id: int, payload: ArrangementIn
     return Status(201, _fresh_entitlement(request, entitlement_id))
 
 
-@router.post(
-    "/entitlements/{int:entitlement_id}/pauses",
-    response={201: EntitlementOut, **errors(403, 404, 409, 422)},
-)
+@write(router, "/entitlements/{int:entitlement_id}/pauses", EntitlementOut, status=201)
+@needs(Right.CARE_ENTITLEMENT)
 def entitlement_pause(request, entitlement_id: int, payload: PauseIn):
     """手工暂停待遇（住院期间自动暂停，无须登记）。"""
     services.entitlement_pause(actor=request.auth, entitlement_id=entitlement_id, **payload.dict())
     return Status(201, _fresh_entitlement(request, entitlement_id))
 
 
-@router.post(
-    "/pauses/{int:pause_id}/end", response={200: EntitlementOut, **errors(403, 404, 409, 422)}
-)
+@write(router, "/pauses/{int:pause_id}/end", EntitlementOut)
+@needs(Right.CARE_ENTITLEMENT)
 def pause_end(request, pause_id: int, payload: PauseEndIn):
     pause = services.pause_end(actor=request.auth, pause_id=pause_id, end_date=payload.end_date)
     return _fresh_entitlement(request, pause.entitlement_id)
 
 
-@router.post(
-    "/entitlements/{int:entitlement_id}/terminate",
-    response={200: EntitlementOut, **errors(403, 404, 409, 422)},
-)
+@write(router, "/entitlements/{int:entitlement_id}/terminate", EntitlementOut)
+@needs(Right.CARE_ENTITLEMENT)
 def entitlement_terminate(request, entitlement_id: int, payload: TerminateIn):
     """终止待遇（身故、复评不符合、不再参保等）。"""
     services.entitlement_terminate(
@@ -149,7 +131,7 @@ def entitlement_terminate(request, entitlement_id: int, payload: TerminateIn):
 def eligibility_on(request, person_id: int, day: dt.date | None = None):
     """某人某日是否享受待遇、照护方式和机构。"""
     person = selectors.person_for_care(fetched_by=request.auth, person_id=person_id)
-    return _day(selectors.eligibility_on(person.pk, day or clock.today()))
+    return selectors.eligibility_on(person.pk, day or clock.today())
 
 
 @router.get("/eligibility/calendar", response={200: CalendarOut, **errors(403, 404, 422)})
@@ -170,5 +152,5 @@ def eligibility_calendar(request, person_id: int, month: str):
         "person_id": person.pk,
         "month": month,
         "eligible_days": eligibility.eligible_days(days),
-        "days": [_day(d) for d in days],
+        "days": days,
     }

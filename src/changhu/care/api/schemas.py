@@ -8,7 +8,9 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from changhu.care import conf, selectors
 from changhu.care.api._common import CareModeLiteral, PeriodLiteral
+from changhu.core import clock
 
 # --- schemas --------------------------------------------------------------------------------
 
@@ -17,8 +19,8 @@ class CatalogueItemOut(Schema):
     id: int
     code: str
     name: str
-    category: str
-    category_kind: str
+    category: str = Field(alias="category.name")
+    category_kind: str = Field(alias="category.kind")
     reference_minutes: int
     frequency_times: int
     frequency_period: str
@@ -42,7 +44,7 @@ class PackageListOut(Schema):
     name: str
     grade: int
     care_mode: str
-    care_mode_label: str
+    care_mode_label: str = Field(alias="get_care_mode_display")
     max_services_per_month: int | None
     max_minutes_per_month: int | None
     max_amount_fen_per_month: int | None
@@ -50,18 +52,22 @@ class PackageListOut(Schema):
 
 
 class PackageItemOut(Schema):
-    code: str
-    name: str
+    code: str = Field(alias="item.code")
+    name: str = Field(alias="item.name")
     max_per_month: int | None
-    reference_minutes: int
-    unit_price_fen: int
-    qualification: str
+    reference_minutes: int = Field(alias="item.reference_minutes")
+    unit_price_fen: int = Field(alias="item.unit_price_fen")
+    qualification: str = Field(alias="item.qualification")
 
 
 class PackageOut(PackageListOut):
     catalogue_id: int
-    catalogue_version: str
+    catalogue_version: str = Field(alias="catalogue.version")
     items: list[PackageItemOut]
+
+    @staticmethod
+    def resolve_items(package) -> list:
+        return list(package.package_items.all())
 
 
 class CatalogueListOut(Schema):
@@ -94,9 +100,9 @@ class ArrangementOut(Schema):
     start_date: dt.date
     end_date: dt.date | None
     care_mode: str
-    care_mode_label: str
+    care_mode_label: str = Field(alias="get_care_mode_display")
     institution_id: int
-    institution_name: str
+    institution_name: str = Field(alias="institution.organization.name")
     social_support: bool
     reason: str
 
@@ -108,11 +114,23 @@ class PauseOut(Schema):
     reason: str
 
 
+def _current_arrangement(entitlement):
+    """The arrangement in force today (or at the nearest end of the entitlement), else the
+    last one; computed once per row."""
+    if not hasattr(entitlement, "_current_arrangement"):
+        day = min(max(clock.today(), entitlement.valid_from), entitlement.last_day)
+        arrangements = list(entitlement.arrangements.all())
+        entitlement._current_arrangement = selectors.arrangement_on(entitlement, day) or (
+            arrangements[-1] if arrangements else None
+        )
+    return entitlement._current_arrangement
+
+
 class EntitlementListOut(Schema):
     id: int
     person_id: int
-    person_name: str
-    person_id_number_masked: str
+    person_name: str = Field(alias="person.name")
+    person_id_number_masked: str = Field(alias="person.id_number_masked")
     grade: int
     grade_label: str
     conclusion_id: int | None
@@ -122,11 +140,30 @@ class EntitlementListOut(Schema):
     end_date: dt.date | None
     last_day: dt.date
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     end_reason: str
     current_care_mode: str
     current_institution_id: int | None
     current_institution_name: str
+
+    @staticmethod
+    def resolve_grade_label(entitlement) -> str:
+        return conf.grade_label(entitlement.grade)
+
+    @staticmethod
+    def resolve_current_care_mode(entitlement) -> str:
+        current = _current_arrangement(entitlement)
+        return current.care_mode if current else ""
+
+    @staticmethod
+    def resolve_current_institution_id(entitlement) -> int | None:
+        current = _current_arrangement(entitlement)
+        return current.institution_id if current else None
+
+    @staticmethod
+    def resolve_current_institution_name(entitlement) -> str:
+        current = _current_arrangement(entitlement)
+        return current.institution.organization.name if current else ""
 
 
 class EntitlementOut(EntitlementListOut):
@@ -134,6 +171,10 @@ class EntitlementOut(EntitlementListOut):
     arrangements: list[ArrangementOut]
     pauses: list[PauseOut]
     plan_ids: list[int]
+
+    @staticmethod
+    def resolve_plan_ids(entitlement) -> list[int]:
+        return [p.pk for p in entitlement.care_plans.all()]
 
 
 class EntitlementIn(Schema):
@@ -232,30 +273,30 @@ class PlanConfirmIn(Schema):
 
 
 class PlanItemOut(Schema):
-    item_code: str
-    item_name: str
-    qualification: str
+    item_code: str = Field(alias="item.code")
+    item_name: str = Field(alias="item.name")
+    qualification: str = Field(alias="item.qualification")
     times: int
     period: str
     frequency_label: str
     minutes: int
     monthly_count: int
-    unit_price_fen: int
+    unit_price_fen: int = Field(alias="item.unit_price_fen")
     note: str
 
 
 class PlanListOut(Schema):
     id: int
     person_id: int
-    person_name: str
+    person_name: str = Field(alias="person.name")
     version: int
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     institution_id: int
-    institution_name: str
+    institution_name: str = Field(alias="institution.organization.name")
     care_mode: str
     grade: int
-    package_code: str
+    package_code: str = Field(alias="package.code")
     monthly_services: int
     monthly_minutes: int
     monthly_amount_fen: int
@@ -267,8 +308,8 @@ class PlanListOut(Schema):
 
 class PlanOut(PlanListOut):
     entitlement_id: int
-    package_name: str
-    catalogue_version: str
+    package_name: str = Field(alias="package.name")
+    catalogue_version: str = Field(alias="package.catalogue.version")
     visits_times: int | None
     visits_period: str
     note: str
@@ -295,11 +336,19 @@ class AssignmentOut(Schema):
     id: int
     person_id: int
     caregiver_id: int
-    caregiver_name: str
+    caregiver_name: str = Field(alias="caregiver.name")
     item_code: str
     item_name: str
     start_date: dt.date
     end_date: dt.date | None
+
+    @staticmethod
+    def resolve_item_code(assignment) -> str:
+        return assignment.item.code if assignment.item_id else ""
+
+    @staticmethod
+    def resolve_item_name(assignment) -> str:
+        return assignment.item.name if assignment.item_id else ""
 
 
 class PersonBriefOut(Schema):

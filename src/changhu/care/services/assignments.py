@@ -12,10 +12,10 @@ from changhu.care.models import (
     Assignment,
     CarePlanItem,
 )
-from changhu.care.services._common import _E, _P, _date, _invalid, _today, _user
+from changhu.care.services._common import _E, _P, _date, _today, _user
 from changhu.care.services.plans import _own_institution
 from changhu.core import audit
-from changhu.core.errors import Conflict, NotFound
+from changhu.core.errors import Conflict, NotFound, field_error
 from changhu.core.scope import get_scoped, scope_of
 from changhu.insured.models import Person
 from changhu.orgs.models import OrgKind
@@ -78,7 +78,7 @@ def assignment_create(
                 .first()
             )
             if plan_item is None:
-                raise _invalid("item_code", "item_not_in_plan", "该项目不在执行中的护理计划里")
+                raise field_error("item_code", "item_not_in_plan", "该项目不在执行中的护理计划里")
             item = plan_item.item
         providers.caregiver_assert_assignable(
             caregiver, day, qualification=item.qualification if item else ""
@@ -117,7 +117,7 @@ def assignment_end(*, actor, assignment_id: int, end_date=None) -> Assignment:
         if assignment.end_date is not None and assignment.end_date <= day:
             raise Conflict("该派定已结束", code="assignment_ended")
         if day < assignment.start_date:
-            raise _invalid("end_date", "date_order", "截止日不能早于起始日")
+            raise field_error("end_date", "date_order", "截止日不能早于起始日")
         assignment.end_date = day
         assignment.save(update_fields=["end_date"])
         audit.record(action="update", obj=assignment, user=actor, note=f"结束派定：{day}")

@@ -32,13 +32,12 @@ from changhu.care.services._common import (
     _care_mode,
     _date,
     _institution,
-    _invalid,
     _reason,
     _today,
     _user,
 )
 from changhu.core import audit
-from changhu.core.errors import Conflict, NotFound
+from changhu.core.errors import Conflict, NotFound, field_error
 from changhu.core.scope import get_scoped, require
 from changhu.core.transitions import apply
 from changhu.insured.models import Person, PersonStatus
@@ -95,7 +94,7 @@ def _assert_qualifies(person: Person, conclusion: Conclusion, day: dt.date) -> N
             f"评估结论为{conclusion.grade_label}，不享受长期护理保险待遇"
             f"（{policy.policy_name}：享受待遇的等级为{labels}）"
         )
-        raise _invalid("conclusion_id", "grade_not_qualifying", message)
+        raise field_error("conclusion_id", "grade_not_qualifying", message)
 
 
 def _open(actor, person, conclusion, start: dt.date, arrangements: list[dict], note: str):
@@ -163,7 +162,7 @@ def entitlement_open_from_conclusion(
                 fields={"conclusion_id": "该评估结论已办理过待遇"},
             )
         if not (conclusion.valid_from <= start <= conclusion.valid_until):
-            raise _invalid(
+            raise field_error(
                 "start_date",
                 "date_order",
                 f"待遇起始日应在评估结论有效期内（{conclusion.valid_from}至"
@@ -230,7 +229,7 @@ def entitlement_change_arrangement(
             raise Conflict("待遇资格已到期或终止，不能变更照护安排", code="entitlement_not_active")
         current = entitlement.arrangements.order_by("-start_date").first()
         if not (current.start_date < day <= entitlement.last_day):
-            raise _invalid(
+            raise field_error(
                 "effective_date",
                 "date_order",
                 f"变更生效日期应晚于当前安排的起始日（{current.start_date}）"
@@ -337,7 +336,7 @@ def entitlement_terminate(
     An end before the first day voids it. Its plan in force ends and drafts are withdrawn.
     """
     if reason not in EndReason.values or reason == EndReason.EXPIRED:
-        raise _invalid("reason", "end_reason_invalid", "终止原因应为身故、复评、不再参保或其他")
+        raise field_error("reason", "end_reason_invalid", "终止原因应为身故、复评、不再参保或其他")
     if check_right:
         require(actor, Right.CARE_ENTITLEMENT)
     last = _date(end_date, "end_date", "终止日期")
@@ -347,7 +346,7 @@ def entitlement_terminate(
         else:
             entitlement = Entitlement.objects.select_for_update().get(pk=entitlement_id)
         if last > entitlement.last_day or last < entitlement.valid_from - ONE_DAY:
-            raise _invalid(
+            raise field_error(
                 "end_date",
                 "date_order",
                 f"终止日期应在{entitlement.valid_from - ONE_DAY}至{entitlement.last_day}之间",
@@ -381,6 +380,7 @@ def _end(
             reason=f"评估结论有效期至{last}",
             check_right=False,
             extra_updates={"end_reason": reason},
+            audit=False,  # recorded below
         )
     else:
         apply(
@@ -390,6 +390,7 @@ def _end(
             actor=actor,
             reason=f"{text}（最后享受日{last}）",
             check_right=check_right,
+            audit=False,  # recorded below
             extra_updates={
                 "end_date": last,
                 "end_reason": reason,
@@ -596,6 +597,7 @@ def _carry_plan(actor, plan: CarePlan, entitlement, conclusion, start: dt.date) 
             actor=actor,
             reason=f"失能等级变为{conclusion.grade_label}，原服务包不再适用",
             check_right=False,
+            audit=False,  # recorded below
         )
         audit.record(action="update", obj=plan, user=actor, note="等级变更，草稿作废")
         return 0
@@ -681,13 +683,13 @@ def entitlement_pause(
     end = _date(end_date, "end_date", "暂停截止日", required=False)
     reason = _reason(reason)
     if end is not None and end < start:
-        raise _invalid("end_date", "date_order", "暂停截止日不能早于起始日")
+        raise field_error("end_date", "date_order", "暂停截止日不能早于起始日")
     with transaction.atomic():
         entitlement = _entitlement_for_update(actor, entitlement_id)
         if entitlement.status != _E.ACTIVE:
             raise Conflict("待遇资格已到期或终止", code="entitlement_not_active")
         if not (entitlement.valid_from <= start <= entitlement.last_day):
-            raise _invalid("start_date", "date_order", "暂停起始日应在待遇期间内")
+            raise field_error("start_date", "date_order", "暂停起始日应在待遇期间内")
         for other in entitlement.pauses.all():
             if overlaps(other.start_date, other.end_date, start, end):
                 raise Conflict("与已有的暂停期间重叠", code="pause_overlap")
@@ -720,7 +722,7 @@ def pause_end(*, actor, pause_id: int, end_date) -> Pause:
         if pause.end_date is not None:
             raise Conflict("该暂停已有截止日", code="pause_closed")
         if end < pause.start_date:
-            raise _invalid("end_date", "date_order", "暂停截止日不能早于起始日")
+            raise field_error("end_date", "date_order", "暂停截止日不能早于起始日")
         pause.end_date = end
         pause.save(update_fields=["end_date"])
         audit.record(action="update", obj=entitlement, user=actor, note=f"恢复待遇：暂停至{end}")

@@ -21,9 +21,9 @@ from changhu.care.models import (
     Entitlement,
     Period,
 )
-from changhu.care.services._common import _E, _P, PLAN_FLOW, _date, _invalid, _today, _user
+from changhu.care.services._common import _E, _P, PLAN_FLOW, _date, _today, _user
 from changhu.core import audit, clock
-from changhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from changhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error
 from changhu.core.scope import get_scoped, require
 from changhu.core.transitions import apply
 from changhu.insured.models import ApplicantLink
@@ -67,7 +67,7 @@ def _plan_lines(lines: list[PlanLineInput]) -> list[plans.PlanLine]:
             times = int(line.times)
             minutes = None if line.minutes in (None, "") else int(line.minutes)
         except (TypeError, ValueError):
-            raise _invalid(
+            raise field_error(
                 f"items.{index}", "plan_frequency_invalid", "次数和时长应为整数"
             ) from None
         out.append(
@@ -102,7 +102,7 @@ def _visits(times, period) -> tuple[int, str] | None:
     try:
         return int(times), (period or Period.WEEK)
     except (TypeError, ValueError):
-        raise _invalid("visits", "plan_visits_invalid", "上门频次无效") from None
+        raise field_error("visits", "plan_visits_invalid", "上门频次无效") from None
 
 
 def _write_items(plan: CarePlan, lines: list[PlanLineInput], checked: plans.PlanCheck) -> None:
@@ -291,13 +291,13 @@ def care_plan_confirm(
         require(actor, Right.CARE_PLAN_CONFIRM)
         signer_name = (signer_name or "").strip()
         if not signer_name or len(signer_name) > 40:
-            raise _invalid("signer_name", "signer_required", "请填写确认人姓名")
+            raise field_error("signer_name", "signer_required", "请填写确认人姓名")
         if signer_relationship not in RELATIONSHIPS:
-            raise _invalid(
+            raise field_error(
                 "signer_relationship", "relationship_invalid", "请选择确认人与参保人的关系"
             )
     else:
-        raise _invalid("channel", "channel_invalid", "确认方式应为线上确认或窗口确认")
+        raise field_error("channel", "channel_invalid", "确认方式应为线上确认或窗口确认")
     today = _today()
     with transaction.atomic():
         plan = _plan_for_update(actor, plan_id)
@@ -348,6 +348,7 @@ def care_plan_confirm(
             "confirm",
             actor=actor,
             check_right=False,
+            audit=False,  # recorded below with the signer
             reason=f"{ConfirmationChannel(channel).label}：{signer_name}"
             f"（{RELATIONSHIPS.get(signer_relationship, signer_relationship)}）",
             extra_updates={

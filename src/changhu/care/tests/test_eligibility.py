@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from changhu.care import eligibility as el
+from changhu.core.tests.test_months import BOUNDS
 
 D = dt.date
 
@@ -114,13 +115,7 @@ def test_care_period_is_cut_to_the_entitlement(arrangement, entitlement, expecte
 
 
 @pytest.mark.parametrize(
-    ("month", "first", "last"),
-    [
-        ("2026-02", D(2026, 2, 1), D(2026, 2, 28)),
-        ("2028-02", D(2028, 2, 1), D(2028, 2, 29)),
-        ("2026-12", D(2026, 12, 1), D(2026, 12, 31)),
-        (D(2026, 4, 17), D(2026, 4, 1), D(2026, 4, 30)),
-    ],
+    ("month", "first", "last"), [*BOUNDS, (D(2026, 4, 17), D(2026, 4, 1), D(2026, 4, 30))]
 )
 def test_month_bounds(month, first, last):
     assert el.month_bounds(month) == (first, last)

@@ -16,17 +16,11 @@ from changhu.insured.models import ApplicantLink
 from changhu.providers import services as provider_services
 from changhu.settlement.models import PolicyVersion
 from changhu.settlement.policies import policies_dir, policy_load
-from tests.api import ApiClient
+from tests.api import ApiClient, assert_api_error
 from tests.factories import load_policies, make_conclusion, make_person, open_entitlement
 
 D = dt.date
 TODAY = clock.today()
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.body
-    assert set(response.body) == {"code", "message", "fields"}
-    assert response.body["code"] == code
 
 
 def around_today() -> dict[str, dt.date]:
@@ -35,13 +29,12 @@ def around_today() -> dict[str, dt.date]:
 
 
 def open_payload(conclusion, institution, **overrides):
-    data = {
+    return {
         "conclusion_id": conclusion.pk,
         "care_mode": "home_visit",
         "institution_id": institution.pk,
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 @pytest.mark.django_db
@@ -70,7 +63,7 @@ def test_open_from_conclusion_and_ask_eligibility(users, people, institution):
         "care/eligibility/calendar", person_id=people.jinjiang.pk, month="2026-02"
     ).body
     assert calendar["eligible_days"] == 28 and len(calendar["days"]) == 28
-    assert_error(
+    assert_api_error(
         api.get("care/eligibility/calendar", person_id=people.jinjiang.pk, month="2026-2"),
         422,
         "month_format",
@@ -84,7 +77,7 @@ def test_a_conclusion_opens_at_most_one_entitlement(users, people, institution, 
     first = api.post("care/entitlements", open_payload(conclusion, institution))
     assert first.status_code == 201
     other_choice = open_payload(conclusion, institution, care_mode="institutional")
-    assert_error(
+    assert_api_error(
         api.post("care/entitlements", other_choice), 409, "entitlement_duplicate_conclusion"
     )
     assert Entitlement.objects.count() == 1 and Arrangement.objects.count() == 1
@@ -109,7 +102,7 @@ def test_overlapping_entitlements_are_refused_with_nothing_written(users, people
         people.jinjiang, grade=4, valid_from=D(2027, 6, 1), valid_until=D(2029, 5, 31)
     )
     overlapping = open_payload(later, institution, care_mode="institutional")
-    assert_error(api.post("care/entitlements", overlapping), 409, "entitlement_overlap")
+    assert_api_error(api.post("care/entitlements", overlapping), 409, "entitlement_overlap")
     assert (Entitlement.objects.count(), Arrangement.objects.count()) == counts
     after = dict(overlapping, start_date="2028-01-01")
     assert api.post("care/entitlements", after).status_code == 201
@@ -149,7 +142,7 @@ def test_invalid_openings_write_nothing(
         person, grade=grade, valid_from=valid_from, valid_until=D(2027, 12, 31)
     )
     response = api.post("care/entitlements", open_payload(conclusion, institution, **overrides))
-    assert_error(response, status, code)
+    assert_api_error(response, status, code)
     assert (
         not Entitlement.objects.exists()
         and not AuditEntry.objects.filter(object_type="care.entitlement").exists()
@@ -162,7 +155,7 @@ def test_a_non_qualifying_grade_is_refused_with_the_policys_reason(users, people
     response = ApiClient(users.worker_a).post(
         "care/entitlements", open_payload(conclusion, institution)
     )
-    assert_error(response, 422, "grade_not_qualifying")
+    assert_api_error(response, 422, "grade_not_qualifying")
     message = response.body["message"]
     assert "中度失能" in message and "成都市长期照护保险待遇标准" in message
     assert "重度失能Ⅰ级、重度失能Ⅱ级、重度失能Ⅲ级" in message
@@ -180,7 +173,7 @@ def test_qualifying_grades_come_from_the_policy_in_force(users, people, institut
     conclusion = make_conclusion(people.jinjiang, grade=2)
     api = ApiClient(users.worker_a)
     before = api.post("care/entitlements", open_payload(conclusion, institution))
-    assert_error(before, 422, "grade_not_qualifying")
+    assert_api_error(before, 422, "grade_not_qualifying")
     after = api.post(
         "care/entitlements", open_payload(conclusion, institution, start_date="2026-07-01")
     )
@@ -195,7 +188,7 @@ def test_no_policy_in_force_means_no_entitlement(users, people, institution):
     response = ApiClient(users.worker_a).post(
         "care/entitlements", open_payload(conclusion, institution)
     )
-    assert_error(response, 409, "policy_not_found")
+    assert_api_error(response, 409, "policy_not_found")
     assert not Entitlement.objects.exists()
 
 
@@ -207,7 +200,7 @@ def test_no_new_entitlement_for_a_suspended_institution(users, people, instituti
     response = ApiClient(users.worker_a).post(
         "care/entitlements", open_payload(make_conclusion(people.jinjiang), institution)
     )
-    assert_error(response, 409, "institution_not_active")
+    assert_api_error(response, 409, "institution_not_active")
     assert not Entitlement.objects.exists()
 
 
@@ -217,12 +210,12 @@ def test_mode_change_takes_effect_on_its_date(users, people, institution, other)
     entitlement = open_entitlement(users.bureau_admin, people.jinjiang, institution)
     api = ApiClient(users.bureau_admin)
     path = f"care/entitlements/{entitlement.pk}/arrangements"
-    assert_error(
+    assert_api_error(
         api.post(path, {"effective_date": "2026-01-01", "care_mode": "family", "reason": "x"}),
         422,
         "date_order",
     )
-    assert_error(
+    assert_api_error(
         api.post(path, {"effective_date": "2026-04-01", "reason": "无变化"}),
         409,
         "arrangement_unchanged",
@@ -259,7 +252,7 @@ def test_mode_change_takes_effect_on_its_date(users, people, institution, other)
         ("home_visit", other.institution.pk),
     ]
     assert all(a.eligible for a in answers.values())
-    assert_error(
+    assert_api_error(
         api.post(
             path, {"effective_date": "2026-09-01", "care_mode": "institutional", "reason": "x"}
         ),
@@ -300,7 +293,7 @@ def test_hospital_stays_pause_and_death_ends(
     assert selectors.eligibility_on(person.pk, D(2026, 6, 20)).eligible
     after = selectors.eligibility_on(person.pk, D(2026, 6, 21))
     assert not after.eligible and after.reason in {"deceased", "no_entitlement"}
-    assert_error(
+    assert_api_error(
         ApiClient(users.worker_a).post(
             "care/entitlements",
             open_payload(
@@ -389,7 +382,7 @@ def test_reassessment_regrades_or_ends(users, people, institution):
     assert (ended.end_reason, ended.end_date) == ("recovery", D(2027, 2, 28))
     assert not selectors.eligibility_on(people.jinjiang.pk, D(2027, 3, 1)).eligible
     nothing = make_conclusion(people.jinjiang, grade=4, valid_from=D(2027, 6, 1))
-    assert_error(
+    assert_api_error(
         api.post("care/entitlements/reassessment", {"conclusion_id": nothing.pk}),
         409,
         "no_current_entitlement",
@@ -403,7 +396,7 @@ def test_manual_pause_and_termination(users, people, institution):
     path = f"care/entitlements/{entitlement.pk}"
     body = api.post(f"{path}/pauses", {"start_date": "2026-02-10", "reason": "违规使用待遇"}).body
     pause_id = body["pauses"][0]["id"]
-    assert_error(
+    assert_api_error(
         api.post(f"{path}/pauses", {"start_date": "2026-02-20", "reason": "重复"}),
         409,
         "pause_overlap",
@@ -416,7 +409,7 @@ def test_manual_pause_and_termination(users, people, institution):
     ).body
     assert ended["status"] == "terminated" and ended["last_day"] == "2026-10-31"
     assert not selectors.eligibility_on(people.jinjiang.pk, D(2026, 11, 1)).eligible
-    assert_error(
+    assert_api_error(
         api.post(f"{path}/terminate", {"end_date": "2026-10-30", "reason": "other"}),
         409,
         "illegal_transition",
@@ -479,7 +472,7 @@ def test_applicant_sees_the_person_they_act_for(users, people, institution):
     api = ApiClient(users.applicant)
     assert api.get(f"care/entitlements/{entitlement.pk}").status_code == 200
     assert api.get("care/eligibility", person_id=people.jinjiang.pk).status_code == 200
-    assert_error(
+    assert_api_error(
         api.post(
             f"care/entitlements/{entitlement.pk}/terminate",
             {"end_date": "2026-10-31", "reason": "other"},
@@ -495,15 +488,15 @@ def test_care_staff_cannot_open_entitlements(users, people, institution):
     response = ApiClient(users.care_admin).post(
         "care/entitlements", open_payload(conclusion, institution)
     )
-    assert_error(response, 403, "permission_denied")
+    assert_api_error(response, 403, "permission_denied")
     outside = ApiClient(users.worker_b).post(
         "care/entitlements", open_payload(conclusion, institution)
     )
-    assert_error(outside, 404, "not_found")
+    assert_api_error(outside, 404, "not_found")
     reassess = ApiClient(users.worker_b).post(
         "care/entitlements/reassessment", {"conclusion_id": conclusion.pk}
     )
-    assert_error(reassess, 404, "not_found")
+    assert_api_error(reassess, 404, "not_found")
     assert not Entitlement.objects.exists()
 
 

@@ -11,28 +11,18 @@ from changhu.core import clock
 from changhu.insured.models import ApplicantLink
 from changhu.providers import services as provider_services
 from changhu.providers.models import Certificate
-from tests.api import ApiClient
+from tests.api import ApiClient, assert_api_error
 from tests.factories import make_caregiver, open_entitlement, valid_id_number
 
 TODAY = clock.today()
 
 
-def assert_error(response, status, code):
-    assert response.status_code == status, response.body
-    assert set(response.body) == {"code", "message", "fields"}
-    assert response.body["code"] == code
-
-
 @pytest.fixture
 def beneficiary(users, people, institution, catalogue):
     """张建国: grade 4, home visits by 锦江康养护理院 from the start of this year."""
-    open_entitlement(
-        users.worker_a,
-        people.jinjiang,
-        institution,
-        valid_from=TODAY.replace(month=1, day=1),
-        valid_until=TODAY.replace(month=12, day=31) + dt.timedelta(days=365),
-    )
+    next_year_end = TODAY.replace(month=12, day=31) + dt.timedelta(days=365)
+    term = {"valid_from": TODAY.replace(month=1, day=1), "valid_until": next_year_end}
+    open_entitlement(users.worker_a, people.jinjiang, institution, **term)
     return people.jinjiang
 
 
@@ -107,7 +97,7 @@ def test_plans_beyond_the_package_are_refused_with_nothing_written(
     if visits:
         body.update(visits_times=visits[0], visits_period=visits[1])
     response = draft(ApiClient(users.care_admin), beneficiary, body)
-    assert_error(response, 422, code)
+    assert_api_error(response, 422, code)
     assert fragment in response.body["message"]
     assert "重度失能Ⅱ级" in response.body["message"] or code.startswith("plan_item")
     assert CarePlan.objects.count() == 0 and CarePlanItem.objects.count() == 0
@@ -117,9 +107,9 @@ def test_plans_beyond_the_package_are_refused_with_nothing_written(
 def test_confirmation_versions_and_supersession(users, beneficiary):
     care = ApiClient(users.care_admin)
     first = draft(care, beneficiary).body
-    assert_error(draft(care, beneficiary), 409, "plan_draft_exists")
+    assert_api_error(draft(care, beneficiary), 409, "plan_draft_exists")
     path = f"care/plans/{first['id']}"
-    assert_error(
+    assert_api_error(
         care.post(
             f"{path}/confirm",
             {"channel": "counter", "signer_name": "张小明", "signer_relationship": "child"},
@@ -128,7 +118,7 @@ def test_confirmation_versions_and_supersession(users, beneficiary):
         "permission_denied",
     )
     counter = ApiClient(users.worker_a)
-    assert_error(
+    assert_api_error(
         counter.post(
             f"{path}/confirm",
             {"channel": "counter", "signer_name": "", "signer_relationship": "child"},
@@ -147,7 +137,7 @@ def test_confirmation_versions_and_supersession(users, beneficiary):
     ).body
     assert confirmed["status"] == "confirmed" and confirmed["valid_from"] == TODAY.isoformat()
     assert confirmed["confirmation_channel"] == "counter" and confirmed["signer_name"] == "张小明"
-    assert_error(care.put(path, {"items": GOOD["items"]}), 409, "plan_not_draft")
+    assert_api_error(care.put(path, {"items": GOOD["items"]}), 409, "plan_not_draft")
     # A change is a new version that needs its own confirmation; the first stays in force.
     revised = care.post(f"{path}/revise").body
     assert revised["version"] == 2 and revised["status"] == "draft"
@@ -163,7 +153,7 @@ def test_confirmation_versions_and_supersession(users, beneficiary):
     done = app.post(f"care/plans/{revised['id']}/confirm", {"channel": "app"}).body
     assert done["status"] == "confirmed" and done["signer_relationship"] == "guardian"
     assert CarePlan.objects.get(pk=first["id"]).status == "superseded"
-    assert_error(
+    assert_api_error(
         app.post(f"care/plans/{revised['id']}/confirm", {"channel": "app"}),
         409,
         "illegal_transition",
@@ -201,8 +191,8 @@ def test_a_mode_change_ends_the_plan_in_force(users, beneficiary):
 
 @pytest.mark.django_db
 def test_only_the_serving_institution_drafts(users, beneficiary, other):
-    assert_error(draft(ApiClient(other.admin), beneficiary), 409, "no_arrangement")
-    assert_error(draft(ApiClient(users.worker_a), beneficiary), 403, "permission_denied")
+    assert_api_error(draft(ApiClient(other.admin), beneficiary), 409, "no_arrangement")
+    assert_api_error(draft(ApiClient(users.worker_a), beneficiary), 403, "permission_denied")
 
 
 @pytest.mark.django_db
@@ -216,10 +206,10 @@ def test_assignments_check_certificates(users, beneficiary, caregivers, institut
     refused = care.post(
         "care/assignments", {"person_id": beneficiary.pk, "caregiver_id": caregivers.expired.pk}
     )
-    assert_error(refused, 409, "caregiver_certificate_expired")
+    assert_api_error(refused, 409, "caregiver_certificate_expired")
     assert "过期" in refused.body["message"]
     assert not Assignment.objects.exists()
-    assert_error(
+    assert_api_error(
         care.post(
             "care/assignments",
             {
@@ -242,14 +232,14 @@ def test_assignments_check_certificates(users, beneficiary, caregivers, institut
         ).status_code
         == 201
     )
-    assert_error(
+    assert_api_error(
         care.post(
             "care/assignments", {"person_id": beneficiary.pk, "caregiver_id": caregivers.worker.pk}
         ),
         409,
         "assignment_exists",
     )
-    assert_error(
+    assert_api_error(
         care.post(
             "care/assignments",
             {
@@ -316,7 +306,7 @@ def test_family_caregiver_only_for_their_beneficiary(users, beneficiary, people,
     refused = ApiClient(users.care_admin).post(
         "care/assignments", {"person_id": beneficiary.pk, "caregiver_id": family_id}
     )
-    assert_error(refused, 409, "caregiver_family_other_person")
+    assert_api_error(refused, 409, "caregiver_family_other_person")
 
 
 @pytest.mark.django_db

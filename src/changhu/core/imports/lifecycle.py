@@ -185,7 +185,15 @@ class Pipeline:
         sealed = ContentFile(seal_upload(data))
         batch.stored_file.save(f"{uuid.uuid4().hex}.sealed", sealed, save=False)
         try:
-            batch.save()
+            with transaction.atomic():
+                batch.save()
+                audit.record(
+                    action="create",
+                    obj=batch,
+                    user=actor,
+                    changes=_audit_counts(batch),
+                    note=f"{batch.get_kind_display()}：上传{batch.file_name}待确认",
+                )
         except Exception:
             _delete_stored(batch.stored_file.name)
             raise
@@ -298,6 +306,19 @@ class Pipeline:
         with transaction.atomic():
             batch, _, _ = self._pending(actor, batch_id)
             _give_up(batch)
+            audit.record(
+                action="update",
+                obj=batch,
+                user=actor,
+                changes={
+                    "status": {
+                        "label": "状态",
+                        "old": Status.PREVIEWED.label,
+                        "new": Status.DISCARDED.label,
+                    }
+                },
+                note=f"{batch.get_kind_display()}：放弃导入{batch.file_name}",
+            )
         return batch
 
     def can_decide(self, *, user, batch: ImportBatch) -> bool:

@@ -7,25 +7,15 @@ in :mod:`changhu.core.imports.lifecycle`. See docs/decisions.md (one import pipe
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
+
+from changhu.core.fields import user_fk
 
 
 def upload_path(batch: ImportBatch, filename: str) -> str:
     """Where a batch's sealed upload is stored: the app's own folder, so that each app's purge
     can tell its orphaned files from another's."""
     return f"{batch.UPLOAD_DIR}/{filename}"
-
-
-def _user(verbose_name: str) -> models.ForeignKey:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=verbose_name,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
 
 class ImportBatch(models.Model):
@@ -65,7 +55,7 @@ class ImportBatch(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    uploaded_by = _user("上传人")
+    uploaded_by = user_fk("上传人")
     status = models.CharField(
         "状态", max_length=12, choices=Status.choices, default=Status.PREVIEWED, db_index=True
     )
@@ -84,7 +74,7 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField("上传时间", auto_now_add=True, db_index=True)
     validated_at = models.DateTimeField("最近校验时间", null=True, blank=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
-    committed_by = _user("确认导入人")
+    committed_by = user_fk("确认导入人")
     discarded_at = models.DateTimeField("放弃时间", null=True, blank=True)
 
     class Meta:

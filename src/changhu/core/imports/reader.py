@@ -164,7 +164,7 @@ def _read_csv(data: bytes, columns: tuple[Column, ...]) -> Table:
         raise ImportRefused(_UNSUPPORTED, code="import_unsupported_format")
     text.seek(0)
     delimiter = max(",\t;", key=first_line.count) if first_line.strip() else ","
-    reader = csv.reader(text, delimiter=delimiter)
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
 
     def numbered() -> Iterator[tuple[int, list[Any]]]:
         number = 0

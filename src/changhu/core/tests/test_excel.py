@@ -55,8 +55,27 @@ def test_values_keep_their_types_and_formats():
     assert money.value == pytest.approx(1234.56) and money.number_format == "#,##0.00"
     assert (count.value, flag.value, empty.value) == (3, "是", None)
     formula = ws["A3"]
-    assert formula.data_type == "s" and formula.value == '=HYPERLINK("http://x")'
+    assert formula.data_type == "s" and formula.value == '\'=HYPERLINK("http://x")'
     assert ws["D3"].value == pytest.approx(-0.05) and ws["F3"].value == "否"
+
+
+@pytest.mark.parametrize(
+    "typed,stored",
+    [
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\n=1"),  # the sheet's XML reads a carriage return back as a line break
+        ("锦江区=1", "锦江区=1"),
+        ("13912345678", "13912345678"),
+    ],
+)
+def test_text_that_could_start_a_formula_is_neutralised(typed, stored):
+    ws = read(workbook_bytes([Sheet("地址", ["地址"], [(typed,)])]))["地址"]
+    assert ws["A2"].data_type == "s"
+    assert ws["A2"].value == stored
 
 
 def test_yuan_from_fen():

@@ -72,6 +72,9 @@ def test_the_header_is_the_first_row_that_is_not_blank():
         ("姓名,日期\n张三,2024-01-01\n".encode(), "import_missing_columns"),
         (b"%PDF-1.4", "import_unsupported_format"),
         (b"PK\x03\x04broken", "import_unreadable"),
+        # An unterminated quote swallows the rest of the file: refused, not previewed.
+        ('姓名,身份证号码\n张三,"0012\n李四,0013\n'.encode(), "import_csv_malformed"),
+        ('姓名,身份证号码\n"张三"x,0012\n'.encode(), "import_csv_malformed"),
     ],
 )
 def test_files_refused_as_a_whole(content, code):

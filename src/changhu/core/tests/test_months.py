@@ -7,18 +7,17 @@ import pytest
 from changhu.core import months
 
 D = dt.date
+# (a month or a day in it, its first day, its last day)
+BOUNDS = [
+    ("2026-02", D(2026, 2, 1), D(2026, 2, 28)),
+    ("2028-02", D(2028, 2, 1), D(2028, 2, 29)),
+    ("2026-12", D(2026, 12, 1), D(2026, 12, 31)),
+    (" 2026-3 ", D(2026, 3, 1), D(2026, 3, 31)),
+    (D(2028, 2, 29), D(2028, 2, 1), D(2028, 2, 29)),
+]
 
 
-@pytest.mark.parametrize(
-    ("value", "first", "last"),
-    [
-        ("2026-02", D(2026, 2, 1), D(2026, 2, 28)),
-        ("2028-02", D(2028, 2, 1), D(2028, 2, 29)),
-        ("2026-12", D(2026, 12, 1), D(2026, 12, 31)),
-        (" 2026-3 ", D(2026, 3, 1), D(2026, 3, 31)),
-        (D(2028, 2, 29), D(2028, 2, 1), D(2028, 2, 29)),
-    ],
-)
+@pytest.mark.parametrize(("value", "first", "last"), BOUNDS)
 def test_bounds(value, first, last):
     assert months.bounds(value) == (first, last)
     assert months.last_day(value) == last

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import os
+import time
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -153,3 +155,58 @@ def test_missing_cjk_font_is_an_error_not_empty_boxes(monkeypatch, templates):
     monkeypatch.setattr(pdf, "cjk_font_missing", lambda: ("Noto Sans CJK SC",))
     with pytest.raises(ImproperlyConfigured, match="fonts-noto-cjk"):
         render_pdf("test/notice.html", {"title": "x", "rows": []})
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
+def test_layout_runs_in_a_child_so_the_caller_keeps_its_memory(templates):
+    # In-process, the first document of this size took the process up by 100 MB or more and
+    # the allocator kept it (a web worker stayed near 500 MB after letters and statements).
+    rows = [(f"项目{i}：日常生活活动能力评估明细", i) for i in range(400)]
+    context = {"title": "结算单", "name": "张建国", "grade": "重度失能Ⅱ级", "rows": rows}
+    render_pdf("test/notice.html", context)  # imports, template caches: not what is measured
+    before = _resident_mb()
+    for _ in range(3):
+        content = render_pdf("test/notice.html", context)
+        assert len(PdfReader(io.BytesIO(content)).pages) > 5
+    assert _resident_mb() - before < 30
+    # The child did the work: it, not this process, reached the memory layout needs.
+    assert pdf.last_render.peak_rss_kb / 1024 > _resident_mb() * 0.5
+
+
+def test_the_layout_happens_in_another_process(monkeypatch, templates):
+    monkeypatch.setattr(pdf, "_write_pdf", lambda html: str(os.getpid()).encode())
+    assert render_pdf("test/notice.html", {"title": "x", "rows": []}) != str(os.getpid()).encode()
+
+
+def test_a_failed_layout_is_an_error_with_the_childs_traceback(monkeypatch, templates):
+    def broken(html):
+        raise ValueError("no such font")
+
+    monkeypatch.setattr(pdf, "_write_pdf", broken)
+    with pytest.raises(pdf.PdfRenderError, match="ValueError: no such font"):
+        render_pdf("test/notice.html", {"title": "x", "rows": []})
+
+
+def test_a_renderer_that_dies_is_an_error(monkeypatch, templates):
+    monkeypatch.setattr(pdf, "_write_pdf", lambda html: os._exit(3))
+    with pytest.raises(pdf.PdfRenderError, match="without a result"):
+        render_pdf("test/notice.html", {"title": "x", "rows": []})
+
+
+def test_a_renderer_that_hangs_is_killed_at_the_time_limit(monkeypatch, templates, settings):
+    settings.PDF_RENDER_SECONDS = 1
+    monkeypatch.setattr(pdf, "_write_pdf", lambda html: time.sleep(60))
+    started = time.monotonic()
+    with pytest.raises(pdf.PdfRenderError, match="longer than 1s"):
+        render_pdf("test/notice.html", {"title": "x", "rows": []})
+    assert time.monotonic() - started < 10
+    # The slot is free again, and the next document renders.
+    monkeypatch.setattr(pdf, "_write_pdf", lambda html: b"%PDF-1.7 ok")
+    assert render_pdf("test/notice.html", {"title": "x", "rows": []}) == b"%PDF-1.7 ok"

@@ -60,14 +60,17 @@ def test_production_without_keys_still_runs_tooling_but_never_encrypts():
     assert "CHANGHU_FIELD_KEY must be set" in result.stderr
 
 
+PRODUCTION_KEYS = {
+    "CHANGHU_SECRET_KEY": "x" * 50,
+    "CHANGHU_FIELD_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "CHANGHU_INDEX_KEY": "index-key",
+}
+
+
 def test_production_defaults_are_safe():
+    database = "postgres://u:p@db.example:5432/changhu"
     result = probe(
-        CHANGHU_PROFILE="production",
-        CHANGHU_SECRET_KEY="x" * 50,
-        CHANGHU_FIELD_KEY="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-        CHANGHU_INDEX_KEY="index-key",
-        CHANGHU_HSTS="1",
-        DATABASE_URL="postgres://u:p@db.example:5432/changhu",
+        CHANGHU_PROFILE="production", CHANGHU_HSTS="1", DATABASE_URL=database, **PRODUCTION_KEYS
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
@@ -111,3 +114,62 @@ def test_security_headers(client):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+COOKIES = (
+    "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='changhu.settings'; "
+    "from django.conf import settings as s; "
+    "print(s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.CSRF_COOKIE_HTTPONLY,"
+    " s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_SAMESITE,"
+    " getattr(s, 'SECURE_HSTS_PRELOAD', None), 'security.W021' in s.SILENCED_SYSTEM_CHECKS)"
+)
+
+
+def test_production_cookies_are_host_only_and_hidden_from_scripts():
+    result = run(COOKIES, CHANGHU_PROFILE="production", CHANGHU_HSTS="1", **PRODUCTION_KEYS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "__Host-sessionid",
+        "__Host-csrftoken",
+        "True",
+        "Lax",
+        "Lax",
+        "False",
+        "True",  # preloading is the owner's decision: Django's reminder is silenced
+    ]
+    preload = run(
+        COOKIES,
+        CHANGHU_PROFILE="production",
+        CHANGHU_HSTS="1",
+        CHANGHU_HSTS_PRELOAD="1",
+        **PRODUCTION_KEYS,
+    )
+    assert preload.stdout.split()[-2:] == ["True", "False"]
+
+
+def test_plain_http_profiles_keep_the_plain_cookie_names():
+    # A "__Host-" cookie needs Secure, which the demo on http://127.0.0.1 cannot have.
+    for env in (
+        {"CHANGHU_PROFILE": "demo"},
+        {"CHANGHU_PROFILE": "production", "CHANGHU_SECURE_COOKIES": "0", **PRODUCTION_KEYS},
+    ):
+        result = run(COOKIES, **env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split()[:3] == ["sessionid", "csrftoken", "True"]
+
+
+@pytest.mark.django_db
+def test_error_responses_made_before_the_view_carry_the_policy(client, monkeypatch):
+    # A failure while a middleware reads the session is answered outside the inner middleware;
+    # the policy is set outside all of them.
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(SessionStore, "load", broken)
+    client.raise_request_exception = False
+    client.cookies["sessionid"] = "x" * 32
+    response = client.get("/login/")
+    assert response.status_code == 500
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]

@@ -45,6 +45,7 @@ def test_every_app_registers_its_jobs():
         "assessment.deadlines",
         "care.reconcile",
         "visits.bed_days",
+        "supervision.escalate",
         "core.purge_imports",
     ]
 

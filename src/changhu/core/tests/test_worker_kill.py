@@ -24,6 +24,8 @@ import uuid
 import pytest
 from django.db import connection
 
+from tests.clock import child
+
 pytestmark = pytest.mark.slow
 
 KILLER = r"""
@@ -156,7 +158,7 @@ def scratch(tmp_path_factory):
 
 def _run(env, args, *, expect=0) -> str:
     done = subprocess.run(
-        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=900
+        [sys.executable, *child(args)], env=env, capture_output=True, text=True, timeout=900
     )
     assert done.returncode == expect, (args[:3], done.returncode, done.stderr[-3000:])
     return done.stdout

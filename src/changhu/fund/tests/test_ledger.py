@@ -13,23 +13,16 @@ from tests.api import ApiClient
 
 
 def test_only_balanced_entries(db):
-    with pytest.raises(ValidationFailed) as caught:
-        services.entry_post(
-            fund="ltci",
-            period="2026-10",
-            kind="fee",
-            memo="x",
-            postings=[(Account.FEE, 100, 0), (Account.BANK, 0, 99)],
+    def fee(*postings):
+        return services.entry_post(
+            fund="ltci", period="2026-10", kind="fee", memo="x", postings=list(postings)
         )
+
+    with pytest.raises(ValidationFailed) as caught:
+        fee((Account.FEE, 100, 0), (Account.BANK, 0, 99))
     assert caught.value.code == "entry_unbalanced"
     with pytest.raises(ValidationFailed):
-        services.entry_post(
-            fund="ltci",
-            period="2026-10",
-            kind="fee",
-            memo="x",
-            postings=[(Account.FEE, 100, 100), (Account.BANK, 0, 0)],
-        )
+        fee((Account.FEE, 100, 100), (Account.BANK, 0, 0))
     assert not Entry.objects.exists()
 
 

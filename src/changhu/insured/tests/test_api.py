@@ -4,12 +4,12 @@ import pytest
 
 from changhu.core.models import AuditEntry
 from changhu.insured.models import ApplicantLink, LifeEvent, Person
-from tests.api import ApiClient
+from tests.api import ApiClient, assert_api_error
 from tests.factories import valid_id_number
 
 
 def new_person_payload(city, **overrides):
-    data = {
+    return {
         "name": "赵桂兰",
         "id_number": valid_id_number("510104"),
         "phone": "13912345678",
@@ -20,21 +20,13 @@ def new_person_payload(city, **overrides):
         "insurance_type": "resident",
         "enrolment_start": "2019-01-01",
         "special_groups": ["dibao"],
+        **overrides,
     }
-    data.update(overrides)
-    return data
-
-
-def assert_error_shape(response, status, code):
-    assert response.status_code == status, response.body
-    assert set(response.body) == {"code", "message", "fields"}
-    assert response.body["code"] == code
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in response.body["message"])
 
 
 @pytest.mark.django_db
 def test_anonymous_gets_401(people):
-    assert_error_shape(ApiClient().get("insured/persons"), 401, "not_authenticated")
+    assert_api_error(ApiClient().get("insured/persons"), 401, "not_authenticated")
 
 
 @pytest.mark.django_db
@@ -48,7 +40,7 @@ def test_token_login_and_me(users):
     assert body["role"] == "insurer_case_worker"
     assert body["region_prefixes"] == ["510104", "510105"]
     bad = api.post("auth/token", {"username": "worker_a", "password": "wrong-password1"})
-    assert_error_shape(bad, 401, "login_failed")
+    assert_api_error(bad, 401, "login_failed")
 
 
 @pytest.mark.django_db
@@ -57,7 +49,7 @@ def test_token_login_locks_out_after_repeated_failures(users):
     for _ in range(5):
         api.post("auth/token", {"username": "worker_b", "password": "nope-nope-1"})
     locked = api.post("auth/token", {"username": "worker_b", "password": "Changhu2026!"})
-    assert_error_shape(locked, 429, "account_locked")
+    assert_api_error(locked, 429, "account_locked")
 
 
 @pytest.mark.django_db
@@ -90,8 +82,8 @@ def test_search_by_full_id_number_and_district(users, people):
 def test_detail_outsider_gets_404(users, people):
     path = f"insured/persons/{people.jinjiang.pk}"
     assert ApiClient(users.worker_a).get(path).status_code == 200
-    assert_error_shape(ApiClient(users.worker_b).get(path), 404, "not_found")
-    assert_error_shape(ApiClient(users.worker_a).get("insured/persons/999999"), 404, "not_found")
+    assert_api_error(ApiClient(users.worker_b).get(path), 404, "not_found")
+    assert_api_error(ApiClient(users.worker_a).get("insured/persons/999999"), 404, "not_found")
 
 
 @pytest.mark.django_db
@@ -148,7 +140,7 @@ def test_bad_input_is_refused_and_writes_nothing(users, city, overrides, status,
     response = ApiClient(users.worker_a).post(
         "insured/persons", new_person_payload(city, **overrides)
     )
-    assert_error_shape(response, status, code)
+    assert_api_error(response, status, code)
     assert field in response.body["fields"]
     assert (Person.objects.count(), AuditEntry.objects.count()) == before
 
@@ -156,7 +148,7 @@ def test_bad_input_is_refused_and_writes_nothing(users, city, overrides, status,
 @pytest.mark.django_db
 def test_duplicate_id_number_is_a_conflict(users, people, city):
     payload = new_person_payload(city, id_number=people.jinjiang.id_number)
-    assert_error_shape(
+    assert_api_error(
         ApiClient(users.worker_a).post("insured/persons", payload), 409, "person_duplicate_id"
     )
 
@@ -165,7 +157,7 @@ def test_duplicate_id_number_is_a_conflict(users, people, city):
 def test_roles_without_the_right_cannot_create(users, city):
     for user in (users.regulator, users.assessor, users.care_admin, users.applicant):
         response = ApiClient(user).post("insured/persons", new_person_payload(city))
-        assert_error_shape(response, 403, "permission_denied")
+        assert_api_error(response, 403, "permission_denied")
     assert Person.objects.count() == 0
 
 
@@ -192,9 +184,9 @@ def test_update_audits_masked_diff_and_guards_version(users, people):
     assert entry.changes["phone"]["new"] == "137****1111"
     assert entry.changes["special_groups"] == {"label": "特殊群体", "old": ["tekun"], "new": []}
     stale = api.put(f"insured/persons/{person.pk}", payload)
-    assert_error_shape(stale, 409, "stale_version")
+    assert_api_error(stale, 409, "stale_version")
     outsider = ApiClient(users.worker_b).put(f"insured/persons/{person.pk}", payload)
-    assert_error_shape(outsider, 404, "not_found")
+    assert_api_error(outsider, 404, "not_found")
 
 
 @pytest.mark.django_db
@@ -209,7 +201,7 @@ def test_reveal_is_audited_and_needs_the_right(users, people):
     assert entry.actor == users.worker_a
     assert set(entry.changes) == {"id_number", "phone"}
     denied = ApiClient(users.regulator).post(f"insured/persons/{person.pk}/reveal", {})
-    assert_error_shape(denied, 403, "permission_denied")
+    assert_api_error(denied, 403, "permission_denied")
     assert AuditEntry.objects.filter(action="view_full").count() == 1
 
 
@@ -229,17 +221,17 @@ def test_life_events_death_and_overlapping_stays(users, people):
     )
     assert stay.status_code == 201, stay.body
     overlap = api.post(path, {"kind": "hospital_stay", "start_date": "2026-03-05"})
-    assert_error_shape(overlap, 409, "hospital_stay_overlap")
+    assert_api_error(overlap, 409, "hospital_stay_overlap")
     backwards = api.post(
         path, {"kind": "hospital_stay", "start_date": "2026-05-05", "end_date": "2026-05-01"}
     )
-    assert_error_shape(backwards, 422, "date_order")
+    assert_api_error(backwards, 422, "date_order")
     death = api.post(path, {"kind": "death", "start_date": "2026-06-01"})
     assert death.status_code == 201
     person.refresh_from_db()
     assert person.status == "deceased" and str(person.died_on) == "2026-06-01"
     again = api.post(path, {"kind": "death", "start_date": "2026-06-02"})
-    assert_error_shape(again, 409, "person_already_deceased")
+    assert_api_error(again, 409, "person_already_deceased")
     assert LifeEvent.objects.filter(person=person).count() == 2
     assert (
         ApiClient(users.worker_a)
@@ -272,7 +264,7 @@ def test_malformed_json_and_types_get_the_error_shape(users):
     assert raw.status_code in (400, 422)
     assert set(raw.json()) == {"code", "message", "fields"}
     wrong = api.get("insured/persons", page="abc")
-    assert_error_shape(wrong, 422, "validation_failed")
+    assert_api_error(wrong, 422, "validation_failed")
 
 
 @pytest.mark.django_db
@@ -302,7 +294,7 @@ def test_suspend_and_reinstate_insured_status(users, people):
     api = ApiClient(users.worker_a)
     path = f"insured/persons/{person.pk}/status"
     no_reason = api.post(path, {"status": "suspended", "reason": " "})
-    assert_error_shape(no_reason, 422, "reason_required")
+    assert_api_error(no_reason, 422, "reason_required")
     suspended = api.post(
         path, {"status": "suspended", "on_date": "2026-01-31", "reason": "停止缴费"}
     )
@@ -310,9 +302,9 @@ def test_suspend_and_reinstate_insured_status(users, people):
     assert suspended.body["status"] == "suspended"
     assert suspended.body["enrolments"][-1]["end_date"] == "2026-01-31"
     again = api.post(path, {"status": "suspended", "reason": "重复"})
-    assert_error_shape(again, 409, "status_unchanged")
+    assert_api_error(again, 409, "status_unchanged")
     too_early = api.post(path, {"status": "active", "on_date": "2026-01-15", "reason": "补缴"})
-    assert_error_shape(too_early, 422, "date_order")
+    assert_api_error(too_early, 422, "date_order")
     back = api.post(path, {"status": "active", "on_date": "2026-03-01", "reason": "恢复缴费"})
     assert back.status_code == 200
     assert [(e["start_date"], e["end_date"]) for e in back.body["enrolments"]] == [

@@ -32,7 +32,7 @@ def field_errors(response) -> dict[str, str]:
 
 
 def person_post(region_code, **overrides):
-    data = {
+    return {
         "name": "陈志强",
         "id_number": valid_id_number("510104"),
         "phone": "13812345678",
@@ -44,9 +44,8 @@ def person_post(region_code, **overrides):
         "insurance_type": "resident",
         "enrolment_start": "2021-03-01",
         "special_groups": ["dibao"],
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -205,6 +204,36 @@ def test_create_with_bad_id_number_shows_error_inline_and_writes_nothing(client,
     assert Person.objects.count() == persons and AuditEntry.objects.count() == audits
     # The form keeps what was typed.
     assert 'value="陈志强"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("name", "陈志\n强", "不能换行"), ("address", "督院街\r\n18号", "不能换行")],
+)
+def test_one_line_fields_take_no_line_breaks(client, users, city, field, value, message):
+    client.force_login(users.worker_a)
+    persons = Person.objects.count()
+    response = client.post(
+        reverse("insured:person_create"), person_post("510104001000", **{field: value})
+    )
+    assert response.status_code == 422
+    assert field_errors(response).get(field) == message
+    assert Person.objects.count() == persons
+
+
+@pytest.mark.parametrize(
+    "value", ["陈志\x00强", "陈\u202e志强", "\ufeff陈志强", "陈志\x1b强", "陈志\x85强"]
+)
+def test_a_form_with_invisible_control_characters_is_refused_whole(client, users, city, value):
+    client.force_login(users.worker_a)
+    persons, audits = Person.objects.count(), AuditEntry.objects.count()
+    response = client.post(
+        reverse("insured:person_create"), person_post("510104001000", name=value)
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "系统未做任何修改" in html and "不可见字符" in html
+    assert Person.objects.count() == persons and AuditEntry.objects.count() == audits
 
 
 def test_create_reports_every_bad_field(client, users, city):

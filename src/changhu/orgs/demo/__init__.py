@@ -9,37 +9,18 @@ a use case: it writes rows directly (persons through the register's own ``clean_
 entry for the whole run.
 
 The package: ``data`` (names, logins, the report), ``city`` (regions, organizations, users),
-``persons`` (the insured) and ``seeders`` (``seed_demo`` and the registry of every app's demo
-seeder).
+``persons`` (the insured) and ``seeders`` (``seed_demo``); the registry of every app's demo
+seeder is ``core.preset_registry``.
 """
 
+from changhu.core.preset_registry import demo_seeders  # noqa: F401
 from changhu.orgs.demo.data import (  # noqa: F401
-    BUREAU_NAME,
     CARE_ANKANG,
-    CARE_KANGNING,
-    CARE_KANGQIAO,
-    CARE_LELING,
-    CARE_YIHE,
-    CITY_CODE,
     CONSORTIUM_NAME,
     DEMO_LOGINS,
     DEMO_PASSWORD,
     DEMO_URL,
     DISTRICTS,
-    INSURER_A,
-    INSURER_B,
-    PARENT,
-    PUBLIC_NAME,
-    SEED,
-    DemoLogin,
     DemoRegionsMissing,
-    District,
-    SeedReport,
 )
-from changhu.orgs.demo.seeders import (  # noqa: F401
-    DemoSeeder,
-    demo_allowed,
-    demo_seeders,
-    register_demo_seeder,
-    seed_demo,
-)
+from changhu.orgs.demo.seeders import demo_allowed, seed_demo  # noqa: F401

@@ -1,9 +1,9 @@
-"""Seeding the demo: the city first, then every app's registered demo seeder."""
+"""Seeding the demo city; every app's registered demo seeder (``core.preset_registry``) runs
+after it."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -48,22 +48,3 @@ def seed_demo(*, persons: int = 2000) -> SeedReport:
 def demo_allowed() -> bool:
     """Demo logins share a published password: only the demo and test profiles get them."""
     return bool(getattr(settings, "DEMO", False))
-
-
-# Later apps add their demo data (entitlements, assessment cases, visits, settlements) after
-# the city itself. Each seeder takes no arguments, is idempotent, and returns a report whose
-# ``str()`` (or ``lines()``) says what it did. Apps register in ``AppConfig.ready()``.
-DemoSeeder = Callable[[], object]
-_seeders: list[tuple[str, DemoSeeder]] = []
-
-
-def register_demo_seeder(name: str, fn: DemoSeeder) -> None:
-    for index, (existing, _) in enumerate(_seeders):
-        if existing == name:
-            _seeders[index] = (name, fn)
-            return
-    _seeders.append((name, fn))
-
-
-def demo_seeders() -> list[tuple[str, DemoSeeder]]:
-    return list(_seeders)

@@ -7,11 +7,12 @@ import datetime as dt
 from ninja import Query, Schema, Status
 from pydantic import Field
 
-from changhu.api.schemas import Page, errors, paginate
+from changhu.api.rights import needs
+from changhu.api.schemas import Page, errors, list_page, write
 from changhu.core import clock
+from changhu.orgs.roles import Right
 from changhu.providers import rules, selectors, services
 from changhu.providers.api._common import router
-from changhu.providers.api.converters import _caregiver_detail, _caregiver_row, _certificate
 from changhu.providers.api.schemas import (
     AssignableOut,
     CaregiverIn,
@@ -42,37 +43,26 @@ class CaregiverQuery(Schema):
 @router.get("/caregivers", response={200: Page[CaregiverListOut], **errors(422)})
 def caregiver_list(request, query: Query[CaregiverQuery]):
     """数据范围内的护理员（证件号、电话脱敏）。"""
-    filters = selectors.CaregiverFilters(
-        q=query.q, institution_id=query.institution_id, kind=query.kind, status=query.status
-    )
-    qs = selectors.caregiver_list(fetched_by=request.auth, filters=filters)
-    return paginate(qs, page=query.page, page_size=query.page_size, convert=_caregiver_row)
+    return list_page(request, query, selectors.caregiver_list, selectors.CaregiverFilters)
 
 
-@router.post("/caregivers", response={201: CaregiverOut, **errors(403, 404, 409, 422)})
+@write(router, "/caregivers", CaregiverOut, status=201)
+@needs(Right.CAREGIVERS_MANAGE)
 def caregiver_register(request, payload: CaregiverIn):
     """实名登记护理员（亲情护理员须关联护理对象）。"""
     caregiver = services.caregiver_register(
         actor=request.auth, data=services.CaregiverInput(**payload.dict())
     )
-    return Status(
-        201,
-        _caregiver_detail(
-            selectors.caregiver_get(fetched_by=request.auth, caregiver_id=caregiver.pk)
-        ),
-    )
+    return Status(201, selectors.caregiver_get(fetched_by=request.auth, caregiver_id=caregiver.pk))
 
 
 @router.get("/caregivers/{caregiver_id}", response={200: CaregiverOut, **errors(404)})
 def caregiver_detail(request, caregiver_id: int):
-    return _caregiver_detail(
-        selectors.caregiver_get(fetched_by=request.auth, caregiver_id=caregiver_id)
-    )
+    return selectors.caregiver_get(fetched_by=request.auth, caregiver_id=caregiver_id)
 
 
-@router.put(
-    "/caregivers/{caregiver_id}", response={200: CaregiverOut, **errors(403, 404, 409, 422)}
-)
+@write(router, "/caregivers/{caregiver_id}", CaregiverOut, method="put")
+@needs(Right.CAREGIVERS_MANAGE)
 def caregiver_update(request, caregiver_id: int, payload: CaregiverUpdateIn):
     """修改电话、资质（身份证号码不可修改）。"""
     data = payload.dict()
@@ -85,10 +75,8 @@ def caregiver_update(request, caregiver_id: int, payload: CaregiverUpdateIn):
     return caregiver_detail(request, caregiver_id)
 
 
-@router.post(
-    "/caregivers/{caregiver_id}/status",
-    response={200: CaregiverOut, **errors(403, 404, 409, 422)},
-)
+@write(router, "/caregivers/{caregiver_id}/status", CaregiverOut)
+@needs(Right.CAREGIVERS_MANAGE)
 def caregiver_status(request, caregiver_id: int, payload: CaregiverStatusIn):
     """暂停执业、恢复或登记离职。"""
     services.caregiver_set_status(actor=request.auth, caregiver_id=caregiver_id, **payload.dict())
@@ -98,6 +86,7 @@ def caregiver_status(request, caregiver_id: int, payload: CaregiverStatusIn):
 @router.post(
     "/caregivers/{caregiver_id}/reveal", response={200: dict[str, str], **errors(403, 404, 422)}
 )
+@needs(Right.CAREGIVERS_VIEW_FULL)
 def caregiver_reveal(request, caregiver_id: int, payload: CaregiverRevealIn):
     """查看完整身份证号码/电话（每次查看均记入审计）。"""
     return services.caregiver_reveal(
@@ -105,10 +94,8 @@ def caregiver_reveal(request, caregiver_id: int, payload: CaregiverRevealIn):
     )
 
 
-@router.post(
-    "/caregivers/{caregiver_id}/certificates",
-    response={201: CertificateOut, **errors(403, 404, 409, 422)},
-)
+@write(router, "/caregivers/{caregiver_id}/certificates", CertificateOut, status=201)
+@needs(Right.CAREGIVERS_MANAGE)
 def certificate_add(request, caregiver_id: int, payload: CertificateIn):
     """登记资格证书（发证日期、有效期）。"""
     certificate = services.certificate_add(
@@ -116,13 +103,17 @@ def certificate_add(request, caregiver_id: int, payload: CertificateIn):
         caregiver_id=caregiver_id,
         data=services.CertificateInput(**payload.dict()),
     )
-    return Status(201, _certificate(certificate, clock.today()))
+    return Status(201, certificate)
 
 
-@router.post(
+@write(
+    router,
     "/caregivers/{caregiver_id}/trainings",
-    response={201: TrainingOut, **errors(403, 404, 422)},
+    TrainingOut,
+    status=201,
+    statuses=(403, 404, 422),
 )
+@needs(Right.CAREGIVERS_MANAGE)
 def training_add(request, caregiver_id: int, payload: TrainingIn):
     """登记培训记录。"""
     training = services.training_add(
@@ -167,13 +158,4 @@ def caregiver_assignable(
 @router.get("/certificates/expiring", response={200: list[ExpiringOut], **errors(422)})
 def certificates_expiring(request, days: int = rules.EXPIRY_WARNING_DAYS):
     """即将到期（及近期已过期）的资格证书，按到期日排序。"""
-    today = clock.today()
-    return [
-        {
-            **_certificate(c, today),
-            "caregiver_id": c.caregiver_id,
-            "caregiver_name": c.caregiver.name,
-            "institution_name": c.caregiver.institution.organization.name,
-        }
-        for c in selectors.certificates_expiring(fetched_by=request.auth, within_days=days)[:500]
-    ]
+    return list(selectors.certificates_expiring(fetched_by=request.auth, within_days=days)[:500])

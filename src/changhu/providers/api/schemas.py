@@ -8,6 +8,9 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from changhu.core import clock
+from changhu.providers import rules, selectors
+
 # --- schemas --------------------------------------------------------------------------------
 
 
@@ -20,15 +23,19 @@ class AgreementOut(Schema):
     renewal_due: dt.date
     ended_on: dt.date | None
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     in_force_today: bool
+
+    @staticmethod
+    def resolve_in_force_today(agreement) -> bool:
+        return agreement.in_force_on(clock.today())
 
 
 class ServicePointOut(Schema):
     id: int
     name: str
     address: str
-    region_code: str
+    region_code: str = Field(alias="region.code")
     beds: int
     active: bool
 
@@ -40,23 +47,31 @@ class StatusChangeOut(Schema):
     reason: str
     actor: str
 
+    @staticmethod
+    def resolve_actor(change) -> str:
+        return change.actor.display_name if change.actor_id else "系统"
+
 
 class InstitutionListOut(Schema):
     id: int
     organization_id: int
-    name: str
-    uscc: str
-    care_kind: str
-    care_kind_label: str
-    region_code: str
-    region_name: str
-    address: str
+    name: str = Field(alias="organization.name")
+    uscc: str = Field(alias="organization.uscc")
+    care_kind: str = Field(alias="organization.care_kind")
+    care_kind_label: str = Field(alias="organization.get_care_kind_display")
+    region_code: str = Field(alias="organization.region.code")
+    region_name: str = Field(alias="organization.region.name")
+    address: str = Field(alias="organization.address")
     beds: int
     care_modes: list[str]
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     status_since: dt.date
     caregiver_count: int
+
+    @staticmethod
+    def resolve_caregiver_count(institution) -> int:
+        return getattr(institution, "caregiver_count", 0) or 0
 
 
 class InstitutionOut(InstitutionListOut):
@@ -71,7 +86,15 @@ class InstitutionOut(InstitutionListOut):
     status_reason: str
     agreements: list[AgreementOut]
     service_points: list[ServicePointOut]
-    status_history: list[StatusChangeOut]
+    status_history: list[StatusChangeOut] = Field(alias="status_changes")
+
+    @staticmethod
+    def resolve_caregiver_count(institution) -> int:
+        return selectors.active_caregiver_count(institution)
+
+    @staticmethod
+    def resolve_service_points(institution) -> list:
+        return list(institution.service_points.select_related("region"))
 
 
 class AgreementIn(Schema):
@@ -141,7 +164,7 @@ class AdmissionOut(Schema):
     service_points: list[dict]
     documents: list[dict]
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     submitted_at: dt.datetime
     inspection_planned_on: dt.date | None
     inspected_on: dt.date | None
@@ -149,6 +172,19 @@ class AdmissionOut(Schema):
     inspection_notes: str
     decided_on: dt.date | None
     decision_reason: str
+
+    @staticmethod
+    def resolve_institution_id(admission) -> int | None:
+        if admission.status != "approved":
+            return None
+        institution = getattr(admission, "institution", None)
+        return institution.pk if institution else None
+
+    @staticmethod
+    def resolve_fast_channel_eligible(admission) -> bool:
+        return rules.fast_channel_eligible(
+            care_kind=admission.care_kind, medical_designated=admission.medical_designated
+        )
 
 
 class ProviderReasonIn(Schema):
@@ -202,19 +238,23 @@ class AgreementEndIn(Schema):
 
 class AgreementDueOut(AgreementOut):
     institution_id: int
-    institution_name: str
+    institution_name: str = Field(alias="institution.organization.name")
 
 
 class CertificateOut(Schema):
     id: int
     kind: str
-    kind_label: str
+    kind_label: str = Field(alias="get_kind_display")
     qualification: str
     number: str
     issuer: str
     issued_on: dt.date
     expires_on: dt.date
     state: str
+
+    @staticmethod
+    def resolve_state(certificate) -> str:
+        return rules.certificate_state(certificate.issued_on, certificate.expires_on, clock.today())
 
 
 class TrainingOut(Schema):
@@ -229,9 +269,9 @@ class TrainingOut(Schema):
 class CaregiverListOut(Schema):
     id: int
     institution_id: int
-    institution_name: str
+    institution_name: str = Field(alias="institution.organization.name")
     kind: str
-    kind_label: str
+    kind_label: str = Field(alias="get_kind_display")
     name: str
     id_number_masked: str
     sex: str
@@ -239,9 +279,16 @@ class CaregiverListOut(Schema):
     phone_masked: str
     qualification: str
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     beneficiary_id: int | None
     certificate_valid_until: dt.date | None
+
+    @staticmethod
+    def resolve_certificate_valid_until(caregiver) -> dt.date | None:
+        proving = [
+            c for c in caregiver.certificates.all() if rules.CERTIFICATE_QUALIFICATION[c.kind]
+        ]
+        return max((c.expires_on for c in proving), default=None)
 
 
 class CaregiverOut(CaregiverListOut):
@@ -252,6 +299,10 @@ class CaregiverOut(CaregiverListOut):
     certificates: list[CertificateOut]
     trainings: list[TrainingOut]
     training_hours: float
+
+    @staticmethod
+    def resolve_training_hours(caregiver) -> float:
+        return float(sum(t.hours for t in caregiver.trainings.all()))
 
 
 class CaregiverIn(Schema):
@@ -309,8 +360,8 @@ class AssignableOut(Schema):
 
 class ExpiringOut(CertificateOut):
     caregiver_id: int
-    caregiver_name: str
-    institution_name: str
+    caregiver_name: str = Field(alias="caregiver.name")
+    institution_name: str = Field(alias="caregiver.institution.organization.name")
 
 
 class ProviderImportErrorOut(Schema):

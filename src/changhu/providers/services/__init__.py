@@ -60,6 +60,7 @@ from changhu.providers.services.caregivers import (  # noqa: F401
     caregiver_set_status,
     caregiver_update,
     certificate_add,
+    certificate_from_training,
     clean_caregiver,
     clean_certificate,
     person_id_by_id_number,

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from changhu.core import clock, masking
-from changhu.core.errors import ValidationFailed
+from changhu.core.errors import ValidationFailed, field_error
 from changhu.core.scope import Scope, get_scoped
 from changhu.core.transitions import Transition, Workflow
 from changhu.orgs.models import (
@@ -33,64 +33,56 @@ ADMISSION_FLOW = Workflow(
     "admission",
     {
         "start_review": Transition(
-            frozenset({_A.SUBMITTED}), _A.UNDER_REVIEW, Right.PROVIDERS_ADMIT, "开始审核"
+            {_A.SUBMITTED}, _A.UNDER_REVIEW, Right.PROVIDERS_ADMIT, "开始审核"
         ),
         "schedule_inspection": Transition(
-            frozenset({_A.UNDER_REVIEW}), _A.INSPECTING, Right.PROVIDERS_ADMIT, "安排现场核查"
+            {_A.UNDER_REVIEW}, _A.INSPECTING, Right.PROVIDERS_ADMIT, "安排现场核查"
         ),
         "record_inspection": Transition(
-            frozenset({_A.INSPECTING}), _A.UNDER_REVIEW, Right.PROVIDERS_ADMIT, "登记核查结果"
+            {_A.INSPECTING}, _A.UNDER_REVIEW, Right.PROVIDERS_ADMIT, "登记核查结果"
         ),
         "approve": Transition(
-            frozenset({_A.SUBMITTED, _A.UNDER_REVIEW}), _A.APPROVED, Right.PROVIDERS_ADMIT, "准入"
+            {_A.SUBMITTED, _A.UNDER_REVIEW}, _A.APPROVED, Right.PROVIDERS_ADMIT, "准入"
         ),
         "refuse": Transition(
-            frozenset({_A.SUBMITTED, _A.UNDER_REVIEW, _A.INSPECTING}),
+            {_A.SUBMITTED, _A.UNDER_REVIEW, _A.INSPECTING},
             _A.REFUSED,
             Right.PROVIDERS_ADMIT,
             "不予准入",
         ),
         "withdraw": Transition(
-            frozenset({_A.SUBMITTED, _A.UNDER_REVIEW, _A.INSPECTING}),
+            {_A.SUBMITTED, _A.UNDER_REVIEW, _A.INSPECTING},
             _A.WITHDRAWN,
             Right.PROVIDERS_APPLY,
             "撤回申请",
         ),
     },
-    labels=dict(AdmissionStatus.choices),
+    labels=AdmissionStatus,
 )
 _I = InstitutionStatus
 INSTITUTION_FLOW = Workflow(
     "institution",
     {
-        "suspend": Transition(frozenset({_I.ACTIVE}), _I.SUSPENDED, Right.PROVIDERS_ADMIT, "暂停"),
-        "reinstate": Transition(
-            frozenset({_I.SUSPENDED}), _I.ACTIVE, Right.PROVIDERS_ADMIT, "恢复"
-        ),
+        "suspend": Transition({_I.ACTIVE}, _I.SUSPENDED, Right.PROVIDERS_ADMIT, "暂停"),
+        "reinstate": Transition({_I.SUSPENDED}, _I.ACTIVE, Right.PROVIDERS_ADMIT, "恢复"),
         "terminate": Transition(
-            frozenset({_I.ACTIVE, _I.SUSPENDED}),
+            {_I.ACTIVE, _I.SUSPENDED},
             _I.TERMINATED,
             Right.PROVIDERS_ADMIT,
             "终止（淘汰）",
         ),
     },
-    labels=dict(InstitutionStatus.choices),
+    labels=InstitutionStatus,
 )
 _C = CaregiverStatus
 CAREGIVER_FLOW = Workflow(
     "caregiver",
     {
-        "suspend": Transition(
-            frozenset({_C.ACTIVE}), _C.SUSPENDED, Right.CAREGIVERS_MANAGE, "暂停执业"
-        ),
-        "reinstate": Transition(
-            frozenset({_C.SUSPENDED}), _C.ACTIVE, Right.CAREGIVERS_MANAGE, "恢复执业"
-        ),
-        "leave": Transition(
-            frozenset({_C.ACTIVE, _C.SUSPENDED}), _C.LEFT, Right.CAREGIVERS_MANAGE, "离职"
-        ),
+        "suspend": Transition({_C.ACTIVE}, _C.SUSPENDED, Right.CAREGIVERS_MANAGE, "暂停执业"),
+        "reinstate": Transition({_C.SUSPENDED}, _C.ACTIVE, Right.CAREGIVERS_MANAGE, "恢复执业"),
+        "leave": Transition({_C.ACTIVE, _C.SUSPENDED}, _C.LEFT, Right.CAREGIVERS_MANAGE, "离职"),
     },
-    labels=dict(CaregiverStatus.choices),
+    labels=CaregiverStatus,
 )
 
 CAREGIVER_AUDIT_LABELS = {
@@ -139,9 +131,7 @@ def _date(value, field_name: str, label: str, *, required: bool = True, problems
 def _reason(value: str, field_name: str = "reason") -> str:
     text = (value or "").strip()
     if not text:
-        raise ValidationFailed(
-            "请填写原因", code="reason_required", fields={field_name: "请填写原因"}
-        )
+        raise field_error(field_name, "reason_required", "请填写原因")
     return text[:300]
 
 

@@ -12,10 +12,7 @@ from django.db import transaction
 from changhu.core import audit
 from changhu.core.errors import Conflict, ValidationFailed
 from changhu.core.scope import require
-from changhu.orgs.models import (
-    ApiToken,
-    User,
-)
+from changhu.orgs import services as accounts
 from changhu.orgs.roles import Right, Role
 from changhu.providers.models import (
     Caregiver,
@@ -45,12 +42,6 @@ def _new_password() -> str:
     return "".join(chars)
 
 
-def _close_login(user) -> None:
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)
-
-
 def caregiver_account_open(*, actor, caregiver_id: int, username: str) -> AccountResult:
     """开通手机端账号: a login with the caregiver role in the institution's organization, linked
     to this caregiver, with an initial password returned once. An existing caregiver login of
@@ -71,19 +62,17 @@ def caregiver_account_open(*, actor, caregiver_id: int, username: str) -> Accoun
         if caregiver.user_id is not None:
             raise Conflict("该护理员已有手机端账号", code="account_exists")
         organization = caregiver.institution.organization
-        user = User.objects.select_for_update().filter(username__iexact=username).first()
+        user = accounts.login_for_update(username)
         password = None
         if user is None:
             password = _new_password()
-            user = User(
+            user = accounts.login_open(
                 username=username,
-                real_name=caregiver.name[:40],
+                real_name=caregiver.name,
                 role=Role.CAREGIVER,
                 organization=organization,
-                must_change_password=True,
+                password=password,
             )
-            user.set_password(password)
-            user.save()
         else:
             taken = Caregiver.objects.filter(user=user).exists()
             if taken or user.organization_id != organization.pk or user.role != Role.CAREGIVER:
@@ -94,10 +83,7 @@ def caregiver_account_open(*, actor, caregiver_id: int, username: str) -> Accoun
                 )
             if not user.is_active:
                 password = _new_password()
-                user.set_password(password)
-                user.is_active = True
-                user.must_change_password = True
-                user.save(update_fields=["password", "is_active", "must_change_password"])
+                accounts.login_reset(user, password=password)
         caregiver.user = user
         caregiver.version += 1
         caregiver.save(update_fields=["user", "version"])
@@ -122,10 +108,7 @@ def caregiver_account_reset(*, actor, caregiver_id: int) -> AccountResult:
         if user is None or not user.is_active:
             raise Conflict("该护理员没有可用的手机端账号", code="no_account")
         password = _new_password()
-        user.set_password(password)
-        user.must_change_password = True
-        user.save(update_fields=["password", "must_change_password"])
-        ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)
+        accounts.login_reset(user, password=password)
         audit.record(
             action="update", obj=caregiver, user=actor, note=f"重置手机端密码：{user.username}"
         )
@@ -141,7 +124,7 @@ def caregiver_account_close(*, actor, caregiver_id: int) -> Caregiver:
         user = caregiver.user
         if user is None:
             raise Conflict("该护理员没有手机端账号", code="no_account")
-        _close_login(user)
+        accounts.login_close(user)
         caregiver.user = None
         caregiver.version += 1
         caregiver.save(update_fields=["user", "version"])

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from changhu.core import audit
-from changhu.core.errors import Conflict, ValidationFailed
+from changhu.core.errors import Conflict, ValidationFailed, field_error
 from changhu.core.identity import normalize_phone
 from changhu.core.scope import get_scoped, require
 from changhu.core.transitions import apply
@@ -242,11 +242,7 @@ def admission_submit(*, actor, data: AdmissionInput) -> Admission:
         data.name = data.name or org.name
     clean = clean_admission(data)
     if not _is_care_actor(scope) and not scope.covers_region(clean.region.code):
-        raise ValidationFailed(
-            "所选地区不在您的数据范围内",
-            code="region_out_of_scope",
-            fields={"region_code": "所选地区不在您的数据范围内"},
-        )
+        raise field_error("region_code", "region_out_of_scope", "所选地区不在您的数据范围内")
     if clean.fast_channel and not rules.fast_channel_eligible(
         care_kind=clean.care_kind, medical_designated=clean.medical_designated
     ):
@@ -522,14 +518,7 @@ def _designate(*, actor, admission: Admission, admitted_on: dt.date) -> Institut
         organization=org,
         admission=admission,
         region_code=admission.region_code,
-        latitude=admission.latitude,
-        longitude=admission.longitude,
-        beds=admission.beds,
-        care_modes=admission.care_modes,
-        staff_count=admission.staff_count,
-        nurse_count=admission.nurse_count,
-        care_worker_count=admission.care_worker_count,
-        legal_representative=admission.legal_representative,
+        **admission.profile(),
         admitted_on=admitted_on,
         fast_channel=admission.fast_channel,
         status=InstitutionStatus.ACTIVE,
@@ -578,11 +567,7 @@ def institution_register_existing(
     clean = clean_admission(data)
     terms = clean_agreement(agreement)
     if not scope.covers_region(clean.region.code):
-        raise ValidationFailed(
-            "所选地区不在您的数据范围内",
-            code="region_out_of_scope",
-            fields={"region_code": "所选地区不在您的数据范围内"},
-        )
+        raise field_error("region_code", "region_out_of_scope", "所选地区不在您的数据范围内")
     org = Organization.objects.filter(name=clean.name, kind=OrgKind.CARE).first()
     with transaction.atomic():
         _check_not_designated(clean, org)

@@ -10,11 +10,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from changhu.core import audit, crypto, masking
-from changhu.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from changhu.core.errors import Conflict, DomainError, NotFound, ValidationFailed, field_error
 from changhu.core.identity import normalize_phone, parse_id_number
 from changhu.core.scope import Scope, get_scoped, require
 from changhu.core.transitions import apply
 from changhu.insured.models import Person, PersonStatus
+from changhu.orgs import services as accounts
 from changhu.orgs.roles import Right
 from changhu.providers import rules
 from changhu.providers.models import (
@@ -43,7 +44,6 @@ from changhu.providers.services._common import (
     _reason,
     _today,
 )
-from changhu.providers.services.accounts import _close_login
 
 # --- caregivers -----------------------------------------------------------------------------
 
@@ -67,10 +67,8 @@ def resolve_beneficiary(actor, person_id: int, institution: Institution) -> Pers
         person = resolver(actor, person_id, institution)
         if person is not None:
             return person
-    raise ValidationFailed(
-        "亲情护理对象不存在或不是本机构的服务对象",
-        code="beneficiary_unknown",
-        fields={"beneficiary_id": "亲情护理对象不存在或不是本机构的服务对象"},
+    raise field_error(
+        "beneficiary_id", "beneficiary_unknown", "亲情护理对象不存在或不是本机构的服务对象"
     )
 
 
@@ -200,11 +198,7 @@ def _institution_for_caregivers(actor, scope: Scope, institution_id: int | None)
             organization_id=scope.organization_id,
         )
     if institution_id is None:
-        raise ValidationFailed(
-            "请选择所属机构",
-            code="institution_required",
-            fields={"institution_id": "请选择所属机构"},
-        )
+        raise field_error("institution_id", "institution_required", "请选择所属机构")
     return get_scoped(Institution.objects.select_related("organization"), actor, pk=institution_id)
 
 
@@ -278,11 +272,7 @@ def register_clean_caregiver(
     if clean.kind == CaregiverKind.FAMILY:
         beneficiary = resolve_beneficiary(actor, beneficiary_id, institution)
         if beneficiary.status == PersonStatus.DECEASED:
-            raise ValidationFailed(
-                "亲情护理对象已身故",
-                code="beneficiary_deceased",
-                fields={"beneficiary_id": "亲情护理对象已身故"},
-            )
+            raise field_error("beneficiary_id", "beneficiary_deceased", "亲情护理对象已身故")
     index = crypto.blind_index(clean.id_number, purpose=CAREGIVER_ID_PURPOSE)
     if Caregiver.objects.filter(id_number_index=index).exists():
         raise _duplicate_caregiver()
@@ -341,13 +331,14 @@ def caregiver_update(
         if caregiver.kind == CaregiverKind.FAMILY:
             caregiver.relationship = (relationship or "").strip()[:20]
         after = _caregiver_snapshot(caregiver)
-        changes = audit.diff(
-            before, after, labels=CAREGIVER_AUDIT_LABELS, maskers=CAREGIVER_AUDIT_MASKERS
+        audit.save_changes(
+            caregiver,
+            before,
+            after,
+            user=actor,
+            labels=CAREGIVER_AUDIT_LABELS,
+            maskers=CAREGIVER_AUDIT_MASKERS,
         )
-        if changes:
-            caregiver.version += 1
-            caregiver.save()
-            audit.record(action="update", obj=caregiver, user=actor, changes=changes)
     return caregiver
 
 
@@ -367,15 +358,11 @@ def caregiver_set_status(
     with transaction.atomic():
         caregiver = _caregiver_for_update(actor, caregiver_id)
         if day < caregiver.hired_on:
-            raise ValidationFailed(
-                "日期不能早于入职日期",
-                code="date_order",
-                fields={"on_date": "日期不能早于入职日期"},
-            )
+            raise field_error("on_date", "date_order", "日期不能早于入职日期")
         before = _caregiver_snapshot(caregiver)
         extra = {"left_on": day} if action == "leave" else {}
         if action == "leave" and caregiver.user_id is not None:
-            _close_login(caregiver.user)  # a caregiver who left can no longer sign in
+            accounts.login_close(caregiver.user)  # a caregiver who left can no longer sign in
             extra["user"] = None
         apply(
             CAREGIVER_FLOW,
@@ -384,6 +371,7 @@ def caregiver_set_status(
             actor=actor,
             reason=f"{reason}（{day.isoformat()}）",
             extra_updates={**extra, "version": caregiver.version + 1},
+            audit=False,  # recorded below with the whole change
         )
         audit.record(
             action="update",
@@ -493,6 +481,25 @@ def add_clean_certificate(*, actor, caregiver: Caregiver, values: dict) -> Certi
         },
     )
     return certificate
+
+
+def certificate_from_training(
+    *, actor, caregiver_id: int, data: CertificateInput
+) -> tuple[Certificate, bool]:
+    """A certificate issued by a training session (the training app): recorded like any other
+    certificate, and the same (kind, number) issued again returns the one already recorded.
+    The caller checks its own right (issuing a session's certificates); the caregiver is looked
+    up without the actor's caregiver scope, since the training organizer (the bureau) may issue
+    to any institution's staff. Returns the certificate and whether it was created now."""
+    values = clean_certificate(data)
+    with transaction.atomic():
+        caregiver = Caregiver.objects.select_for_update().get(pk=caregiver_id)
+        existing = caregiver.certificates.filter(
+            kind=values["kind"], number=values["number"]
+        ).first()
+        if existing is not None:
+            return existing, False
+        return add_clean_certificate(actor=actor, caregiver=caregiver, values=values), True
 
 
 def training_add(

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db import transaction
 
 from changhu.core import audit
-from changhu.core.errors import Conflict, ValidationFailed
+from changhu.core.errors import Conflict, ValidationFailed, field_error
 from changhu.core.scope import get_scoped, require
 from changhu.core.transitions import apply
 from changhu.orgs.models import (
@@ -68,11 +68,7 @@ def institution_set_status(
     _raise(problems)
     day = day or _today()
     if day > _today():
-        raise ValidationFailed(
-            "生效日期不能晚于今天",
-            code="date_in_future",
-            fields={"effective_on": "生效日期不能晚于今天"},
-        )
+        raise field_error("effective_on", "date_in_future", "生效日期不能晚于今天")
     with transaction.atomic():
         institution = _institution_for_update(actor, institution_id)
         last = institution.status_changes.order_by("-effective_on", "-id").first()
@@ -90,6 +86,7 @@ def institution_set_status(
             actor=actor,
             reason=reason,
             extra_updates={"status_since": day, "status_reason": reason},
+            audit=False,  # recorded below
         )
         Organization.objects.filter(pk=institution.organization_id).update(
             status=institution.status

@@ -8,11 +8,11 @@ from changhu.core import clock
 from changhu.orgs.models import Organization
 from changhu.providers import rules
 from changhu.providers.models import Admission, Agreement, Institution, InstitutionStatusChange
-from tests.api import ApiClient
+from tests.api import ApiClient, assert_api_error
 
 
 def admission_payload(**overrides):
-    data = {
+    return {
         "uscc": rules.make_uscc("52510104MJ1234567"),
         "care_kind": "nursing_home",
         "region_code": "510104001000",
@@ -29,26 +29,17 @@ def admission_payload(**overrides):
         "contact_phone": "13812345678",
         "service_points": [{"name": "东风路服务站", "address": "东风路10号", "beds": 0}],
         "documents": [{"kind": "license", "title": "营业执照", "number": "L-001"}],
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 def agreement(**overrides):
     today = clock.today()
-    data = {
+    return {
         "valid_from": today.isoformat(),
         "valid_until": (today + dt.timedelta(days=730)).isoformat(),
+        **overrides,
     }
-    data.update(overrides)
-    return data
-
-
-def assert_error(response, status, code):
-    assert response.status_code == status, response.body
-    assert set(response.body) == {"code", "message", "fields"}
-    assert response.body["code"] == code
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in response.body["message"])
 
 
 @pytest.mark.django_db
@@ -60,13 +51,13 @@ def test_full_review_with_inspection_designates_the_institution(users, orgs):
     assert body["name"] == orgs.care.name and body["status"] == "submitted"
     bureau = ApiClient(users.bureau_admin)
     path = f"providers/admissions/{body['id']}"
-    assert_error(
+    assert_api_error(
         bureau.post(f"{path}/approve", {"agreement": agreement()}), 409, "fast_channel_not_eligible"
     )
     assert bureau.post(f"{path}/review").body["status"] == "under_review"
     planned = bureau.post(f"{path}/inspection", {"planned_on": "2026-12-01"}).body
     assert planned["status"] == "inspecting" and planned["inspection_planned_on"] == "2026-12-01"
-    assert_error(
+    assert_api_error(
         bureau.post(
             f"{path}/inspection-result",
             {"inspected_on": clock.today().isoformat(), "passed": False},
@@ -83,7 +74,7 @@ def test_full_review_with_inspection_designates_the_institution(users, orgs):
         },
     ).body
     assert result["status"] == "under_review" and result["inspection_passed"] is True
-    assert_error(
+    assert_api_error(
         care_api.post(f"{path}/approve", {"agreement": agreement()}), 403, "permission_denied"
     )
     approved = bureau.post(f"{path}/approve", {"agreement": agreement(), "reason": "材料齐全"})
@@ -97,7 +88,7 @@ def test_full_review_with_inspection_designates_the_institution(users, orgs):
     orgs.care.refresh_from_db()
     assert orgs.care.uscc == admission_payload()["uscc"] and orgs.care.status == "active"
     # A second application for a designated institution is refused.
-    assert_error(
+    assert_api_error(
         care_api.post("providers/admissions", admission_payload()), 409, "institution_exists"
     )
     # The care admin sees their institution; its admission now points to it.
@@ -134,7 +125,7 @@ def test_fast_channel_goes_straight_to_approval(users, city):
             fast_channel=True,
         ),
     )
-    assert_error(refused, 422, "fast_channel_not_eligible")
+    assert_api_error(refused, 422, "fast_channel_not_eligible")
 
 
 @pytest.mark.django_db
@@ -142,10 +133,10 @@ def test_refusal_needs_a_reason_and_changes_nothing_else(users, city):
     bureau = ApiClient(users.bureau_admin)
     body = bureau.post("providers/admissions", admission_payload(name="待审核机构")).body
     path = f"providers/admissions/{body['id']}"
-    assert_error(bureau.post(f"{path}/refuse", {"reason": "  "}), 422, "reason_required")
+    assert_api_error(bureau.post(f"{path}/refuse", {"reason": "  "}), 422, "reason_required")
     refused = bureau.post(f"{path}/refuse", {"reason": "护理人员数量不足"}).body
     assert refused["status"] == "refused" and refused["decision_reason"] == "护理人员数量不足"
-    assert_error(
+    assert_api_error(
         bureau.post(f"{path}/approve", {"agreement": agreement()}), 409, "illegal_transition"
     )
     assert not Institution.objects.exists()
@@ -170,14 +161,14 @@ def test_refusal_needs_a_reason_and_changes_nothing_else(users, city):
 def test_invalid_applications_are_refused(users, city, overrides, status, code):
     api = ApiClient(users.bureau_admin)
     response = api.post("providers/admissions", admission_payload(name="X机构", **overrides))
-    assert_error(response, status, code)
+    assert_api_error(response, status, code)
     assert not Admission.objects.exists()
 
 
 @pytest.mark.django_db
 def test_insurer_staff_cannot_apply(users, city):
     response = ApiClient(users.worker_a).post("providers/admissions", admission_payload())
-    assert_error(response, 403, "permission_denied")
+    assert_api_error(response, 403, "permission_denied")
 
 
 @pytest.mark.django_db

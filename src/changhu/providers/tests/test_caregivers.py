@@ -21,16 +21,15 @@ def assert_error(response, status, code):
 
 
 def payload(**overrides):
-    data = {
+    return {
         "name": "周丽华",
         "id_number": valid_id_number("510104", dt.date(1978, 5, 6)),
         "phone": "13987654321",
         "kind": "staff",
         "qualification": "care_worker",
         "hired_on": "2025-03-01",
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 @pytest.mark.django_db

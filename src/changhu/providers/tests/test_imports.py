@@ -51,7 +51,7 @@ class Uploader:
 
 
 def caregiver_row(**overrides):
-    row = {
+    return {
         "name": "郑秀兰",
         "id_number": valid_id_number("510104", dt.date(1975, 2, 3)),
         "phone": "13600001111",
@@ -62,9 +62,8 @@ def caregiver_row(**overrides):
         "certificate_number": "ZS-001",
         "certificate_issued_on": "2023-01-01",
         "certificate_expires_on": "2028-12-31",
+        **overrides,
     }
-    row.update(overrides)
-    return row
 
 
 @pytest.mark.django_db

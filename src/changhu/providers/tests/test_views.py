@@ -13,10 +13,18 @@ from openpyxl import Workbook
 from changhu.core import clock
 from changhu.providers.imports import CAREGIVER_COLUMNS
 from changhu.providers.models import Admission, Caregiver, ImportBatch
+from tests.csp import assert_no_inline_script_or_style
 from tests.factories import valid_id_number
 
 pytestmark = pytest.mark.django_db
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+def _refused_then_saved(client, url_name: str, data: dict, *, message: str, **wrong) -> None:
+    """The form posted with one wrong value is refused with ``message``; as given, it is saved."""
+    bad = client.post(reverse(url_name), {**data, **wrong})
+    assert bad.status_code == 422 and message in bad.content.decode()
+    assert client.post(reverse(url_name), data).status_code == 302
 
 
 def names(response) -> list[str]:
@@ -108,9 +116,9 @@ def test_admission_from_the_page(client, users, city):
         "documents": "营业执照\n消防验收意见书",
         "service_points": "东站|东大街1号",
     }
-    bad = client.post(reverse("providers:admission_new"), {**data, "uscc": "123"})
-    assert bad.status_code == 422 and "统一社会信用代码应为18位" in bad.content.decode()
-    assert client.post(reverse("providers:admission_new"), data).status_code == 302
+    _refused_then_saved(
+        client, "providers:admission_new", data, uscc="123", message="统一社会信用代码应为18位"
+    )
     admission = Admission.objects.get()
     assert [d["title"] for d in admission.documents] == ["营业执照", "消防验收意见书"]
     detail = reverse("providers:admission_detail", args=[admission.pk])
@@ -138,9 +146,9 @@ def test_caregiver_registration_and_certificate_from_the_page(client, users, ins
         "phone": "13500002222",
         "qualification": "care_worker",
     }
-    bad = client.post(reverse("providers:caregiver_new"), {**data, "id_number": "123"})
-    assert bad.status_code == 422 and "身份证号码应为18位" in bad.content.decode()
-    assert client.post(reverse("providers:caregiver_new"), data).status_code == 302
+    _refused_then_saved(
+        client, "providers:caregiver_new", data, id_number="123", message="身份证号码应为18位"
+    )
     caregiver = Caregiver.objects.get()
     url = reverse("providers:caregiver_action", args=[caregiver.pk, "certificate"])
     response = client.post(
@@ -191,8 +199,4 @@ def test_import_from_the_page(client, users, institution, media_root):
 
 
 def test_templates_have_no_inline_script_or_style():
-    for path in TEMPLATES.rglob("*.html"):
-        text = path.read_text(encoding="utf-8")
-        assert " style=" not in text and "<style" not in text, path
-        assert not re.search(r"<script(?![^>]*\bsrc=)", text), path
-        assert not re.search(r"\son[a-z]+=", text), path
+    assert_no_inline_script_or_style(TEMPLATES)

@@ -26,9 +26,6 @@ from changhu.settlement.api.schemas import (  # noqa: F401
     TariffIn,
     TariffOut,
 )
-from changhu.settlement.api.converters import (  # noqa: F401
-    line_row,
-)
 from changhu.settlement.api.policies import (  # noqa: F401
     benefit_calculate,
     policy_detail,

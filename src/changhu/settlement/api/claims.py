@@ -6,10 +6,11 @@ from typing import Any
 
 from ninja import Query, Status
 
-from changhu.api.schemas import Page, errors, paginate
+from changhu.api.rights import needs
+from changhu.api.schemas import Page, errors, filters_from, paginate, paginate_query, write
+from changhu.orgs.roles import Right
 from changhu.settlement import explain, selectors, services, statements
 from changhu.settlement.api._common import router
-from changhu.settlement.api.converters import _claim, _fresh_claim, _fresh_line, line_row
 from changhu.settlement.api.schemas import (
     AdjustmentIn,
     ClaimOut,
@@ -33,7 +34,7 @@ def claim_list(
         fetched_by=request.auth,
         filters=selectors.ClaimFilters(period_id=period_id, status=status),
     ).select_related("first_reviewer", "second_reviewer")
-    return paginate(qs, page=page, page_size=page_size, convert=_claim)
+    return paginate(qs, page=page, page_size=page_size)
 
 
 @router.get("/claims/{int:claim_id}", response={200: ClaimOut, **errors(404)})
@@ -47,15 +48,9 @@ def claim_lines(request, claim_id: int, query: Query[LineQuery]):
     selectors.claim_get(fetched_by=request.auth, claim_id=claim_id)
     qs = selectors.line_list(
         fetched_by=request.auth,
-        filters=selectors.LineFilters(
-            claim_id=claim_id,
-            status=query.status,
-            benefit=query.benefit,
-            payer=query.payer,
-            q=query.q,
-        ),
+        filters=filters_from(query, selectors.LineFilters, claim_id=claim_id),
     )
-    return paginate(qs, page=query.page, page_size=query.page_size, convert=line_row)
+    return paginate_query(qs, query)
 
 
 @router.get(
@@ -91,25 +86,24 @@ def claim_statement_pdf(request, claim_id: int):
     return statements.statement_pdf(fetched_by=request.auth, claim_id=claim_id)
 
 
-@router.post("/claims/{int:claim_id}/submit", response={200: ClaimOut, **errors(403, 404, 409)})
+@write(router, "/claims/{int:claim_id}/submit", ClaimOut, statuses=(403, 404, 409))
+@needs(Right.SETTLEMENT_CLAIM)
 def claim_submit(request, claim_id: int):
     """护理机构申报。"""
     services.claim_submit(actor=request.auth, claim_id=claim_id)
     return _fresh_claim(request, claim_id)
 
 
-@router.post(
-    "/claims/{int:claim_id}/first-review", response={200: ClaimOut, **errors(403, 404, 409, 422)}
-)
+@write(router, "/claims/{int:claim_id}/first-review", ClaimOut)
+@needs(Right.SETTLEMENT_FIRST_REVIEW)
 def claim_first_review(request, claim_id: int, payload: ClaimReviewIn):
     """初审：通过，或退回机构（须填原因）。"""
     services.claim_first_review(actor=request.auth, claim_id=claim_id, **payload.dict())
     return _fresh_claim(request, claim_id)
 
 
-@router.post(
-    "/claims/{int:claim_id}/second-review", response={200: ClaimOut, **errors(403, 404, 409, 422)}
-)
+@write(router, "/claims/{int:claim_id}/second-review", ClaimOut)
+@needs(Right.SETTLEMENT_SECOND_REVIEW)
 def claim_second_review(request, claim_id: int, payload: ClaimReviewIn):
     """复核（须由初审人以外的人员）：通过，或退回初审（须填原因）。"""
     services.claim_second_review(actor=request.auth, claim_id=claim_id, **payload.dict())
@@ -120,33 +114,45 @@ def claim_second_review(request, claim_id: int, payload: ClaimReviewIn):
 def line_detail(request, line_id: int):
     """一条明细的来龙去脉：哪些天、哪条规则的哪个版本、哪些服务记录。"""
     data = explain.line_explanation(fetched_by=request.auth, line_id=line_id)
-    data["line"] = line_row(data.pop("line_obj"))
+    data["line"] = data.pop("line_obj")
     return data
 
 
-@router.post("/lines/{int:line_id}/withdraw", response={200: LineOut, **errors(403, 404, 409, 422)})
+@write(router, "/lines/{int:line_id}/withdraw", LineOut)
+@needs(Right.SETTLEMENT_CLAIM)
 def line_withdraw(request, line_id: int, payload: SettlementReasonIn):
     """机构撤回明细（须填原因）。"""
     services.line_withdraw(actor=request.auth, line_id=line_id, reason=payload.reason)
     return _fresh_line(request, line_id)
 
 
-@router.post("/lines/{int:line_id}/reject", response={200: LineOut, **errors(403, 404, 409, 422)})
+@write(router, "/lines/{int:line_id}/reject", LineOut)
+@needs(Right.SETTLEMENT_FIRST_REVIEW, Right.SETTLEMENT_SECOND_REVIEW)
 def line_reject(request, line_id: int, payload: RejectIn):
     """初审或复核拒付明细（须选原因）。"""
     services.line_reject(actor=request.auth, line_id=line_id, **payload.dict())
     return _fresh_line(request, line_id)
 
 
-@router.post("/lines/{int:line_id}/restore", response={200: LineOut, **errors(403, 404, 409)})
+@write(router, "/lines/{int:line_id}/restore", LineOut, statuses=(403, 404, 409))
+@needs(Right.SETTLEMENT_CLAIM, Right.SETTLEMENT_FIRST_REVIEW, Right.SETTLEMENT_SECOND_REVIEW)
 def line_restore(request, line_id: int):
     """恢复撤回或拒付的明细。"""
     services.line_restore(actor=request.auth, line_id=line_id)
     return _fresh_line(request, line_id)
 
 
-@router.post("/adjustments", response={201: LineOut, **errors(403, 404, 409, 422)})
+@write(router, "/adjustments", LineOut, status=201)
+@needs(Right.SETTLEMENT_ADJUST)
 def adjustment_create(request, payload: AdjustmentIn):
     """已拨付明细的更正或追回，记入以后未拨付的结算期。"""
     line = services.adjustment_create(actor=request.auth, **payload.dict())
     return Status(201, _fresh_line(request, line.pk))
+
+
+def _fresh_claim(request, claim_id: int):
+    return selectors.claim_get(fetched_by=request.auth, claim_id=claim_id)
+
+
+def _fresh_line(request, line_id: int):
+    return selectors.line_get(fetched_by=request.auth, line_id=line_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from changhu.api.rights import needs
 from changhu.api.schemas import errors
 from changhu.core.scope import require
 from changhu.orgs.roles import Right
@@ -27,6 +28,7 @@ def policy_detail(request, policy_id: int):
 
 
 @router.post("/benefit/calculate", response={200: dict[str, Any], **errors(403, 404, 422)})
+@needs(Right.SETTLEMENT_CALCULATE, writes=False)
 def benefit_calculate(request, payload: CalculateIn):
     """待遇测算：按政策计算一个人一个月的待遇（不写入任何数据）。"""
     require(request.auth, Right.SETTLEMENT_CALCULATE)

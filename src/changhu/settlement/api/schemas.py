@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from changhu.settlement import services
+from changhu.settlement import selectors, services
 
 # --- schemas --------------------------------------------------------------------------------
 
@@ -47,11 +47,11 @@ class PeriodOut(Schema):
     id: int
     month: str
     region_code: str
-    region_name: str
-    policy: str
+    region_name: str = Field(alias="region.name")
+    policy: str = Field(alias="policy.ref")
     supplementary: str | None
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     line_count: int
     fund_fen: int
     supplementary_fen: int
@@ -59,12 +59,16 @@ class PeriodOut(Schema):
     computed_at: dt.datetime | None
     paid_at: dt.datetime | None
 
+    @staticmethod
+    def resolve_supplementary(period) -> str | None:
+        return period.supplementary.ref if period.supplementary_id else None
+
 
 class SettlementRunOut(Schema):
     id: int
     period_id: int
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     total_chunks: int
     done_chunks: int
     percent: int
@@ -74,14 +78,18 @@ class SettlementRunOut(Schema):
     finished_at: dt.datetime | None
 
 
+def _display_name(user) -> str | None:
+    return user.display_name if user is not None else None
+
+
 class ClaimOut(Schema):
     id: int
     period_id: int
-    month: str
+    month: str = Field(alias="period.month")
     institution_id: int
-    institution_name: str
+    institution_name: str = Field(alias="institution.organization.name")
     status: str
-    status_label: str
+    status_label: str = Field(alias="get_status_display")
     line_count: int
     person_count: int
     fund_fen: int
@@ -97,18 +105,26 @@ class ClaimOut(Schema):
     second_reviewed_at: dt.datetime | None
     paid_at: dt.datetime | None
 
+    @staticmethod
+    def resolve_first_reviewer(claim) -> str | None:
+        return _display_name(claim.first_reviewer) if claim.first_reviewer_id else None
+
+    @staticmethod
+    def resolve_second_reviewer(claim) -> str | None:
+        return _display_name(claim.second_reviewer) if claim.second_reviewer_id else None
+
 
 class LineOut(Schema):
     id: int
     claim_id: int
     person_id: int
-    person_name: str
+    person_name: str = Field(alias="person.name")
     benefit: str
     benefit_name: str
     kind: str
     payer: str
     tier: int
-    payee: str
+    payee: str = Field(alias="payee_kind")
     grade: int
     care_mode: str
     institution_class: str
@@ -124,6 +140,10 @@ class LineOut(Schema):
     visit_count: int
     source: str
     adjusts_id: int | None
+
+    @staticmethod
+    def resolve_days(line) -> str:
+        return selectors.line_days(line)
 
 
 class ExplanationOut(Schema):
@@ -182,6 +202,10 @@ class PaymentOut(Schema):
     status: str
     entry_id: int | None
 
+    @staticmethod
+    def resolve_payee_name(order) -> str:
+        return order.institution.organization.name if order.institution_id else order.person.name
+
 
 class AdjustmentIn(Schema):
     line_id: int
@@ -220,7 +244,7 @@ class MemberOut(Schema):
     id: int
     plan_code: str
     person_id: int
-    person_name: str
+    person_name: str = Field(alias="person.name")
     year: int
     premium_fen: int
     paid_from: str

@@ -17,21 +17,9 @@ sequences are moved past them afterwards. On SQLite the same rows go through ``e
 
 from changhu.settlement.synth._common import (  # noqa: F401
     CITIES,
-    CLASSES,
     FINDING_RULES,
-    GIVEN,
-    GRADES,
-    MODES,
-    SHANGHAI,
-    SURNAMES,
     SynthConfig,
     SynthRefused,
     SynthReport,
 )
-from changhu.settlement.synth.city import (  # noqa: F401
-    Plan,
-    generate,
-)
-from changhu.settlement.synth.rows import (  # noqa: F401
-    Table,
-)
+from changhu.settlement.synth.city import Plan, generate  # noqa: F401

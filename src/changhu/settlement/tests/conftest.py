@@ -14,8 +14,8 @@ import pytest
 from changhu.care.models import Arrangement, CatalogueItem, Pause
 from changhu.insured.models import LifeEvent
 from changhu.orgs.models import OrgKind
-from changhu.settlement import policies
-from changhu.settlement.models import InstitutionTariff, SupplementaryMember
+from changhu.settlement import policies, services
+from changhu.settlement.models import ClaimLine, InstitutionTariff, SupplementaryMember
 from changhu.visits.models import Finding
 from tests.factories import (
     OrganizationFactory,
@@ -31,6 +31,16 @@ from tests.factories import (
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONTH = "2026-10"
+# Claim lines person by person in the order the settlement writes them.
+LINE_ORDER = (
+    "person_id",
+    "seq",
+    "institution_id",
+    "care_mode",
+    "grade",
+    "institution_class",
+    "payee_kind",
+)
 
 
 def on(day: int, hour: int = 9) -> dt.datetime:
@@ -39,6 +49,11 @@ def on(day: int, hour: int = 9) -> dt.datetime:
 
 def d(day: int) -> dt.date:
     return dt.date(2026, 10, day)
+
+
+def line_values(period, fields: str) -> list[tuple]:
+    """The period's claim lines as sorted tuples of the named fields (space-separated)."""
+    return sorted(ClaimLine.objects.filter(period=period).values_list(*fields.split()))
 
 
 @pytest.fixture
@@ -181,3 +196,14 @@ def month(world):
             joined_on=dt.date(2026, 1, 1),
         )
     return p
+
+
+@pytest.fixture
+def period(world, month):
+    """October's Chengdu period, opened and computed."""
+    opened = services.period_open(
+        actor=world.users.bureau_admin, month=MONTH, region_code="510100", policy_code="chengdu"
+    )
+    services.period_compute(actor=world.users.bureau_admin, period_id=opened.pk)
+    opened.refresh_from_db()
+    return opened

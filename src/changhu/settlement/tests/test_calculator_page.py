@@ -53,9 +53,28 @@ def _post(client, policy: str, period: str = "2026-10", **fields):
     return client.post(URL, data)
 
 
-def _form(user, policy: str, period: str = "2026-10", **data):
-    setup = calculator_form.setup_for(user, {"policy": policy, "period": period})
-    return calculator_form.CalculatorForm({"policy": policy, "period": period, **data}, setup=setup)
+def _answer(client, policy: str, grade: str, care_mode: str, **fields) -> str:
+    """The text of a computed answer for a person from October 1st unless said otherwise."""
+    fields.setdefault("eligible_from", "2026-10-01")
+    response = _post(client, policy, grade=grade, care_mode=care_mode, **fields)
+    assert response.status_code == 200
+    return _text(response.content.decode())
+
+
+def _refused(client, policy: str, **fields) -> str:
+    """The page of a submit that is refused for its fields."""
+    response = _post(client, policy, **fields)
+    assert response.status_code == 422
+    return response.content.decode()
+
+
+def _form(user, policy: str, grade: str, care_mode: str, **data):
+    """The bound form for a person from October 1st, of October 2026."""
+    data = {"grade": grade, "care_mode": care_mode, "eligible_from": "2026-10-01", **data}
+    setup = calculator_form.setup_for(user, {"policy": policy, "period": "2026-10"})
+    return calculator_form.CalculatorForm(
+        {"policy": policy, "period": "2026-10", **data}, setup=setup
+    )
 
 
 def _text(html: str) -> str:
@@ -158,10 +177,9 @@ def test_calendar_cells_in_yuan_become_fen_per_day(users, city):
     form = _form(
         users.worker_a,
         "tengzhou",
-        grade="4",
-        care_mode="institutional",
+        "4",
+        "institutional",
         institution_class="hospital_2",
-        eligible_from="2026-10-01",
         hospital_days=["2026-10-11"],
         **{
             "bed_days_2026-10-10": "150",
@@ -199,27 +217,22 @@ def test_calendar_cells_in_yuan_become_fen_per_day(users, city):
 
 
 def test_bed_days_are_ticked_and_monthly_costs_are_one_total(users, city):
+    ticks = {"bed_days_2026-10-01": "on", "bed_days_2026-10-02": "on"}
     chengde = _form(
-        users.worker_a,
-        "chengde",
-        grade="4",
-        care_mode="institutional",
-        institution_class="hospital_1",
-        eligible_from="2026-10-01",
-        **{"bed_days_2026-10-01": "on", "bed_days_2026-10-02": "on"},
+        users.worker_a, "chengde", "4", "institutional", **ticks, institution_class="hospital_1"
     )
     assert chengde.is_valid(), chengde.errors
     assert chengde.calculator_input()["actual_costs_fen"] == {
         "bed_days": {"2026-10-01": 0, "2026-10-02": 0}
     }
+    # A bed-day cell is not a field of Chengdu's form: ignored.
     chengdu = _form(
         users.worker_a,
         "chengdu",
-        grade="4",
-        care_mode="individual",
-        eligible_from="2026-10-01",
+        "4",
+        "individual",
+        **{"bed_days_2026-10-01": "99"},
         total_social_support="350",
-        **{"bed_days_2026-10-01": "99"},  # not a field of Chengdu's form: ignored
     )
     assert chengdu.is_valid(), chengdu.errors
     assert chengdu.calculator_input()["actual_costs_fen"] == {"social_support": 35000}
@@ -271,22 +284,16 @@ def test_amounts_in_yuan(typed, fen, problem):
 
 
 def test_errors_sit_on_their_fields_and_the_banner_links_to_them(users, city):
-    response = _post(
-        _client(users.worker_a),
-        "tengzhou",
-        grade="",
-        care_mode="",
-        eligible_from="2026-10-10",
-        eligible_to="2026-10-05",
-        change_from="2026-10-20",
-        **{
-            "bed_days_2026-10-03": "一百",
-            "bed_days_2026-10-04": "-5",
-            "bed_days_2026-10-05": "1.234",
-        },
+    cells = {
+        "bed_days_2026-10-03": "一百",
+        "bed_days_2026-10-04": "-5",
+        "bed_days_2026-10-05": "1.234",
+    }
+    dates = {"eligible_from": "2026-10-10", "eligible_to": "2026-10-05"}
+    client = _client(users.worker_a)
+    html = _refused(
+        client, "tengzhou", grade="", care_mode="", **dates, change_from="2026-10-20", **cells
     )
-    assert response.status_code == 422
-    html = response.content.decode()
     expected = {
         "grade": "请选择失能等级",
         "care_mode": "请选择照护方式",
@@ -309,18 +316,10 @@ def test_errors_sit_on_their_fields_and_the_banner_links_to_them(users, city):
 
 
 def test_a_missing_start_and_a_day_outside_the_month(users, city):
-    response = _post(
-        _client(users.worker_a),
-        "chengdu",
-        grade="4",
-        care_mode="family",
-        eligible_from="",
-        change_from="2026-11-02",
-        change_mode="individual",
-        hospital_days=["2026-11-01"],
-    )
-    assert response.status_code == 422
-    html = response.content.decode()
+    person = {"grade": "4", "care_mode": "family", "eligible_from": ""}
+    change = {"change_from": "2026-11-02", "change_mode": "individual"}
+    client = _client(users.worker_a)
+    html = _refused(client, "chengdu", **person, **change, hospital_days=["2026-11-01"])
     assert 'data-field-error="eligible_from">请填写待遇起始日<' in html
     assert 'data-field-error="change_from">变更日应在10月2日至10月31日之间' in html
     # A hospital day outside the month (a tampered form) is named on the calendar.
@@ -328,27 +327,23 @@ def test_a_missing_start_and_a_day_outside_the_month(users, city):
 
 
 def test_an_unknown_month_asks_for_one_in_the_list(users, city):
-    response = _post(_client(users.worker_a), "chengde", period="2026/10", grade="4")
-    assert response.status_code == 422
-    assert "请选择2024年1月至2027年11月之间的月份" in response.content.decode()
+    html = _refused(_client(users.worker_a), "chengde", period="2026/10", grade="4")
+    assert "请选择2024年1月至2027年11月之间的月份" in html
 
 
 # --- the answer in words -------------------------------------------------------------------------
 
 
 def test_each_line_is_explained_in_words(users, city):
-    response = _post(
+    text = _answer(
         _client(users.worker_a),
         "chengdu",
-        grade="4",
-        care_mode="individual",
+        "4",
+        "individual",
         eligible_from="2026-09-15",
         hospital_days=[f"2026-10-0{d}" for d in range(5, 10)],
         total_social_support="350",
     )
-    assert response.status_code == 200
-    html = response.content.decode()
-    text = _text(html)
     assert (
         "重度失能Ⅱ级、个体服务人员居家照护的基础照护待遇：10月1日至4日、10日至31日共26天，"
         "月定额1,437.00元 × 26/31天 = 1,205.23元（四舍五入到分），"
@@ -368,20 +363,17 @@ def test_each_line_is_explained_in_words(users, city):
 
 def test_death_and_a_change_of_mode_are_said(users, city):
     ticks = {f"bed_days_2026-10-{d:02d}": "on" for d in range(1, 11)}
-    response = _post(
+    change = {"change_from": "2026-10-11", "change_mode": "individual"}
+    text = _answer(
         _client(users.worker_a),
         "chengde",
-        grade="4",
-        care_mode="institutional",
+        "4",
+        "institutional",
         institution_class="hospital_1",
-        eligible_from="2026-10-01",
         died_on="2026-10-20",
-        change_from="2026-10-11",
-        change_mode="individual",
+        **change,
         **ticks,
     )
-    assert response.status_code == 200
-    text = _text(response.content.decode())
     assert (
         "重度失能Ⅱ级、机构照护（一级医疗机构）的入住护理（按床日）：10月1日至10日共10天，"
         "日定额70.00元 × 10天 = 700.00元，基金支付700.00元，个人负担0.00元。"
@@ -394,41 +386,27 @@ def test_death_and_a_change_of_mode_are_said(users, city):
 
 def test_nothing_payable_says_why(users, city):
     client = _client(users.worker_a)
-    grade = _post(client, "chengdu", grade="2", care_mode="family", eligible_from="2026-10-01")
     assert (
         "不予支付：失能等级不在本政策的待遇范围内"
         "（所选为中度失能，本政策支付重度失能Ⅰ级、重度失能Ⅱ级、重度失能Ⅲ级）。"
-    ) in _text(grade.content.decode())
-    mode = _post(client, "chengde", grade="4", care_mode="family", eligible_from="2026-10-01")
-    assert "不予支付：本政策不支付该照护方式（亲情照护）。" in _text(mode.content.decode())
+    ) in _answer(client, "chengdu", "2", "family")
+    mode = _answer(client, "chengde", "4", "family")
+    assert "不予支付：本政策不支付该照护方式（亲情照护）。" in mode
 
 
 def test_the_supplementary_plan_is_offered_beside_its_policy(users, city):
     client = _client(users.worker_a)
     assert "补充保障" not in _text(client.get(URL, {"policy": "chengdu"}).content.decode())
-    response = _post(
-        client,
-        "lishui",
-        grade="5",
-        care_mode="home_visit",
-        eligible_from="2026-10-01",
-        total_services="1700",
-        supplementary="lishui-hmb",
-        supplementary_used="0",
-    )
-    assert response.status_code == 200
-    text = _text(response.content.decode())
+    member = {"supplementary": "lishui-hmb", "supplementary_used": "0"}
+    text = _answer(client, "lishui", "5", "home_visit", total_services="1700", **member)
     assert "基金支付1,500.00元，个人负担200.00元" in text
     assert "浙里惠民保长期护理责任（丽水，示例）" in text
     assert "个人负担200.00元中由补充保障按比例支付，受月度和年度限额约束：120.00元" in text
     assert "1,500.00 + 120.00" in text and "80.00" in text
     assert _codes_in(text) == set(), _codes_in(text)
-    other = _post(
-        client, "lishui", grade="5", care_mode="home_visit", eligible_from="2026-10-01",
-        supplementary="tengzhou",
-    )  # fmt: skip
-    assert other.status_code == 422
-    assert 'data-field-error="supplementary">请选择补充保障<' in other.content.decode()
+    person = {"grade": "5", "care_mode": "home_visit", "eligible_from": "2026-10-01"}
+    other = _refused(client, "lishui", **person, supplementary="tengzhou")
+    assert 'data-field-error="supplementary">请选择补充保障<' in other
 
 
 # --- drawing the form again -------------------------------------------------------------------
@@ -460,18 +438,8 @@ def test_a_new_month_or_policy_draws_the_form_again_keeping_the_values(users, ci
     assert 'hx-post="/settlement/calculator/"' in html
 
     # Without JavaScript the month changes on the next submit: the form is drawn, not computed.
-    stale = client.post(
-        URL,
-        {
-            "policy": "chengdu",
-            "period": "2026-09",
-            "drawn": "chengdu|2026-10",
-            "action": "calculate",
-            "grade": "4",
-            "care_mode": "family",
-            "eligible_from": "2026-09-01",
-        },
-    )
+    person = {"grade": "4", "care_mode": "family", "eligible_from": "2026-09-01"}
+    stale = _post(client, "chengdu", period="2026-09", drawn="chengdu|2026-10", **person)
     assert stale.status_code == 200
     page = stale.content.decode()
     assert "已按所选的待遇政策和月份重新生成日历" in page

@@ -13,7 +13,7 @@ from changhu.settlement.models import (
     SettlementRun,
     SupplementaryMember,
 )
-from changhu.settlement.tests.conftest import MONTH
+from changhu.settlement.tests.conftest import LINE_ORDER, MONTH, line_values
 
 POLICY_CODES = ["chengdu", "tengzhou", "chengde", "lishui"]
 
@@ -26,15 +26,7 @@ def _open(world, code: str):
 
 def _sql_lines(period, tier: int = 1) -> dict[int, list[tuple]]:
     out: dict[int, list[tuple]] = {}
-    for line in ClaimLine.objects.filter(period=period, tier=tier).order_by(
-        "person_id",
-        "seq",
-        "institution_id",
-        "care_mode",
-        "grade",
-        "institution_class",
-        "payee_kind",
-    ):
+    for line in ClaimLine.objects.filter(period=period, tier=tier).order_by(*LINE_ORDER):
         out.setdefault(line.person_id, []).append(
             (
                 line.benefit,
@@ -142,17 +134,10 @@ def test_chengdu_month_in_detail(world, month):
 
 
 def _snapshot(period):
-    return sorted(
-        ClaimLine.objects.filter(period=period).values_list(
-            "line_key",
-            "claim__institution_id",
-            "fund_fen",
-            "personal_fen",
-            "status",
-            "eligible_days",
-            "days_mask",
-            "visit_count",
-        )
+    return line_values(
+        period,
+        "line_key claim__institution_id fund_fen personal_fen "
+        "status eligible_days days_mask visit_count",
     )
 
 

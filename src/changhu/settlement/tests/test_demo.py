@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db.models import Sum
 
-from changhu.care import demo as care_demo
 from changhu.fund.models import Budget, Contribution, Posting
-from changhu.orgs import demo as city_demo
-from changhu.orgs import presets
 from changhu.settlement import demo
 from changhu.settlement.models import (
     Claim,
@@ -17,13 +14,12 @@ from changhu.settlement.models import (
     PeriodStatus,
     SettlementPeriod,
 )
+from tests.demo import seed_city_with_care
 
 
 @pytest.mark.django_db
 def test_seed_settlement_demo_is_idempotent():
-    presets.load_all_regions()
-    city_demo.seed_demo(persons=120)
-    care_demo.seed_care_demo(persons_limit=20)
+    seed_city_with_care(persons=120, care_persons=20)
     first = demo.seed_settlement_demo()
     assert len(first.periods) == 2 and first.contributions == 13
     paid, review = SettlementPeriod.objects.order_by("month")

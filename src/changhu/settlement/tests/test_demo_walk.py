@@ -14,17 +14,16 @@ import zoneinfo
 import pytest
 from django.test import Client
 
-from changhu.care import demo as care_demo
 from changhu.core import clock
 from changhu.core.money import format_yuan
 from changhu.fund.models import Entry
 from changhu.orgs import demo as city_demo
-from changhu.orgs import presets
 from changhu.orgs.models import User
 from changhu.orgs.roles import Role
 from changhu.settlement import demo
 from changhu.settlement.models import Claim, ClaimStatus, PeriodStatus, SettlementPeriod
 from changhu.visits import demo as visits_demo
+from tests.demo import seed_city_with_care
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -37,9 +36,7 @@ STEPS = [
 
 
 def _seed() -> None:
-    presets.load_all_regions()
-    city_demo.seed_demo(persons=120)
-    care_demo.seed_care_demo(persons_limit=20)
+    seed_city_with_care(persons=120, care_persons=20)
     visits_demo.seed_visits_demo()
     demo.seed_settlement_demo()
 

@@ -34,16 +34,6 @@ def _page(client: Client, url: str) -> str:
     return html.unescape(response.content.decode())
 
 
-@pytest.fixture
-def period(world, month):
-    opened = services.period_open(
-        actor=world.users.bureau_admin, month=MONTH, region_code="510100", policy_code="chengdu"
-    )
-    services.period_compute(actor=world.users.bureau_admin, period_id=opened.pk)
-    opened.refresh_from_db()
-    return opened
-
-
 def _viewers(world):
     return {
         "caseworker": world.users.worker_a,

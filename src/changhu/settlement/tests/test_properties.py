@@ -14,7 +14,7 @@ from changhu.insured.models import LifeEvent
 from changhu.settlement import facts, policies, services
 from changhu.settlement import policy as rules
 from changhu.settlement.models import ClaimLine
-from changhu.settlement.tests.conftest import MONTH, d, visit
+from changhu.settlement.tests.conftest import MONTH, d, line_values, visit
 from tests.factories import make_bed_days, make_entitlement, make_person
 
 MODES = ["institutional", "home_visit", "individual", "family"]
@@ -83,21 +83,10 @@ def _person(world, spec, n: int):
 
 
 def _lines(period):
-    return sorted(
-        ClaimLine.objects.filter(period=period).values_list(
-            "person_id",
-            "benefit",
-            "payer",
-            "payee_kind",
-            "institution_id",
-            "care_mode",
-            "grade",
-            "days_mask",
-            "eligible_cost_fen",
-            "fund_fen",
-            "personal_fen",
-            "status",
-        )
+    return line_values(
+        period,
+        "person_id benefit payer payee_kind institution_id care_mode "
+        "grade days_mask eligible_cost_fen fund_fen personal_fen status",
     )
 
 

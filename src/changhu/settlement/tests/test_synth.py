@@ -9,21 +9,14 @@ import pytest
 from changhu.settlement import facts, policies, services, synth
 from changhu.settlement import policy as rules
 from changhu.settlement.models import ClaimLine, Exclusion, SupplementaryMember
+from changhu.settlement.tests.conftest import LINE_ORDER
 from changhu.visits.models import Visit
 from tests.factories import UserFactory, load_demo_catalogue
 
 
 def _lines(queryset):
     out: dict[int, list[tuple]] = {}
-    for x in queryset.order_by(
-        "person_id",
-        "seq",
-        "institution_id",
-        "care_mode",
-        "grade",
-        "institution_class",
-        "payee_kind",
-    ):
+    for x in queryset.order_by(*LINE_ORDER):
         out.setdefault(x.person_id, []).append(
             (
                 x.benefit,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from io import StringIO
 
-import pytest
 from django.core.management import call_command
 from django.test import Client
 
@@ -19,16 +18,6 @@ def _client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def period(world, month):
-    opened = services.period_open(
-        actor=world.users.bureau_admin, month=MONTH, region_code="510100", policy_code="chengdu"
-    )
-    services.period_compute(actor=world.users.bureau_admin, period_id=opened.pk)
-    opened.refresh_from_db()
-    return opened
 
 
 def test_calculator_page(world):

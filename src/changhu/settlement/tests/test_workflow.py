@@ -250,14 +250,9 @@ def test_supplementary_payer_lines_are_separate_and_reconcile(world, month, peop
     lines = ClaimLine.objects.filter(period_id=period_id, status="payable")
     tier1, tier2 = lines.filter(tier=1), lines.filter(tier=2)
     assert tier2.exists() and set(tier2.values_list("payer", flat=True)) == {"lishui-hmb"}
+    keys = ("person", "benefit", "institution", "care_mode", "grade")  # the tier-1 line it tops up
     for line in tier2:
-        base = tier1.get(
-            person=line.person,
-            benefit=line.benefit,
-            institution=line.institution,
-            care_mode=line.care_mode,
-            grade=line.grade,
-        )
+        base = tier1.get(**{key: getattr(line, key) for key in keys})
         assert line.eligible_cost_fen == base.personal_fen
         assert line.fund_fen + line.personal_fen == base.personal_fen
     claim = Claim.objects.get(period_id=period_id, institution=world.a)
@@ -311,6 +306,13 @@ def test_calculator_over_the_api_and_the_command_line(world, people, tmp_path):
         "settlement/benefit/calculate", {**body, "input": {"grade": 9, "care_mode": "family"}}
     )
     assert bad.status_code == 422 and "grade" in bad.body["fields"]
+    many = [f"2026-10-{d:02d}" for d in range(1, 32)] * 3226  # 100,006 hospital days
+    for hospital in (many, ["2026-11-01"]):
+        bad = people["worker_a"].post(
+            "settlement/benefit/calculate",
+            {**body, "input": {**body["input"], "hospital_days": hospital}},
+        )
+        assert bad.status_code == 422 and "hospital_days" in bad.body["fields"], bad.body
     assert people["applicant"].post("settlement/benefit/calculate", body).status_code == 403
     path = tmp_path / "person.json"
     path.write_text(json.dumps(body["input"]), encoding="utf-8")

@@ -7,8 +7,10 @@ from __future__ import annotations
 from ninja import File, Status
 from ninja.files import UploadedFile
 
-from changhu.api.schemas import errors
+from changhu.api.rights import needs
+from changhu.api.schemas import errors, stored_once, write
 from changhu.core import clock
+from changhu.orgs.roles import Right
 from changhu.visits import rulesets, selectors, services
 from changhu.visits.api._common import router
 from changhu.visits.api.schemas import (
@@ -29,20 +31,14 @@ from changhu.visits.models import (
 
 
 @router.post("/photos", response={200: PhotoOut, 201: PhotoOut, **errors(403, 422)})
+@needs(Right.VISITS_RECORD, Right.VISITS_PATROL)
 def photo_upload(request, file: File[UploadedFile]):
     """上传服务照片或签字图片（JPEG/PNG，按内容识别，不超过5MB）；同一内容只保存一次。"""
-    photo, created = services.photo_upload(actor=request.auth, upload=file)
-    body = {
-        "id": photo.pk,
-        "sha256": photo.sha256,
-        "size": photo.size,
-        "content_type": photo.content_type,
-        "created": created,
-    }
-    return Status(201 if created else 200, body)
+    return stored_once(*services.photo_upload(actor=request.auth, upload=file))
 
 
 @router.post("/check-in", response={200: VisitOut, 201: VisitOut, **errors(403, 404, 409, 422)})
+@needs(Right.VISITS_RECORD)
 def check_in(request, payload: CheckInIn):
     """签到：参保人、设备时间、定位与精度、照片。同一UUID重试返回首次结果（200）。"""
     data = services.CheckIn(**payload.dict())
@@ -59,13 +55,15 @@ def _check_out_data(payload) -> services.CheckOut:
 
 
 @router.post("/check-out", response={200: VisitOut, 201: VisitOut, **errors(403, 404, 409, 422)})
+@needs(Right.VISITS_RECORD)
 def check_out(request, payload: CheckOutIn):
     """签退：完成的服务项目及次数、定位、照片、家属确认（动态码或签字图片）。"""
     visit, created = services.visit_check_out(actor=request.auth, data=_check_out_data(payload))
     return Status(201 if created else 200, visit)
 
 
-@router.post("/batch", response={200: BatchOut, **errors(403, 422)})
+@write(router, "/batch", BatchOut, statuses=(403, 422))
+@needs(Right.VISITS_RECORD)
 def batch(request, payload: BatchIn):
     """离线补传：按顺序处理一天内排队的签到、签退事件，逐条返回结果。"""
     events = []

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from changhu.core import clock
 from changhu.visits import geo, services
 from changhu.visits.api._common import Datum
 from changhu.visits.rules import RULE_LABELS
@@ -382,6 +383,37 @@ class ChecklistOut(Schema):
     items: list[ChecklistEntryOut]
 
 
+class FollowUpIn(Schema):
+    action: str = Field(..., max_length=400, description="跟进事项（不超过200字）")
+    due_on: str = Field(..., max_length=10, description="完成期限，YYYY-MM-DD，不早于今天")
+    party: Literal["family_caregiver", "institution"] = Field(
+        ..., description="责任方：family_caregiver 亲情护理员，institution 护理机构"
+    )
+
+
+class FollowUpDoneIn(Schema):
+    note: str = Field(..., max_length=1000, description="完成情况（不超过500字）")
+
+
+class FollowUpOut(Schema):
+    id: int
+    patrol_id: int
+    person_id: int
+    institution_id: int
+    action: str
+    party: str
+    due_on: dt.date
+    status: str
+    overdue: bool
+    created_at: dt.datetime
+    done_at: dt.datetime | None
+    done_note: str
+
+    @staticmethod
+    def resolve_overdue(follow_up) -> bool:
+        return follow_up.overdue_on(clock.today())
+
+
 class PatrolIn(Schema):
     client_uuid: uuid.UUID
     person_id: int
@@ -396,6 +428,7 @@ class PatrolIn(Schema):
     findings: str = Field("", max_length=1000)
     follow_up: bool = False
     photo_sha256s: list[str] = Field([], max_length=10)
+    follow_ups: list[FollowUpIn] = Field([], max_length=10, description="巡护时设定的跟进事项")
 
 
 class PatrolOut(Schema):
@@ -412,3 +445,8 @@ class PatrolOut(Schema):
     condition_note: str
     findings: str
     follow_up: bool
+    follow_ups: list[FollowUpOut]
+
+    @staticmethod
+    def resolve_follow_ups(patrol) -> list:
+        return list(patrol.follow_ups.all())

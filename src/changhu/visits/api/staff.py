@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Query, Schema, Status
+from pydantic import Field
 
-from changhu.api.schemas import Page, errors, paginate
+from changhu.api.rights import needs
+from changhu.api.schemas import Page, errors, list_page, paginate, write
 from changhu.core import clock
 from changhu.core.errors import PermissionDenied
 from changhu.core.scope import require, scope_of
@@ -19,6 +22,9 @@ from changhu.visits.api.schemas import (
     ChecklistOut,
     DischargeIn,
     FindingOut,
+    FollowUpDoneIn,
+    FollowUpIn,
+    FollowUpOut,
     MarkIn,
     MarkOut,
     PatrolIn,
@@ -50,16 +56,7 @@ class VisitQuery(Schema):
 @router.get("", response={200: Page[VisitListOut], **errors(403, 422)})
 def visit_list(request, query: Query[VisitQuery]):
     """服务记录（按数据范围）：护理员只见本人，机构只见本机构，经办与监管按地区。"""
-    filters = selectors.VisitFilters(
-        day=query.day,
-        status=query.status,
-        institution_id=query.institution_id,
-        district=query.district,
-        caregiver_id=query.caregiver_id,
-        person_id=query.person_id,
-    )
-    qs = selectors.visit_list(fetched_by=request.auth, filters=filters)
-    return paginate(qs, page=query.page, page_size=query.page_size)
+    return list_page(request, query, selectors.visit_list, selectors.VisitFilters)
 
 
 @router.get("/{int:visit_id}", response={200: VisitDetailOut, **errors(404)})
@@ -68,7 +65,8 @@ def visit_detail(request, visit_id: int):
     return selectors.visit_get(fetched_by=request.auth, visit_id=visit_id)
 
 
-@router.post("/{int:visit_id}/cancel", response={200: VisitOut, **errors(403, 404, 409, 422)})
+@write(router, "/{int:visit_id}/cancel", VisitOut)
+@needs(Right.VISITS_RECORD, Right.VISITS_CANCEL)
 def visit_cancel(request, visit_id: int, payload: CancelIn):
     """取消服务中的记录（如参保人不在家），取消后不结算。"""
     return services.visit_cancel(actor=request.auth, visit_id=visit_id, reason=payload.reason)
@@ -90,21 +88,13 @@ class FindingQuery(Schema):
 @router.get("/findings", response={200: Page[FindingOut], **errors(403, 422)})
 def finding_list(request, query: Query[FindingQuery]):
     """稽核发现（按数据范围）。"""
-    require(request.auth, Right.VISITS_VIEW)
-    filters = selectors.FindingFilters(
-        status=query.status,
-        rule_code=query.rule_code,
-        period=query.period,
-        severity=query.severity,
-        institution_id=query.institution_id,
+    return list_page(
+        request, query, selectors.finding_list, selectors.FindingFilters, right=Right.VISITS_VIEW
     )
-    qs = selectors.finding_list(fetched_by=request.auth, filters=filters)
-    return paginate(qs, page=query.page, page_size=query.page_size)
 
 
-@router.post(
-    "/findings/{int:finding_id}/resolve", response={200: FindingOut, **errors(403, 404, 409, 422)}
-)
+@write(router, "/findings/{int:finding_id}/resolve", FindingOut)
+@needs(Right.VISITS_RESOLVE)
 def finding_resolve(request, finding_id: int, payload: ResolveIn):
     """确认违规（该次服务不予结算）或排除，须填写处理意见。"""
     services.finding_resolve(
@@ -113,7 +103,8 @@ def finding_resolve(request, finding_id: int, payload: ResolveIn):
     return selectors.finding_get(fetched_by=request.auth, finding_id=finding_id)
 
 
-@router.post("/screening-runs", response={201: ScreeningRunOut, **errors(403, 409, 422)})
+@write(router, "/screening-runs", ScreeningRunOut, status=201, statuses=(403, 409, 422))
+@needs(Right.VISITS_SCREEN)
 def run_create(request, payload: RunIn):
     """发起一个月的稽核（后台任务，由 changhu run-jobs 执行）。"""
     run = services.screening_request(actor=request.auth, period=payload.period)
@@ -134,16 +125,16 @@ def _stay(s) -> dict:
     return {name: getattr(s, name) for name in StayOut.model_fields}
 
 
-@router.post("/stays", response={201: StayOut, **errors(403, 404, 409, 422)})
+@write(router, "/stays", StayOut, status=201)
+@needs(Right.VISITS_BED_DAYS)
 def stay_admit(request, payload: StayIn):
     """入住登记（机构照护），自入住日起生成在床床日。"""
     stay = services.stay_admit(actor=request.auth, **payload.dict())
     return Status(201, _stay(stay))
 
 
-@router.post(
-    "/stays/{int:stay_id}/discharge", response={200: StayOut, **errors(403, 404, 409, 422)}
-)
+@write(router, "/stays/{int:stay_id}/discharge", StayOut)
+@needs(Right.VISITS_BED_DAYS)
 def stay_discharge(request, stay_id: int, payload: DischargeIn):
     """出院（离院）登记：出院当日起不再计床日。"""
     return _stay(
@@ -153,7 +144,8 @@ def stay_discharge(request, stay_id: int, payload: DischargeIn):
     )
 
 
-@router.post("/bed-days/mark", response={200: MarkOut, **errors(403, 404, 409, 422)})
+@write(router, "/bed-days/mark", MarkOut)
+@needs(Right.VISITS_BED_DAYS)
 def bed_days_mark(request, payload: MarkIn):
     """把入住期间的若干天登记为请假离院、转院住院或在床。"""
     return {"changed": services.bed_days_mark(actor=request.auth, **payload.dict())}
@@ -190,6 +182,7 @@ def patrol_checklist(request):
 
 
 @router.post("/patrols", response={200: PatrolOut, 201: PatrolOut, **errors(403, 409, 422)})
+@needs(Right.VISITS_PATROL)
 def patrol_create(request, payload: PatrolIn):
     """登记巡护：检查表结果、参保人状况、发现的问题、照片。同一UUID重试返回首次结果。"""
     patrol, created = services.patrol_record(
@@ -206,3 +199,43 @@ def patrol_list(request, page: int = 1, page_size: int = 50):
         raise PermissionDenied()
     qs = selectors.patrol_list(fetched_by=request.auth)
     return paginate(qs, page=page, page_size=page_size)
+
+
+# --- patrol follow-ups ----------------------------------------------------------------------
+
+
+class FollowUpQuery(Schema):
+    status: Literal["", "open", "done", "overdue"] = Field(
+        "", description="open 待完成，done 已完成，overdue 已逾期；不填为全部"
+    )
+    patrol_id: int | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+@router.get("/patrols/follow-ups", response={200: Page[FollowUpOut], **errors(403, 422)})
+def follow_up_list(request, query: Query[FollowUpQuery]):
+    """巡护跟进事项（按数据范围），完成期限最早的在前；可按待完成、已完成、已逾期筛选。"""
+    s = scope_of(request.auth)
+    if not (s.can(Right.VISITS_VIEW) or s.can(Right.VISITS_PATROL)):
+        raise PermissionDenied()
+    return list_page(request, query, selectors.follow_up_list, selectors.FollowUpFilters)
+
+
+@write(router, "/patrols/{patrol_id}/follow-ups", FollowUpOut, status=201)
+@needs(Right.VISITS_PATROL, Right.VISITS_FOLLOW_UP)
+def follow_up_add(request, patrol_id: int, payload: FollowUpIn):
+    """为本机构的一次巡护设定跟进事项：做什么、何时前完成、由亲情护理员还是护理机构跟进。"""
+    follow_up = services.patrol_follow_up_add(
+        actor=request.auth, patrol_id=patrol_id, data=services.FollowUpInput(**payload.dict())
+    )
+    return Status(201, follow_up)
+
+
+@write(router, "/patrols/follow-ups/{follow_up_id}/done", FollowUpOut)
+@needs(Right.VISITS_PATROL, Right.VISITS_FOLLOW_UP)
+def follow_up_done(request, follow_up_id: int, payload: FollowUpDoneIn):
+    """确认跟进事项已完成，须填写完成情况；已完成的不能再次确认（409）。"""
+    return services.patrol_follow_up_done(
+        actor=request.auth, follow_up_id=follow_up_id, note=payload.note
+    )

@@ -1,5 +1,5 @@
 """Every write of the visits app: check-in, check-out, offline batches, photos, bed-days,
-patrol visits, finding resolution and screening requests.
+patrol visits and their follow-ups, finding resolution and screening requests.
 
 Phone events are idempotent: each carries a client-made UUID, and a retry of an event that was
 recorded returns the recorded result. An event that is refused changes nothing, so its retry
@@ -24,6 +24,16 @@ from changhu.visits.services.bed_days import (  # noqa: F401
     bed_days_mark,
     stay_admit,
     stay_discharge,
+)
+from changhu.visits.services.follow_ups import (  # noqa: F401
+    FOLLOW_UP_FLOW,
+    FollowUpInput,
+    patrol_follow_up_add,
+    patrol_follow_up_done,
+)
+from changhu.visits.services.raised import (  # noqa: F401
+    RAISED_RULES,
+    finding_raise,
 )
 from changhu.visits.services.recording import (  # noqa: F401
     DEFAULT_SHORT_RATIO,

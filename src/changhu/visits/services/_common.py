@@ -35,23 +35,19 @@ _V = VisitStatus
 VISIT_FLOW = Workflow(
     "visit",
     {
-        "check_out": Transition(
-            frozenset({_V.IN_PROGRESS}), _V.COMPLETED, Right.VISITS_RECORD, "签退"
-        ),
-        "cancel": Transition(
-            frozenset({_V.IN_PROGRESS}), _V.CANCELLED, Right.VISITS_RECORD, "取消"
-        ),
+        "check_out": Transition({_V.IN_PROGRESS}, _V.COMPLETED, Right.VISITS_RECORD, "签退"),
+        "cancel": Transition({_V.IN_PROGRESS}, _V.CANCELLED, Right.VISITS_RECORD, "取消"),
     },
-    labels=dict(VisitStatus.choices),
+    labels=VisitStatus,
 )
 _F = FindingStatus
 FINDING_FLOW = Workflow(
     "finding",
     {
-        "confirm": Transition(frozenset({_F.OPEN}), _F.CONFIRMED, Right.VISITS_RESOLVE, "确认违规"),
-        "dismiss": Transition(frozenset({_F.OPEN}), _F.DISMISSED, Right.VISITS_RESOLVE, "排除"),
+        "confirm": Transition({_F.OPEN}, _F.CONFIRMED, Right.VISITS_RESOLVE, "确认违规"),
+        "dismiss": Transition({_F.OPEN}, _F.DISMISSED, Right.VISITS_RESOLVE, "排除"),
     },
-    labels=dict(FindingStatus.choices),
+    labels=FindingStatus,
 )
 
 
@@ -71,10 +67,13 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value
 
 
-def _position(latitude, longitude, accuracy_m, datum: str) -> tuple[float, float, float]:
-    """A reported position as WGS-84, or 422 ``coordinates_out_of_range``."""
+def _position(latitude, longitude, accuracy_m, datum: str) -> tuple[float, float, float | None]:
+    """A reported position as WGS-84, or 422 ``coordinates_out_of_range``. The accuracy is a
+    positive number of metres (a phone never reports a perfect fix); None where the caller
+    lets it be omitted."""
     try:
-        lat, lon, acc = float(latitude), float(longitude), float(accuracy_m)
+        lat, lon = float(latitude), float(longitude)
+        acc = None if accuracy_m is None else float(accuracy_m)
     except (TypeError, ValueError):
         raise field_error("latitude", "coordinates_invalid", "经纬度应为数字") from None
     if not geo.valid(lat, lon):
@@ -84,12 +83,27 @@ def _position(latitude, longitude, accuracy_m, datum: str) -> tuple[float, float
             code="coordinates_out_of_range",
             fields={"latitude": "纬度应在-90至90之间", "longitude": "经度应在-180至180之间"},
         )
-    if not (0 <= acc <= 100_000):
-        raise field_error("accuracy_m", "accuracy_invalid", "定位精度应为0至100000米")
+    if acc is not None and not (0 < acc <= 100_000):
+        raise field_error("accuracy_m", "accuracy_invalid", "定位精度应大于0且不超过100000米")
     if datum not in geo.DATUMS:
         raise field_error("datum", "datum_invalid", "坐标系应为wgs84、gcj02或bd09")
     lat, lon = geo.to_wgs84(lat, lon, datum)
     return lat, lon, acc
+
+
+# An event sent online carries the phone's time only for the record; a phone clock more than a
+# day behind is refused (offline events keep the rule set's own age limit).
+ONLINE_DEVICE_SKEW = dt.timedelta(days=1)
+
+
+def _plausible(position: tuple[float, float], home: tuple[float, float] | None) -> None:
+    why = geo.implausible(position, home)
+    if why:
+        raise ValidationFailed(
+            why,
+            code="position_implausible",
+            fields={"latitude": why, "longitude": why},
+        )
 
 
 def _event_time(
@@ -98,6 +112,10 @@ def _event_time(
     """When the event happened: the server's time online, the device's time for events
     queued offline; a device time ahead of the server beyond the allowed skew is refused."""
     device_at = _aware(device_at)
+    if device_at.year < 2000:  # an unset phone clock (0001-01-01, 1970-01-01)
+        raise field_error(
+            "device_time", "device_time_invalid", "设备时间有误，请校准手机时间后重试"
+        )
     skew = dt.timedelta(minutes=clock["max_future_skew_minutes"])
     if device_at > now + skew:
         raise field_error(
@@ -107,6 +125,12 @@ def _event_time(
             "请校准手机时间后重试",
         )
     if not offline:
+        if device_at < now - ONLINE_DEVICE_SKEW:
+            raise field_error(
+                "device_time",
+                "device_time_invalid",
+                "设备时间与服务器时间相差超过一天，请校准手机时间后重试",
+            )
         return now
     oldest = now - dt.timedelta(hours=clock["max_offline_age_hours"])
     if device_at < oldest:

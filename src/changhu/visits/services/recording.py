@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from changhu.care import eligibility
 from changhu.care.models import CatalogueItem
-from changhu.core import clock
+from changhu.core import audit, clock
 from changhu.core.db import prepared_statements
 from changhu.core.errors import (
     Conflict,
@@ -26,7 +25,7 @@ from changhu.core.errors import (
 )
 from changhu.core.scope import get_scoped, require, scope_of
 from changhu.core.transitions import apply
-from changhu.core.uploads import check_image
+from changhu.core.uploads import check_image, store_once
 from changhu.insured.models import ApplicantLink
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
@@ -54,6 +53,7 @@ from changhu.visits.services._common import (
     _event_time,
     _family_code_key,
     _photo_id,
+    _plausible,
     _position,
     _uuid,
 )
@@ -73,7 +73,6 @@ def photo_upload(*, actor, upload) -> tuple[Photo, bool]:
     institution = None
     if s.organization_kind == OrgKind.CARE:
         institution = Institution.objects.filter(organization_id=s.organization_id).first()
-    upload.seek(0)
     photo = Photo(
         sha256=checked.sha256,
         content_type=checked.content_type,
@@ -81,14 +80,8 @@ def photo_upload(*, actor, upload) -> tuple[Photo, bool]:
         uploaded_by=actor,
         institution=institution,
     )
-    photo.file.save(f"{checked.sha256}.{checked.extension}", ContentFile(upload.read()), save=False)
-    try:
-        with transaction.atomic():
-            photo.save()
-    except IntegrityError:
-        photo.file.delete(save=False)
-        return Photo.objects.get(sha256=checked.sha256), False
-    return photo, True
+    note = f"上传照片（{checked.content_type}，{checked.size}字节）"
+    return store_once(photo, upload, checked, actor=actor, note=note)
 
 
 # --- check-in -------------------------------------------------------------------------------
@@ -167,6 +160,7 @@ def visit_check_in(
         raise field_error("photo_sha256", "photo_required", "签到需要拍摄照片")
     if known.photo_id is None:
         raise field_error("photo_sha256", "photo_unknown", "照片尚未上传，请先上传照片")
+    _plausible((lat, lon), known.home)
     place = rules.judge_place(
         home=known.home, position=(lat, lon), accuracy_m=accuracy, **rule_data.geofence
     )
@@ -195,7 +189,7 @@ def visit_check_in(
     refusals = 0
     while True:
         try:
-            _insert(visit)
+            _insert(visit, actor)
             return visit, True
         except IntegrityError:
             # A retry of this event that won a race, or a visit already in progress for the
@@ -215,13 +209,20 @@ def visit_check_in(
             # The visit in the way was checked out in the meantime: try again.
 
 
-def _insert(visit: Visit) -> None:
-    if transaction.get_connection().in_atomic_block:
-        with transaction.atomic():  # a savepoint: the caller's transaction survives a refusal
+def _insert(visit: Visit, actor) -> None:
+    """The visit and its audit entry, committed together (inside a caller's transaction, a
+    savepoint: the caller's transaction survives a refused insert); the insert prepared."""
+    with transaction.atomic():
+        with prepared_statements():
             visit.save(force_insert=True)
-    else:
-        with prepared_statements():  # autocommit: one prepared statement, no BEGIN/COMMIT
-            visit.save(force_insert=True)
+        audit.record(
+            action="create",
+            obj=visit,
+            user=actor,
+            note=f"签到（{visit.get_check_in_place_display()}，距住址{visit.check_in_distance_m}米）"
+            if visit.check_in_distance_m is not None
+            else f"签到（{visit.get_check_in_place_display()}）",
+        )
 
 
 def _since(at: dt.datetime, now: dt.datetime) -> str:
@@ -422,6 +423,7 @@ def visit_check_out(
     home = None
     if person.latitude is not None and person.longitude is not None:
         home = (float(person.latitude), float(person.longitude))
+    _plausible((lat, lon), home)
     place = rules.judge_place(
         home=home, position=(lat, lon), accuracy_m=accuracy, **rule_data.geofence
     )
@@ -469,7 +471,7 @@ def visit_cancel(*, actor, visit_id: int, reason: str) -> Visit:
     with transaction.atomic():
         visit = get_scoped(Visit.objects.select_for_update(), actor, pk=visit_id)
         # The caregiver (own visits) or their institution; supervisors resolve findings instead.
-        institution_staff = s.organization_kind == OrgKind.CARE and s.can(Right.VISITS_VIEW)
+        institution_staff = s.organization_kind == OrgKind.CARE and s.can(Right.VISITS_CANCEL)
         if not (s.can(Right.VISITS_RECORD) or institution_staff):
             raise PermissionDenied()
         apply(

@@ -32,7 +32,21 @@ from changhu.visits.models import (
     ScreeningRun,
     Visit,
 )
-from changhu.visits.services._common import FINDING_FLOW, _event_time, _photo_id, _position, _uuid
+from changhu.visits.services._common import (
+    FINDING_FLOW,
+    _event_time,
+    _photo_id,
+    _plausible,
+    _position,
+    _uuid,
+)
+from changhu.visits.services.follow_ups import (
+    MAX_PER_PATROL,
+    CleanFollowUp,
+    FollowUpInput,
+    clean_follow_up,
+    create_follow_up,
+)
 
 # --- patrol visits --------------------------------------------------------------------------
 
@@ -52,6 +66,7 @@ class PatrolInput:
     follow_up: bool = False
     photo_sha256s: list[str] = field(default_factory=list)
     notes: dict[str, str] = field(default_factory=dict)
+    follow_ups: list = field(default_factory=list)  # FollowUpInput or dicts of its fields
 
 
 def patrol_record(
@@ -98,7 +113,8 @@ def patrol_record(
     position = None
     distance = None
     if data.latitude is not None and data.longitude is not None:
-        position = _position(data.latitude, data.longitude, data.accuracy_m or 0, data.datum)
+        position = _position(data.latitude, data.longitude, data.accuracy_m, data.datum)
+        _plausible(position[:2], known.home)
         if known.home:
             distance = round(geo.haversine_m(*known.home, position[0], position[1]))
     photo_ids = [_photo_id(sha, "photo_sha256s") for sha in data.photo_sha256s[:10]]
@@ -111,6 +127,7 @@ def patrol_record(
         for entry in checklist
     ]
     failed = [r for r in results if not r["ok"]]
+    follow_ups = _clean_follow_ups(data.follow_ups)
     family = Caregiver.objects.filter(
         kind=CaregiverKind.FAMILY, beneficiary_id=data.person_id, institution=institution
     ).first()
@@ -134,13 +151,38 @@ def patrol_record(
                     checklist=results,
                     condition_note=(data.condition_note or "")[:500],
                     findings=(data.findings or "")[:1000],
-                    follow_up=bool(data.follow_up or failed),
+                    follow_up=bool(data.follow_up or failed or follow_ups),
                 )
         except IntegrityError:
             return PatrolVisit.objects.get(client_uuid=key), False
         if photo_ids:
             patrol.photos.set(photo_ids)
+        for clean in follow_ups:
+            create_follow_up(actor=actor, patrol=patrol, clean=clean)
+        audit.record(
+            action="create",
+            obj=patrol,
+            user=actor,
+            note=f"巡护：检查{len(results)}项，未通过{len(failed)}项"
+            + ("，需跟进" if patrol.follow_up else "")
+            + (f"，设定跟进事项{len(follow_ups)}项" if follow_ups else ""),
+        )
     return patrol, True
+
+
+def _clean_follow_ups(entries) -> list[CleanFollowUp]:
+    entries = list(entries or [])
+    if len(entries) > MAX_PER_PATROL:
+        raise field_error(
+            "follow_ups", "follow_ups_too_many", f"一次巡护最多设定{MAX_PER_PATROL}项跟进"
+        )
+    return [
+        clean_follow_up(
+            entry if isinstance(entry, FollowUpInput) else FollowUpInput(**entry),
+            prefix=f"follow_ups.{i}.",
+        )
+        for i, entry in enumerate(entries)
+    ]
 
 
 # --- findings -------------------------------------------------------------------------------
@@ -187,6 +229,7 @@ def finding_resolve(*, actor, finding_id: int, decision: str, reason: str) -> Fi
                 "resolved_at": clock.now(),
                 "resolution_reason": reason[:500],
             },
+            audit=False,  # recorded below
         )
         if decision == "confirm":
             for visits in _visits_of_finding(finding):
@@ -228,10 +271,12 @@ def screening_request(*, actor, period: str, source: str = "web") -> ScreeningRu
         )
         if busy.exists():
             raise Conflict(f"{period}的稽核正在进行中", code="screening_in_progress")
-        return ScreeningRun.objects.create(
+        run = ScreeningRun.objects.create(
             period=period,
             rule_set_id=rule_set.pk,
             source=source,
             requested_by=actor,
             scope_prefixes=[] if s is None or s.unrestricted else list(s.region_prefixes),
         )
+        audit.record(action="create", obj=run, user=actor, note=f"发起{period}稽核")
+        return run

@@ -126,6 +126,31 @@ class Phone:
         assert response.status_code == 201, response.body
         return response.body["sha256"]
 
+    def queued(self, kind: str, key: str, at: dt.datetime, **extra) -> dict:
+        """An event queued offline at the person's home, as the PWA sends it in a batch."""
+        return {
+            "type": kind,
+            "client_uuid": key,
+            "device_time": at.isoformat(),
+            "latitude": HOME[0],
+            "longitude": HOME[1],
+            "accuracy_m": 20,
+            **extra,
+        }
+
+    def queued_check_out(self, visit_uuid, at, items, photo_sha256, code, *, key=None) -> dict:
+        """A queued check-out of ``visit_uuid`` confirmed with the family's code."""
+        return self.queued(
+            "check_out",
+            key or str(uuid.uuid4()),
+            at,
+            visit_uuid=visit_uuid,
+            items=items,
+            photo_sha256=photo_sha256,
+            confirmation_method="code",
+            confirmation_code=code,
+        )
+
     def check_in(self, person, **overrides):
         body = {
             "client_uuid": str(uuid.uuid4()),

@@ -21,6 +21,12 @@ def assert_error(response, status, code):
     assert response.body["code"] == code, response.body
 
 
+def mark(api, person, first: dt.date, last: dt.date, kind: str):
+    """Mark the person's bed-days from ``first`` to ``last`` as ``kind`` through the API."""
+    body = {"person_id": person.pk, "first": first.isoformat(), "last": last.isoformat()}
+    return api.post("visits/bed-days/mark", {**body, "kind": kind})
+
+
 @pytest.fixture
 def resident(users, people, institution, rules):
     """李秀英 (Qingyang) in institutional care at 锦江康养护理院."""
@@ -49,38 +55,15 @@ def test_stay_bed_days_leave_transfer_and_discharge(users, resident, people):
         409,
         "not_institutional_beneficiary",
     )
-    marked = api.post(
-        "visits/bed-days/mark",
-        {
-            "person_id": resident.pk,
-            "first": (admitted + dt.timedelta(days=2)).isoformat(),
-            "last": (admitted + dt.timedelta(days=3)).isoformat(),
-            "kind": "leave",
-        },
-    )
+
+    def after(days: int) -> dt.date:
+        return admitted + dt.timedelta(days=days)
+
+    marked = mark(api, resident, after(2), after(3), "leave")
     assert marked.body == {"changed": 2}
-    api.post(
-        "visits/bed-days/mark",
-        {
-            "person_id": resident.pk,
-            "first": (admitted + dt.timedelta(days=5)).isoformat(),
-            "last": (admitted + dt.timedelta(days=5)).isoformat(),
-            "kind": "hospital_transfer",
-        },
-    )
-    assert_error(
-        api.post(
-            "visits/bed-days/mark",
-            {
-                "person_id": resident.pk,
-                "first": today.isoformat(),
-                "last": (today + dt.timedelta(days=2)).isoformat(),
-                "kind": "leave",
-            },
-        ),
-        422,
-        "date_in_future",
-    )
+    mark(api, resident, after(5), after(5), "hospital_transfer")
+    ahead = mark(api, resident, today, today + dt.timedelta(days=2), "leave")
+    assert_error(ahead, 422, "date_in_future")
     done = api.post(
         f"visits/stays/{stay.body['id']}/discharge",
         {"discharged_on": (today - dt.timedelta(days=1)).isoformat()},
@@ -123,15 +106,8 @@ def test_bed_day_screening(users, resident, institution):
     )
     assert days == {start + dt.timedelta(days=3), start + dt.timedelta(days=4)}
     # Marked as a transfer, the days are consistent and the finding goes away on the next run.
-    api.post(
-        "visits/bed-days/mark",
-        {
-            "person_id": resident.pk,
-            "first": (start + dt.timedelta(days=3)).isoformat(),
-            "last": (start + dt.timedelta(days=4)).isoformat(),
-            "kind": "hospital_transfer",
-        },
-    )
+    in_hospital = (start + dt.timedelta(days=3), start + dt.timedelta(days=4))
+    mark(api, resident, *in_hospital, "hospital_transfer")
     with transaction.atomic():
         screening.screen_institution(institution_id=institution.pk, period=period, rules=rules)
     assert not Finding.objects.filter(rule_code="person_in_hospital").exists()

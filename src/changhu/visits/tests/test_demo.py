@@ -6,21 +6,17 @@ from collections import Counter
 import pytest
 import time_machine
 
-from changhu.care import demo as care_demo
 from changhu.core import clock
 from changhu.core.models import TransitionLog
-from changhu.orgs import demo as city_demo
-from changhu.orgs import presets
 from changhu.orgs.models import User
 from changhu.visits import demo
 from changhu.visits.models import BedDay, Finding, PatrolVisit, Stay, Visit, VisitItem
+from tests.demo import seed_city_with_care
 
 
 @pytest.mark.django_db
 def test_seed_visits_demo_is_idempotent_and_gives_the_queue_work():
-    presets.load_all_regions()
-    city_demo.seed_demo(persons=150)
-    care_demo.seed_care_demo(persons_limit=40)
+    seed_city_with_care(persons=150, care_persons=40)
     report = demo.seed_visits_demo()
     assert report.visits_created > 10 and report.anomalies == 4, report
     assert report.stays_created >= 1 and report.bed_days_created > 10
@@ -35,11 +31,21 @@ def test_seed_visits_demo_is_idempotent_and_gives_the_queue_work():
     careadmin = User.objects.get(username="careadmin")
     waiting = list(home_position.persons_awaiting(fetched_by=careadmin))
     assert len(waiting) == 1 and home_position.offer(waiting[0]).allowed
+    # careadmin's queue has an open, an overdue and a done follow-up of a patrol.
+    from changhu.visits import selectors
+
+    assert report.follow_ups_created == 3
+    follow_ups = selectors.follow_up_list(fetched_by=careadmin)
+    assert follow_ups.count() == 3
+    assert selectors.open_follow_ups_count(careadmin) == 2
+    assert selectors.overdue_follow_ups_count(careadmin) == 1
+    assert follow_ups.filter(status="done").count() == 1
     # Demo logins (the caregiver's phone login included) keep the published password.
     assert not User.objects.filter(must_change_password=True).exists()
     counts = [m.objects.count() for m in (Visit, Stay, BedDay, PatrolVisit)]
     again = demo.seed_visits_demo()
     assert again.visits_created == 0 and again.patrols_created == 0
+    assert again.follow_ups_created == 0
     assert [m.objects.count() for m in (Visit, Stay, BedDay, PatrolVisit)] == counts
     # Three days later (a visit day of the plans seen twice a week) the demo's visits left in
     # progress are cancelled, as the institution would, and today's may be in progress again.

@@ -141,45 +141,14 @@ def test_an_overlapping_event_in_an_offline_batch_gets_its_own_error(phone, home
     photo_in, photo_out = phone.sha(), phone.sha()
     first_in, early_in, later_in = (str(uuid.uuid4()) for _ in range(3))
 
-    def event(kind, key, at, **extra):
-        return {
-            "type": kind,
-            "client_uuid": key,
-            "device_time": at.isoformat(),
-            "latitude": HOME[0],
-            "longitude": HOME[1],
-            "accuracy_m": 20,
-            **extra,
-        }
-
-    out_at = t0 + dt.timedelta(minutes=50)
+    early_at, out_at, later_at = (t0 + dt.timedelta(minutes=m) for m in (10, 50, 60))
+    code = family_code_for(home.person.pk, out_at)
     events = [
-        event("check_in", first_in, t0, person_id=home.person.pk, photo_sha256=photo_in),
+        phone.queued("check_in", first_in, t0, person_id=home.person.pk, photo_sha256=photo_in),
         # Checked in at the neighbour's before checking out at 张建国's: refused.
-        event(
-            "check_in",
-            early_in,
-            t0 + dt.timedelta(minutes=10),
-            person_id=neighbour.pk,
-            photo_sha256=photo_in,
-        ),
-        event(
-            "check_out",
-            str(uuid.uuid4()),
-            out_at,
-            visit_uuid=first_in,
-            items=items(home, "SH05"),
-            photo_sha256=photo_out,
-            confirmation_method="code",
-            confirmation_code=family_code_for(home.person.pk, out_at),
-        ),
-        event(
-            "check_in",
-            later_in,
-            t0 + dt.timedelta(minutes=60),
-            person_id=neighbour.pk,
-            photo_sha256=photo_in,
-        ),
+        phone.queued("check_in", early_in, early_at, person_id=neighbour.pk, photo_sha256=photo_in),
+        phone.queued_check_out(first_in, out_at, items(home, "SH05"), photo_out, code),
+        phone.queued("check_in", later_in, later_at, person_id=neighbour.pk, photo_sha256=photo_in),
     ]
     body = phone.api.post("visits/batch", {"events": events}).body
     assert [r["status"] for r in body["results"]] == ["created", "error", "created", "created"]

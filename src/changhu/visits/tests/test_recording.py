@@ -93,6 +93,15 @@ def test_same_photo_content_is_stored_once(phone):
         ({"photo_sha256": "0" * 64}, 422, "photo_unknown"),
         ({"client_uuid": "123"}, 422, "validation_failed"),
         ({"device_time": "2099-01-01T08:00:00+08:00"}, 422, "time_in_future"),
+        ({"accuracy_m": 0}, 422, "accuracy_invalid"),
+        ({"device_time": "0001-01-01T00:00:00+08:00"}, 422, "device_time_invalid"),
+        ({"device_time": "1970-01-01T00:00:00+00:00"}, 422, "device_time_invalid"),
+        ({"device_time": "2020-01-01T08:00:00+08:00"}, 422, "device_time_invalid"),
+        # Thousands of kilometres from the home (Urumqi; a sign flipped): refused, not judged.
+        ({"latitude": 43.8256, "longitude": 87.6168}, 422, "position_implausible"),
+        ({"latitude": -HOME[0]}, 422, "position_implausible"),
+        # 60 km away: no phone's error is that large.
+        ({"latitude": HOME[0] + 0.54}, 422, "position_implausible"),
     ],
 )
 def test_bad_check_ins_are_refused_with_nothing_written(phone, home, overrides, status, code):
@@ -198,42 +207,16 @@ def test_offline_batch_in_order_with_per_event_answers(phone, home, city):
     first_in, second_in = str(uuid.uuid4()), str(uuid.uuid4())
     stranger = make_person(city.streets["510104002000"])
 
-    def event(kind, key, at, **extra):
-        return {
-            "type": kind,
-            "client_uuid": key,
-            "device_time": at.isoformat(),
-            "latitude": HOME[0],
-            "longitude": HOME[1],
-            "accuracy_m": 20,
-            **extra,
-        }
-
-    code = family_code_for(home.person.pk, t0 + dt.timedelta(minutes=50))
+    out_at, later = t0 + dt.timedelta(minutes=50), t0 + dt.timedelta(minutes=60)
+    code = family_code_for(home.person.pk, out_at)
     out_key = str(uuid.uuid4())
     events = [
-        event("check_in", first_in, t0, person_id=home.person.pk, photo_sha256=photo_in),
-        event(
-            "check_out",
-            out_key,
-            t0 + dt.timedelta(minutes=50),
-            visit_uuid=first_in,
-            items=items(home, "SH05", "YL06"),
-            photo_sha256=photo_out,
-            confirmation_method="code",
-            confirmation_code=code,
+        phone.queued("check_in", first_in, t0, person_id=home.person.pk, photo_sha256=photo_in),
+        phone.queued_check_out(
+            first_in, out_at, items(home, "SH05", "YL06"), photo_out, code, key=out_key
         ),
-        event("check_in", second_in, t0, person_id=stranger.pk, photo_sha256=photo_in),
-        event(
-            "check_out",
-            str(uuid.uuid4()),
-            t0 + dt.timedelta(minutes=60),
-            visit_uuid=second_in,
-            items=items(home, "SH05"),
-            photo_sha256=photo_out,
-            confirmation_method="code",
-            confirmation_code=code,
-        ),
+        phone.queued("check_in", second_in, t0, person_id=stranger.pk, photo_sha256=photo_in),
+        phone.queued_check_out(second_in, later, items(home, "SH05"), photo_out, code),
     ]
     body = phone.api.post("visits/batch", {"events": events}).body
     assert [r["status"] for r in body["results"]] == ["created", "created", "error", "error"]

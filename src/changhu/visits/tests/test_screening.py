@@ -245,13 +245,10 @@ def test_screen_command_prints_a_summary_per_rule(month, institution, capsys):
     assert ScreeningRun.objects.get().status == RunStatus.DONE
 
 
-@pytest.mark.django_db
-def test_background_job_resumes_after_a_crash_with_the_same_totals(
-    month, institution, other, users, city
-):
+def short_visit_at_the_other_institution(month, other, users, city):
+    """A Wuhou person in home care at the other institution, with a 5-minute visit on the 3rd."""
     from changhu.visits.tests.fixtures import open_home_care
 
-    visit(month, 2, 9, minutes=10)
     person = make_person(city.streets["510107001000"])
     open_home_care(users, person, other.institution, admin=other.admin, worker=users.worker_b)
     caregiver = make_caregiver(other.institution, name="周敏")
@@ -263,6 +260,14 @@ def test_background_job_resumes_after_a_crash_with_the_same_totals(
         minutes=5,
         items=((month.items["SH05"], 1),),
     )
+
+
+@pytest.mark.django_db
+def test_background_job_resumes_after_a_crash_with_the_same_totals(
+    month, institution, other, users, city
+):
+    visit(month, 2, 9, minutes=10)
+    short_visit_at_the_other_institution(month, other, users, city)
     run = services.screening_request(actor=users.bureau_admin, period=period())
     assert run.status == RunStatus.QUEUED
 
@@ -285,21 +290,9 @@ def test_background_job_resumes_after_a_crash_with_the_same_totals(
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_give_the_same_findings_as_one(month, institution, other, users, city):
     """On PostgreSQL two institutions are screened at once on separate connections."""
-    from changhu.visits.tests.fixtures import open_home_care
-
     visit(month, 2, 9, minutes=10)
     visit(month, 3, 9, distance_m=5000)
-    person = make_person(city.streets["510107001000"])
-    open_home_care(users, person, other.institution, admin=other.admin, worker=users.worker_b)
-    caregiver = make_caregiver(other.institution, name="周敏")
-    assign(caregiver, person, other.institution)
-    make_visit(
-        caregiver=caregiver,
-        person=person,
-        start=at(3, 9),
-        minutes=5,
-        items=((month.items["SH05"], 1),),
-    )
+    short_visit_at_the_other_institution(month, other, users, city)
     one = screening.execute(services.screening_request(actor=None, period=period()).pk)
     Finding.objects.all().delete()
     two = screening.execute(services.screening_request(actor=None, period=period()).pk, workers=2)

@@ -48,6 +48,14 @@ def _common(html: str) -> None:
         assert english not in html
 
 
+def _error_page(response, status: int) -> str:
+    """The page of an error answer, checked for its status and what every error page has."""
+    assert response.status_code == status
+    html = response.content.decode()
+    _common(html)
+    return html
+
+
 def test_settings_of_the_suite_have_debug_off():
     assert settings.DEBUG is False
 
@@ -55,9 +63,7 @@ def test_settings_of_the_suite_have_debug_off():
 def test_signed_in_404_is_chinese_in_the_shell_with_a_way_back(client, users):
     client.force_login(users.worker_a)
     response = client.get("/no-such-page/", HTTP_REFERER="http://testserver/insured/")
-    assert response.status_code == 404
-    html = response.content.decode()
-    _common(html)
+    html = _error_page(response, 404)
     assert _shell(html)
     assert "记录不存在或无权查看" in html
     assert "返回工作台" in html and f'href="{reverse("web:home")}"' in html
@@ -74,9 +80,7 @@ def test_back_link_only_to_our_own_pages(client, users):
 
 def test_anonymous_404_is_a_plain_page(client):
     response = client.get("/no-such-page/")
-    assert response.status_code == 404
-    html = response.content.decode()
-    _common(html)
+    html = _error_page(response, 404)
     assert not _shell(html) and "退出" not in html
     assert "页面不存在" in html and "前往登录" in html
 
@@ -84,9 +88,7 @@ def test_anonymous_404_is_a_plain_page(client):
 def test_403_is_chinese_in_the_shell(client, users):
     client.force_login(users.caregiver)
     response = client.get(reverse("insured:person_list"))
-    assert response.status_code == 403
-    html = response.content.decode()
-    _common(html)
+    html = _error_page(response, 403)
     assert _shell(html) and "无权访问" in html and "返回工作台" in html
 
 
@@ -95,9 +97,7 @@ def test_500_is_chinese_in_the_shell(users):
     client = Client(raise_request_exception=False)
     client.force_login(users.worker_a)
     response = client.get("/test-errors/boom/")
-    assert response.status_code == 500
-    html = response.content.decode()
-    _common(html)
+    html = _error_page(response, 500)
     assert _shell(html) and "系统出现错误" in html and "返回工作台" in html
 
 
@@ -119,9 +119,7 @@ def test_500_falls_back_to_a_plain_page_when_the_shell_fails(users, monkeypatch)
 def test_400_is_chinese(client, users):
     client.force_login(users.worker_a)
     response = client.get("/test-errors/bad/")
-    assert response.status_code == 400
-    html = response.content.decode()
-    _common(html)
+    html = _error_page(response, 400)
     assert _shell(html) and "请求无效" in html
 
 
@@ -129,9 +127,7 @@ def test_csrf_failure_is_chinese_and_says_what_to_do(users):
     client = Client(enforce_csrf_checks=True)
     client.force_login(users.worker_a)
     response = client.post(reverse("web:logout"))
-    assert response.status_code == 403
-    html = response.content.decode()
-    _common(html)
+    html = _error_page(response, 403)
     assert _shell(html) and "页面已过期" in html and "刷新" in html
     anonymous = Client(enforce_csrf_checks=True).post(reverse("web:login"), {"username": "x"})
     assert anonymous.status_code == 403

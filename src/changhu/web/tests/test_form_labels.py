@@ -10,16 +10,14 @@ the register and application forms are also checked after a failed submit.
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from changhu.orgs.models import User
-from changhu.web import labels
-from changhu.web.tests.test_no_internal_codes import _followable, shape
+from changhu.web.tests.test_no_internal_codes import VOID_ELEMENTS, is_html_page, shape, walk
+from tests.fixtures import seeded_demo_city
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +30,7 @@ KNOWN_UNLABELLED: dict[str, str] = {}
 class _Fields(HTMLParser):
     """The form controls of a page, and what labels them."""
 
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-            "track", "wbr"}  # fmt: skip
+    VOID = VOID_ELEMENTS
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -108,38 +105,25 @@ def test_checker_accepts_labels_and_rejects_placeholders():
 
 @pytest.fixture
 def demo_city(db):
-    call_command("load_presets", stdout=StringIO())
-    call_command("seed_demo", persons=30, stdout=StringIO())
-    labels.clear_cache()
-    yield
-    labels.clear_cache()
+    with seeded_demo_city(persons=30):
+        yield
 
 
 def _walk(client: Client) -> tuple[dict[str, list[str]], int]:
     found: dict[str, list[str]] = {}
-    seen: set[str] = set()
-    queue = [("/", 0)]
-    visited = 0
-    while queue and visited < MAX_PAGES_PER_ROLE:
-        url, depth = queue.pop(0)
-        if shape(url) in seen:
-            continue
-        seen.add(shape(url))
-        response = client.get(url)
-        visited += 1
-        if response.status_code != 200 or "text/html" not in response.headers["Content-Type"]:
-            continue
+
+    def read(url, response) -> list[str]:
+        if not is_html_page(response):
+            return []
         html = response.content.decode()
         missing = unlabelled_fields(html)
         if missing and shape(url) not in KNOWN_UNLABELLED:
             found[url] = missing
-        if depth < 2:
-            parser = _Links()
-            parser.feed(html)
-            for href in parser.links:
-                target = _followable(href)
-                if target is not None and shape(target) not in seen:
-                    queue.append((target, depth + 1))
+        parser = _Links()
+        parser.feed(html)
+        return parser.links
+
+    visited = walk(client, read, depth=2, limit=MAX_PAGES_PER_ROLE)
     return found, visited
 
 

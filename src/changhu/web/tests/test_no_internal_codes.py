@@ -12,11 +12,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from html.parser import HTMLParser
-from io import StringIO
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from changhu.assessment.models import ScaleVersion
@@ -25,6 +23,7 @@ from changhu.orgs.models import User
 from changhu.orgs.roles import Role
 from changhu.settlement.models import PolicyVersion
 from changhu.web import labels
+from tests.fixtures import seeded_demo_city
 
 pytestmark = pytest.mark.django_db
 
@@ -43,13 +42,14 @@ POLICY_REF = re.compile(r"^[a-z][a-z0-9-]*@\d")
 MIME = re.compile(r"^(?:image|application|video|audio|text)/[a-z0-9.+-]+$")
 CLI = {"changhu", "run-jobs", "load-presets", "seed-demo", "settlement-worker", "manage.py"}
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
+# Elements without an end tag: never pushed on a parser's stack of open elements.
+VOID_ELEMENTS = frozenset("area base br col embed hr img input link meta source track wbr".split())
 
 
 class _Page(HTMLParser):
     """The text a person reads (and the attributes read aloud), and the links in the page."""
 
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-            "track", "wbr"}  # fmt: skip
+    VOID = VOID_ELEMENTS
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -120,47 +120,60 @@ def _followable(href: str) -> str | None:
     return href
 
 
+def walk(client: Client, read, *, depth: int, limit: int) -> int:
+    """Breadth first from the home page, one URL of each shape, at most ``limit`` requests and
+    ``depth`` links away. ``read(url, response)`` checks a page and gives back its links (none
+    when the page is not one to follow). Returns the number of pages requested."""
+    seen_shapes: set[str] = set()
+    queue: list[tuple[str, int]] = [("/", 0)]
+    visited = 0
+    while queue and visited < limit:
+        url, away = queue.pop(0)
+        if shape(url) in seen_shapes:
+            continue
+        seen_shapes.add(shape(url))
+        response = client.get(url)
+        visited += 1
+        links = read(url, response)
+        if away < depth:
+            for href in links:
+                target = _followable(href)
+                if target is not None and shape(target) not in seen_shapes:
+                    queue.append((target, away + 1))
+    return visited
+
+
+def is_html_page(response) -> bool:
+    return response.status_code == 200 and "text/html" in response.headers["Content-Type"]
+
+
 def crawl(client: Client, codes: set[str]) -> tuple[dict[str, set[str]], dict[str, int], int]:
     """Menu pages, then the first link of each shape found on them, then once more."""
     home = client.get("/")
     assert home.status_code == 200
     found: dict[str, set[str]] = {}
     failed: dict[str, int] = {}
-    seen_shapes: set[str] = set()
-    queue: list[tuple[str, int]] = [("/", 0)]
-    visited = 0
-    while queue and visited < MAX_PAGES_PER_ROLE:
-        url, depth = queue.pop(0)
-        if shape(url) in seen_shapes:
-            continue
-        seen_shapes.add(shape(url))
-        response = client.get(url)
-        visited += 1
+
+    def read(url, response) -> list[str]:
         if response.status_code >= 400:
             failed[url] = response.status_code
-            continue
-        if response.status_code != 200 or "text/html" not in response.headers["Content-Type"]:
-            continue
+        if not is_html_page(response):
+            return []
         page = _Page()
         page.feed(response.content.decode())
         codes_here = leaks(" ".join(page.text), codes)
         if codes_here:
             found[url] = codes_here
-        if depth < 3:
-            for href in page.links:
-                target = _followable(href)
-                if target is not None and shape(target) not in seen_shapes:
-                    queue.append((target, depth + 1))
+        return page.links
+
+    visited = walk(client, read, depth=3, limit=MAX_PAGES_PER_ROLE)
     return found, failed, visited
 
 
 @pytest.fixture
 def demo_city(db):
-    call_command("load_presets", stdout=StringIO())
-    call_command("seed_demo", persons=60, stdout=StringIO())
-    labels.clear_cache()
-    yield
-    labels.clear_cache()
+    with seeded_demo_city(persons=60):
+        yield
 
 
 def test_leaks_finds_codes_and_debug_text():

@@ -131,3 +131,12 @@ def test_a_bearer_token_waits_for_the_new_password_too(users):
     assert AuditEntry.objects.filter(object_id=str(user.pk), note="本人修改密码").exists()
     after = bearer.get("/api/v1/visits/today")
     assert after.json().get("code") != "password_change_required"
+
+
+@pytest.mark.django_db
+def test_every_staff_page_offers_the_password_page(client, users):
+    client.force_login(users.worker_a)
+    html = client.get("/").content.decode()
+    assert 'data-testid="password-link"' in html and 'href="/password/"' in html
+    page = client.get("/password/")
+    assert page.status_code == 200 and "修改密码" in page.content.decode()

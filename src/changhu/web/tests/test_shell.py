@@ -160,22 +160,11 @@ def test_home_queue_counts_are_scoped(client, users, people, city):
     old = make_person(city.streets["510107002000"], name="周国强")
     Person.objects.filter(pk=old.pk).update(created_at=clock.now() - dt.timedelta(days=70))
 
-    client.force_login(users.worker_a)
-    assert queue_counts(client, "insured.") == {
-        "insured.special_groups": 1,
-        "insured.in_hospital": 1,
-        "insured.recent_deaths": 1,
-        "insured.incomplete": 1,
-        "insured.new_this_month": 4,
-    }
-    client.force_login(users.worker_b)
-    assert queue_counts(client, "insured.") == {
-        "insured.special_groups": 0,
-        "insured.in_hospital": 0,
-        "insured.recent_deaths": 0,
-        "insured.incomplete": 0,
-        "insured.new_this_month": 1,
-    }
+    queues = ("special_groups", "in_hospital", "recent_deaths", "incomplete", "new_this_month")
+    for user, counts in ((users.worker_a, (1, 1, 1, 1, 4)), (users.worker_b, (0, 0, 0, 0, 1))):
+        client.force_login(user)
+        expected = {f"insured.{queue}": n for queue, n in zip(queues, counts, strict=True)}
+        assert queue_counts(client, "insured.") == expected, user.username
 
 
 def test_queue_links_list_the_counted_rows(client, users, people, city):

@@ -5,33 +5,17 @@ A thin wrapper over ``care.services.entitlements_apply_lifecycle`` (the daily jo
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
-
 from changhu.care.services import entitlements_apply_lifecycle
-from changhu.core import context
+from changhu.core.commands import CliCommand
 
 
-class Command(BaseCommand):
+class Command(CliCommand):
     help = "Terminate entitlements of deceased or no longer insured persons; expire those due."
+    today_help = "run as of this day (YYYY-MM-DD); default today"
 
-    def add_arguments(self, parser):
-        parser.add_argument("--today", help="run as of this day (YYYY-MM-DD); default today")
-
-    def handle(self, *args, today=None, **options):
-        day = None
-        if today:
-            try:
-                day = dt.date.fromisoformat(today)
-            except ValueError:
-                raise CommandError("--today must be YYYY-MM-DD") from None
-        token = context.set_current(context.ActorContext(channel="cli"))
-        try:
-            counts = entitlements_apply_lifecycle(today=day)
-        finally:
-            context.reset(token)
-        self.stdout.write(
+    def run(self, *args, today, **options):
+        counts = entitlements_apply_lifecycle(today=today)
+        yield (
             f"terminated on death: {counts['death']}, on loss of insured status: "
             f"{counts['insured_lost']}, expired: {counts['expired']}"
         )

@@ -12,8 +12,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from changhu.care import conf, selectors, services
-from changhu.core import context
-from changhu.core.errors import DomainError
+from changhu.core.commands import as_cli
 
 
 class Command(BaseCommand):
@@ -28,14 +27,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, link=None, **options):
-        token = context.set_current(context.ActorContext(channel="cli"))
-        try:
+        with as_cli():
             if link:
                 self._link(*link)
                 return
             rows = selectors.entitlements_unmatched()
-        finally:
-            context.reset(token)
         for row in rows:
             e = row.entitlement
             self.stdout.write(
@@ -48,12 +44,9 @@ class Command(BaseCommand):
     def _link(self, entitlement_id: str, number: str) -> None:
         if not entitlement_id.isdigit():
             raise CommandError("ENTITLEMENT_ID must be a number")
-        try:
-            entitlement, differences = services.entitlement_link_conclusion(
-                entitlement_id=int(entitlement_id), conclusion_number=number
-            )
-        except DomainError as exc:
-            raise CommandError(f"{exc.code}: {exc.message}") from exc
+        entitlement, differences = services.entitlement_link_conclusion(
+            entitlement_id=int(entitlement_id), conclusion_number=number
+        )
         self.stdout.write(f"linked #{entitlement.pk} to conclusion {entitlement.conclusion_ref}")
         for difference in differences:
             self.stdout.write(f"difference: {difference}")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from changhu.core import context
+from changhu.core.commands import acting_user
 from changhu.core.errors import DomainError
 from changhu.insured import imports
 from changhu.insured.models import ImportBatch
@@ -49,7 +49,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"文件不存在：{path}")
-        actor = self._actor(options["username"])
+        actor = acting_user(options["username"], doing="导入")
         token = context.set_current(context.ActorContext(user_id=actor.pk, channel="cli"))
         try:
             self._run(path, actor, options)
@@ -57,18 +57,6 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.message}（{exc.code}）") from None
         finally:
             context.reset(token)
-
-    def _actor(self, username: str | None):
-        users = get_user_model().objects.filter(is_active=True)
-        if username:
-            user = users.filter(username=username).first()
-            if user is None:
-                raise CommandError(f"用户不存在或已停用：{username}")
-            return user
-        superusers = list(users.filter(is_superuser=True, role="")[:2])
-        if len(superusers) != 1:
-            raise CommandError("请用 --as 指定以哪个用户的身份导入")
-        return superusers[0]
 
     def _run(self, path: Path, actor, options) -> None:
         kind = options["kind"]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from changhu.core import context
-from changhu.core.errors import DomainError
+from changhu.core.commands import as_cli
 from changhu.orgs import presets
 
 
@@ -27,14 +26,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, only, **options):
-        token = context.set_current(context.ActorContext(channel="cli"))
-        try:
-            started = time.monotonic()
+        started = time.monotonic()
+        with as_cli():
             report = presets.run_preset_loaders(only)
-        except DomainError as exc:
-            raise CommandError(f"{exc.code}: {exc.message}") from exc
-        finally:
-            context.reset(token)
         for name, lines in report:
             for line in lines or [f"{name}: nothing to load"]:
                 self.stdout.write(str(line))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from changhu.core import context
-from changhu.core.errors import DomainError
+from changhu.core.commands import as_cli
 from changhu.orgs import demo
 
 
@@ -33,8 +32,7 @@ class Command(BaseCommand):
                 "seed-demo creates logins with a published password; run it with "
                 "CHANGHU_PROFILE=demo (or pass --force on a machine nobody else can reach)"
             )
-        token = context.set_current(context.ActorContext(channel="cli"))
-        try:
+        with as_cli():
             report = demo.seed_demo(persons=persons)
             for line in report.lines():
                 self.stdout.write(line)
@@ -44,7 +42,3 @@ class Command(BaseCommand):
                 self.stdout.write(f"[{name}]")
                 for line in lines:
                     self.stdout.write(f"  {line}")
-        except DomainError as exc:
-            raise CommandError(f"{exc.code}: {exc.message}") from exc
-        finally:
-            context.reset(token)

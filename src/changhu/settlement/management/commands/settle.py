@@ -11,8 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from changhu.core import context
-from changhu.core.errors import DomainError
+from changhu.core.commands import as_cli
 from changhu.core.money import format_yuan
 from changhu.orgs.models import Region
 from changhu.settlement import services
@@ -33,9 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true")
 
     def handle(self, *args, period: str, region: str, policy: str, quiet: bool, **options):
-        token = context.set_current(context.ActorContext(channel="cli"))
         started = time.monotonic()
-        try:
+        with as_cli():
             actor = system_actor()
             code = region or _default_region()
             opened = services.period_open(
@@ -57,10 +55,6 @@ class Command(BaseCommand):
             run = services.period_compute(
                 actor=actor, period_id=opened.pk, source="cli", progress=progress
             )
-        except DomainError as exc:
-            raise CommandError(f"{exc.code}: {exc.message}") from exc
-        finally:
-            context.reset(token)
         opened.refresh_from_db()
         if not quiet:
             self.stdout.write("")

@@ -30,6 +30,9 @@ self.addEventListener("fetch", function (event) {
   if (url.pathname.indexOf("/api/") === 0) {
     return;
   }
+  if (request.mode === "navigate" && url.pathname !== "/pwa/") {
+    return; // the patrol pages and others are server pages: the network only
+  }
   if (request.mode === "navigate") {
     // The shell: fresh when online (new CSRF token, new version), cached when offline.
     event.respondWith(

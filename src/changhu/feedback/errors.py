@@ -1,0 +1,32 @@
+"""The error codes of the feedback app; see :mod:`changhu.core.error_catalogue`."""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    ANSWER_REQUIRED = "answer_required"
+    BY_INVALID = "by_invalid"
+    CATEGORY_INVALID = "category_invalid"
+    CHANNEL_INVALID = "channel_invalid"
+    COMPLAINANT_UNREACHABLE = "complainant_unreachable"
+    COMPLAINT_CLOSED = "complaint_closed"
+    COMPLAINT_RATE_LIMITED = "complaint_rate_limited"
+    INSTITUTION_NOT_SERVING = "institution_not_serving"
+    INSTITUTION_REQUIRED = "institution_required"
+    NOT_SERVED = "not_served"
+    OUTCOME_INVALID = "outcome_invalid"
+    OUTCOME_NOT_REACHED = "outcome_not_reached"
+    PERIOD_IN_FUTURE = "period_in_future"
+    PERSON_REQUIRED = "person_required"
+    PHONE_REQUIRED = "phone_required"
+    QUESTIONNAIRE_INVALID = "questionnaire_invalid"
+    QUESTIONNAIRE_NOT_FOUND = "questionnaire_not_found"
+    QUESTIONNAIRE_VERSION_CHANGED = "questionnaire_version_changed"
+    REPLY_CHANNEL_INVALID = "reply_channel_invalid"
+    SATISFACTION_INVALID = "satisfaction_invalid"
+    SCORE_INVALID = "score_invalid"
+    SCORE_REQUIRED = "score_required"
+    SUBJECT_REQUIRED = "subject_required"
+    TEXT_REQUIRED = "text_required"
+    TEXT_TOO_LONG = "text_too_long"
+    VISIT_NOT_FOUND = "visit_not_found"

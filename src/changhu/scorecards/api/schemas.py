@@ -1,0 +1,76 @@
+"""Scorecard schemas (component names start with ``Scorecard`` to stay unique)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+
+
+class ScorecardIndicatorOut(Schema):
+    code: str
+    name: str
+    weight: float
+    formula: str
+    numerator: int | None
+    denominator: int | None
+    value: float | None
+    points: float
+
+
+class ScorecardOut(Schema):
+    org_id: int
+    name: str
+    kind: str
+    period: str
+    region_code: str
+    score: float
+    rank: int
+    indicators: list[ScorecardIndicatorOut]
+
+
+class ScorecardTrendOut(Schema):
+    period: str
+    score: float | None
+
+
+class ScorecardDetailOut(ScorecardOut):
+    indicator_set: str
+    computed_at: dt.datetime
+    trend: list[ScorecardTrendOut]
+
+
+class ScorecardDrillRowOut(Schema):
+    counted: bool
+    cells: list[str]
+
+
+class ScorecardManualOut(Schema):
+    id: int
+    indicator_code: str
+    points: float
+    reason: str
+    evidence_name: str
+    entered_at: dt.datetime
+
+
+class ScorecardDrillOut(Schema):
+    code: str
+    name: str
+    label: str
+    columns: list[str]
+    rows: list[ScorecardDrillRowOut]
+    manual: list[ScorecardManualOut]
+
+
+class ScorecardRunIn(Schema):
+    kind: str
+    period: str
+
+
+class ScorecardRunOut(Schema):
+    kind: str
+    period: str
+    organizations: int
+    indicator_set: str
+    computed_at: dt.datetime

@@ -1,0 +1,75 @@
+"""A care institution with hand-countable rows behind every computed indicator, in the last
+quarter that has ended (so nothing depends on today's date)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from changhu.core import clock
+from changhu.scorecards import periods
+from tests.factories import make_entitlement, make_person
+
+_numbers = itertools.count(1)
+
+
+def add_finding(institution, person, month: str, *, status: str = "open"):
+    from changhu.visits.models import Finding
+
+    return Finding.objects.create(
+        person=person,
+        institution=institution,
+        region_code=person.region_code,
+        period=month,
+        rule_code=f"rule-{next(_numbers)}",
+        severity="medium",
+        status=status,
+        rule_version="2026.1",
+        reason="服务时长不足",
+    )
+
+
+def add_complaint(institution, person, received: dt.date):
+    from changhu.feedback.models import Complaint
+
+    at = timezone.make_aware(dt.datetime.combine(received, dt.time(10)))
+    return Complaint.objects.create(
+        number=f"TS{next(_numbers):08d}",
+        channel="hotline",
+        category="service_quality",
+        status="received",
+        content="护理员未按时上门",
+        person=person,
+        institution=institution,
+        region_code=person.region_code,
+        received_at=at,
+        ack_due=received + dt.timedelta(days=2),
+        reply_due=received + dt.timedelta(days=10),
+    )
+
+
+@pytest.fixture
+def scored(city, institution, caregivers, other):
+    """The Jinjiang institution in the last ended quarter: 4 beneficiaries, 3 findings (2 in the
+    quarter's months, 1 the month before), 1 confirmed and 1 dismissed; 2 complaints in the
+    quarter and 1 after; 3 caregivers of whom 2 hold a valid certificate at the quarter's end
+    (one expired last year)."""
+    quarter = periods.last_complete_quarter(clock.today())
+    months = quarter.months
+    street = city.streets["510104001000"]
+    persons = [make_person(street) for _ in range(4)]
+    for person in persons:
+        make_entitlement(person, institution, start=quarter.first - dt.timedelta(days=30))
+    add_finding(institution, persons[0], months[0], status="confirmed")
+    add_finding(institution, persons[1], months[1], status="dismissed")
+    add_finding(institution, persons[2], months[2])
+    before = quarter.shift(-1).months[-1]
+    add_finding(institution, persons[3], before, status="confirmed")
+    add_complaint(institution, persons[0], quarter.first + dt.timedelta(days=3))
+    add_complaint(institution, persons[1], quarter.last)
+    add_complaint(institution, persons[2], quarter.last + dt.timedelta(days=1))
+    return SimpleNamespace(quarter=quarter, persons=persons, institution=institution, other=other)

@@ -1,0 +1,31 @@
+"""The error codes of the supervision app; see :mod:`changhu.core.error_catalogue`."""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    ACCURACY_INVALID = "accuracy_invalid"
+    ALREADY_RECORDED = "already_recorded"
+    APPEAL_PENDING = "appeal_pending"
+    ANSWERS_INCOMPLETE = "answers_incomplete"
+    ANSWER_UNKNOWN = "answer_unknown"
+    COORDINATES_OUT_OF_RANGE = "coordinates_out_of_range"
+    DECISION_INVALID = "decision_invalid"
+    DEADLINE_INVALID = "deadline_invalid"
+    DESCRIPTION_REQUIRED = "description_required"
+    EVIDENCE_TOO_MANY = "evidence_too_many"
+    FINDING_NOT_APPEALABLE = "finding_not_appealable"
+    KIND_INVALID = "kind_invalid"
+    NO_CHECKLIST = "no_checklist"
+    NO_CANDIDATES = "no_candidates"
+    PERIOD_INVALID = "period_invalid"
+    PHOTO_UNKNOWN = "photo_unknown"
+    PRESET_INVALID = "preset_invalid"
+    PRESET_VERSION_CHANGED = "preset_version_changed"
+    REASON_REQUIRED = "reason_required"
+    REGION_INVALID = "region_invalid"
+    SAME_PERSON = "same_person"
+    SAMPLE_SIZE_INVALID = "sample_size_invalid"
+    TASK_CLOSED = "task_closed"
+    TEXT_REQUIRED = "text_required"
+    TITLE_REQUIRED = "title_required"

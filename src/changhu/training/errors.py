@@ -1,0 +1,31 @@
+"""The error codes of the training app; see :mod:`changhu.core.error_catalogue`."""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    AUDIENCE_INVALID = "audience_invalid"
+    AUDIENCE_MISMATCH = "audience_mismatch"
+    CAPACITY_INVALID = "capacity_invalid"
+    CAREGIVER_INACTIVE = "caregiver_inactive"
+    CERTIFICATE_ALREADY_ISSUED = "certificate_already_issued"
+    CERTIFICATE_KIND_INVALID = "certificate_kind_invalid"
+    COURSE_HAS_NO_CERTIFICATE = "course_has_no_certificate"
+    DATE_ORDER = "date_order"
+    DATE_REQUIRED = "date_required"
+    HOURS_RANGE = "hours_range"
+    NAME_REQUIRED = "name_required"
+    NOBODY_PASSED = "nobody_passed"
+    NOT_ATTENDED = "not_attended"
+    NOT_PASSED = "not_passed"
+    ORGANIZER_INVALID = "organizer_invalid"
+    PASS_MARK_INVALID = "pass_mark_invalid"
+    PLACE_REQUIRED = "place_required"
+    SCORE_INVALID = "score_invalid"
+    SCORE_WITHOUT_ATTENDANCE = "score_without_attendance"
+    SESSION_FULL = "session_full"
+    SESSION_NOT_FINISHED = "session_not_finished"
+    SESSION_NOT_STARTED = "session_not_started"
+    SUBSIDY_CHANGED = "subsidy_changed"
+    SUBSIDY_INVALID = "subsidy_invalid"
+    VALIDITY_INVALID = "validity_invalid"
