@@ -65,6 +65,27 @@ def _wait(base: str, server: subprocess.Popen, seconds: float = 60) -> None:
     raise SystemExit("gunicorn did not answer in time")
 
 
+def _failures_section(output: str, limit: int = 80) -> str:
+    """Schemathesis's FAILURES section (its first `limit` lines), or its last lines."""
+    lines = output.splitlines()
+    fallback = max(len(lines) - limit, 0)
+    start = next((i for i, line in enumerate(lines) if "FAILURES" in line), fallback)
+    return "\n".join(lines[start : start + limit])
+
+
+def _print_server_errors(log: Path, limit: int = 120) -> None:
+    """The server log's tracebacks and 5xx lines, at most `limit` lines, to standard error."""
+    lines = log.read_text(errors="replace").splitlines()
+    picked: list[str] = []
+    for i, line in enumerate(lines):
+        if "Traceback" in line or "Internal Server Error" in line or "WORKER TIMEOUT" in line:
+            picked.extend(lines[i : i + 25])
+        if len(picked) >= limit:
+            break
+    print(f"gunicorn log: {log}", file=sys.stderr)
+    print("\n".join(picked[:limit]) or "(no traceback in the server log)", file=sys.stderr)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-examples", type=int, default=6)
@@ -111,7 +132,8 @@ def main() -> int:
             stderr=subprocess.STDOUT,
         )
         _wait(base, server)
-        failed = 0
+        outcome: dict[str, int] = {}
+        failures: dict[str, str] = {}
         for role in ROLES:
             token = _token(base, role)
             print(f"==> schemathesis as {role}", flush=True)
@@ -148,11 +170,23 @@ def main() -> int:
                 ],
                 env=env,
                 cwd=scratch,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
             )
-            failed |= result.returncode
-        if failed:
-            print(f"gunicorn log: {scratch / 'gunicorn.log'}", file=sys.stderr)
-        return 1 if failed else 0
+            print(result.stdout, flush=True)
+            outcome[role] = result.returncode
+            failures[role] = _failures_section(result.stdout)
+        # CI shows only the tail of the output: say here which role failed, and what the server
+        # logged for it, so the cause can be read without rerunning.
+        print("==> schemathesis by role: " + ", ".join(f"{r} exit {c}" for r, c in outcome.items()))
+        if any(outcome.values()):
+            for role, text in failures.items():
+                if outcome[role]:
+                    print(f"==> failures as {role}:\n{text}", file=sys.stderr)
+            _print_server_errors(scratch / "gunicorn.log")
+            return 1
+        return 0
     finally:
         if server is not None:
             server.terminate()
