@@ -132,8 +132,15 @@ def article_create(*, actor, data: ArticleInput) -> Article:
             changes=audit.diff({}, _shown(values), labels=LABELS),
             note=f"{ArticleKind(article.kind).label}：{article.title}",
         )
-        transaction.on_commit(lambda: caching.invalidate("articles"))
+        _refresh_site()
     return article
+
+
+def _refresh_site() -> None:
+    """Drop the cached article pages now and again once the change is committed (a page
+    drawn from the old rows in between is not kept)."""
+    caching.invalidate("articles")
+    transaction.on_commit(lambda: caching.invalidate("articles"))
 
 
 def article_update(*, actor, article_id: int, data: ArticleInput, version: int) -> Article:
@@ -157,7 +164,7 @@ def article_update(*, actor, article_id: int, data: ArticleInput, version: int) 
             article.version += 1
             article.save()
             audit.record(action="update", obj=article, user=actor, changes=changes)
-            transaction.on_commit(lambda: caching.invalidate("articles"))
+            _refresh_site()
     return article
 
 
