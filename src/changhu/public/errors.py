@@ -5,6 +5,7 @@ from enum import StrEnum
 
 class ErrorCode(StrEnum):
     BODY_REQUIRED = "body_required"
+    CONCURRENT_CHANGE = "concurrent_change"
     CONSULTATION_RATE_LIMITED = "consultation_rate_limited"
     DISTRICT_INVALID = "district_invalid"
     KIND_INVALID = "kind_invalid"
