@@ -28,6 +28,8 @@ class Article(models.Model):
     body = models.TextField("正文")
     published = models.BooleanField("已发布", default=False)
     order = models.PositiveSmallIntegerField("排序", default=100)
+    # The city of the bureau that wrote it: another city's bureau neither sees nor edits it.
+    region_code = models.CharField("区划代码", max_length=12, db_index=True, blank=True)
     created_by, created_at = who_and_when("创建人", "创建时间", on_create=True)
     updated_by, updated_at = who_and_when("最后修改人", "最后修改时间", on_save=True)
     version = models.PositiveIntegerField("版本", default=1)

@@ -38,7 +38,10 @@ def _consultation_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
 
 @scope.register(Article)
 def _article_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return queryset if s.can(Right.PUBLIC_CONTENT) else queryset.none()
+    """The bureau: the articles of its city."""
+    if not s.can(Right.PUBLIC_CONTENT):
+        return queryset.none()
+    return queryset.filter(s.region_q("region_code"))
 
 
 # --- districts ------------------------------------------------------------------------------

@@ -124,7 +124,9 @@ def article_create(*, actor, data: ArticleInput) -> Article:
     require(actor, Right.PUBLIC_CONTENT)
     values = _clean_article(data)
     with transaction.atomic():
-        article = Article.objects.create(**values, created_by=actor, updated_by=actor)
+        article = Article.objects.create(
+            **values, region_code=_city_of(actor), created_by=actor, updated_by=actor
+        )
         audit.record(
             action="create",
             obj=article,
@@ -134,6 +136,13 @@ def article_create(*, actor, data: ArticleInput) -> Article:
         )
         _refresh_site()
     return article
+
+
+def _city_of(actor) -> str:
+    """The division code of the actor's organization (the bureau's city)."""
+    organization = getattr(actor, "organization", None)
+    region = getattr(organization, "region", None)
+    return region.code if region is not None else ""
 
 
 def _refresh_site() -> None:

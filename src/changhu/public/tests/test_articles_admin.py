@@ -82,3 +82,28 @@ def test_only_the_bureau_edits(users, city):
         assert posted.status_code == 403, user
     assert Article.objects.count() == 1 and Article.objects.get().title == "指南"
     assert Client().get("/disclosure/articles/").status_code == 302  # to the sign-in page
+
+
+def test_another_citys_bureau_gets_nothing(users, city):
+    from changhu.orgs.models import OrgKind, RegionLevel
+    from changhu.orgs.roles import Role
+    from tests.factories import OrganizationFactory, RegionFactory, UserFactory
+
+    bureau = client_for(users.bureau_admin)
+    assert bureau.post("/disclosure/articles/new/", ARTICLE).status_code == 302
+    article = Article.objects.get()
+    assert article.region_code == "510100"
+    deyang = RegionFactory(code="510600", name="德阳市", level=RegionLevel.CITY)
+    other = UserFactory(
+        username="deyang_bureau",
+        role=Role.BUREAU_ADMIN,
+        organization=OrganizationFactory(
+            kind=OrgKind.BUREAU, name="德阳市医疗保障局", region=deyang
+        ),
+    )
+    outsider = client_for(other)
+    assert "待遇标准" not in outsider.get("/disclosure/articles/").content.decode()
+    assert outsider.get(f"/disclosure/articles/{article.pk}/").status_code == 404
+    edit = {**ARTICLE, "title": "改掉", "version": "1"}
+    assert outsider.post(f"/disclosure/articles/{article.pk}/", edit).status_code == 404
+    assert Article.objects.get().title == "待遇标准"
