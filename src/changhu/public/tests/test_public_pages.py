@@ -190,3 +190,18 @@ def test_a_signed_in_user_sees_the_same_public_page(client, users, city, institu
     client.force_login(users.bureau_admin)
     html = text_of(client.get("/public/institutions/"))
     assert "锦江康养护理院" in html and "退出" not in html and "工作台" not in html
+
+
+def test_the_pages_query_a_fixed_number_of_times(
+    anonymous, city, institution, other, people, publicity, django_assert_max_num_queries
+):
+    for n in range(4):
+        make_institution(
+            OrganizationFactory(kind="care", name=f"新增护理院{n}", region=city.qingyang)
+        )
+    with django_assert_max_num_queries(8):
+        assert "共 6 家" in text_of(anonymous.get("/public/institutions/"))
+    with django_assert_max_num_queries(4):
+        anonymous.get("/public/publicity/")
+    with django_assert_max_num_queries(0):
+        anonymous.get("/public/institutions/")  # from the cache
