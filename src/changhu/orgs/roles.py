@@ -91,6 +91,9 @@ class Right:
     TRAINING_VIEW = "training.view"  # courses, sessions, and the enrolments in scope
     TRAINING_MANAGE = "training.manage"  # courses, sessions, the roll, certificates, subsidies
     TRAINING_ENROL = "training.enrol"  # enrol caregivers in scope (own staff), withdraw them
+    PUBLIC_CONTENT = "public.content"  # edit the public site's policy explanations and guides
+    CONSULTATION_VIEW = "public.consultation_view"  # consultations from the public, in scope
+    CONSULTATION_HANDLE = "public.consultation_handle"  # answer and close them, see the phone
 
 
 _REGISTER_WORK = {
@@ -333,6 +336,20 @@ _TRAINING_RIGHTS: dict[str, set[str]] = {
 for _role, _extra in _TRAINING_RIGHTS.items():
     RIGHTS[_role] = RIGHTS[_role] | _extra
 
+# The public site (public app): its content, and the consultations it takes.
+_PUBLIC_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: {
+        Right.PUBLIC_CONTENT,
+        Right.CONSULTATION_VIEW,
+        Right.CONSULTATION_HANDLE,
+    },
+    Role.BUREAU_REGULATOR: {Right.CONSULTATION_VIEW},
+    Role.INSURER_CASE_WORKER: {Right.CONSULTATION_VIEW, Right.CONSULTATION_HANDLE},
+    Role.INSURER_SUPERVISOR: {Right.CONSULTATION_VIEW, Right.CONSULTATION_HANDLE},
+}
+for _role, _extra in _PUBLIC_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
 # Rights that read and never write. The regulator holds only these (a test checks it).
 READ_ONLY_RIGHTS = frozenset(
     {
@@ -353,6 +370,7 @@ READ_ONLY_RIGHTS = frozenset(
         Right.MATCH_VIEW,
         Right.SCORECARDS_VIEW,
         Right.TRAINING_VIEW,
+        Right.CONSULTATION_VIEW,
     }
 )
 
@@ -430,6 +448,9 @@ RIGHT_LABELS = {
     Right.TRAINING_VIEW: "查看培训课程、班次及报名",
     Right.TRAINING_MANAGE: "管理培训课程、班次、出勤成绩、发证与补贴",
     Right.TRAINING_ENROL: "为本机构护理员报名培训",
+    Right.PUBLIC_CONTENT: "编辑公开网站的政策解读、办事指南",
+    Right.CONSULTATION_VIEW: "查看公众咨询登记",
+    Right.CONSULTATION_HANDLE: "答复、办结公众咨询，查看完整电话（留痕）",
 }
 
 

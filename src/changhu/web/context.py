@@ -80,6 +80,10 @@ NAVIGATION = [
             Entry("满意度", "feedback:survey_list", "feedback.view", "emoji-smile"),
             Entry("我要反映问题", "feedback:family_complaints", "insured.self", "chat-heart"),
             Entry("服务评价", "feedback:family_survey", "insured.self", "star"),
+            Entry(
+                "咨询登记", "disclosure:consultation_list", "public.consultation_view", "chat-dots"
+            ),
+            Entry("公开信息", "disclosure:article_list", "public.content", "globe"),
         ],
     ),
     Group(

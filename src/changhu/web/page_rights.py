@@ -20,7 +20,7 @@ from changhu.orgs.roles import Right as R
 
 Rights = tuple[str, ...]
 SIGNED_IN: Rights = ()  # any signed-in user (their own password, signing out)
-PUBLIC = frozenset({"web:login", "feedback:complaint_public"})
+PUBLIC = frozenset({"web:login", "feedback:complaint_public", "public:consult"})
 
 _ADMIT = (R.PROVIDERS_ADMIT,)
 _CAREGIVERS = (R.CAREGIVERS_MANAGE,)
@@ -174,6 +174,12 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
     "training:roll": (R.TRAINING_MANAGE,),
     "training:issue": (R.TRAINING_MANAGE,),
     "training:subsidy": (R.TRAINING_MANAGE,),
+    # the public site's articles and consultations
+    "disclosure:article_new": (R.PUBLIC_CONTENT,),
+    "disclosure:article_edit": (R.PUBLIC_CONTENT,),
+    "disclosure:consultation_action": {
+        action: (R.CONSULTATION_HANDLE,) for action in ("reply", "close", "phone")
+    },
     # the user's own account
     "web:password_change": SIGNED_IN,
     "web:logout": SIGNED_IN,

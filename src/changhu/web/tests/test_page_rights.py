@@ -99,6 +99,25 @@ def _row(model_label: str, **filters):
     return apps.get_model(model_label).objects.filter(**filters).order_by("pk")[0].pk
 
 
+def _public_article() -> int:
+    """An article of the demo city's public site (seeded by the demo)."""
+    from changhu.public.models import Article
+
+    return Article.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
+def _consultation() -> int:
+    """A consultation of the demo city waiting for an answer (seeded by the demo)."""
+    from changhu.public.models import Consultation
+
+    return (
+        Consultation.objects.filter(status="received")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def _hospital_stay() -> int:
     from changhu.insured import services
 
@@ -177,6 +196,8 @@ ROWS = {
     "training:issue": lambda w: {"pk": recipes._training_held().pk},
     "training:subsidy": lambda w: {"pk": recipes._training_held().pk},
     "training:withdraw": lambda w: {"pk": recipes._training_new_session(w).path["enrolment_id"]},
+    "disclosure:article_edit": lambda w: {"pk": _public_article()},
+    "disclosure:consultation_action": lambda w: {"pk": _consultation()},
 }
 for _name in (
     "contact",
