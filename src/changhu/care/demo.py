@@ -511,18 +511,26 @@ def _plan(admin, institution, person_id, mode, grade, entitlement) -> CarePlan |
 
 # --- an institution's exit with its beneficiaries transferred ---------------------------------
 
-EXIT_NAME = "城东安康居家护理站"
+EXIT_NAME = "锦东安康居家护理站"
 EXIT_PERSONS = 4
 EXIT_DAYS_AGO = 20  # terminated this long ago: past the transfer deadline for those still waiting
 
 
-def _exit_district() -> Institution | None:
-    """An active institution offering home visits: its district gets the institution that
-    leaves (so its beneficiaries have somewhere to go)."""
+def _exit_district() -> tuple[Institution | None, list[Person]]:
+    """Where the institution that leaves is: the district, among those with an active
+    institution offering home visits (somewhere for its beneficiaries to go), with the most
+    persons free to be its beneficiaries; that institution and those persons."""
+    best: tuple[Institution | None, list[Person]] = (None, [])
+    seen = set()
     for institution in Institution.objects.filter(status=InstitutionStatus.ACTIVE).order_by("pk"):
-        if institution.offers("home_visit") and institution.organization.name != EXIT_NAME:
-            return institution
-    return None
+        district = institution.organization.region.code[:6]
+        if not institution.offers("home_visit") or district in seen:
+            continue
+        seen.add(district)
+        persons = _exit_persons(district)
+        if len(persons) > len(best[1]):
+            best = (institution, persons)
+    return best
 
 
 def _exit_with_transfers(admin, rng, today: dt.date, report: CareDemoReport) -> None:
@@ -532,8 +540,8 @@ def _exit_with_transfers(admin, rng, today: dt.date, report: CareDemoReport) -> 
     Idempotent: nothing is done once the station exists."""
     if Organization.objects.filter(name=EXIT_NAME).exists():
         return
-    near = _exit_district()
-    if near is None:
+    near, persons = _exit_district()
+    if near is None or len(persons) < 3:
         return
     region = near.organization.region
     start = dt.date(today.year - 1, 1, 1)
@@ -553,7 +561,7 @@ def _exit_with_transfers(admin, rng, today: dt.date, report: CareDemoReport) -> 
             legal_representative="周志强",
             contact_name="周志强",
             contact_phone="028-86669902",
-            service_points=[{"name": "城东安康第一服务站", "address": region.name, "beds": 0}],
+            service_points=[{"name": "锦东安康第一服务站", "address": region.name, "beds": 0}],
         ),
         agreement=providers.AgreementInput(
             number=f"CDCH{start.year}-EXIT",
@@ -566,7 +574,6 @@ def _exit_with_transfers(admin, rng, today: dt.date, report: CareDemoReport) -> 
     worker, created = _register(admin, station, 60, rng)
     report.caregivers_created += int(created)
     _certify(admin, worker, "care_worker", dt.date(today.year + 2, 6, 30))
-    persons = _exit_persons(region.code[:6])
     first_day = (today - dt.timedelta(days=90)).replace(day=1)
     for person in persons:
         conclusion = assessment_demo.demo_conclusion(
@@ -578,7 +585,6 @@ def _exit_with_transfers(admin, rng, today: dt.date, report: CareDemoReport) -> 
             care_mode="home_visit",
             institution_id=station.pk,
         )
-        report.entitlements_created += 1
         plan = _plan(admin, station, person.pk, "home_visit", 4, entitlement)
         if plan is not None:
             services.care_plan_confirm(
@@ -589,7 +595,6 @@ def _exit_with_transfers(admin, rng, today: dt.date, report: CareDemoReport) -> 
                 signer_relationship="self",
                 note="演示数据：窗口签字确认",
             )
-            report.plans_confirmed += 1
         services.assignment_create(
             actor=admin,
             person_id=person.pk,
@@ -597,7 +602,6 @@ def _exit_with_transfers(admin, rng, today: dt.date, report: CareDemoReport) -> 
             institution_id=station.pk,
             start_date=first_day,
         )
-        report.assignments_created += 1
     providers.institution_set_status(
         actor=admin,
         institution_id=station.pk,
