@@ -348,3 +348,19 @@ def test_family_pages(client, users, world):
     client.post(f"/care/family/notices/{notice.pk}/read/")
     notice.refresh_from_db()
     assert notice.read_at is not None
+
+
+@pytest.mark.django_db
+def test_an_ended_entitlement_leaves_no_one_to_move(users, world):
+    _terminate(users, world)
+    transfer = Transfer.objects.get()
+    services.entitlement_terminate(
+        actor=users.worker_a,
+        entitlement_id=transfer.entitlement_id,
+        end_date=TODAY,
+        reason="death",
+    )
+    transfer.refresh_from_db()
+    assert transfer.status == "cancelled"
+    card = next(c for c in queues_for(users.worker_a) if c.key == "care.transfers")
+    assert card.count == 0
