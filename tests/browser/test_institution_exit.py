@@ -138,3 +138,51 @@ def test_an_institutions_exit_with_its_beneficiaries_transferred(
         current = Arrangement.objects.get(person=person, end_date__isnull=True)
         assert current.institution.name == TARGET and current.start_date == today
     assert page.console_errors == []
+
+
+def test_the_family_chooses_the_new_institution_on_a_phone(
+    live_server,
+    browser,
+    users,
+    institution,  # noqa: F811
+    beneficiaries,
+    screenshot,
+):
+    """At 360 px the family reads the notice, opens the case, picks the new institution among
+    those that can serve and confirms; the case worker then finds it chosen."""
+    from changhu.insured.models import ApplicantLink
+    from changhu.providers import services as provider_services
+
+    person = beneficiaries[0]
+    ApplicantLink.objects.create(user=users.applicant, person=person, relationship="child")
+    provider_services.institution_set_status(
+        actor=users.bureau_admin,
+        institution_id=institution.pk,
+        action="terminate",
+        reason="年度考核不合格，退出定点",
+    )
+    context = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        _sign_in(page, live_server.url, "applicant")
+        page.goto(f"{live_server.url}/care/family/transfers/")
+        notice = page.get_by_test_id("family-notice").first
+        expect(notice).to_contain_text("请为老人选择新的护理机构")
+        size = notice.evaluate("e => parseFloat(getComputedStyle(e.querySelector('p')).fontSize)")
+        assert float(size) >= 16
+        card = page.get_by_test_id("family-transfer")
+        expect(card).to_have_count(1)
+        expect(card).to_contain_text(person.name)
+        card.get_by_test_id("family-choose").click()
+        page.get_by_label("新的护理机构").select_option(label=TARGET)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(page, "family_transfer_phone")
+        with page.expect_navigation():
+            page.get_by_test_id("family-submit").click()
+        expect(page.locator(".alert-success")).to_contain_text(f"已选择{TARGET}")
+        expect(card).to_contain_text("已选定，等待办理")
+    finally:
+        context.close()
+    transfer = Transfer.objects.get(person=person)
+    assert transfer.status == "assigned" and transfer.choice_channel == "family"
