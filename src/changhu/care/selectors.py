@@ -32,9 +32,12 @@ from changhu.care.models import (
     CatalogueItem,
     Entitlement,
     EntitlementStatus,
+    FamilyNotice,
     Package,
     PackageItem,
     Pause,
+    Transfer,
+    TransferStatus,
 )
 from changhu.core import clock, scope
 from changhu.core.db import filter_given
@@ -82,6 +85,35 @@ def _pause_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
 @scope.register(CarePlanItem)
 def _plan_item_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset.filter(plan_id__in=_by_person(CarePlan.objects.all(), s).values("pk"))
+
+
+@scope.register(Transfer)
+def _transfer_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """Care staff: the cases of their institution (leaving or receiving); others as persons."""
+    if s.organization_kind == OrgKind.CARE:
+        if not s.can(Right.CARE_VIEW):
+            return queryset.none()
+        return queryset.filter(
+            Q(from_institution__organization_id=s.organization_id)
+            | Q(to_institution__organization_id=s.organization_id)
+        )
+    if s.can(Right.CARE_VIEW):
+        return queryset.filter(s.region_q("person__region_code"))
+    if s.can(Right.INSURED_SELF):
+        return queryset.filter(person__applicants__user_id=s.user_id)
+    return queryset.none()
+
+
+@scope.register(FamilyNotice)
+def _family_notice_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """The family's own notices; staff of the person's region (care staff: none)."""
+    if s.organization_kind == OrgKind.CARE:
+        return queryset.none()
+    if s.can(Right.CARE_VIEW):
+        return queryset.filter(s.region_q("person__region_code"))
+    if s.can(Right.INSURED_SELF):
+        return queryset.filter(person__applicants__user_id=s.user_id)
+    return queryset.none()
 
 
 @scope.register(Catalogue, CatalogueCategory, CatalogueItem, Package, PackageItem)
@@ -771,4 +803,71 @@ def assignable_caregivers(
         )
         .filter(Q(beneficiary__isnull=True) | Q(beneficiary_id=person_id))
         .order_by("name", "id")
+    )
+
+
+# --- transfers (转移安置) ---------------------------------------------------------------------
+
+PENDING_TRANSFER = (TransferStatus.OPEN, TransferStatus.ASSIGNED)
+
+
+@dataclass
+class TransferFilters:
+    status: str = ""  # a status, or "pending" (open or assigned: not yet moved)
+    q: str = ""  # a name prefix
+    from_institution_id: int | None = None
+    overdue: bool = False  # pending past the deadline
+
+
+def transfer_list(*, fetched_by, filters: TransferFilters | None = None) -> QuerySet:
+    """Transfer cases in scope; pending ones oldest first (the longest waiting on top)."""
+    f = filters or TransferFilters()
+    qs = scope.scoped(
+        Transfer.objects.select_related(
+            "person",
+            "from_institution__organization",
+            "to_institution__organization",
+            "new_plan",
+        ),
+        fetched_by,
+    )
+    if f.status == "pending" or f.overdue:
+        qs = qs.filter(status__in=PENDING_TRANSFER)
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    qs = filter_given(
+        qs, person__name__startswith=f.q.strip(), from_institution_id=f.from_institution_id
+    )
+    if f.overdue:
+        qs = qs.filter(due_on__lt=clock.today())
+    return qs.order_by("stopped_on", "person__name", "id")
+
+
+def transfer_get(*, fetched_by, transfer_id: int) -> Transfer:
+    return scope.get_scoped(
+        Transfer.objects.select_related(
+            "person",
+            "entitlement",
+            "from_institution__organization",
+            "to_institution__organization",
+            "new_arrangement",
+            "new_plan",
+            "chosen_by",
+            "completed_by",
+        ),
+        fetched_by,
+        pk=transfer_id,
+    )
+
+
+def days_waiting(transfer: Transfer, today: dt.date | None = None) -> int:
+    """Days since the old institution's last day of service (0 before it)."""
+    today = today or clock.today()
+    end = transfer.effective_date if not transfer.pending and transfer.effective_date else today
+    return max(0, (end - transfer.stopped_on).days)
+
+
+def family_notices(*, fetched_by) -> QuerySet:
+    return scope.scoped(FamilyNotice.objects.select_related("person"), fetched_by).order_by(
+        "-created_at", "-id"
     )

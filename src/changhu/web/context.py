@@ -43,6 +43,8 @@ NAVIGATION = [
             Entry("待遇资格", "care:entitlement_list", "care.view", "card-checklist"),
             Entry("护理计划", "care:plan_list", "care.view", "journal-medical"),
             Entry("护理员派定", "care:assignment_list", "care.plan", "person-check"),
+            Entry("转移安置", "care:transfer_list", "care.entitlement", "arrow-left-right"),
+            Entry("更换护理机构", "care:family_transfers", "insured.self", "arrow-left-right"),
             Entry("定点护理机构", "providers:institution_list", "providers.view", "hospital"),
             Entry("护理员", "providers:caregiver_list", "providers.view", "person-badge"),
             Entry("服务项目目录", "care:catalogue_list", "care.catalogue", "list-ul"),

@@ -84,6 +84,13 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
         "revise": (R.CARE_PLAN,),
     },
     "care:assignment_person": (R.CARE_PLAN,),
+    "care:transfer_action": {
+        "assign": (R.CARE_ENTITLEMENT,),
+        "complete": (R.CARE_ENTITLEMENT,),
+        "cancel": (R.CARE_ENTITLEMENT,),
+    },
+    "care:family_transfer_choose": (R.INSURED_SELF,),
+    "care:family_notice_read": (R.INSURED_SELF,),
     "care:assignment_end": (R.CARE_PLAN,),
     # applications and assessments
     "assessment:application_create": (R.ASSESSMENT_INTAKE,),

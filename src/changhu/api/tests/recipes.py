@@ -395,6 +395,37 @@ def _assignment(world) -> Call:
     return Call(body={"person_id": assignment.person_id, "caregiver_id": other.pk})
 
 
+def _transfer(world, *, chosen: bool = False) -> Call:
+    """A pending transfer case of a beneficiary in the case worker's scope who has somewhere to
+    go (written directly: only its state matters), chosen already when ``chosen``."""
+    from changhu.care import services
+    from changhu.care.models import Entitlement, Transfer
+
+    active = Entitlement.objects.filter(status="active").exclude(
+        transfers__status__in=["open", "assigned"]
+    )
+    for entitlement in in_scope("caseworker", active, "person__region_code").order_by("pk"):
+        arrangement = entitlement.arrangements.order_by("-start_date")[0]
+        transfer = Transfer(
+            person=entitlement.person,
+            entitlement=entitlement,
+            from_institution=arrangement.institution,
+            care_mode=arrangement.care_mode,
+            cause="institution_terminated",
+            stopped_on=today(),
+            due_on=today() + dt.timedelta(days=services.TRANSFER_DAYS),
+        )
+        options = services.transfer_options(transfer)
+        if options:
+            break
+    transfer.save()
+    if chosen:
+        Transfer.objects.filter(pk=transfer.pk).update(
+            status="assigned", to_institution=options[0], choice_channel="case_worker"
+        )
+    return Call(path={"transfer_id": transfer.pk}, body={"institution_id": options[0].pk})
+
+
 # --- assessment ------------------------------------------------------------------------------
 
 
@@ -1506,6 +1537,13 @@ RECIPES: dict[str, Recipe] = {
     "POST /care/assignments/{assignment_id}/end": Recipe(
         "careadmin",
         lambda w: Call(path={"assignment_id": _open_assignment().pk}, body={"end_date": days(0)}),
+    ),
+    "POST /care/transfers/{transfer_id}/assign": Recipe("caseworker", _transfer),
+    "POST /care/transfers/{transfer_id}/complete": Recipe(
+        "caseworker", lambda w: Call(path=_transfer(w, chosen=True).path, body={})
+    ),
+    "POST /care/transfers/{transfer_id}/cancel": Recipe(
+        "caseworker", lambda w: Call(path=_transfer(w).path, body={"reason": "家属放弃"})
     ),
     # --- applications and assessments
     "POST /assessment/applications": Recipe(

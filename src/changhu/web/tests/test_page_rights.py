@@ -138,6 +138,15 @@ def _scorecard() -> dict:
     return {"kind": card.kind, "period": card.period, "org": card.organization_id}
 
 
+def _family_notice() -> int:
+    from changhu.care.models import FamilyNotice
+
+    notice = FamilyNotice.objects.create(
+        person_id=recipes._person().pk, title="护理机构已更换", body="自明日起由新机构服务。"
+    )
+    return notice.pk
+
+
 PERSON = lambda w: {"pk": recipes._person().pk}  # noqa: E731
 APPLICATION = lambda w: {"pk": recipes._application("submitted").pk}  # noqa: E731
 
@@ -160,6 +169,9 @@ ROWS = {
     "care:plan_action": lambda w: {"pk": recipes._plan().pk},
     "care:assignment_person": lambda w: {"person_id": recipes._open_assignment().person_id},
     "care:assignment_end": lambda w: {"pk": recipes._open_assignment().pk},
+    "care:transfer_action": lambda w: {"pk": recipes._transfer(w).path["transfer_id"]},
+    "care:family_transfer_choose": lambda w: {"pk": recipes._transfer(w).path["transfer_id"]},
+    "care:family_notice_read": lambda w: {"pk": _family_notice()},
     "assessment:objection_handle": lambda w: {"pk": recipes._objection(w).pk},
     "assessment:appeal": lambda w: {"pk": _row("assessment.Conclusion")},
     "assessment:reassess": lambda w: {"pk": _row("assessment.Conclusion")},
