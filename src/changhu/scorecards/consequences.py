@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.db.models import Sum
 
-from changhu.core import audit, versions
+from changhu.core import audit, clock, versions
 from changhu.core.errors import Conflict, ValidationFailed
 from changhu.core.money import format_yuan
 from changhu.scorecards import consequence_rules as rules
@@ -132,13 +132,16 @@ def deposit_bases(period: periods.Period) -> dict[int, int]:
 
 def propose(run: ScorecardRun, *, actor=None) -> int:
     """Replace the run's proposals still waiting with those its scores call for under the rules
-    in force on the period's last day; decided proposals stay and are not proposed again."""
+    in force on the period's last day; decided proposals stay and are not proposed again. A
+    period that has not ended yet gets none."""
     period = periods.parse(run.period)
-    rule_set = rules_on(period.last)
     waiting = ConsequenceProposal.objects.filter(
         kind=run.kind, period=run.period, status=ConsequenceStatus.PROPOSED
     )
     waiting.delete()
+    if period.last >= clock.today():
+        return 0  # a period under way has no final score to act on
+    rule_set = rules_on(period.last)
     bands = (rule_set.kinds.get(run.kind) if rule_set else None) or []
     if not bands:
         return 0

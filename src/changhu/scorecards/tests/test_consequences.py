@@ -72,7 +72,7 @@ def test_the_shipped_rules_load_once():
     assert lines == ["考核结果运用规则（2026.1）：已加载"]
     assert consequences.load_all_rule_sets() == ["考核结果运用规则（2026.1）：未变化"]
     rule_set = ConsequenceRuleSet.objects.get()
-    assert [b.get("below") for b in rule_set.kinds["care-institution"]] == [60, 70, 80, 85]
+    assert [b.get("below") for b in rule_set.kinds["care-institution"]] == [60, 70, 80, 90]
 
 
 @pytest.mark.parametrize(
@@ -156,12 +156,13 @@ def test_the_same_version_with_other_content_is_refused(tmp_path):
 @pytest.mark.parametrize(
     ("score", "actions", "label"),
     [
-        ("0", ["termination"], "低于60分"),
-        ("59.99", ["termination"], "低于60分"),
+        ("0", ["termination", "withholding"], "低于60分"),
+        ("59.99", ["termination", "withholding"], "低于60分"),
         ("60", ["suspension", "withholding", "interview"], "60分至70分以下"),
         ("79.99", ["withholding", "interview"], "70分至80分以下"),
-        ("80", ["warning"], "80分至85分以下"),
-        ("85", None, None),
+        ("80", ["withholding", "warning"], "80分至90分以下"),
+        ("89.99", ["withholding", "warning"], "80分至90分以下"),
+        ("90", None, None),
         ("100", None, None),
     ],
 )
@@ -256,7 +257,12 @@ def test_a_run_proposes_what_the_rules_call_for(every_score, scored, orgs):
     assert withholding.band == "任何分数"
 
 
-def test_the_shipped_rules_propose_nothing_for_a_good_score(scored, orgs):
+def test_a_period_under_way_gets_no_proposals(every_score, scored, orgs):
+    compute.compute_run(kind="care-institution", period=scored.quarter.shift(1).key)
+    assert not ConsequenceProposal.objects.exists()
+
+
+def test_the_shipped_rules_propose_by_band(scored, orgs):
     consequences.load_all_rule_sets()
     run = compute.compute_run(kind="care-institution", period=scored.quarter.key)
     for card in run.cards.all():
