@@ -129,7 +129,13 @@ def line_explanation(*, fetched_by, line_id: int) -> dict:
         "days_in_month": month_days,
         "policy": line.policy.ref,
         "policy_name": line.policy.name,
-        "rule_kind_label": rules.RULE_KINDS[benefit.kind].label if benefit else line.kind,
+        "rule_kind_label": (
+            "机构扣款"
+            if institution_level
+            else rules.RULE_KINDS[benefit.kind].label
+            if benefit
+            else line.kind
+        ),
         "rate": {
             "amount_fen": rate.amount_fen,
             "limit_fen": rate.limit_fen,

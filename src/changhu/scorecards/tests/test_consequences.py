@@ -224,6 +224,14 @@ def test_confirming_a_withholding_adds_a_deduction_to_the_next_settlement(
     assert "机构扣款" in text and "扣留质量保证金5%" in text
     response = statements.statement_xlsx(fetched_by=users.bureau_admin, claim_id=claim.pk)
     assert response.status_code == 200
+    pdf = statements.statement_pdf(fetched_by=users.bureau_admin, claim_id=claim.pk)
+    assert pdf.status_code == 200
+    detail = client_for(users.care_admin).get(f"/settlement/lines/{line.pk}/")
+    assert detail.status_code == 200 and "机构扣款：-617.25元" in detail.content.decode()
+    api = client_for(users.care_admin).get(f"/api/v1/settlement/claims/{claim.pk}/lines")
+    listed = next(i for i in api.json()["items"] if i["id"] == line.pk)
+    assert listed["person_id"] is None and listed["person_name"] is None
+    assert listed["fund_fen"] == -61_725 and "扣留质量保证金5%" in listed["reason"]
     # The institution cannot withdraw its deduction.
     from changhu.settlement import services as settlement_services
 
