@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 
 from changhu.core import scope
 from changhu.orgs.models import OrgKind
@@ -201,8 +201,9 @@ def consequence_list(*, fetched_by, filters: ConsequenceFilters | None = None) -
         qs = qs.filter(period=f.period)
     if f.organization_id:
         qs = qs.filter(organization_id=f.organization_id)
+    waiting_first = Case(When(status=ConsequenceStatus.PROPOSED, then=Value(0)), default=Value(1))
     return qs.select_related("organization", "decided_by", "adjustment", "rule_set").order_by(
-        "status", "-period", "kind", "score", "organization__name", "id"
+        waiting_first, "-period", "kind", "score", "organization__name", "id"
     )
 
 
