@@ -88,6 +88,8 @@ class Right:
     SCORECARDS_VIEW = "scorecards.view"  # scorecards, rankings and the rows behind them in scope
     SCORECARDS_COMPUTE = "scorecards.compute"  # compute or recompute a period's scorecards
     SCORECARDS_MANUAL = "scorecards.manual"  # enter on-site points with evidence
+    # confirm or dismiss the consequences a score calls for (and carry them out)
+    SCORECARDS_CONSEQUENCES = "scorecards.consequences"
     TRAINING_VIEW = "training.view"  # courses, sessions, and the enrolments in scope
     TRAINING_MANAGE = "training.manage"  # courses, sessions, the roll, certificates, subsidies
     TRAINING_ENROL = "training.enrol"  # enrol caregivers in scope (own staff), withdraw them
@@ -318,7 +320,7 @@ for _role, _extra in _MATCHING_RIGHTS.items():
 # Scorecards of institutions, assessment institutions and insurers (scorecards app).
 _SCORECARD_WORK = {Right.SCORECARDS_VIEW, Right.SCORECARDS_COMPUTE, Right.SCORECARDS_MANUAL}
 _SCORECARD_RIGHTS: dict[str, set[str]] = {
-    Role.BUREAU_ADMIN: _SCORECARD_WORK,
+    Role.BUREAU_ADMIN: _SCORECARD_WORK | {Right.SCORECARDS_CONSEQUENCES},
     Role.BUREAU_REGULATOR: {Right.SCORECARDS_VIEW},
     Role.INSURER_CASE_WORKER: {Right.SCORECARDS_VIEW, Right.SCORECARDS_MANUAL},
     Role.INSURER_SUPERVISOR: _SCORECARD_WORK,
@@ -445,6 +447,7 @@ RIGHT_LABELS = {
     Right.SCORECARDS_VIEW: "查看考核得分、排名及明细",
     Right.SCORECARDS_COMPUTE: "计算考核得分",
     Right.SCORECARDS_MANUAL: "录入现场考核评分",
+    Right.SCORECARDS_CONSEQUENCES: "确认或不予执行考核处理（扣款、暂停、解除协议等）",
     Right.TRAINING_VIEW: "查看培训课程、班次及报名",
     Right.TRAINING_MANAGE: "管理培训课程、班次、出勤成绩、发证与补贴",
     Right.TRAINING_ENROL: "为本机构护理员报名培训",

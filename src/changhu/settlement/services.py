@@ -261,6 +261,11 @@ def _line_for_update(actor, line_id: int) -> ClaimLine:
     return line
 
 
+def _not_deduction(line: ClaimLine) -> None:
+    if line.person_id is None:
+        raise Conflict("机构扣款明细由考核处理决定，不能撤回或拒付", code="line_is_deduction")
+
+
 def _decide(actor, line: ClaimLine, status: str, step: str, code: str, reason: str) -> ClaimLine:
     before = line.status
     line.status, line.reason_code, line.reason = status, code, reason
@@ -311,6 +316,7 @@ def line_withdraw(*, actor, line_id: int, reason: str) -> ClaimLine:
     """The institution takes a line out of its draft claim, with a reason."""
     require(actor, Right.SETTLEMENT_CLAIM)
     line = _line_for_update(actor, line_id)
+    _not_deduction(line)
     if line.claim.status != ClaimStatus.DRAFT:
         raise Conflict("申报已提交，不能再撤回明细", code="claim_not_draft")
     if line.status != LineStatus.PAYABLE:
@@ -338,6 +344,7 @@ def _review_step(actor, claim: Claim) -> str:
 def line_reject(*, actor, line_id: int, reason_code: str, reason: str = "") -> ClaimLine:
     """A reviewer refuses to pay a line (初审 or 复核), with a reason code and text."""
     line = _line_for_update(actor, line_id)
+    _not_deduction(line)
     step = _review_step(actor, line.claim)
     if reason_code not in REJECT_REASONS:
         raise field_error("reason_code", "reason_code_invalid", "请选择拒付原因")
@@ -605,6 +612,78 @@ def adjustment_create(
         obj=line,
         user=actor,
         note=f"{'追回' if amount_fen < 0 else '补付'}{format_yuan(abs(amount_fen))}元：{reason}",
+    )
+    return line
+
+
+def deduction_period(*, institution_id: int, after_month: str) -> SettlementPeriod | None:
+    """The settlement a deduction from an institution goes into: the earliest period of the
+    institution's pooling region after ``after_month`` that is not paid and where the
+    institution's claim (if any) is still a draft or submitted."""
+    institution = Institution.objects.only("region_code").get(pk=institution_id)
+    candidates = (
+        SettlementPeriod.objects.filter(month__gt=after_month)
+        .exclude(status=PeriodStatus.PAID)
+        .order_by("month", "id")
+    )
+    for period in candidates:
+        if not institution.region_code.startswith(period.region_prefix):
+            continue
+        claim = Claim.objects.filter(period=period, institution_id=institution_id).first()
+        if claim is None or claim.status in (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED):
+            return period
+    return None
+
+
+@transaction.atomic
+def deduction_create(
+    *, actor, institution_id: int, period_id: int, amount_fen: int, key: str, reason: str
+) -> ClaimLine:
+    """扣款: an institution-level line (no person) that takes ``amount_fen`` from the
+    institution's claim of an unpaid period, e.g. the quality deposit withheld after a poor
+    scorecard (decided in ``scorecards.consequences``). ``key`` makes it once per decision."""
+    require(actor, Right.SCORECARDS_CONSEQUENCES)
+    target = _period_for_update(actor, period_id)
+    _unlocked(target)
+    reason = _reason(reason)
+    institution = get_scoped(Institution.objects.all(), actor, pk=institution_id)
+    if not institution.region_code.startswith(target.region_prefix):
+        raise field_error("period_id", "period_invalid", "该结算期不是该机构所在统筹地区的")
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise field_error("amount_fen", "amount_invalid", "扣款金额应为正整数（分）")
+    line_key = f"deduction|{key}"
+    if ClaimLine.objects.filter(period=target, line_key=line_key).exists():
+        raise Conflict("该扣款已记入本期结算", code="deduction_exists")
+    claim, _ = Claim.objects.get_or_create(period=target, institution=institution)
+    if claim.status not in (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED):
+        raise Conflict("该机构本期申报已进入复核或拨付，请在下一期扣款", code="claim_in_review")
+    line = ClaimLine.objects.create(
+        period=target,
+        claim=claim,
+        institution=institution,
+        person=None,
+        line_key=line_key,
+        benefit="deduction",
+        benefit_name="质量保证金扣留",
+        kind="deduction",
+        payer=target.policy.code,
+        tier=1,
+        payee_kind="institution",
+        grade=0,
+        care_mode="",
+        fund_fen=-amount_fen,
+        rule=f"{target.policy.ref}/deduction",
+        policy_id=target.policy_id,
+        reason_code="quality_deposit",
+        reason=reason,
+        source=LineSource.ADJUSTMENT,
+    )
+    compute.refresh_totals(target, [claim.pk])
+    audit.record(
+        action="create",
+        obj=line,
+        user=actor,
+        note=f"{target.month}扣款{format_yuan(amount_fen)}元：{reason}",
     )
     return line
 

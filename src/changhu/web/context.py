@@ -90,7 +90,10 @@ NAVIGATION = [
     ),
     Group(
         "考核评价",
-        [Entry("考核排名", "scorecards:ranking", "scorecards.view", "trophy")],
+        [
+            Entry("考核排名", "scorecards:ranking", "scorecards.view", "trophy"),
+            Entry("考核处理", "scorecards:consequences", "scorecards.view", "clipboard-check"),
+        ],
     ),
     Group(
         "培训管理",

@@ -173,6 +173,8 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
     # scorecards
     "scorecards:compute": (R.SCORECARDS_COMPUTE,),
     "scorecards:manual_new": (R.SCORECARDS_MANUAL,),
+    "scorecards:consequence_confirm": (R.SCORECARDS_CONSEQUENCES,),
+    "scorecards:consequence_dismiss": (R.SCORECARDS_CONSEQUENCES,),
     # training
     "training:course_new": (R.TRAINING_MANAGE,),
     "training:session_new": (R.TRAINING_MANAGE,),

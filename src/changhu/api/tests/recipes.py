@@ -1249,6 +1249,14 @@ def _scorecard_call(w) -> Call:
     )
 
 
+def _consequence(world, action: str = "warning") -> Call:
+    """A consequence the demo's scores call for, still waiting for the bureau."""
+    from changhu.scorecards.models import ConsequenceProposal
+
+    waiting = ConsequenceProposal.objects.filter(status="proposed", action=action)
+    return Call(path={"proposal_id": in_scope("bureau", waiting).order_by("pk")[0].pk})
+
+
 def _training_held():
     """The demo's ended session (its roll entered, certificates issued)."""
     from changhu.training.models import Session
@@ -1886,6 +1894,13 @@ RECIPES: dict[str, Recipe] = {
         "bureau", lambda w: Call(body={"kind": "care-institution", "period": _last_quarter()})
     ),
     "POST /scorecards/{kind}/{period}/{org_id}/manual": Recipe("caseworker", _scorecard_call),
+    "POST /scorecards/consequences/{proposal_id}/confirm": Recipe(
+        "bureau", lambda w: Call(path=_consequence(w).path, body={})
+    ),
+    "POST /scorecards/consequences/{proposal_id}/dismiss": Recipe(
+        "bureau",
+        lambda w: Call(path=_consequence(w).path, body={"reason": "已于上月约谈并整改"}),
+    ),
     # --- training
     "POST /training/courses": Recipe(
         "bureau",

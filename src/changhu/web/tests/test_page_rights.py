@@ -202,6 +202,8 @@ ROWS = {
     "feedback:family_complaint_detail": lambda w: {"pk": recipes._complaint(w).pk},
     "feedback:return_visit_call": lambda w: {"pk": recipes._pending_return_visit(w).pk},
     "scorecards:manual_new": lambda w: _scorecard(),
+    "scorecards:consequence_confirm": lambda w: {"pk": recipes._consequence(w).path["proposal_id"]},
+    "scorecards:consequence_dismiss": lambda w: {"pk": recipes._consequence(w).path["proposal_id"]},
     "training:session_new": lambda w: {"pk": recipes._training_held().course_id},
     "training:enrol": lambda w: {"pk": recipes._training_held().pk},
     "training:roll": lambda w: {"pk": recipes._training_held().pk},
@@ -261,6 +263,7 @@ FORM_DATA = {
     ("settlement:claim_action", "second_return"): {"reason_code": "documents_missing"},
     ("matching:record_reject", None): {"reason": "同名，出生日期不符"},
     ("matching:recovery_dismiss", None): {"reason": "家属已退回"},
+    ("scorecards:consequence_dismiss", None): {"reason": "已整改"},
 }
 
 
