@@ -996,3 +996,21 @@ def draw_verified(draw: ExpertDraw) -> bool:
     again = expert_draw.draw(draw.seed, candidates, draw.wanted)
     drawn = [p.expert_id for p in draw.picks.all() if not p.kept]
     return again == drawn
+
+
+def pool_candidates(*, fetched_by) -> list:
+    """Expert logins of the reader's region not in the pool now, for the add form."""
+    from changhu.orgs.models import User
+    from changhu.orgs.roles import RIGHTS
+
+    s = scope.scope_of(fetched_by)
+    roles = [role for role, rights in RIGHTS.items() if Right.ASSESSMENT_CONFIRM in rights]
+    in_pool = PoolExpert.objects.filter(active=True).values("user_id")
+    return list(
+        User.objects.filter(
+            s.region_q("organization__region__code"), role__in=roles, is_active=True
+        )
+        .exclude(pk__in=in_pool)
+        .select_related("organization")
+        .order_by("organization__name", "real_name", "username")
+    )

@@ -22,12 +22,19 @@ from changhu.assessment.models import (
 )
 from changhu.assessment.services._common import _event, _lock, _problems, _today
 from changhu.core import audit, clock
-from changhu.core.errors import Conflict, PermissionDenied, field_error
-from changhu.core.scope import require, scope_of
+from changhu.core.errors import Conflict, NotFound, PermissionDenied, field_error
+from changhu.core.scope import get_scoped, require, scope_of
 from changhu.orgs.models import Organization
 from changhu.orgs.roles import RIGHTS, Right
 
 CITY_PREFIX = 4  # digits of a division code that name the city (the pool's region)
+
+
+def get_scoped_or_none(queryset, actor, **lookup):
+    try:
+        return get_scoped(queryset, actor, **lookup)
+    except NotFound:
+        return None
 
 
 @dataclass
@@ -155,7 +162,9 @@ def conflict_declare(
     else:
         from changhu.insured.models import Person
 
-        person = Person.objects.filter(pk=person_id or 0).first()
+        # The person as the declarer may see them: the bureau records relatives; an expert
+        # (who sees no register) declares work at an institution, and tells the bureau the rest.
+        person = get_scoped_or_none(Person.objects.all(), actor, pk=person_id or 0)
         if person is None:
             raise field_error("person_id", "person_required", "请选择相关的参保人")
     with transaction.atomic():
