@@ -166,7 +166,7 @@ def conflict_declare(
         # (who sees no register) declares work at an institution, and tells the bureau the rest.
         person = get_scoped_or_none(Person.objects.all(), actor, pk=person_id or 0)
         if person is None:
-            raise field_error("person_id", "person_required", "请选择相关的参保人")
+            raise field_error("person_id", "conflict_person_required", "请选择相关的参保人")
     with transaction.atomic():
         conflict = ExpertConflict.objects.create(
             expert=expert,

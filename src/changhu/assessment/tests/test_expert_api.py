@@ -63,7 +63,7 @@ def test_pool_management_through_the_api(users, team, doctors):
     assert_api_error(
         api.post(f"assessment/experts/{body['id']}/conflicts", {"kind": "relative"}),
         422,
-        "person_required",
+        "conflict_person_required",
     )
     detail = api.get(f"assessment/experts/{body['id']}")
     assert [c["kind"] for c in detail.body["conflicts"]] == ["institution"]
