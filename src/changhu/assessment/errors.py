@@ -32,7 +32,6 @@ class ErrorCode(StrEnum):
     ILLEGAL_TRANSITION = "illegal_transition"
     INSTITUTION_EXCLUDED = "institution_excluded"
     INSTITUTION_NOT_ELIGIBLE = "institution_not_eligible"
-    INSTITUTION_OUTSIDE_SCOPE = "institution_outside_scope"
     ITEM_MISSING = "item_missing"
     ITEM_UNKNOWN = "item_unknown"
     KIND_INVALID = "kind_invalid"

@@ -761,7 +761,7 @@ def live_score(*, fetched_by, application_id: int, answers: dict) -> scoring.Par
 
 def workload_window_start(today: dt.date | None = None) -> dt.date:
     """Workload is counted over the current month (the first day of the month of ``today``)."""
-    return (today or clock.today()).replace(day=1)
+    return clock.month_start(today)
 
 
 def expert_loads(expert_ids: Iterable[int], since: dt.date) -> dict[int, int]:

@@ -54,7 +54,12 @@ def expert_add(*, actor, data: ExpertInput) -> PoolExpert:
     from changhu.orgs.models import User
 
     problems = {}
-    user = User.objects.select_related("organization").filter(pk=data.user_id or 0).first()
+    # People and institutions outside the manager's regions are as unknown as missing ones.
+    user = (
+        User.objects.select_related("organization")
+        .filter(s.region_q("organization__region__code"), pk=data.user_id or 0)
+        .first()
+    )
     if user is None:
         problems["user_id"] = ("expert_user_invalid", "请选择专家的登录账号")
     elif not user.is_active or Right.ASSESSMENT_CONFIRM not in RIGHTS.get(user.role, ()):
@@ -65,18 +70,15 @@ def expert_add(*, actor, data: ExpertInput) -> PoolExpert:
     if data.active_until is not None and data.active_until < first:
         problems["active_until"] = ("date_order", "有效期至不能早于入库日期")
     institution_id = data.institution_id or (user.organization_id if user else None)
-    institution = Organization.objects.select_related("region").filter(pk=institution_id or 0)
-    institution = institution.first()
+    institution = (
+        Organization.objects.select_related("region")
+        .filter(s.region_q("region__code"), pk=institution_id or 0)
+        .first()
+    )
     if institution is None and "user_id" not in problems:
         problems["institution_id"] = ("institution_invalid", "请选择专家的工作单位")
     _problems(problems)
     region_code = institution.region.code[:CITY_PREFIX]
-    if not s.covers_region(region_code) and not any(
-        p.startswith(region_code) for p in s.region_prefixes
-    ):
-        raise field_error(
-            "institution_id", "institution_outside_scope", "该单位不在您管理的统筹地区"
-        )
     try:
         with transaction.atomic():
             expert = PoolExpert.objects.create(

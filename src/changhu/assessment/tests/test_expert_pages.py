@@ -153,3 +153,18 @@ def test_outsiders_get_nothing_from_the_pages(client, users, team, pool, case):
         reverse("assessment:expert_add"), {"user_id": team.expert3.pk, "profession": "nurse"}
     )
     assert response.status_code == 403 and not PoolExpert.objects.filter(user=team.expert3).exists()
+
+
+def test_the_pool_page_and_api_do_not_grow_queries_with_the_pool(
+    client, users, team, pool, django_assert_max_num_queries
+):
+    from tests.api import ApiClient
+
+    client.force_login(users.bureau_admin)
+    client.get(reverse("assessment:expert_list"))  # warm the session and caches
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("assessment:expert_list"))
+    assert response.content.decode().count('data-testid="pool-row"') == 4
+    api = ApiClient(users.bureau_admin)
+    with django_assert_max_num_queries(8):
+        assert api.get("assessment/experts").body["total"] == 4
