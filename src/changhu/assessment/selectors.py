@@ -24,9 +24,13 @@ from changhu.assessment.models import (
     Conclusion,
     Confirmation,
     Document,
+    DrawnExpert,
+    ExpertConflict,
+    ExpertDraw,
     Kind,
     Notice,
     Objection,
+    PoolExpert,
     Status,
 )
 from changhu.assessment.workflow import WORKFLOW
@@ -39,6 +43,12 @@ from changhu.orgs.roles import Right
 from changhu.orgs.scoping import organization_prefixes
 
 
+def _drawn_for(s: scope.Scope) -> QuerySet:
+    """The experts' picks of standing draws that name the reader (an expert of any institution
+    sees the cases they were drawn to confirm)."""
+    return DrawnExpert.objects.filter(user_id=s.user_id, draw__active=True)
+
+
 @scope.register(Application)
 def _application_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     if s.can(Right.ASSESSMENT_VIEW):
@@ -46,7 +56,8 @@ def _application_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
             mine = Assessment.objects.filter(
                 application=OuterRef("pk"), institution_id=s.organization_id
             )
-            return queryset.filter(Exists(mine))
+            drawn = _drawn_for(s).filter(draw__application=OuterRef("pk"))
+            return queryset.filter(Exists(mine) | Exists(drawn))
         return queryset.filter(s.region_q("region_code"))
     if s.can(Right.ASSESSMENT_APPLY):
         linked = ApplicantLink.objects.filter(person_id=OuterRef("person_id"), user_id=s.user_id)
@@ -65,7 +76,8 @@ def _assessment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     if not s.can(Right.ASSESSMENT_VIEW):
         return queryset.none()
     if s.organization_kind == OrgKind.ASSESSMENT:
-        return queryset.filter(institution_id=s.organization_id)
+        drawn = _drawn_for(s).values("draw__assessment_id")
+        return queryset.filter(Q(institution_id=s.organization_id) | Q(pk__in=drawn))
     return queryset.filter(application_id__in=_applications_seen(s))
 
 
@@ -81,15 +93,46 @@ def _document_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     if not s.can(Right.ASSESSMENT_VIEW):
         return seen.filter(assessment__isnull=True)
     if s.organization_kind == OrgKind.ASSESSMENT:
+        drawn = _drawn_for(s).values("draw__assessment_id")
         return seen.filter(
-            Q(assessment__isnull=True) | Q(assessment__institution_id=s.organization_id)
+            Q(assessment__isnull=True)
+            | Q(assessment__institution_id=s.organization_id)
+            | Q(assessment_id__in=drawn)
         )
     return seen
 
 
-@scope.register(AssessorAssignment, Confirmation)
+@scope.register(AssessorAssignment, Confirmation, ExpertDraw)
 def _by_assessment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset.filter(assessment__in=_assessment_policy(Assessment.objects.all(), s))
+
+
+def pool_region_q(s: scope.Scope, field_name: str = "region_code") -> Q:
+    """Pool entries whose region overlaps the scope's: a city's pool is seen by the city's and
+    its districts' staff."""
+    if s.unrestricted:
+        return Q()
+    q = Q(pk__in=[])
+    for prefix in s.region_prefixes:
+        q |= Q(**{f"{field_name}__startswith": prefix})
+        q |= Q(**{f"{field_name}__in": [prefix[:n] for n in range(2, len(prefix))]})
+    return q
+
+
+@scope.register(PoolExpert)
+def _pool_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """The pool's managers and case workers see the pool of their region; an expert their own
+    entries; nobody else any."""
+    if s.can(Right.EXPERT_POOL_VIEW):
+        return queryset.filter(pool_region_q(s))
+    if s.can(Right.ASSESSMENT_CONFIRM):
+        return queryset.filter(user_id=s.user_id)
+    return queryset.none()
+
+
+@scope.register(ExpertConflict)
+def _conflict_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return queryset.filter(expert__in=_pool_policy(PoolExpert.objects.all(), s))
 
 
 # --- queues ----------------------------------------------------------------------------------
@@ -103,9 +146,32 @@ class QueueDef:
     condition: Q
     hint: str = ""
     icon: str = "inbox"
+    # A narrowing that depends on the reader (the cases drawn for them), if any.
+    personal: Callable[[scope.Scope], Q] | None = None
+
+    def condition_for(self, s: scope.Scope) -> Q:
+        return self.condition & self.personal(s) if self.personal else self.condition
 
 
 _OPEN = Q(status__in=OPEN_STATUSES)
+_DRAWN = Exists(
+    ExpertDraw.objects.filter(active=True, assessment_id=OuterRef("current_assessment_id"))
+)
+
+
+def _mine_to_confirm(s: scope.Scope) -> Q:
+    """Drawn for the reader, who has not yet given an opinion on the result now submitted."""
+    drawn = DrawnExpert.objects.filter(
+        user_id=s.user_id, draw__active=True, draw__assessment_id=OuterRef("current_assessment_id")
+    )
+    answered = Confirmation.objects.filter(
+        expert_id=s.user_id,
+        assessment_id=OuterRef("current_assessment_id"),
+        submission=OuterRef("current_assessment__submission"),
+    )
+    return Q(Exists(drawn)) & ~Q(Exists(answered))
+
+
 QUEUES: dict[str, QueueDef] = {
     q.key: q
     for q in (
@@ -148,6 +214,23 @@ QUEUES: dict[str, QueueDef] = {
             Q(status=Status.ASSESSED),
             "现场评估已提交，待专家确认",
             "patch-check",
+        ),
+        QueueDef(
+            "draw",
+            "待抽取专家",
+            (Right.EXPERT_DRAW,),
+            Q(status=Status.ASSESSED) & ~Q(_DRAWN),
+            "现场评估已提交，待从专家库抽取确认专家",
+            "shuffle",
+        ),
+        QueueDef(
+            "my_confirmations",
+            "待我确认",
+            (Right.ASSESSMENT_CONFIRM,),
+            Q(status=Status.ASSESSED),
+            "抽取您为确认专家、待您提出意见的案件",
+            "person-check",
+            personal=_mine_to_confirm,
         ),
         QueueDef(
             "review",
@@ -196,7 +279,18 @@ QUEUES: dict[str, QueueDef] = {
 # Work queues are worked oldest first (special groups ahead), so nobody waits behind later
 # cases; "公示中" and "复评中" are lists to watch, and the full case list shows the newest first.
 FIFO_QUEUES = frozenset(
-    {"intake", "materials", "dispatch", "assessment", "confirmation", "review", "issue", "overdue"}
+    {
+        "intake",
+        "materials",
+        "dispatch",
+        "assessment",
+        "confirmation",
+        "draw",
+        "my_confirmations",
+        "review",
+        "issue",
+        "overdue",
+    }
 )
 
 
@@ -224,7 +318,7 @@ def application_list(*, fetched_by, filters: ApplicationFilters | None = None) -
     )
     if filters.queue:
         queue = QUEUES.get(filters.queue)
-        qs = qs.filter(queue.condition) if queue else qs.none()
+        qs = qs.filter(queue.condition_for(scope.scope_of(fetched_by))) if queue else qs.none()
     qs = filter_given(
         qs,
         status=filters.status,
@@ -246,7 +340,8 @@ def queue_counts(*, fetched_by) -> dict[str, int]:
     if not queues:
         return {}
     qs = scope.scoped(Application.objects.all(), fetched_by)
-    counts = qs.aggregate(**{q.key: Count("pk", filter=q.condition) for q in queues})
+    s = scope.scope_of(fetched_by)
+    counts = qs.aggregate(**{q.key: Count("pk", filter=q.condition_for(s)) for q in queues})
     return {key: value or 0 for key, value in counts.items()}
 
 
@@ -275,10 +370,11 @@ def queue_deadlines(*, fetched_by) -> dict[str, tuple[int, int]]:
         return {}
     overdue, due_today = _deadline_conditions(clock.today())
     qs = scope.scoped(Application.objects.all(), fetched_by)
+    s = scope.scope_of(fetched_by)
     aggregates = {}
     for q in queues:
-        aggregates[f"{q.key}__overdue"] = Count("pk", filter=q.condition & overdue)
-        aggregates[f"{q.key}__today"] = Count("pk", filter=q.condition & due_today)
+        aggregates[f"{q.key}__overdue"] = Count("pk", filter=q.condition_for(s) & overdue)
+        aggregates[f"{q.key}__today"] = Count("pk", filter=q.condition_for(s) & due_today)
     counts = qs.aggregate(**aggregates)
     return {
         q.key: (counts[f"{q.key}__overdue"] or 0, counts[f"{q.key}__today"] or 0) for q in queues
@@ -658,3 +754,263 @@ def live_score(*, fetched_by, application_id: int, answers: dict) -> scoring.Par
         raise Conflict("该申请尚未派单，没有评估表", code="no_assessment")
     scope.get_scoped(Assessment.objects.all(), fetched_by, pk=assessment.pk)
     return scoring.partial_score(assessment.scale_version.scale, answers)
+
+
+# --- the expert pool and the draw of confirming experts -------------------------------------
+
+
+def workload_window_start(today: dt.date | None = None) -> dt.date:
+    """Workload is counted over the current month (the first day of the month of ``today``)."""
+    return clock.month_start(today)
+
+
+def expert_loads(expert_ids: Iterable[int], since: dt.date) -> dict[int, int]:
+    """How many standing draws since ``since`` named each pool expert (one per case)."""
+    rows = (
+        DrawnExpert.objects.filter(
+            expert_id__in=list(expert_ids), draw__active=True, draw__drawn_at__date__gte=since
+        )
+        .values_list("expert_id")
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows)
+
+
+@dataclass
+class PoolFilters:
+    q: str = ""  # the expert's name (prefix)
+    institution_id: int | None = None
+    profession: str = ""
+    active: bool | None = None
+
+
+def pool_list(*, fetched_by, filters: PoolFilters | None = None) -> QuerySet:
+    """Pool entries in the reader's scope, each with ``load``: draws this month."""
+    filters = filters or PoolFilters()
+    qs = scope.scoped(PoolExpert.objects.all(), fetched_by).select_related("user", "institution")
+    qs = filter_given(
+        qs,
+        institution_id=filters.institution_id,
+        profession=filters.profession,
+        active=filters.active,
+    )
+    text = (filters.q or "").strip()
+    if text:
+        qs = qs.filter(Q(user__real_name__startswith=text) | Q(user__username=text))
+    since = workload_window_start()
+    load = Count(
+        "picks", filter=Q(picks__draw__active=True, picks__draw__drawn_at__date__gte=since)
+    )
+    return qs.annotate(load=load).order_by("-active", "institution__name", "user__real_name", "pk")
+
+
+def pool_expert_get(*, fetched_by, expert_id: int) -> PoolExpert:
+    return scope.get_scoped(
+        PoolExpert.objects.select_related("user", "institution"), fetched_by, pk=expert_id
+    )
+
+
+def conflicts_of(*, fetched_by, expert: PoolExpert) -> QuerySet:
+    qs = scope.scoped(ExpertConflict.objects.filter(expert=expert), fetched_by)
+    return qs.select_related("person", "organization", "declared_by")
+
+
+def conflict_get(*, fetched_by, conflict_id: int) -> ExpertConflict:
+    return scope.get_scoped(
+        ExpertConflict.objects.select_related("expert", "person", "organization"),
+        fetched_by,
+        pk=conflict_id,
+    )
+
+
+def _serving(region_code: str, today: dt.date) -> QuerySet:
+    """Pool entries that may serve a case of this region today."""
+    prefixes = [region_code[:n] for n in range(2, len(region_code) + 1)]
+    return PoolExpert.objects.filter(
+        Q(active_until__isnull=True) | Q(active_until__gte=today),
+        active=True,
+        active_from__lte=today,
+        user__is_active=True,
+        region_code__in=prefixes,
+    )
+
+
+def draw_required(application: Application, today: dt.date | None = None) -> bool:
+    """Whether the case's confirming experts must be drawn: the city keeps an expert pool (an
+    expert serves its region today). Without a pool the dispatched institution's experts
+    confirm, as before the pool existed."""
+    return _serving(application.region_code, today or clock.today()).exists()
+
+
+def active_draw(assessment: Assessment | None) -> ExpertDraw | None:
+    if assessment is None:
+        return None
+    return (
+        ExpertDraw.objects.filter(assessment=assessment, active=True)
+        .prefetch_related("picks__user", "picks__expert__institution")
+        .first()
+    )
+
+
+def draws_of(*, fetched_by, application: Application) -> list[ExpertDraw]:
+    """Every draw of the case the reader may see, newest first, with their picks."""
+    qs = scope.scoped(ExpertDraw.objects.filter(application=application), fetched_by)
+    return list(
+        qs.select_related("drawn_by", "assessment")
+        .prefetch_related("picks__user", "picks__expert__institution")
+        .order_by("-number")
+    )
+
+
+def draw_get(*, fetched_by, draw_id: int) -> ExpertDraw:
+    scope.require(fetched_by, Right.EXPERT_POOL_VIEW)
+    return scope.get_scoped(
+        ExpertDraw.objects.select_related("application", "drawn_by").prefetch_related(
+            "picks__user", "picks__expert__institution"
+        ),
+        fetched_by,
+        pk=draw_id,
+    )
+
+
+@dataclass
+class ExpertOption:
+    expert: PoolExpert
+    load: int
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def excluded(self) -> bool:
+        return bool(self.reasons)
+
+    def snapshot(self) -> dict:
+        """The expert as the draw record keeps them (the record outlives later changes)."""
+        row = {
+            "expert_id": self.expert.pk,
+            "user_id": self.expert.user_id,
+            "name": self.expert.user.display_name,
+            "institution": self.expert.institution.name,
+            "profession": self.expert.get_profession_display(),
+            "load": self.load,
+        }
+        if self.reasons:
+            row["reasons"] = list(self.reasons)
+        return row
+
+
+def _last_assessment(application: Application) -> Assessment | None:
+    """The person's last assessment with a submitted result before the current one (an earlier
+    case, or an earlier dispatch of this case set aside)."""
+    return (
+        Assessment.objects.filter(application__person_id=application.person_id)
+        .exclude(pk=application.current_assessment_id)
+        .filter(submitted_at__isnull=False)
+        .select_related("application")
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+
+
+def draw_options(
+    application: Application,
+    *,
+    skip_user_ids: Iterable[int] = (),
+    replaced_user_ids: Iterable[int] = (),
+    today: dt.date | None = None,
+) -> list[ExpertOption]:
+    """The pool experts serving the case's region today, each with their workload this month
+    and the reasons they must recuse themselves (in Chinese):
+
+    - they work at the assessing institution, or at an institution caring for the person;
+    - they declared a relationship to the person, or work at one of those institutions;
+    - they took part in the person's last assessment (on site or confirming it), or in this
+      case's on-site assessment;
+    - a re-draw replaced them.
+
+    ``skip_user_ids``: experts kept from the draw before (not drawn again).
+    """
+    today = today or clock.today()
+    assessment = application.current_assessment
+    skip, replaced = set(skip_user_ids), set(replaced_user_ids)
+    entries = [
+        e
+        for e in _serving(application.region_code, today).select_related("user", "institution")
+        if e.user_id not in skip
+    ]
+    caring = care_institutions_for(application.person_id)
+    if assessment is not None:
+        caring |= set(assessment.declared_care_institutions or [])
+    assessing_id = assessment.institution_id if assessment is not None else None
+    conflicts: dict[int, list[ExpertConflict]] = {}
+    for c in ExpertConflict.objects.filter(
+        expert__in=entries, withdrawn_at__isnull=True
+    ).select_related("organization"):
+        conflicts.setdefault(c.expert_id, []).append(c)
+    on_site = set()
+    if assessment is not None:
+        on_site = set(
+            assessment.assignments.filter(recused_at__isnull=True).values_list("user_id", flat=True)
+        )
+    last = _last_assessment(application)
+    last_team, last_confirmers = set(), set()
+    if last is not None:
+        last_team = set(
+            last.assignments.filter(recused_at__isnull=True).values_list("user_id", flat=True)
+        )
+        last_confirmers = set(last.confirmations.values_list("expert_id", flat=True))
+    loads = expert_loads([e.pk for e in entries], workload_window_start(today))
+    options = []
+    for entry in sorted(entries, key=lambda e: e.pk):
+        option = ExpertOption(expert=entry, load=loads.get(entry.pk, 0))
+        reasons = option.reasons
+        if entry.institution_id == assessing_id:
+            reasons.append(f"与本案评估机构（{entry.institution.name}）为同一单位")
+        if entry.institution_id in caring:
+            reasons.append(f"所在单位（{entry.institution.name}）为被评估人提供护理服务")
+        for c in conflicts.get(entry.pk, []):
+            if c.kind == ExpertConflict.Kind.INSTITUTION:
+                if c.organization_id == assessing_id:
+                    reasons.append(f"申报在{c.organization.name}任职，该机构为本案评估机构")
+                elif c.organization_id in caring:
+                    reasons.append(f"申报在{c.organization.name}任职，该机构为被评估人提供护理服务")
+            elif c.person_id == application.person_id:
+                reasons.append(f"申报{c.get_kind_display()}" + (f"（{c.note}）" if c.note else ""))
+        if entry.user_id in on_site:
+            reasons.append("参加了本案现场评估")
+        if entry.user_id in last_team:
+            reasons.append(f"参加了被评估人上一次评估（{last.application.number}）的现场评估")
+        elif entry.user_id in last_confirmers:
+            reasons.append(f"确认了被评估人上一次评估（{last.application.number}）的结果")
+        if entry.user_id in replaced:
+            reasons.append("前次抽中，已因重新抽取被替换")
+        options.append(option)
+    return options
+
+
+def draw_verified(draw: ExpertDraw) -> bool:
+    """Whether the draw's experts are what its seed gives for its recorded eligible experts
+    and workloads (the audit's check; kept experts were not drawn this time)."""
+    from changhu.assessment import expert_draw
+
+    candidates = [expert_draw.Candidate(e["expert_id"], e["load"]) for e in draw.eligible]
+    again = expert_draw.draw(draw.seed, candidates, draw.wanted)
+    drawn = [p.expert_id for p in draw.picks.all() if not p.kept]
+    return again == drawn
+
+
+def pool_candidates(*, fetched_by) -> list:
+    """Expert logins of the reader's region not in the pool now, for the add form."""
+    from changhu.orgs.models import User
+    from changhu.orgs.roles import RIGHTS
+
+    s = scope.scope_of(fetched_by)
+    roles = [role for role, rights in RIGHTS.items() if Right.ASSESSMENT_CONFIRM in rights]
+    in_pool = PoolExpert.objects.filter(active=True).values("user_id")
+    return list(
+        User.objects.filter(
+            s.region_q("organization__region__code"), role__in=roles, is_active=True
+        )
+        .exclude(pk__in=in_pool)
+        .select_related("organization")
+        .order_by("organization__name", "real_name", "username")
+    )

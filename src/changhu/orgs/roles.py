@@ -54,6 +54,9 @@ class Right:
     ASSESSMENT_CONCLUDE = "assessment.conclude"  # issue the conclusion letter
     ASSESSMENT_REASSESS = "assessment.reassess"  # re-assess on a condition change or spot check
     ASSESSMENT_APPLY = "assessment.apply"  # an applicant's own applications and appeals
+    EXPERT_POOL_VIEW = "assessment.expert_pool_view"  # the expert pool, draws, workloads
+    EXPERT_POOL_MANAGE = "assessment.expert_pool"  # add, deactivate experts; their conflicts
+    EXPERT_DRAW = "assessment.expert_draw"  # draw (and re-draw) a case's confirming experts
     VISITS_RECORD = "visits.record"  # a caregiver checks in and out of their own visits
     VISITS_VIEW = "visits.view"  # visits, bed-days, patrols and findings in scope
     VISITS_BED_DAYS = "visits.bed_days"  # admissions, leave, transfers, discharges (own inst.)
@@ -217,6 +220,16 @@ _ASSESSMENT_RIGHTS: dict[str, set[str]] = {
 for _role, _extra in _ASSESSMENT_RIGHTS.items():
     RIGHTS[_role] = RIGHTS[_role] | _extra
 
+# The city expert pool (专家库) and the draw of each case's confirming experts.
+_EXPERT_POOL_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: {Right.EXPERT_POOL_VIEW, Right.EXPERT_POOL_MANAGE, Right.EXPERT_DRAW},
+    Role.BUREAU_REGULATOR: {Right.EXPERT_POOL_VIEW},
+    Role.INSURER_CASE_WORKER: {Right.EXPERT_POOL_VIEW, Right.EXPERT_DRAW},
+    Role.INSURER_SUPERVISOR: {Right.EXPERT_POOL_VIEW, Right.EXPERT_DRAW},
+}
+for _role, _extra in _EXPERT_POOL_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
 # Home visits, bed-days, patrol visits and screening (visits app).
 _VISITS_SUPERVISION = {
     Right.VISITS_VIEW,
@@ -363,6 +376,7 @@ READ_ONLY_RIGHTS = frozenset(
         Right.CARE_CATALOGUE,
         Right.CARE_VIEW,
         Right.ASSESSMENT_VIEW,
+        Right.EXPERT_POOL_VIEW,
         Right.VISITS_VIEW,
         Right.SETTLEMENT_VIEW,
         Right.SETTLEMENT_CALCULATE,  # the benefit calculator computes and stores nothing
@@ -413,6 +427,9 @@ RIGHT_LABELS = {
     Right.ASSESSMENT_CONCLUDE: "出具评估结论书",
     Right.ASSESSMENT_REASSESS: "发起复评",
     Right.ASSESSMENT_APPLY: "本人申请评估、复核",
+    Right.EXPERT_POOL_VIEW: "查看评估专家库、专家抽取记录",
+    Right.EXPERT_POOL_MANAGE: "管理评估专家库及专家回避关系",
+    Right.EXPERT_DRAW: "抽取、重新抽取确认专家",
     Right.VISITS_RECORD: "上门服务签到签退",
     Right.VISITS_VIEW: "查看服务记录、床日、巡查、稽核结果",
     Right.VISITS_BED_DAYS: "登记入住、请假、转出、出院",

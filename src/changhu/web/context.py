@@ -35,7 +35,11 @@ NAVIGATION = [
     ),
     Group(
         "评估",
-        [Entry("失能评估", "assessment:case_list", "assessment.view", "clipboard2-pulse")],
+        [
+            Entry("失能评估", "assessment:case_list", "assessment.view", "clipboard2-pulse"),
+            Entry("评估专家库", "assessment:expert_list", "assessment.expert_pool_view", "people"),
+            Entry("我的专家登记", "assessment:expert_list", "assessment.confirm", "person-vcard"),
+        ],
     ),
     Group(
         "护理",

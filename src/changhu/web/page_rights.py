@@ -108,6 +108,11 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
     "assessment:objection_handle": (R.ASSESSMENT_REVIEW,),
     "assessment:appeal": _INTAKE_OR_APPLY,
     "assessment:reassess": (R.ASSESSMENT_REASSESS,),
+    "assessment:draw": (R.EXPERT_DRAW,),
+    "assessment:expert_add": (R.EXPERT_POOL_MANAGE,),
+    "assessment:expert_deactivate": (R.EXPERT_POOL_MANAGE,),
+    "assessment:conflict_declare": (R.EXPERT_POOL_MANAGE, R.ASSESSMENT_CONFIRM),
+    "assessment:conflict_withdraw": (R.EXPERT_POOL_MANAGE, R.ASSESSMENT_CONFIRM),
     "assessment:case_action": {
         "accept": (R.ASSESSMENT_ACCEPT,),
         "resubmit": _INTAKE_OR_APPLY,

@@ -1024,13 +1024,65 @@ def _valid_id() -> str:
 
 
 def _assessed_expert(world):
-    from changhu.assessment.models import Application
+    """An expert drawn to confirm the assessed case (the institution's, in a city without an
+    expert pool)."""
+    from changhu.assessment.models import Application, DrawnExpert
     from changhu.orgs.models import User
 
     application = Application.objects.filter(status="assessed").order_by("pk")[0]
+    drawn = DrawnExpert.objects.filter(
+        draw__assessment_id=application.current_assessment_id, draw__active=True
+    ).order_by("position")
+    if drawn.exists():
+        return drawn[0].user
     return User.objects.filter(
         organization=application.institution, role="assessment_expert"
     ).order_by("pk")[0]
+
+
+def _new_expert_account(world) -> Call:
+    """An expert login of the first assessment centre, not yet in the pool."""
+    from changhu.assessment.demo import FIRST_INSTITUTION
+    from changhu.orgs.models import Organization, User
+
+    user = User.objects.create(
+        username="expert9",
+        real_name="宋文博",
+        role="assessment_expert",
+        organization=Organization.objects.get(name=FIRST_INSTITUTION),
+    )
+    return Call(body={"user_id": user.pk, "profession": "physician", "speciality": "老年医学"})
+
+
+def _pool_expert():
+    from changhu.assessment.models import PoolExpert
+
+    return PoolExpert.objects.filter(active=True).order_by("pk")[0]
+
+
+def _declared_conflict(world) -> Call:
+    from changhu.assessment import services
+    from changhu.assessment.models import ExpertConflict
+    from changhu.orgs.models import Organization, User
+
+    conflict = ExpertConflict.objects.filter(withdrawn_at__isnull=True).order_by("pk").first()
+    if conflict is None:
+        conflict = services.conflict_declare(
+            actor=User.objects.get(username="bureau"),
+            expert_id=_pool_expert().pk,
+            kind="institution",
+            organization_id=Organization.objects.filter(kind="care").order_by("pk")[0].pk,
+        )
+    return Call(path={"conflict_id": conflict.pk}, body={"reason": "已离职"})
+
+
+def _case_to_draw(world) -> Call:
+    """The assessed case with its standing draw set aside (only the state matters here)."""
+    from changhu.assessment.models import ExpertDraw
+
+    application = _application("assessed")
+    ExpertDraw.objects.filter(application=application).update(active=False)
+    return Call(path={"application_id": application.pk}, body={})
 
 
 def _unscreened_month() -> str:
@@ -1627,6 +1679,19 @@ RECIPES: dict[str, Recipe] = {
             path={"application_id": _application("assessed").pk}, body={"decision": "confirm"}
         ),
     ),
+    "POST /assessment/experts": Recipe("bureau", _new_expert_account),
+    "POST /assessment/experts/{expert_id}/deactivate": Recipe(
+        "bureau", lambda w: Call(path={"expert_id": _pool_expert().pk}, body={"reason": "调离"})
+    ),
+    "POST /assessment/experts/{expert_id}/conflicts": Recipe(
+        "bureau",
+        lambda w: Call(
+            path={"expert_id": _pool_expert().pk},
+            body={"kind": "institution", "organization_id": _pool_expert().institution_id},
+        ),
+    ),
+    "POST /assessment/conflicts/{conflict_id}/withdraw": Recipe("bureau", _declared_conflict),
+    "POST /assessment/applications/{application_id}/draws": Recipe("caseworker", _case_to_draw),
     "POST /assessment/applications/{application_id}/review": Recipe(
         "caseworker", _app_call("confirmed", {"decision": "approve"})
     ),

@@ -173,6 +173,11 @@ ROWS = {
     "care:family_transfer_choose": lambda w: {"pk": recipes._transfer(w).path["transfer_id"]},
     "care:family_notice_read": lambda w: {"pk": _family_notice()},
     "assessment:objection_handle": lambda w: {"pk": recipes._objection(w).pk},
+    "assessment:expert_deactivate": lambda w: {"pk": recipes._pool_expert().pk},
+    "assessment:conflict_declare": lambda w: {"pk": recipes._pool_expert().pk},
+    "assessment:conflict_withdraw": lambda w: {
+        "pk": recipes._declared_conflict(w).path["conflict_id"]
+    },
     "assessment:appeal": lambda w: {"pk": _row("assessment.Conclusion")},
     "assessment:reassess": lambda w: {"pk": _row("assessment.Conclusion")},
     "visits:visit_cancel": lambda w: {"pk": recipes._open_visit(w).pk},
@@ -226,6 +231,7 @@ for _name in (
     "objection_create",
     "document_upload",
     "case_action",
+    "draw",
 ):
     ROWS[f"assessment:{_name}"] = APPLICATION
 
@@ -258,6 +264,9 @@ FORM_DATA = {
     ("assessment:confirm", None): {"decision": "confirm"},
     ("assessment:review", None): {"decision": "approve"},
     ("assessment:objection_create", None): {"raised_by": "邻居", "content": "认为等级偏高"},
+    ("assessment:expert_deactivate", None): {"reason": "调离"},
+    ("assessment:conflict_withdraw", None): {"reason": "已离职"},
+    ("assessment:conflict_declare", None): {"kind": "institution"},
     ("visits:visit_cancel", None): {"reason": "参保人不在家"},
     ("settlement:claim_action", "first_return"): {"reason_code": "documents_missing"},
     ("settlement:claim_action", "second_return"): {"reason_code": "documents_missing"},
