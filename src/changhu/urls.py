@@ -21,6 +21,7 @@ urlpatterns = [
     path("supervision/", include("changhu.feedback.urls")),
     path("scorecards/", include("changhu.scorecards.urls")),
     path("training/", include("changhu.training.urls")),
+    path("assessment-fees/", include("changhu.assessment_fees.urls")),
     path("", include("changhu.web.urls")),
 ]
 

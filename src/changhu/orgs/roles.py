@@ -91,6 +91,9 @@ class Right:
     TRAINING_VIEW = "training.view"  # courses, sessions, and the enrolments in scope
     TRAINING_MANAGE = "training.manage"  # courses, sessions, the roll, certificates, subsidies
     TRAINING_ENROL = "training.enrol"  # enrol caregivers in scope (own staff), withdraw them
+    ASSESSMENT_FEES_VIEW = "assessment_fees.view"  # fee table, runs, statements (own institution)
+    ASSESSMENT_FEES_RUN = "assessment_fees.run"  # compute a month's fees, discard an unreviewed run
+    ASSESSMENT_FEES_REVIEW = "assessment_fees.review"  # approve an institution's fee statement
 
 
 _REGISTER_WORK = {
@@ -333,6 +336,27 @@ _TRAINING_RIGHTS: dict[str, set[str]] = {
 for _role, _extra in _TRAINING_RIGHTS.items():
     RIGHTS[_role] = RIGHTS[_role] | _extra
 
+# Assessment fees settled monthly to the assessment institutions (assessment_fees app); paying
+# a statement is a fund expense and needs fund.manage besides.
+_FEES_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: {
+        Right.ASSESSMENT_FEES_VIEW,
+        Right.ASSESSMENT_FEES_RUN,
+        Right.ASSESSMENT_FEES_REVIEW,
+    },
+    Role.BUREAU_REGULATOR: {Right.ASSESSMENT_FEES_VIEW},
+    Role.INSURER_CASE_WORKER: {Right.ASSESSMENT_FEES_VIEW, Right.ASSESSMENT_FEES_RUN},
+    Role.INSURER_SUPERVISOR: {
+        Right.ASSESSMENT_FEES_VIEW,
+        Right.ASSESSMENT_FEES_RUN,
+        Right.ASSESSMENT_FEES_REVIEW,
+    },
+    Role.ASSESSOR: {Right.ASSESSMENT_FEES_VIEW},  # its own institution's statements
+    Role.ASSESSMENT_EXPERT: {Right.ASSESSMENT_FEES_VIEW},
+}
+for _role, _extra in _FEES_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
 # Rights that read and never write. The regulator holds only these (a test checks it).
 READ_ONLY_RIGHTS = frozenset(
     {
@@ -353,6 +377,7 @@ READ_ONLY_RIGHTS = frozenset(
         Right.MATCH_VIEW,
         Right.SCORECARDS_VIEW,
         Right.TRAINING_VIEW,
+        Right.ASSESSMENT_FEES_VIEW,
     }
 )
 
@@ -430,6 +455,9 @@ RIGHT_LABELS = {
     Right.TRAINING_VIEW: "查看培训课程、班次及报名",
     Right.TRAINING_MANAGE: "管理培训课程、班次、出勤成绩、发证与补贴",
     Right.TRAINING_ENROL: "为本机构护理员报名培训",
+    Right.ASSESSMENT_FEES_VIEW: "查看评估费用标准与结算单",
+    Right.ASSESSMENT_FEES_RUN: "计算月度评估费用",
+    Right.ASSESSMENT_FEES_REVIEW: "审核评估费用结算单",
 }
 
 

@@ -35,7 +35,10 @@ NAVIGATION = [
     ),
     Group(
         "评估",
-        [Entry("失能评估", "assessment:case_list", "assessment.view", "clipboard2-pulse")],
+        [
+            Entry("失能评估", "assessment:case_list", "assessment.view", "clipboard2-pulse"),
+            Entry("评估费用", "assessment_fees:overview", "assessment_fees.view", "cash-stack"),
+        ],
     ),
     Group(
         "护理",
