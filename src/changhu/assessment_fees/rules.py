@@ -122,6 +122,9 @@ def load_table(definition: Mapping[str, Any]) -> FeeTable:
         raise _invalid("应为JSON对象")
     if definition.get("format") != FORMAT:
         raise _invalid(f"“format”应为{FORMAT}")
+    code = _text(definition, "code", _CODE)
+    version = _text(definition, "version", _VERSION)
+    name = _text(definition, "name")
     effective_from = _date(definition.get("effective_from"), "effective_from")
     effective_to = None
     if definition.get("effective_to") is not None:
@@ -132,9 +135,9 @@ def load_table(definition: Mapping[str, Any]) -> FeeTable:
     if appeal not in APPEAL_SOURCES:
         raise _invalid("“appeal”应为“assessment_rules”：异议复评费用按评估经办规则计算")
     return FeeTable(
-        code=_text(definition, "code", _CODE),
-        version=_text(definition, "version", _VERSION),
-        name=_text(definition, "name"),
+        code=code,
+        version=version,
+        name=name,
         effective_from=effective_from,
         effective_to=effective_to,
         fees_fen=_fees(definition.get("fees_fen")),

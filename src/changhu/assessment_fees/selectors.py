@@ -50,9 +50,7 @@ def table_list(*, fetched_by) -> QuerySet:
 
 
 def run_list(*, fetched_by) -> QuerySet:
-    return scope.scoped(FeeRun.objects.select_related("created_by"), fetched_by).order_by(
-        "-month"
-    )
+    return scope.scoped(FeeRun.objects.select_related("created_by"), fetched_by).order_by("-month")
 
 
 def run_get(*, fetched_by, run_id: int) -> FeeRun:

@@ -390,9 +390,7 @@ def statement_pay(*, actor, statement_id: int, reference: str) -> FeeStatement:
         statement.paid_by, statement.paid_at = _user(actor), clock.now()
         statement.payment_reference = reference
         statement.entry = entry
-        statement.save(
-            update_fields=["status", "paid_by", "paid_at", "payment_reference", "entry"]
-        )
+        statement.save(update_fields=["status", "paid_by", "paid_at", "payment_reference", "entry"])
         audit.record(
             action="update",
             obj=statement,

@@ -60,9 +60,7 @@ def load_table_file(path: Path) -> tuple[FeeTableVersion, bool]:
     return stored.row, stored.created
 
 
-def load_fee_tables(
-    directory: Path | None = None, *, paths: list[Path] | None = None
-) -> list[str]:
+def load_fee_tables(directory: Path | None = None, *, paths: list[Path] | None = None) -> list[str]:
     """Load every fee table file (or the given ones); all or nothing; one line per file."""
     if paths is None:
         paths = versions.files_in(directory or tables_dir())

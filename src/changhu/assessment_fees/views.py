@@ -31,9 +31,7 @@ def overview(request):
     status = request.GET.get("status", "")
     if status not in StatementStatus.values:
         status = ""
-    statements = paginate(
-        request, selectors.statement_list(fetched_by=request.user, status=status)
-    )
+    statements = paginate(request, selectors.statement_list(fetched_by=request.user, status=status))
     return render(
         request,
         "assessment_fees/overview.html",
