@@ -4,6 +4,9 @@ from enum import StrEnum
 
 
 class ErrorCode(StrEnum):
+    CITY_INVALID = "city_invalid"
+    CITY_OUT_OF_SCOPE = "city_out_of_scope"
+    CITY_REQUIRED = "city_required"
     FEE_TABLE_DATE_TAKEN = "fee_table_date_taken"
     FEE_TABLE_INVALID = "fee_table_invalid"
     FEE_TABLE_MISSING = "fee_table_missing"

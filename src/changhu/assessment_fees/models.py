@@ -47,10 +47,12 @@ class Outcome(models.TextChoices):
 
 
 class FeeRun(models.Model):
-    """The fee settlement of one month (``YYYY-MM``): cases concluded (or ended on site) up to
-    the month's end that no earlier run paid."""
+    """The fee settlement of one city (the first four digits of the division code) for one
+    month (``YYYY-MM``): its cases concluded (or ended on site) up to the month's end that no
+    earlier run paid."""
 
-    month = models.CharField("结算月份", max_length=7, unique=True)
+    month = models.CharField("结算月份", max_length=7)
+    city_code = models.CharField("统筹地区代码", max_length=4, db_index=True)
     created_by, created_at = who_and_when("计算人", "计算时间", on_create=True)
     case_count = models.PositiveIntegerField("案件数", default=0)
     fee_fen = models.BigIntegerField("评估费合计（分）", default=0)
@@ -58,7 +60,12 @@ class FeeRun(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "评估费用月度结算"
-        ordering = ["-month"]
+        ordering = ["-month", "city_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "city_code"], name="assessment_fee_run_month_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.month}评估费用结算"
@@ -76,7 +83,7 @@ class FeeStatement(models.Model):
     run = models.ForeignKey(FeeRun, on_delete=models.CASCADE, related_name="statements")
     number = models.CharField("结算单编号", max_length=24, unique=True)
     institution = link("orgs.Organization", "评估机构")
-    region_code = models.CharField("机构区划代码", max_length=12, db_index=True)
+    city_code = models.CharField("统筹地区代码", max_length=4, db_index=True)
     status = models.CharField(
         "状态", max_length=12, choices=StatementStatus.choices, default=StatementStatus.DRAFT
     )

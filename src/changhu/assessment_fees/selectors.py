@@ -1,18 +1,29 @@
 """Reads of the assessment fees app, all through the data scope.
 
-An assessment institution's staff see their own institution's statements and lines only, and
-no run as a whole; the bureau and the insurers see the statements of institutions in their
-regions and the runs; anyone without ``assessment_fees.view`` sees nothing.
+Fees are settled per city (统筹地区, the first four digits of the division code). An assessment
+institution's staff see their own institution's statements and lines only, and no run as a
+whole; the bureau and the insurers see the runs and statements of the cities their regions lie
+in; anyone without ``assessment_fees.view`` sees nothing.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from changhu.assessment_fees.models import FeeLine, FeeRun, FeeStatement, FeeTableVersion
 from changhu.core import scope
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
+
+
+def city_q(s: scope.Scope, field_name: str = "city_code") -> Q:
+    """Rows of the cities the scope's regions lie in (a province-wide prefix: all its cities)."""
+    if s.unrestricted:
+        return Q()
+    q = Q(pk__in=[])
+    for prefix in s.region_prefixes:
+        q |= Q(**{f"{field_name}__startswith": prefix[:4]})
+    return q
 
 
 @scope.register(FeeStatement)
@@ -21,7 +32,7 @@ def _statement_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
         return queryset.none()
     if s.organization_kind == OrgKind.ASSESSMENT:
         return queryset.filter(institution_id=s.organization_id)
-    return queryset.filter(s.region_q("region_code"))
+    return queryset.filter(city_q(s))
 
 
 @scope.register(FeeLine)
@@ -34,7 +45,7 @@ def _run_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     """A run spans institutions: only the offices that settle them see it whole."""
     if not s.can(Right.ASSESSMENT_FEES_VIEW) or s.organization_kind == OrgKind.ASSESSMENT:
         return queryset.none()
-    return queryset
+    return queryset.filter(city_q(s))
 
 
 @scope.register(FeeTableVersion)
@@ -86,3 +97,11 @@ def line_list(*, fetched_by, statement_id: int) -> QuerySet:
         ),
         fetched_by,
     ).order_by("day", "id")
+
+
+def city_name(code: str) -> str:
+    """The name of a city given by its four digits (its region ``<code>00``), else the code."""
+    from changhu.orgs.models import Region
+
+    region = Region.objects.filter(code=f"{code}00").only("name").first()
+    return region.name if region else code

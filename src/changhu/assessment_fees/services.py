@@ -30,7 +30,7 @@ from changhu.assessment_fees.models import (
 from changhu.core import audit, clock, months
 from changhu.core.errors import Conflict, field_error
 from changhu.core.money import format_yuan
-from changhu.core.scope import get_scoped, require
+from changhu.core.scope import get_scoped, require, scope_of
 from changhu.fund import services as fund_services
 from changhu.fund.models import LTCI_FUND, Account, EntryKind
 from changhu.orgs.roles import Right
@@ -47,6 +47,23 @@ def _month(value: str) -> str:
     return value
 
 
+def _city(actor, city: str) -> str:
+    """The city a run settles: the one given (within the actor's regions), else the one city
+    the actor's regions lie in."""
+    s = scope_of(actor)
+    city = str(city or "").strip()
+    if city:
+        if len(city) != 4 or not city.isdigit():
+            raise field_error("city", "city_invalid", "统筹地区应为区划代码前四位，如5101")
+        if not (s.unrestricted or any(city.startswith(p[:4]) for p in s.region_prefixes)):
+            raise field_error("city", "city_out_of_scope", "该统筹地区不在您的管辖范围内")
+        return city
+    cities = {p[:4] for p in s.region_prefixes if len(p) >= 4}
+    if len(cities) != 1:
+        raise field_error("city", "city_required", "请指定结算的统筹地区（区划代码前四位）")
+    return cities.pop()
+
+
 def _month_end_moment(month: str) -> dt.datetime:
     """The first moment after the month, in the business time zone."""
     after = months.last_day(month) + dt.timedelta(days=1)
@@ -56,7 +73,7 @@ def _month_end_moment(month: str) -> dt.datetime:
 @dataclass
 class _Line:
     institution_id: int
-    institution_region: str
+    institution_name: str
     fields: dict
 
 
@@ -76,10 +93,13 @@ def _not_on_a_statement(field: str = "pk"):
     return ~Exists(FeeLine.objects.filter(assessment_id=OuterRef(field)))
 
 
-def _concluded(end: dt.datetime, tables: _Tables) -> list[_Line]:
-    """A line per conclusion issued before ``end`` whose dispatch no statement has paid."""
+def _concluded(city: str, end: dt.datetime, tables: _Tables) -> list[_Line]:
+    """A line per conclusion of the city issued before ``end`` whose dispatch no statement has
+    paid."""
     conclusions = (
-        Conclusion.objects.filter(issued_at__lt=end, assessment__isnull=False)
+        Conclusion.objects.filter(
+            issued_at__lt=end, assessment__isnull=False, region_code__startswith=city
+        )
         .filter(_not_on_a_statement("assessment_id"))
         .select_related("application", "assessment__institution__region", "rules")
         .order_by("issued_at", "pk")
@@ -107,7 +127,7 @@ def _concluded(end: dt.datetime, tables: _Tables) -> list[_Line]:
         lines.append(
             _Line(
                 institution.pk,
-                _region_code(institution),
+                institution.name,
                 {
                     "assessment_id": c.assessment_id,
                     "application_id": c.application_id,
@@ -129,11 +149,16 @@ def _concluded(end: dt.datetime, tables: _Tables) -> list[_Line]:
     return lines
 
 
-def _ended_on_site(end: dt.datetime, tables: _Tables) -> list[_Line]:
-    """A line per dispatch that went on site before ``end`` and was ended without a result
-    (recalled, or its result set aside by an upheld objection), not yet paid."""
+def _ended_on_site(city: str, end: dt.datetime, tables: _Tables) -> list[_Line]:
+    """A line per dispatch of the city that went on site before ``end`` and was ended without a
+    result (recalled, or its result set aside by an upheld objection), not yet paid."""
     dispatches = (
-        Assessment.objects.filter(active=False, started_at__isnull=False, started_at__lt=end)
+        Assessment.objects.filter(
+            active=False,
+            started_at__isnull=False,
+            started_at__lt=end,
+            application__region_code__startswith=city,
+        )
         .exclude(superseded_reason="")
         .filter(_not_on_a_statement())
         .select_related("application", "institution__region")
@@ -152,7 +177,7 @@ def _ended_on_site(end: dt.datetime, tables: _Tables) -> list[_Line]:
         lines.append(
             _Line(
                 a.institution_id,
-                _region_code(a.institution),
+                a.institution.name,
                 {
                     "assessment_id": a.pk,
                     "application_id": a.application_id,
@@ -174,14 +199,9 @@ def _ended_on_site(end: dt.datetime, tables: _Tables) -> list[_Line]:
     return lines
 
 
-def _region_code(organization) -> str:
-    region = getattr(organization, "region", None)
-    return getattr(region, "code", "") or ""
-
-
-def _collect(month: str) -> list[_Line]:
+def _collect(city: str, month: str) -> list[_Line]:
     """The lines a run of ``month`` would make (see :func:`run_compute`); the refusals too."""
-    if FeeRun.objects.filter(month=month).exists():
+    if FeeRun.objects.filter(month=month, city_code=city).exists():
         raise Conflict(f"{month}的评估费用已计算", code="run_exists")
     tables = _Tables()
     if not tables.rows:
@@ -189,7 +209,7 @@ def _collect(month: str) -> list[_Line]:
             "尚未加载评估费用标准，请先运行 changhu load-presets", code="fee_table_missing"
         )
     end = _month_end_moment(month)
-    found = _concluded(end, tables) + _ended_on_site(end, tables)
+    found = _concluded(city, end, tables) + _ended_on_site(city, end, tables)
     if not found:
         raise Conflict(f"截至{month}月末没有待结算的评估案件", code="no_fee_cases")
     return found
@@ -206,6 +226,7 @@ class PreviewRow:
 @dataclass(frozen=True)
 class Preview:
     month: str
+    city: str
     rows: list[PreviewRow]
 
     @property
@@ -221,45 +242,43 @@ class Preview:
         return sum(r.fund_fen for r in self.rows)
 
 
-def run_preview(*, actor, month: str) -> Preview:
+def run_preview(*, actor, month: str, city: str = "") -> Preview:
     """What computing ``month`` would settle, per institution, without storing anything (the
     page shows it before the person confirms)."""
-    from changhu.orgs.models import Organization
-
     require(actor, Right.ASSESSMENT_FEES_RUN)
-    month = _month(month)
+    month, city = _month(month), _city(actor, city)
     grouped: dict[int, list[_Line]] = defaultdict(list)
-    for line in _collect(month):
+    for line in _collect(city, month):
         grouped[line.institution_id].append(line)
-    names = dict(Organization.objects.filter(pk__in=grouped).values_list("pk", "name"))
     rows = [
         PreviewRow(
-            names.get(pk, ""),
+            lines[0].institution_name,
             len(lines),
             sum(x.fields["fee_fen"] for x in lines),
             sum(x.fields["fund_fen"] for x in lines),
         )
         for pk, lines in sorted(grouped.items())
     ]
-    return Preview(month, rows)
+    return Preview(month, city, rows)
 
 
-def run_compute(*, actor, month: str) -> FeeRun:
-    """Compute a month's assessment fees: one statement per assessment institution with a line
-    per case concluded (or ended on site) up to the month's end that no earlier run paid.
+def run_compute(*, actor, month: str, city: str = "") -> FeeRun:
+    """Compute a city's assessment fees of a month: one statement per assessment institution
+    with a line per case of the city concluded (or ended on site) up to the month's end that no
+    earlier run paid. ``city`` (four digits) defaults to the one city of the actor's regions.
 
-    A month is computed once (``run_exists``); discarding an unreviewed run lets it be
+    A month is computed once per city (``run_exists``); discarding an unreviewed run lets it be
     computed again. A month with nothing to pay is refused (``no_fee_cases``), so it stays open.
     """
     require(actor, Right.ASSESSMENT_FEES_RUN)
-    month = _month(month)
-    found = _collect(month)
+    month, city = _month(month), _city(actor, city)
+    found = _collect(city, month)
     by_institution: dict[int, list[_Line]] = defaultdict(list)
     for line in found:
         by_institution[line.institution_id].append(line)
     try:
         with transaction.atomic():
-            run = FeeRun.objects.create(month=month, created_by=_user(actor))
+            run = FeeRun.objects.create(month=month, city_code=city, created_by=_user(actor))
             for index, (institution_id, lines) in enumerate(sorted(by_institution.items()), 1):
                 _statement(run, index, institution_id, lines)
             totals = _sum(FeeStatement.objects.filter(run=run))
@@ -284,9 +303,9 @@ def _statement(run: FeeRun, index: int, institution_id: int, lines: list[_Line])
     applicant = sum(x.fields["applicant_fen"] for x in lines)
     statement = FeeStatement.objects.create(
         run=run,
-        number=f"PGF{run.month.replace('-', '')}{index:04d}",
+        number=f"PGF{run.city_code}{run.month.replace('-', '')}{index:03d}",
         institution_id=institution_id,
-        region_code=lines[0].institution_region,
+        city_code=run.city_code,
         case_count=len(lines),
         fee_fen=fee,
         applicant_fen=applicant,

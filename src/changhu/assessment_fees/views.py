@@ -91,9 +91,9 @@ def run_new(request):
     """GET: the month to compute and what computing it would settle; POST: compute it."""
     require(request.user, Right.ASSESSMENT_FEES_RUN)
     if request.method == "POST":
-        month = request.POST.get("month", "")
+        month, city = request.POST.get("month", ""), request.POST.get("city", "")
         try:
-            run = services.run_compute(actor=request.user, month=month)
+            run = services.run_compute(actor=request.user, month=month, city=city)
         except (ValidationFailed, Conflict) as exc:
             messages.error(request, exc.message)
             return redirect(f"{request.path}?month={month.strip()[:7]}")
@@ -103,15 +103,21 @@ def run_new(request):
         )
         return redirect("assessment_fees:run_detail", pk=run.pk)
     month = request.GET.get("month", "").strip() or _default_month()
+    city = request.GET.get("city", "").strip()
     preview, problem = None, ""
     try:
-        preview = services.run_preview(actor=request.user, month=month)
+        preview = services.run_preview(actor=request.user, month=month, city=city)
     except (ValidationFailed, Conflict) as exc:
         problem = exc.message
     return render(
         request,
         "assessment_fees/run_new.html",
-        {"month": month[:7], "preview": preview, "problem": problem},
+        {
+            "month": month[:7],
+            "preview": preview,
+            "problem": problem,
+            "city_name": selectors.city_name(preview.city) if preview else "",
+        },
         status=200 if preview or request.GET.get("month") is None else 422,
     )
 
@@ -127,6 +133,7 @@ def run_detail(request, pk: int):
         "assessment_fees/run_detail.html",
         {
             "run": run,
+            "city_name": selectors.city_name(run.city_code),
             "statements": statements,
             "can_discard": scope_of(request.user).can(Right.ASSESSMENT_FEES_RUN)
             and all(s.status == StatementStatus.DRAFT for s in statements),

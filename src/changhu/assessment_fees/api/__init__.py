@@ -46,6 +46,7 @@ def run_out(run) -> dict:
     return {
         "id": run.pk,
         "month": run.month,
+        "city_code": run.city_code,
         "case_count": run.case_count,
         "fee_fen": run.fee_fen,
         "fund_fen": run.fund_fen,
@@ -118,9 +119,9 @@ def run_list(request, page: int = 1, page_size: int = 50):
 @write(router, "/runs", AssessmentFeeRunOut, status=201, statuses=(403, 409, 422))
 @needs(Right.ASSESSMENT_FEES_RUN)
 def run_create(request, payload: AssessmentFeeRunIn):
-    """计算一个月（YYYY-MM）的评估费用：截至月末已出结论（或已上门未出结论）且尚未结算的案件，
-    按评估机构各出一张结算单。"""
-    run = services.run_compute(actor=request.auth, month=payload.month)
+    """计算一个统筹地区一个月（YYYY-MM）的评估费用：截至月末已出结论（或已上门未出结论）且尚未
+    结算的案件，按评估机构各出一张结算单。city（区划代码前四位）默认为调用者所在的统筹地区。"""
+    run = services.run_compute(actor=request.auth, month=payload.month, city=payload.city)
     return Status(201, run_out(run))
 
 

@@ -20,11 +20,13 @@ class AssessmentFeeTableOut(Schema):
 
 class AssessmentFeeRunIn(Schema):
     month: str
+    city: str = ""  # first four digits of the division code; default: the caller's one city
 
 
 class AssessmentFeeRunOut(Schema):
     id: int
     month: str
+    city_code: str
     case_count: int
     fee_fen: int
     fund_fen: int

@@ -111,3 +111,14 @@ def second(city, orgs):
     org = OrganizationFactory(kind=OrgKind.ASSESSMENT, name="武侯失能评估中心", region=city.wuhou)
     user = UserFactory(username="assessor_wh", role="assessor", organization=org)
     return SimpleNamespace(org=org, assessor=user)
+
+
+@pytest.fixture
+def outsider_worker(db, city):
+    """An insurer's case worker of another city (Kunming)."""
+    from changhu.orgs.models import RegionLevel
+    from tests.fixtures import _region
+
+    kunming = _region("530100", "昆明市", RegionLevel.CITY)
+    org = OrganizationFactory(kind=OrgKind.INSURER, name="丙保险昆明分公司", region=kunming)
+    return UserFactory(username="worker_km", role="insurer_case_worker", organization=org)

@@ -68,7 +68,7 @@ def test_rights_are_checked_before_anything(users, cases, month):
     assert not FeeRun.objects.exists()
 
 
-def test_each_sees_only_its_own(users, orgs, second, cases, month):
+def test_each_sees_only_its_own(users, orgs, second, cases, month, outsider_worker):
     run = ApiClient(users.worker_a).post(f"{BASE}/runs", {"month": month}).body
     ids = {}
     for sid in run["statement_ids"]:
@@ -84,14 +84,36 @@ def test_each_sees_only_its_own(users, orgs, second, cases, month):
     assert assessor.get(f"{BASE}/runs/{run['id']}").status_code == 404
     other = ApiClient(second.assessor)
     assert [s["id"] for s in other.get(f"{BASE}/statements").body["items"]] == [theirs]
-    # insurer B covers Wuhou only: the Jinjiang institution's statement is not its business
+    # fees are the city's: both insurers of Chengdu see both statements; another city's nothing
     worker_b = ApiClient(users.worker_b)
-    assert ours not in [s["id"] for s in worker_b.get(f"{BASE}/statements").body["items"]]
-    assert worker_b.get(f"{BASE}/statements/{ours}").status_code == 404
+    assert {s["id"] for s in worker_b.get(f"{BASE}/statements").body["items"]} == {ours, theirs}
+    outsider = ApiClient(outsider_worker)
+    assert outsider.get(f"{BASE}/statements").body["total"] == 0
+    assert outsider.get(f"{BASE}/statements/{ours}").status_code == 404
+    assert outsider.get(f"{BASE}/runs/{run['id']}").status_code == 404
+    r = outsider.post(f"{BASE}/statements/{ours}/approve", {})
+    assert r.status_code in (403, 404)
+    r = outsider.post(f"{BASE}/runs/{run['id']}/discard", {"reason": "x"})
+    assert r.status_code == 404
     # the regulator reads, and may not approve
     regulator = ApiClient(users.regulator)
     assert regulator.get(f"{BASE}/statements").body["total"] == 2
     assert regulator.post(f"{BASE}/statements/{ours}/approve", {}).status_code == 403
+
+
+def test_a_city_is_chosen_within_the_callers_regions(users, cases, month, outsider_worker):
+    worker = ApiClient(users.worker_a)
+    assert_api_error(
+        worker.post(f"{BASE}/runs", {"month": month, "city": "5301"}), 422, "city_out_of_scope"
+    )
+    assert_api_error(
+        worker.post(f"{BASE}/runs", {"month": month, "city": "51"}), 422, "city_invalid"
+    )
+    # the other city has no case yet: nothing of Chengdu is settled by Kunming
+    r = ApiClient(outsider_worker).post(f"{BASE}/runs", {"month": month})
+    assert_api_error(r, 409, "no_fee_cases")
+    r = worker.post(f"{BASE}/runs", {"month": month, "city": "5101"})
+    assert r.status_code == 201 and r.body["city_code"] == "5101"
 
 
 def test_the_fee_table_endpoint(users, fee_tables):
