@@ -105,3 +105,11 @@ def city_name(code: str) -> str:
 
     region = Region.objects.filter(code=f"{code}00").only("name").first()
     return region.name if region else code
+
+
+def appeal_fee_rules() -> list:
+    """The assessment rules versions, whose ``appeal_fee`` prices an appeal's re-assessment
+    (read from the assessment app: public rules, no rows of anyone)."""
+    from changhu.assessment.models import RuleVersion
+
+    return list(RuleVersion.objects.order_by("code", "-effective_from"))

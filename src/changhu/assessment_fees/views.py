@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from changhu.assessment.models import RuleVersion
 from changhu.assessment_fees import exports, rules, selectors, services
 from changhu.assessment_fees.models import Outcome, StatementStatus
 from changhu.core import clock, months
@@ -75,7 +74,7 @@ def fee_table(request):
             "institution": format_yuan(r.rules.fee_fen["institution"]),
             "free_if_grade_changes": r.rules.free_if_grade_changes,
         }
-        for r in RuleVersion.objects.order_by("code", "-effective_from")
+        for r in selectors.appeal_fee_rules()
     ]
     return render(
         request, "assessment_fees/fee_table.html", {"versions": versions, "appeal": appeal}

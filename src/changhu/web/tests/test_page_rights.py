@@ -177,6 +177,13 @@ ROWS = {
     "training:issue": lambda w: {"pk": recipes._training_held().pk},
     "training:subsidy": lambda w: {"pk": recipes._training_held().pk},
     "training:withdraw": lambda w: {"pk": recipes._training_new_session(w).path["enrolment_id"]},
+    "assessment_fees:run_discard": lambda w: {"pk": recipes._fee_run(w).path["run_id"]},
+    "assessment_fees:statement_approve": lambda w: {
+        "pk": recipes._fee_statement(w).path["statement_id"]
+    },
+    "assessment_fees:statement_pay": lambda w: {
+        "pk": recipes._fee_statement(w, approved=True).path["statement_id"]
+    },
 }
 for _name in (
     "contact",
