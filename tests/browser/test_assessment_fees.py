@@ -46,7 +46,7 @@ def test_compute_approve_and_pay_a_month(live_server, browser, users, orgs, peop
     context, page = sign_in(browser, base, "worker_a")
     page.get_by_role("link", name="评估费用").click()
     page.get_by_test_id("run-new").click()
-    page.get_by_label("结算月份").fill(month)
+    page.get_by_label("结算月份", exact=True).fill(month)
     page.get_by_test_id("preview").click()
     expect(page.get_by_test_id("preview-table")).to_contain_text("待结算：2件")
     questions = []
