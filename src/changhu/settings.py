@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "changhu.scorecards",
     "changhu.training",
     "changhu.public",
+    "changhu.assessment_fees",
     "changhu.web",
 ]
 

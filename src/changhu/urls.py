@@ -23,6 +23,7 @@ urlpatterns = [
     path("training/", include("changhu.training.urls")),
     path("public/", include("changhu.public.urls")),
     path("disclosure/", include("changhu.public.staff_urls")),
+    path("assessment-fees/", include("changhu.assessment_fees.urls")),
     path("", include("changhu.web.urls")),
 ]
 

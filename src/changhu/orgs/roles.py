@@ -99,6 +99,9 @@ class Right:
     PUBLIC_CONTENT = "public.content"  # edit the public site's policy explanations and guides
     CONSULTATION_VIEW = "public.consultation_view"  # consultations from the public, in scope
     CONSULTATION_HANDLE = "public.consultation_handle"  # answer and close them, see the phone
+    ASSESSMENT_FEES_VIEW = "assessment_fees.view"  # fee table, runs, statements (own institution)
+    ASSESSMENT_FEES_RUN = "assessment_fees.run"  # compute a month's fees, discard an unreviewed run
+    ASSESSMENT_FEES_REVIEW = "assessment_fees.review"  # approve an institution's fee statement
 
 
 _REGISTER_WORK = {
@@ -365,6 +368,27 @@ _PUBLIC_RIGHTS: dict[str, set[str]] = {
 for _role, _extra in _PUBLIC_RIGHTS.items():
     RIGHTS[_role] = RIGHTS[_role] | _extra
 
+# Assessment fees settled monthly to the assessment institutions (assessment_fees app); paying
+# a statement is a fund expense and needs fund.manage besides.
+_FEES_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: {
+        Right.ASSESSMENT_FEES_VIEW,
+        Right.ASSESSMENT_FEES_RUN,
+        Right.ASSESSMENT_FEES_REVIEW,
+    },
+    Role.BUREAU_REGULATOR: {Right.ASSESSMENT_FEES_VIEW},
+    Role.INSURER_CASE_WORKER: {Right.ASSESSMENT_FEES_VIEW, Right.ASSESSMENT_FEES_RUN},
+    Role.INSURER_SUPERVISOR: {
+        Right.ASSESSMENT_FEES_VIEW,
+        Right.ASSESSMENT_FEES_RUN,
+        Right.ASSESSMENT_FEES_REVIEW,
+    },
+    Role.ASSESSOR: {Right.ASSESSMENT_FEES_VIEW},  # its own institution's statements
+    Role.ASSESSMENT_EXPERT: {Right.ASSESSMENT_FEES_VIEW},
+}
+for _role, _extra in _FEES_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
 # Rights that read and never write. The regulator holds only these (a test checks it).
 READ_ONLY_RIGHTS = frozenset(
     {
@@ -387,6 +411,7 @@ READ_ONLY_RIGHTS = frozenset(
         Right.SCORECARDS_VIEW,
         Right.TRAINING_VIEW,
         Right.CONSULTATION_VIEW,
+        Right.ASSESSMENT_FEES_VIEW,
     }
 )
 
@@ -471,6 +496,9 @@ RIGHT_LABELS = {
     Right.PUBLIC_CONTENT: "编辑公开网站的政策解读、办事指南",
     Right.CONSULTATION_VIEW: "查看公众咨询登记",
     Right.CONSULTATION_HANDLE: "答复、办结公众咨询，查看完整电话（留痕）",
+    Right.ASSESSMENT_FEES_VIEW: "查看评估费用标准与结算单",
+    Right.ASSESSMENT_FEES_RUN: "计算月度评估费用",
+    Right.ASSESSMENT_FEES_REVIEW: "审核评估费用结算单",
 }
 
 

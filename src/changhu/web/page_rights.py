@@ -180,6 +180,11 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
     "scorecards:manual_new": (R.SCORECARDS_MANUAL,),
     "scorecards:consequence_confirm": (R.SCORECARDS_CONSEQUENCES,),
     "scorecards:consequence_dismiss": (R.SCORECARDS_CONSEQUENCES,),
+    # assessment fees
+    "assessment_fees:run_new": (R.ASSESSMENT_FEES_RUN,),
+    "assessment_fees:run_discard": (R.ASSESSMENT_FEES_RUN,),
+    "assessment_fees:statement_approve": (R.ASSESSMENT_FEES_REVIEW,),
+    "assessment_fees:statement_pay": (R.FUND_MANAGE,),
     # training
     "training:course_new": (R.TRAINING_MANAGE,),
     "training:session_new": (R.TRAINING_MANAGE,),

@@ -1368,6 +1368,40 @@ def _training_enrol(w) -> Call:
     return Call(path={"session_id": upcoming.pk}, body={"caregiver_id": caregiver.pk})
 
 
+def _fee_case(w) -> Call:
+    """A conclusion of last month in the demo city that no fee run has paid (the demo settled
+    this month's), and last month to compute."""
+    from django.utils import timezone
+
+    from changhu.assessment.models import Conclusion
+    from tests.factories import make_conclusion
+
+    conclusion = make_conclusion(_fresh_person())
+    issued = dt.datetime.combine(dt.date.fromisoformat(f"{last_month()}-15"), dt.time(10))
+    Conclusion.objects.filter(pk=conclusion.pk).update(issued_at=timezone.make_aware(issued))
+    return Call(body={"month": last_month()})
+
+
+def _fee_run(w) -> Call:
+    """Last month's assessment fees of the demo city, computed by the case worker."""
+    from changhu.assessment_fees import services
+
+    _fee_case(w)
+    run = services.run_compute(actor=user("caseworker"), month=last_month())
+    return Call(path={"run_id": run.pk}, body={"reason": "补录结论后重新计算"})
+
+
+def _fee_statement(w, *, approved: bool = False) -> Call:
+    from changhu.assessment_fees import services
+    from changhu.assessment_fees.models import FeeStatement
+
+    run_id = _fee_run(w).path["run_id"]
+    statement = FeeStatement.objects.filter(run_id=run_id).order_by("pk")[0]
+    if approved:
+        services.statement_approve(actor=user("bureau"), statement_id=statement.pk)
+    return Call(path={"statement_id": statement.pk})
+
+
 RECIPES: dict[str, Recipe] = {
     # --- sign-in and the caller's own account
     "POST /auth/token": Recipe(
@@ -2009,5 +2043,15 @@ RECIPES: dict[str, Recipe] = {
         lambda w: Call(
             path={"session_id": _training_held().pk}, body={"amount_per_pass_fen": 80000}
         ),
+    ),
+    # --- assessment fees
+    "POST /assessment-fees/runs": Recipe("caseworker", _fee_case),
+    "POST /assessment-fees/runs/{run_id}/discard": Recipe("caseworker", _fee_run),
+    "POST /assessment-fees/statements/{statement_id}/approve": Recipe(
+        "bureau", lambda w: Call(path=_fee_statement(w).path, body={"note": "已核对"})
+    ),
+    "POST /assessment-fees/statements/{statement_id}/pay": Recipe(
+        "bureau",
+        lambda w: Call(path=_fee_statement(w, approved=True).path, body={"reference": "ZF-1"}),
     ),
 }

@@ -217,6 +217,13 @@ ROWS = {
     "training:withdraw": lambda w: {"pk": recipes._training_new_session(w).path["enrolment_id"]},
     "disclosure:article_edit": lambda w: {"pk": _public_article()},
     "disclosure:consultation_action": lambda w: {"pk": _consultation()},
+    "assessment_fees:run_discard": lambda w: {"pk": recipes._fee_run(w).path["run_id"]},
+    "assessment_fees:statement_approve": lambda w: {
+        "pk": recipes._fee_statement(w).path["statement_id"]
+    },
+    "assessment_fees:statement_pay": lambda w: {
+        "pk": recipes._fee_statement(w, approved=True).path["statement_id"]
+    },
 }
 for _name in (
     "contact",
