@@ -27,7 +27,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from changhu.assessment import files, scoring, selectors, services
+from changhu.assessment import expert_selectors, files, scoring, services
 from changhu.assessment import rules as rules_engine
 from changhu.assessment.models import (
     Application,
@@ -334,7 +334,7 @@ def _confirming(cast: _Cast, case: Application, experts: list[User]) -> list[Use
     not yet), or, in a city without a pool, the institution's own experts."""
     if services.may_confirm(cast.worker, case) == "institution":
         return experts
-    draw = selectors.active_draw(case.current_assessment)
+    draw = expert_selectors.active_draw(case.current_assessment)
     if draw is None:
         draw = services.expert_draw_make(actor=cast.worker, application_id=case.pk)
     return [pick.user for pick in draw.picks.all()]

@@ -9,7 +9,6 @@ from pathlib import Path
 from changhu.assessment_fees import rules
 from changhu.assessment_fees.models import FeeTableVersion
 from changhu.core import versions
-from changhu.core.errors import Conflict
 
 
 def tables_dir() -> Path:
@@ -48,14 +47,9 @@ def load_table_file(path: Path) -> tuple[FeeTableVersion, bool]:
             "effective_to": table.effective_to,
             "definition": raw,
         },
-        changed=lambda: Conflict(
-            f"评估费用标准{table.code}的{table.version}版本已存在且内容不同，请使用新版本号",
-            code="fee_table_version_changed",
-        ),
-        taken=lambda: Conflict(
-            f"评估费用标准{table.code}已有版本自{table.effective_from}起生效",
-            code="fee_table_date_taken",
-        ),
+        noun="评估费用标准",
+        changed_code="fee_table_version_changed",
+        taken_code="fee_table_date_taken",
     )
     return stored.row, stored.created
 

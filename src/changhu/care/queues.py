@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from changhu.care import selectors
+from changhu.care import assignment_selectors, selectors, transfer_selectors
 from changhu.care.models import CarePlanStatus
 from changhu.orgs.roles import Right
 from changhu.web.queues import register_queue
@@ -31,7 +31,7 @@ register_queue(
 
 
 def _unassigned(user) -> int:
-    return selectors.assignment_beneficiaries(fetched_by=user, unassigned=True).count()
+    return assignment_selectors.assignment_beneficiaries(fetched_by=user, unassigned=True).count()
 
 
 register_queue(
@@ -86,14 +86,14 @@ register_queue(
 
 
 def _transfers_pending(user) -> int:
-    return selectors.transfer_list(
-        fetched_by=user, filters=selectors.TransferFilters(status="pending")
+    return transfer_selectors.transfer_list(
+        fetched_by=user, filters=transfer_selectors.TransferFilters(status="pending")
     ).count()
 
 
 def _transfers_overdue(user) -> int:
-    return selectors.transfer_list(
-        fetched_by=user, filters=selectors.TransferFilters(overdue=True)
+    return transfer_selectors.transfer_list(
+        fetched_by=user, filters=transfer_selectors.TransferFilters(overdue=True)
     ).count()
 
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from changhu.assessment import selectors as assessment_selectors
 from changhu.care import eligibility
@@ -37,7 +37,6 @@ from changhu.care.models import (
     PackageItem,
     Pause,
     Transfer,
-    TransferStatus,
 )
 from changhu.core import clock, scope
 from changhu.core.db import filter_given
@@ -46,8 +45,6 @@ from changhu.core.models import AuditEntry
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, LifeEventKind, Person
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
-from changhu.providers import selectors as provider_selectors
-from changhu.providers.models import CaregiverStatus
 
 CHUNK = 500
 
@@ -701,173 +698,3 @@ def person_file(*, fetched_by, person_id: int, today: dt.date | None = None) -> 
 
 
 # --- caregiver assignments (护理员派定) -------------------------------------------------------
-
-
-def _in_force_on(day: dt.date) -> Q:
-    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
-
-
-def assignment_beneficiaries(
-    *, fetched_by, q: str = "", unassigned: bool = False, day: dt.date | None = None
-) -> QuerySet:
-    """The reader's beneficiaries on ``day`` (arrangements in force, one per person), by name;
-    ``unassigned`` keeps those without a caregiver assigned that day."""
-    day = day or clock.today()
-    qs = beneficiaries_of(fetched_by=fetched_by, day=day)
-    if q.strip():
-        qs = qs.filter(person__name__startswith=q.strip())
-    if unassigned:
-        assigned = Assignment.objects.filter(
-            _in_force_on(day),
-            person_id=OuterRef("person_id"),
-            institution_id=OuterRef("institution_id"),
-        )
-        qs = qs.exclude(Exists(assigned))
-    return qs
-
-
-def assignment_beneficiary(*, fetched_by, person_id: int, day: dt.date | None = None):
-    """The arrangement through which the reader's institution serves a person on ``day`` or
-    next (an arrangement that starts later); 404 when the person is not theirs."""
-    day = day or clock.today()
-    arrangement = (
-        scope.scoped(
-            Arrangement.objects.select_related(
-                "person", "entitlement", "institution__organization"
-            ),
-            fetched_by,
-        )
-        .filter(person_id=person_id, entitlement__status=EntitlementStatus.ACTIVE)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .filter(entitlement__valid_until__gte=day)
-        .order_by("start_date")
-        .first()
-    )
-    if arrangement is None:
-        raise NotFound()
-    return arrangement
-
-
-def assignment_get(*, fetched_by, assignment_id: int) -> Assignment:
-    return scope.get_scoped(
-        Assignment.objects.select_related("caregiver", "person", "item"),
-        fetched_by,
-        pk=assignment_id,
-    )
-
-
-def assignments_in_force(
-    *, fetched_by, person_ids: Iterable[int], day: dt.date | None = None
-) -> dict[int, list[Assignment]]:
-    """Assignments in force on ``day`` for the given persons, by person, in one query."""
-    day = day or clock.today()
-    by_person: dict[int, list[Assignment]] = defaultdict(list)
-    rows = (
-        assignment_list(fetched_by=fetched_by)
-        .filter(person_id__in=list(person_ids))
-        .filter(_in_force_on(day))
-        .order_by("caregiver__name", "id")
-    )
-    for assignment in rows:
-        by_person[assignment.person_id].append(assignment)
-    return by_person
-
-
-def caregiver_loads(
-    *, fetched_by, caregiver_ids: Iterable[int], day: dt.date | None = None
-) -> dict[int, int]:
-    """How many persons each caregiver is assigned to on ``day`` (their current load)."""
-    day = day or clock.today()
-    rows = (
-        assignment_list(fetched_by=fetched_by)
-        .filter(caregiver_id__in=list(caregiver_ids))
-        .filter(_in_force_on(day))
-        .order_by()
-        .values("caregiver_id")
-        .annotate(persons=Count("person_id", distinct=True))
-    )
-    return {row["caregiver_id"]: row["persons"] for row in rows}
-
-
-def assignable_caregivers(
-    *, fetched_by, institution_id: int, person_id: int, q: str = ""
-) -> QuerySet:
-    """Caregivers in post of the institution who may be assigned to the person: its staff and
-    individual service persons, and the person's own family caregiver (never another's)."""
-    return (
-        provider_selectors.caregiver_list(
-            fetched_by=fetched_by,
-            filters=provider_selectors.CaregiverFilters(
-                q=q, institution_id=institution_id, status=CaregiverStatus.ACTIVE
-            ),
-        )
-        .filter(Q(beneficiary__isnull=True) | Q(beneficiary_id=person_id))
-        .order_by("name", "id")
-    )
-
-
-# --- transfers (转移安置) ---------------------------------------------------------------------
-
-PENDING_TRANSFER = (TransferStatus.OPEN, TransferStatus.ASSIGNED)
-
-
-@dataclass
-class TransferFilters:
-    status: str = ""  # a status, or "pending" (open or assigned: not yet moved)
-    q: str = ""  # a name prefix
-    from_institution_id: int | None = None
-    overdue: bool = False  # pending past the deadline
-
-
-def transfer_list(*, fetched_by, filters: TransferFilters | None = None) -> QuerySet:
-    """Transfer cases in scope; pending ones oldest first (the longest waiting on top)."""
-    f = filters or TransferFilters()
-    qs = scope.scoped(
-        Transfer.objects.select_related(
-            "person",
-            "from_institution__organization",
-            "to_institution__organization",
-            "new_plan",
-        ),
-        fetched_by,
-    )
-    if f.status == "pending" or f.overdue:
-        qs = qs.filter(status__in=PENDING_TRANSFER)
-    elif f.status:
-        qs = qs.filter(status=f.status)
-    qs = filter_given(
-        qs, person__name__startswith=f.q.strip(), from_institution_id=f.from_institution_id
-    )
-    if f.overdue:
-        qs = qs.filter(due_on__lt=clock.today())
-    return qs.order_by("stopped_on", "person__name", "id")
-
-
-def transfer_get(*, fetched_by, transfer_id: int) -> Transfer:
-    return scope.get_scoped(
-        Transfer.objects.select_related(
-            "person",
-            "entitlement",
-            "from_institution__organization",
-            "to_institution__organization",
-            "new_arrangement",
-            "new_plan",
-            "chosen_by",
-            "completed_by",
-        ),
-        fetched_by,
-        pk=transfer_id,
-    )
-
-
-def days_waiting(transfer: Transfer, today: dt.date | None = None) -> int:
-    """Days since the old institution's last day of service (0 before it)."""
-    today = today or clock.today()
-    end = transfer.effective_date if not transfer.pending and transfer.effective_date else today
-    return max(0, (end - transfer.stopped_on).days)
-
-
-def family_notices(*, fetched_by) -> QuerySet:
-    return scope.scoped(FamilyNotice.objects.select_related("person"), fetched_by).order_by(
-        "-created_at", "-id"
-    )

@@ -8,18 +8,18 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from changhu.care import forms, selectors, services
+from changhu.care import forms, services, transfer_selectors
 from changhu.care.models import TransferStatus
-from changhu.care.views import _timeline
 from changhu.core import clock
 from changhu.core.scope import require, scope_of
+from changhu.core.transitions import labelled_timeline
 from changhu.orgs.roles import Right
 from changhu.web.pages import act, paginate, posted, submit
 from changhu.web.shortcuts import staff_view
 
 
 def _decorate(transfer, today):
-    transfer.days_waiting = selectors.days_waiting(transfer, today)
+    transfer.days_waiting = transfer_selectors.days_waiting(transfer, today)
     transfer.overdue = transfer.pending and transfer.due_on < today
     return transfer
 
@@ -35,9 +35,9 @@ def transfer_list(request):
     data = request.GET if request.GET else {"status": "pending"}
     form = forms.TransferFilterForm(data)
     cleaned = form.cleaned_data if form.is_valid() else {"status": "pending"}
-    rows = selectors.transfer_list(
+    rows = transfer_selectors.transfer_list(
         fetched_by=request.user,
-        filters=selectors.TransferFilters(
+        filters=transfer_selectors.TransferFilters(
             status=cleaned.get("status", ""),
             q=cleaned.get("q", ""),
             overdue=bool(cleaned.get("overdue")),
@@ -71,7 +71,7 @@ def _render_transfer(request, transfer, *, bound=None, status=200):
             or forms.TransferAssignForm(options=options, initial=initial),
             "complete_form": bound.get("complete") or forms.TransferCompleteForm(transfer=transfer),
             "cancel_form": bound.get("cancel") or forms.TransferCancelForm(),
-            "timeline": _timeline(transfer, services.TRANSFER_FLOW),
+            "timeline": labelled_timeline(transfer, services.TRANSFER_FLOW),
         },
         status=status,
     )
@@ -81,14 +81,14 @@ def _render_transfer(request, transfer, *, bound=None, status=200):
 @require_GET
 def transfer_detail(request, pk: int):
     require(request.user, Right.CARE_VIEW)
-    transfer = selectors.transfer_get(fetched_by=request.user, transfer_id=pk)
+    transfer = transfer_selectors.transfer_get(fetched_by=request.user, transfer_id=pk)
     return _render_transfer(request, transfer)
 
 
 @staff_view
 @require_POST
 def transfer_action(request, pk: int, action: str):
-    transfer = selectors.transfer_get(fetched_by=request.user, transfer_id=pk)
+    transfer = transfer_selectors.transfer_get(fetched_by=request.user, transfer_id=pk)
     if action == "assign":
         form = forms.TransferAssignForm(request.POST, options=services.transfer_options(transfer))
 
@@ -133,7 +133,7 @@ def transfer_action(request, pk: int, action: str):
     response, status = submit(form, save, field_map={"institution_id": "institution"})
     if response is not None:
         return response
-    transfer = selectors.transfer_get(fetched_by=request.user, transfer_id=pk)
+    transfer = transfer_selectors.transfer_get(fetched_by=request.user, transfer_id=pk)
     return _render_transfer(request, transfer, bound={action: form}, status=status)
 
 
@@ -148,16 +148,16 @@ def family_transfers(request):
     today = clock.today()
     rows = [
         _decorate(t, today)
-        for t in selectors.transfer_list(fetched_by=request.user).order_by("-stopped_on", "-id")[
-            :20
-        ]
+        for t in transfer_selectors.transfer_list(fetched_by=request.user).order_by(
+            "-stopped_on", "-id"
+        )[:20]
     ]
     return render(
         request,
         "care/family_transfers.html",
         {
             "transfers": rows,
-            "notices": selectors.family_notices(fetched_by=request.user)[:20],
+            "notices": transfer_selectors.family_notices(fetched_by=request.user)[:20],
             "hotline": settings.SERVICE_HOTLINE,
         },
     )
@@ -168,7 +168,7 @@ def family_transfers(request):
 def family_transfer_choose(request, pk: int):
     """The family chooses the new institution of one case."""
     require(request.user, Right.INSURED_SELF)
-    transfer = selectors.transfer_get(fetched_by=request.user, transfer_id=pk)
+    transfer = transfer_selectors.transfer_get(fetched_by=request.user, transfer_id=pk)
     options = services.transfer_options(transfer) if transfer.pending else []
     initial = {"institution": str(transfer.to_institution_id or "")}
     form = forms.FamilyChoiceForm(posted(request), options=options, initial=initial)

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.db.models import Sum
 
 from changhu.core import audit, clock, versions
-from changhu.core.errors import Conflict, ValidationFailed
+from changhu.core.errors import ValidationFailed
 from changhu.core.money import format_yuan
 from changhu.scorecards import consequence_rules as rules
 from changhu.scorecards import periods
@@ -83,14 +83,9 @@ def load_rules_file(path: Path) -> tuple[ConsequenceRuleSet, bool]:
             "kinds": raw["kinds"],
             "source": raw.get("source", "")[:500],
         },
-        changed=lambda: Conflict(
-            f"考核结果运用规则{raw['code']}的{raw['version']}版本已加载且内容不同，"
-            "修改内容须使用新版本号",
-            code="preset_version_changed",
-        ),
-        taken=lambda: Conflict(
-            f"考核结果运用规则{raw['code']}已有同日生效的其他版本", code="preset_version_changed"
-        ),
+        noun="考核结果运用规则",
+        changed_code="preset_version_changed",
+        taken_code="preset_version_changed",
     )
     return stored.row, stored.created
 
@@ -254,12 +249,10 @@ def effect(p: ConsequenceProposal, *, target=None) -> str:
 def next_period(p: ConsequenceProposal):
     """The settlement a withholding will go into (None: no open period yet)."""
     from changhu.providers.models import Institution
-    from changhu.settlement import services as settlement_services
+    from changhu.settlement import adjustments
 
     institution = Institution.objects.filter(organization_id=p.organization_id).first()
     if institution is None:
         return None
     last_month = periods.parse(p.period).months[-1]
-    return settlement_services.deduction_period(
-        institution_id=institution.pk, after_month=last_month
-    )
+    return adjustments.deduction_period(institution_id=institution.pk, after_month=last_month)

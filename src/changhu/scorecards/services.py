@@ -169,7 +169,7 @@ def _institution_id(proposal: ConsequenceProposal) -> int:
 
 
 def _withhold(actor, proposal: ConsequenceProposal) -> tuple[str, dict]:
-    from changhu.settlement import services as settlement_services
+    from changhu.settlement import adjustments
 
     if not proposal.amount_fen:
         return "该考核期没有基金支付，扣留金额为0元，未扣款", {}
@@ -181,7 +181,7 @@ def _withhold(actor, proposal: ConsequenceProposal) -> tuple[str, dict]:
             "请先开立下月结算后再确认",
             code="consequence_no_open_period",
         )
-    line = settlement_services.deduction_create(
+    line = adjustments.deduction_create(
         actor=actor,
         institution_id=institution_id,
         period_id=target.pk,

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from changhu.api.rights import needs
 from changhu.api.schemas import Page, errors, list_page, write
-from changhu.assessment import selectors, services
+from changhu.assessment import expert_selectors, selectors, services
 from changhu.assessment.api._common import router
 from changhu.core.errors import NotFound
 from changhu.core.scope import scope_of
@@ -149,13 +149,13 @@ def draw_out(draw, user) -> dict:
         ],
         "eligible": draw.eligible if full else [],
         "excluded": draw.excluded if full else [],
-        "verified": selectors.draw_verified(draw) if full else None,
+        "verified": expert_selectors.draw_verified(draw) if full else None,
     }
 
 
 def _expert_detail(request, expert_id: int):
     """The expert with this month's load; the schema reads their relationships."""
-    expert = selectors.pool_list(fetched_by=request.auth).filter(pk=expert_id).first()
+    expert = expert_selectors.pool_list(fetched_by=request.auth).filter(pk=expert_id).first()
     if expert is None:
         raise NotFound()
     return expert
@@ -165,7 +165,7 @@ def _expert_detail(request, expert_id: int):
 def expert_list(request, query: Query[PoolQuery]):
     """评估专家库：本统筹地区的专家（工作单位、专业、有效期、本月抽中次数）；专家本人只看到
     自己的记录，其他角色为空。"""
-    return list_page(request, query, selectors.pool_list, selectors.PoolFilters)
+    return list_page(request, query, expert_selectors.pool_list, expert_selectors.PoolFilters)
 
 
 @write(router, "/experts", PoolExpertDetailOut, status=201)
@@ -179,7 +179,7 @@ def expert_add(request, payload: ExpertIn):
 @router.get("/experts/{expert_id}", response={200: PoolExpertDetailOut, **errors(404)})
 def expert_detail(request, expert_id: int):
     """一名专家及其申报的回避关系。"""
-    selectors.pool_expert_get(fetched_by=request.auth, expert_id=expert_id)
+    expert_selectors.pool_expert_get(fetched_by=request.auth, expert_id=expert_id)
     return _expert_detail(request, expert_id)
 
 
@@ -213,7 +213,7 @@ def conflict_withdraw(request, conflict_id: int, payload: ReasonBody):
 def draw_list(request, application_id: int):
     """本案的专家抽取记录（最新在前）：抽中的专家；专家库查看权限另可见种子、可抽和回避名单。"""
     application = selectors.application_get(fetched_by=request.auth, application_id=application_id)
-    draws = selectors.draws_of(fetched_by=request.auth, application=application)
+    draws = expert_selectors.draws_of(fetched_by=request.auth, application=application)
     return [draw_out(d, request.auth) for d in draws]
 
 
@@ -227,11 +227,14 @@ def draw_make(request, application_id: int, payload: ReasonBody):
         actor=request.auth, application_id=application_id, reason=payload.reason
     )
     return Status(
-        201, draw_out(selectors.draw_get(fetched_by=request.auth, draw_id=draw.pk), request.auth)
+        201,
+        draw_out(expert_selectors.draw_get(fetched_by=request.auth, draw_id=draw.pk), request.auth),
     )
 
 
 @router.get("/draws/{draw_id}", response={200: DrawOut, **errors(403, 404)})
 def draw_detail(request, draw_id: int):
     """一次专家抽取的完整记录（种子、可抽专家及工作量、回避专家及原因、抽中专家）及复算结果。"""
-    return draw_out(selectors.draw_get(fetched_by=request.auth, draw_id=draw_id), request.auth)
+    return draw_out(
+        expert_selectors.draw_get(fetched_by=request.auth, draw_id=draw_id), request.auth
+    )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from changhu.assessment import expert_draw, selectors
+from changhu.assessment import expert_draw, expert_selectors
 from changhu.assessment.models import (
     Confirmation,
     DrawnExpert,
@@ -110,7 +110,7 @@ def expert_deactivate(*, actor, expert_id: int, reason: str) -> PoolExpert:
     if not reason:
         raise field_error("reason", "reason_required", "请填写停用原因")
     with transaction.atomic():
-        found = selectors.pool_expert_get(fetched_by=actor, expert_id=expert_id)
+        found = expert_selectors.pool_expert_get(fetched_by=actor, expert_id=expert_id)
         expert = PoolExpert.objects.select_for_update().get(pk=found.pk)
         if not expert.active:
             raise Conflict("该专家已停用", code="expert_inactive")
@@ -133,7 +133,7 @@ def expert_deactivate(*, actor, expert_id: int, reason: str) -> PoolExpert:
 def _own_or_managed(actor, expert_id: int) -> PoolExpert:
     """An expert declares their own relationships; the pool's managers anyone's."""
     s = scope_of(actor)
-    expert = selectors.pool_expert_get(fetched_by=actor, expert_id=expert_id)
+    expert = expert_selectors.pool_expert_get(fetched_by=actor, expert_id=expert_id)
     if not s.can(Right.EXPERT_POOL_MANAGE) and expert.user_id != actor.pk:
         raise PermissionDenied("只能申报本人的回避关系", code="not_your_entry")
     return expert
@@ -193,7 +193,7 @@ def conflict_withdraw(*, actor, conflict_id: int, reason: str) -> ExpertConflict
     reason = (reason or "").strip()
     if not reason:
         raise field_error("reason", "reason_required", "请填写撤销原因")
-    found = selectors.conflict_get(fetched_by=actor, conflict_id=conflict_id)
+    found = expert_selectors.conflict_get(fetched_by=actor, conflict_id=conflict_id)
     _own_or_managed(actor, found.expert_id)
     with transaction.atomic():
         conflict = ExpertConflict.objects.select_for_update().get(pk=found.pk)
@@ -213,7 +213,7 @@ def expert_draw_make(
     *, actor, application_id: int, reason: str = "", seed: str | None = None
 ) -> ExpertDraw:
     """Draw the case's confirming experts from the pool at random, with recusal (see
-    ``selectors.draw_options``) and the least loaded first. A re-draw needs a reason: the
+    ``expert_selectors.draw_options``) and the least loaded first. A re-draw needs a reason: the
     experts who have already confirmed the result are kept, the others are replaced by new
     ones (and not drawn again). ``seed`` is for tests and the demo; a draw from a person gets
     a fresh random one. Everything is recorded for the audit."""
@@ -241,7 +241,7 @@ def expert_draw_make(
             )
             for pick in previous.picks.select_related("user", "expert"):
                 (kept.append(pick) if pick.user_id in answered else replaced.add(pick.user_id))
-        options = selectors.draw_options(
+        options = expert_selectors.draw_options(
             application, skip_user_ids=[p.user_id for p in kept], replaced_user_ids=replaced
         )
         wanted = max(application.rules.rules.confirming_experts - len(kept), 0)
@@ -269,7 +269,7 @@ def expert_draw_make(
             seed=seed,
             algorithm=expert_draw.ALGORITHM,
             wanted=wanted,
-            window_start=selectors.workload_window_start(),
+            window_start=expert_selectors.workload_window_start(),
             eligible=[o.snapshot() for o in eligible],
             excluded=[o.snapshot() for o in options if o.excluded],
             kept=[
@@ -307,10 +307,10 @@ def may_confirm(actor, application) -> str:
     """Who confirms this case: ``"drawn"`` the experts of the standing draw, ``"draw_first"``
     nobody until the draw is made, ``"institution"`` (no pool in the city) the dispatched
     institution's experts."""
-    draw = selectors.active_draw(application.current_assessment)
+    draw = expert_selectors.active_draw(application.current_assessment)
     if draw is not None:
         return "drawn"
-    if selectors.draw_required(application):
+    if expert_selectors.draw_required(application):
         return "draw_first"
     return "institution"
 

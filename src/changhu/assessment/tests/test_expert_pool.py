@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from changhu.assessment import expert_draw, selectors, services
+from changhu.assessment import expert_draw, expert_selectors, selectors, services
 from changhu.assessment.models import Application, ExpertDraw, PoolExpert, Status
 from changhu.assessment.tests.flow import advance, submit
 from changhu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -76,7 +76,7 @@ def test_a_draw_records_seed_eligible_excluded_and_drawn(users, people, team, po
     assert "参加了本案现场评估" in excluded[team.expert.display_name]
     eligible = {row["user_id"] for row in draw.eligible}
     assert eligible == {pool[n].user_id for n in ("expert3", "expert4", "doctor", "doctor2")}
-    assert len(draw.picks.all()) == 2 and selectors.draw_verified(draw)
+    assert len(draw.picks.all()) == 2 and expert_selectors.draw_verified(draw)
     # Same seed, same pool snapshot: the same experts.
     again = expert_draw.draw(
         "s1", [expert_draw.Candidate(e["expert_id"], e["load"]) for e in draw.eligible], 2
@@ -133,14 +133,14 @@ def test_an_expert_working_at_the_care_institution_recuses(users, people, team, 
     case = advance(
         case, Status.ASSESSED, worker=users.worker_a, assessors=[team.assessor, team.expert]
     )
-    options = {o.expert.user.username: o for o in selectors.draw_options(case)}
+    options = {o.expert.user.username: o for o in expert_selectors.draw_options(case)}
     assert options["expert3"].reasons == [
         f"申报在{orgs.care.name}任职，该机构为被评估人提供护理服务"
     ]
     # The pool entry's own institution caring for the person recuses as well.
     pool["doctor2"].institution = orgs.care
     pool["doctor2"].save()
-    options = {o.expert.user.username: o for o in selectors.draw_options(case)}
+    options = {o.expert.user.username: o for o in expert_selectors.draw_options(case)}
     assert "为被评估人提供护理服务" in options["doctor2"].reasons[0]
 
 
@@ -166,7 +166,7 @@ def test_having_assessed_the_person_last_time_recuses(users, people, team, pool,
         assessors=[team.assessor, team.expert],
         institution=team.first,
     )
-    options = {o.expert.user_id: o for o in selectors.draw_options(appeal)}
+    options = {o.expert.user_id: o for o in expert_selectors.draw_options(appeal)}
     assert any("现场评估" in r for r in options[team.expert3.pk].reasons)
     for user in confirmers:
         assert any("确认了被评估人上一次评估" in r for r in options[user.pk].reasons) or any(
@@ -208,7 +208,7 @@ def test_a_redraw_needs_a_reason_keeps_who_confirmed_and_is_recorded(users, peop
     assert away not in [p.user for p in picks] and second.wanted == 1
     replaced = {row["user_id"]: row["reasons"] for row in second.excluded}[away.pk]
     assert "前次抽中，已因重新抽取被替换" in replaced
-    assert selectors.draw_verified(second)
+    assert expert_selectors.draw_verified(second)
     # Replaced, they no longer see the case (another institution's): 404, as for any outsider.
     with pytest.raises((PermissionDenied, NotFound)):
         services.assessment_confirm(actor=away, application_id=case.pk, decision="confirm")
@@ -271,19 +271,19 @@ def test_pool_management_rules(users, team, pool):
 def test_outsiders_get_nothing(users, people, team, pool, orgs):
     case = assessed(users, people, team)
     draw = services.expert_draw_make(actor=users.bureau_admin, application_id=case.pk)
-    assert selectors.pool_list(fetched_by=users.bureau_admin).count() == 6
-    assert selectors.pool_list(fetched_by=users.regulator).count() == 6
+    assert expert_selectors.pool_list(fetched_by=users.bureau_admin).count() == 6
+    assert expert_selectors.pool_list(fetched_by=users.regulator).count() == 6
     for outsider in (users.care_admin, users.applicant, users.assessor):
-        assert selectors.pool_list(fetched_by=outsider).count() == 0
+        assert expert_selectors.pool_list(fetched_by=outsider).count() == 0
     # An expert sees their own entry only.
-    assert [e.user for e in selectors.pool_list(fetched_by=team.expert3)] == [team.expert3]
+    assert [e.user for e in expert_selectors.pool_list(fetched_by=team.expert3)] == [team.expert3]
     # The Wuhou insurer's worker does not see the Jinjiang case, so cannot draw on it.
     with pytest.raises(NotFound):
         services.expert_draw_make(actor=users.worker_b, application_id=case.pk)
     with pytest.raises(PermissionDenied):
         services.expert_draw_make(actor=users.care_admin, application_id=case.pk)
     with pytest.raises(NotFound):
-        selectors.draw_get(fetched_by=users.worker_b, draw_id=draw.pk)
+        expert_selectors.draw_get(fetched_by=users.worker_b, draw_id=draw.pk)
     # An expert of another institution not drawn does not see the case.
     undrawn = {"expert3", "expert4", "doctor", "doctor2"} - set(drawn_names(draw))
     for username in undrawn:

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from changhu.api.rights import needs
 from changhu.api.schemas import Page, errors, list_page, write
-from changhu.care import selectors, services
+from changhu.care import services, transfer_selectors
 from changhu.care.api._common import router
 from changhu.core import clock
 from changhu.orgs.roles import Right
@@ -55,7 +55,7 @@ class TransferOut(Schema):
 
     @staticmethod
     def resolve_days_waiting(obj) -> int:
-        return selectors.days_waiting(obj)
+        return transfer_selectors.days_waiting(obj)
 
     @staticmethod
     def resolve_overdue(obj) -> bool:
@@ -87,11 +87,13 @@ class TransferCancelIn(Schema):
 @router.get("/transfers", response={200: Page[TransferOut], **errors(422)})
 def transfer_list(request, query: Query[TransferQuery]):
     """数据范围内的转移安置（经办人员：所辖区域；护理机构：本机构转出或转入；家属：本人代办的参保人）。"""
-    return list_page(request, query, selectors.transfer_list, selectors.TransferFilters)
+    return list_page(
+        request, query, transfer_selectors.transfer_list, transfer_selectors.TransferFilters
+    )
 
 
 def _fresh(request, transfer_id: int):
-    return selectors.transfer_get(fetched_by=request.auth, transfer_id=transfer_id)
+    return transfer_selectors.transfer_get(fetched_by=request.auth, transfer_id=transfer_id)
 
 
 @router.get("/transfers/{int:transfer_id}", response={200: TransferOut, **errors(404)})

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from changhu.care import selectors, services
+from changhu.care import selectors, services, transfer_selectors
 from changhu.care.models import (
     Arrangement,
     Assignment,
@@ -255,7 +255,7 @@ def test_the_queue_counts_those_not_moved_and_flags_the_overdue(users, world):
     card = next(c for c in queues_for(users.worker_a) if c.key == "care.transfers")
     assert (card.count, card.overdue) == (1, 1)
     transfer = Transfer.objects.get()
-    assert selectors.days_waiting(transfer) == services.TRANSFER_DAYS + 5
+    assert transfer_selectors.days_waiting(transfer) == services.TRANSFER_DAYS + 5
     assert not any(c.key == "care.transfers" for c in queues_for(users.applicant))
     outsider = next(c for c in queues_for(users.worker_b) if c.key == "care.transfers")
     assert outsider.count == 0
