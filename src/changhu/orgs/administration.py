@@ -91,7 +91,7 @@ def managed_organization(*, fetched_by, organization_id) -> Organization:
         raise NotFound() from None
 
 
-def managed_users(*, fetched_by, query: str = "", organization_id=None) -> QuerySet:
+def managed_users(*, fetched_by, search: str = "", organization_id=None) -> QuerySet:
     """The logins an administrator manages: in their organizations, of a role whose rights
     they hold (403 without ``users.manage``)."""
     s = scope.require(fetched_by, Right.USERS_MANAGE)
@@ -100,8 +100,8 @@ def managed_users(*, fetched_by, query: str = "", organization_id=None) -> Query
     qs = User.objects.filter(is_superuser=False, organization__in=orgs).filter(
         Q(role__in=roles) | Q(role="")
     )
-    if query:
-        qs = qs.filter(Q(username__icontains=query) | Q(real_name__icontains=query))
+    if search:
+        qs = qs.filter(Q(username__icontains=search) | Q(real_name__icontains=search))
     if organization_id:
         qs = qs.filter(organization_id=organization_id)
     return qs.select_related("organization", "region_scope").order_by("organization__name", "pk")

@@ -50,7 +50,7 @@ def home(request):
 def user_list(request):
     require(request.user, Right.USERS_MANAGE)
     query = request.GET.get("q", "").strip()[:40]
-    users = admin.managed_users(fetched_by=request.user, query=query)
+    users = admin.managed_users(fetched_by=request.user, search=query)
     return render(
         request,
         "orgs/manage/user_list.html",

@@ -57,11 +57,11 @@ class ManagedUserQuery(Schema):
     page_size: int = 20
 
 
-def _out(user, password: str | None = None) -> dict:
-    body = ManagedUserOut.from_orm(user).dict()
+def _out(user, password: str | None = None):
+    """The login as the schemas show it; a new initial password rides along once."""
     if password is not None:
-        body["initial_password"] = password
-    return body
+        user.initial_password = password
+    return user
 
 
 @router.get("/users", response={200: Page[ManagedUserOut], **errors(403, 422)})
@@ -73,7 +73,7 @@ def managed_user_list(request, query: Query[ManagedUserQuery]):
         query,
         admin.managed_users,
         right=Right.USERS_MANAGE,
-        query=query.q,
+        search=query.q,
         organization_id=query.organization_id,
     )
 
