@@ -174,7 +174,9 @@ def organization_list(request):
 @staff_view
 @require_http_methods(["GET", "POST"])
 def organization_new(request):
-    require(request.user, Right.ORGS_MANAGE)
+    s = require(request.user, Right.ORGS_MANAGE)
+    if not (admin.is_city_admin(s) or s.organization_kind == "insurer"):
+        raise PermissionDenied("只有医保局管理员可以新建机构", code="org_create_denied")
     form = forms.OrganizationForm(posted(request), user=request.user)
 
     def save(form):

@@ -108,7 +108,8 @@ def test_organization_pages(users, orgs):
     own = care.get(f"/manage/organizations/{orgs.care.pk}/")
     assert own.status_code == 200 and 'name="kind"' not in own.content.decode()
     assert care.get(f"/manage/organizations/{orgs.insurer_a.pk}/").status_code == 404
-    assert care.get("/manage/organizations/new/").status_code == 200
+    assert care.get("/manage/organizations/new/").status_code == 403
+    assert signed_in(users.supervisor_a).get("/manage/organizations/new/").status_code == 200
     assert AuditEntry.objects.filter(object_type="orgs.organization", action="create").exists()
 
 
