@@ -9,6 +9,7 @@ urlpatterns = [
     path("insured/", include("changhu.insured.urls")),
     path("imports/", include("changhu.insured.import_urls")),
     path("orgs/", include("changhu.orgs.urls")),
+    path("manage/", include("changhu.orgs.manage_urls")),
     path("providers/", include("changhu.providers.urls")),
     path("care/", include("changhu.care.urls")),
     path("assessment/", include("changhu.assessment.urls")),

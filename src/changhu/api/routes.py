@@ -12,6 +12,7 @@ from changhu.insured.api import router as insured_router
 from changhu.insured.import_api import router as import_router
 from changhu.matching.api import router as matching_router
 from changhu.orgs.api import router as orgs_router
+from changhu.orgs.api.manage import router as manage_router
 from changhu.providers.api import router as providers_router
 from changhu.scorecards.api import router as scorecards_router
 from changhu.settlement.api import router as settlement_router
@@ -22,6 +23,7 @@ from changhu.visits.api import router as visits_router
 ROUTERS = [
     ("/auth", account_router),
     ("/orgs", orgs_router),
+    ("/manage", manage_router),
     ("/insured", insured_router),
     ("/imports", import_router),
     ("/providers", providers_router),

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from changhu.core.fields import link
+from changhu.core.imports.models import ImportBatch as BaseImportBatch
 from changhu.orgs.roles import Role
 
 
@@ -118,6 +119,14 @@ class Organization(models.Model):
     parent = link("self", "上级机构", optional=True, related_name="branches")
     consortium = link(Consortium, "所属共保体", optional=True, related_name="members")
     consortium_lead = models.BooleanField("共保体主承保", default=False)
+    consortium_share = models.DecimalField(
+        "共保份额（%）",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="在共保体中承担的份额；同一共保体各成员合计不超过100%",
+    )
     coverage = models.ManyToManyField(
         Region,
         verbose_name="负责区域",
@@ -229,3 +238,18 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.prefix}…"
+
+
+class UserImportBatch(BaseImportBatch):
+    """One uploaded file of staff logins (see ``changhu.core.imports``)."""
+
+    UPLOAD_DIR = "imports/orgs"
+    MAX_ROWS = 2_000
+
+    class Kind(models.TextChoices):
+        USERS = "users", "用户账号"
+
+    kind = models.CharField("导入内容", max_length=16, choices=Kind.choices)
+
+    class Meta(BaseImportBatch.Meta):
+        verbose_name = verbose_name_plural = "用户账号导入批次"

@@ -128,12 +128,21 @@ RIGHTS: dict[str, frozenset[str]] = {
         {Right.INSURED_VIEW, Right.INSURED_AUDIT, Right.AUDIT_EXPORT, Right.ORGS_VIEW}
     ),
     Role.INSURER_CASE_WORKER: frozenset(_REGISTER_WORK | {Right.ORGS_VIEW}),
+    # The insurer's own administrator: its logins and its outlets (orgs.manage within itself).
     Role.INSURER_SUPERVISOR: frozenset(
-        _REGISTER_WORK | {Right.INSURED_AUDIT, Right.AUDIT_EXPORT, Right.ORGS_VIEW}
+        _REGISTER_WORK
+        | {
+            Right.INSURED_AUDIT,
+            Right.AUDIT_EXPORT,
+            Right.ORGS_VIEW,
+            Right.ORGS_MANAGE,
+            Right.USERS_MANAGE,
+        }
     ),
     Role.ASSESSOR: frozenset(),
     Role.ASSESSMENT_EXPERT: frozenset(),
-    Role.CARE_ADMIN: frozenset({Right.ORGS_VIEW}),
+    # The institution's own administrator: its logins and its own organization's details.
+    Role.CARE_ADMIN: frozenset({Right.ORGS_VIEW, Right.ORGS_MANAGE, Right.USERS_MANAGE}),
     Role.CAREGIVER: frozenset(),
     Role.APPLICANT: frozenset({Right.INSURED_SELF}),
 }
@@ -428,8 +437,8 @@ RIGHT_LABELS = {
     Right.INSURED_SELF: "查看本人及代办的参保人",
     Right.AUDIT_EXPORT: "导出审计日志（留痕）",
     Right.ORGS_VIEW: "查看机构与区划",
-    Right.ORGS_MANAGE: "管理机构",
-    Right.USERS_MANAGE: "管理用户账号",
+    Right.ORGS_MANAGE: "新建和修改机构、网点、负责区域、共保份额（本机构及下属网点）",
+    Right.USERS_MANAGE: "开通、停用、解锁用户账号，重置密码（本机构范围）",
     Right.PROVIDERS_VIEW: "查看定点机构、协议、护理员",
     Right.PROVIDERS_APPLY: "提交定点准入申请",
     Right.PROVIDERS_ADMIT: "准入审核、协议、机构状态",

@@ -126,6 +126,14 @@ NAVIGATION = [
             Entry("审计日志", "orgs:audit_log", "audit.export", "shield-check"),
         ],
     ),
+    Group(
+        "系统管理",
+        [
+            Entry("用户账号", "manage:user_list", "users.manage", "people"),
+            Entry("机构管理", "manage:organization_list", "orgs.manage", "diagram-3"),
+            Entry("角色权限", "manage:role_rights", "users.manage", "key"),
+        ],
+    ),
 ]
 
 

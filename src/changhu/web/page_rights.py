@@ -70,6 +70,19 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
     "providers:import_new": (R.PROVIDERS_ADMIT, R.CAREGIVERS_MANAGE),
     "providers:import_commit": (R.PROVIDERS_ADMIT, R.CAREGIVERS_MANAGE),
     "providers:import_discard": (R.PROVIDERS_ADMIT, R.CAREGIVERS_MANAGE),
+    # staff and organization administration
+    "manage:user_new": (R.USERS_MANAGE,),
+    "manage:user_detail": (R.USERS_MANAGE,),
+    "manage:user_action": {
+        "disable": (R.USERS_MANAGE,),
+        "unlock": (R.USERS_MANAGE,),
+        "reset": (R.USERS_MANAGE,),
+    },
+    "manage:organization_new": (R.ORGS_MANAGE,),
+    "manage:organization_edit": (R.ORGS_MANAGE,),
+    "manage:import_new": (R.USERS_MANAGE,),
+    "manage:import_commit": (R.USERS_MANAGE,),
+    "manage:import_discard": (R.USERS_MANAGE,),
     # entitlements, plans, assignments
     "care:conclusion_entitlement": (R.CARE_ENTITLEMENT,),
     "care:entitlement_action": {

@@ -284,6 +284,29 @@ def _providers_batch(world):
     return Call(path={"batch_id": batch.pk}, body={"mode": "valid_only"})
 
 
+def users_file(*rows: list[str]):
+    """A CSV of logins to import, with the template's header."""
+    from changhu.orgs import imports
+
+    content, _, _ = imports.PIPELINE.template(kind="users", file_format="csv")
+    header = content.decode("utf-8-sig").splitlines()[0]
+    body = "\n".join(",".join(row) for row in rows)
+    return upload("users.csv", (header + "\n" + body + "\n").encode("utf-8"))
+
+
+def _users_batch(world):
+    from changhu.orgs import imports
+
+    organization = user("supervisor").organization.name
+    batch = imports.PIPELINE.upload(
+        actor=user("supervisor"),
+        kind="users",
+        upload=users_file(["rights_import_1", "导入经办", organization, "商保经办人员", ""]),
+        file_name="users.csv",
+    )
+    return Call(path={"batch_id": batch.pk}, body={"mode": "valid_only"})
+
+
 # --- care ------------------------------------------------------------------------------------
 
 
@@ -1414,6 +1437,27 @@ RECIPES: dict[str, Recipe] = {
         ),
     ),
     "POST /auth/token/revoke": Recipe("caseworker"),
+    # --- staff administration
+    "POST /manage/users": Recipe(
+        "supervisor",
+        lambda w: Call(
+            body={
+                "username": "rights_new_worker",
+                "real_name": "新经办",
+                "organization_id": user("supervisor").organization_id,
+                "role": "insurer_case_worker",
+            }
+        ),
+    ),
+    "POST /manage/users/{user_id}/disable": Recipe(
+        "supervisor", lambda w: Call(path={"user_id": user("caseworker").pk})
+    ),
+    "POST /manage/users/{user_id}/unlock": Recipe(
+        "supervisor", lambda w: Call(path={"user_id": user("caseworker").pk})
+    ),
+    "POST /manage/users/{user_id}/password-reset": Recipe(
+        "supervisor", lambda w: Call(path={"user_id": user("caseworker").pk})
+    ),
     # --- the register
     "POST /insured/persons": Recipe("caseworker", _new_person),
     "PUT /insured/persons/{person_id}": Recipe("caseworker", _person_update),

@@ -139,7 +139,12 @@ def test_apps_register_their_batches_and_the_purge_that_goes_with_them():
     pipelines = lifecycle.registered()
     assert set(pipelines["insured.importbatch"].kinds) == {"persons", "life_events"}
     assert set(pipelines["providers.importbatch"].kinds) == {"institutions", "caregivers"}
-    assert {"insured.import_batches", "providers.import_batches"} <= set(retention._purgers)
+    assert set(pipelines["orgs.userimportbatch"].kinds) == {"users"}
+    assert {
+        "insured.import_batches",
+        "providers.import_batches",
+        "orgs.import_batches",
+    } <= set(retention._purgers)
     # Rights every kind needs are asked first; the register's life events need one more.
     assert pipelines["insured.importbatch"].common_rights == ("insured.import",)
     assert pipelines["providers.importbatch"].common_rights == ()

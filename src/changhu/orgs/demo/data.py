@@ -186,9 +186,11 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         Role.BUREAU_ADMIN,
         "周文静",
         BUREAU_NAME,
-        "全市参保人（可查看完整身份信息，留痕）、机构准入与协议、待遇资格、结算拨付、基金账",
+        "全市参保人（可查看完整身份信息，留痕）、机构准入与协议、待遇资格、结算拨付、基金账；"
+        "系统管理 /manage/：全市机构、本局账号",
         "the whole city's register (full ID view, audited), institution admission, entitlements, "
-        "settlement payment, the fund's books",
+        "settlement payment, the fund's books; administration at /manage/: the city's "
+        "organizations, the bureau's logins",
     ),
     DemoLogin(
         "regulator",
@@ -220,8 +222,10 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         Role.INSURER_SUPERVISOR,
         "杨志刚",
         INSURER_A,
-        "同经办人员，另可查看审计记录、处理稽核疑点、结算复核",
-        "as caseworker, plus audit trails, visit findings, second review of claims",
+        "同经办人员，另可查看审计记录、处理稽核疑点、结算复核；"
+        "系统管理 /manage/：本公司及网点的账号",
+        "as caseworker, plus audit trails, visit findings, second review of claims; "
+        "administration at /manage/: the insurer's and its outlets' logins",
     ),
     DemoLogin(
         "supervisor2",
@@ -253,8 +257,9 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         Role.CARE_ADMIN,
         "孙丽华",
         CARE_ANKANG,
-        "本机构的护理员、证书、受益人、护理计划和月度申报",
-        "own institution's caregivers, certificates, beneficiaries, care plans, monthly claim",
+        "本机构的护理员、证书、受益人、护理计划和月度申报；系统管理 /manage/：本机构的账号",
+        "own institution's caregivers, certificates, beneficiaries, care plans, monthly claim; "
+        "administration at /manage/: the institution's logins",
     ),
     DemoLogin(
         "careadmin2",
@@ -309,8 +314,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "",
         "平台管理员",
         "",
-        "全部数据；Django管理后台 /django-admin/",
-        "everything; Django admin at /django-admin/",
+        "全部数据；系统管理 /manage/ 可开通任何角色的账号；Django管理后台 /django-admin/",
+        "everything; /manage/ opens logins of any role; Django admin at /django-admin/",
     ),
 )
 
