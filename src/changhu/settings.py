@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "changhu.matching",
     "changhu.scorecards",
     "changhu.training",
+    "changhu.reports",
     "changhu.web",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("supervision/", include("changhu.feedback.urls")),
     path("scorecards/", include("changhu.scorecards.urls")),
     path("training/", include("changhu.training.urls")),
+    path("reports/", include("changhu.reports.urls")),
     path("", include("changhu.web.urls")),
 ]
 

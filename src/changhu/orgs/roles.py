@@ -91,6 +91,8 @@ class Right:
     TRAINING_VIEW = "training.view"  # courses, sessions, and the enrolments in scope
     TRAINING_MANAGE = "training.manage"  # courses, sessions, the roll, certificates, subsidies
     TRAINING_ENROL = "training.enrol"  # enrol caregivers in scope (own staff), withdraw them
+    REPORTS_VIEW = "reports.view"  # statistics reports, their runs, downloads and drill-downs
+    REPORTS_RUN = "reports.run"  # run a statistics report for a period (stores only figures)
 
 
 _REGISTER_WORK = {
@@ -333,6 +335,18 @@ _TRAINING_RIGHTS: dict[str, set[str]] = {
 for _role, _extra in _TRAINING_RIGHTS.items():
     RIGHTS[_role] = RIGHTS[_role] | _extra
 
+# Statistics reports (reports app). Running one stores derived figures and changes no business
+# data, so it counts as reading: the regulator runs the reports it oversees with.
+_REPORT_WORK = {Right.REPORTS_VIEW, Right.REPORTS_RUN}
+_REPORT_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: _REPORT_WORK,
+    Role.BUREAU_REGULATOR: _REPORT_WORK,
+    Role.INSURER_SUPERVISOR: _REPORT_WORK,  # the districts it administers
+    Role.INSURER_CASE_WORKER: {Right.REPORTS_VIEW},
+}
+for _role, _extra in _REPORT_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
 # Rights that read and never write. The regulator holds only these (a test checks it).
 READ_ONLY_RIGHTS = frozenset(
     {
@@ -353,6 +367,8 @@ READ_ONLY_RIGHTS = frozenset(
         Right.MATCH_VIEW,
         Right.SCORECARDS_VIEW,
         Right.TRAINING_VIEW,
+        Right.REPORTS_VIEW,
+        Right.REPORTS_RUN,  # stores derived figures only, changes no business data
     }
 )
 
@@ -430,6 +446,8 @@ RIGHT_LABELS = {
     Right.TRAINING_VIEW: "查看培训课程、班次及报名",
     Right.TRAINING_MANAGE: "管理培训课程、班次、出勤成绩、发证与补贴",
     Right.TRAINING_ENROL: "为本机构护理员报名培训",
+    Right.REPORTS_VIEW: "查看统计报表、下载及明细",
+    Right.REPORTS_RUN: "生成统计报表",
 }
 
 
