@@ -12,6 +12,7 @@ from changhu.insured.import_api import router as import_router
 from changhu.matching.api import router as matching_router
 from changhu.orgs.api import router as orgs_router
 from changhu.providers.api import router as providers_router
+from changhu.reports.api import router as reports_router
 from changhu.scorecards.api import router as scorecards_router
 from changhu.settlement.api import router as settlement_router
 from changhu.supervision.api import router as supervision_router
@@ -34,4 +35,5 @@ ROUTERS = [
     ("/supervision", feedback_router),
     ("/scorecards", scorecards_router),
     ("/training", training_router),
+    ("/reports", reports_router),
 ]

@@ -3,8 +3,6 @@ Money is stored in fen and shown in yuan."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from changhu.core import excel
 from changhu.core.money import format_yuan
 
@@ -80,11 +78,13 @@ def scope_label(run) -> str:
 
 
 def describe(run) -> str:
+    from changhu.reports.compute import run_window
+
     scope = scope_label(run)
-    as_of = timezone.localtime(run.as_of)
+    last = run_window(run).last
     return (
         f"{run.definition.name}，报告期{run.period}，统计范围：{scope}，"
-        f"统计时点{as_of:%Y-%m-%d %H:%M}（报告期末），报表定义版本{run.definition.version}"
+        f"人数类指标统计至{last:%Y-%m-%d}日终，报表定义版本{run.definition.version}"
     )
 
 

@@ -329,6 +329,7 @@ def _in_force(window: Window) -> QuerySet:
     return Entitlement.objects.filter(
         Q(valid_from__lte=day, valid_until__gte=day)
         & (Q(end_date__isnull=True) | Q(end_date__gte=day))
+        & (Q(person__died_on__isnull=True) | Q(person__died_on__gt=day))
     ).select_related("person")
 
 
@@ -401,14 +402,14 @@ _VISIT_COLUMNS = (
     ("护理机构", lambda v: v.institution.name),
     ("时长（分钟）", lambda v: v.duration_minutes or 0),
 )
-_VISIT_DIMENSIONS = {"institution": _field("institution__name")}
+_VISIT_DIMENSIONS = {"institution": _field("institution__organization__name")}
 
 register(
     Measure(
         "visits",
         "上门服务次数",
         "次",
-        lambda w: _visits(w).select_related("person", "institution"),
+        lambda w: _visits(w).select_related("person", "institution__organization"),
         "region_code",
         _VISIT_DIMENSIONS,
         columns=_VISIT_COLUMNS,
@@ -420,7 +421,7 @@ register(
         "visit_hours",
         "上门服务时长",
         "小时",
-        lambda w: _visits(w).select_related("person", "institution"),
+        lambda w: _visits(w).select_related("person", "institution__organization"),
         "region_code",
         _VISIT_DIMENSIONS,
         value=lambda: Sum(Coalesce("duration_minutes", 0, output_field=IntegerField())),
@@ -435,7 +436,7 @@ def _bed_days(window: Window) -> QuerySet:
     from changhu.visits.models import BedDay, BedDayKind
 
     return BedDay.objects.filter(window.day_q("day"), kind=BedDayKind.IN_BED).select_related(
-        "person", "institution"
+        "person", "institution__organization"
     )
 
 
@@ -446,7 +447,7 @@ register(
         "天",
         _bed_days,
         "region_code",
-        {"institution": _field("institution__name")},
+        {"institution": _field("institution__organization__name")},
         columns=(
             ("参保人", _person),
             ("日期", lambda b: _date(b.day)),
@@ -463,7 +464,7 @@ def _claims(window: Window) -> QuerySet:
     from changhu.settlement.models import Claim
 
     return Claim.objects.filter(period__month__in=window.months).select_related(
-        "institution", "period"
+        "institution__organization", "period"
     )
 
 
@@ -517,7 +518,7 @@ def _ltci_orders(window: Window) -> QuerySet:
                 "institution__region_code", "person__region_code", output_field=CharField()
             )
         )
-        .select_related("period", "institution", "person")
+        .select_related("period", "institution__organization", "person")
     )
 
 
@@ -567,7 +568,9 @@ register(
 def _findings(window: Window) -> QuerySet:
     from changhu.visits.models import Finding
 
-    return Finding.objects.filter(period__in=window.months).select_related("person", "institution")
+    return Finding.objects.filter(period__in=window.months).select_related(
+        "person", "institution__organization"
+    )
 
 
 _FINDING_COLUMNS = (
@@ -713,7 +716,9 @@ register(
 def _caregivers(window: Window) -> QuerySet:
     from changhu.providers.models import Caregiver, CaregiverStatus
 
-    return Caregiver.objects.filter(status=CaregiverStatus.ACTIVE).select_related("institution")
+    return Caregiver.objects.filter(status=CaregiverStatus.ACTIVE).select_related(
+        "institution__organization"
+    )
 
 
 register(
@@ -723,7 +728,10 @@ register(
         "人",
         _caregivers,
         "institution__region_code",
-        {"caregiver_kind": _field("kind"), "institution": _field("institution__name")},
+        {
+            "caregiver_kind": _field("kind"),
+            "institution": _field("institution__organization__name"),
+        },
         columns=(
             ("护理员", lambda c: f"{c.name}（{c.id_number_masked}）"),
             ("类别", lambda c: c.get_kind_display()),
