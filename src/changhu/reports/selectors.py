@@ -25,12 +25,12 @@ def _definition_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset if s.can(Right.REPORTS_VIEW) else queryset.none()
 
 
-def _covers(s: scope.Scope, run: ReportRun) -> bool:
+def _covers(s: scope.Scope, run: dict) -> bool:
     if s.unrestricted:
         return True
-    if run.all_regions:
+    if run["all_regions"]:
         return False
-    counted = [run.district] if run.district else list(run.scope_prefixes)
+    counted = [run["district"]] if run["district"] else list(run["scope_prefixes"])
     return bool(counted) and all(s.covers_region(code) for code in counted)
 
 
@@ -39,8 +39,10 @@ def _run_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     if not s.can(Right.REPORTS_VIEW):
         return queryset.none()
     # Runs are few (people ask for them one at a time): the covering test runs in Python.
-    candidates = queryset.only("pk", "all_regions", "district", "scope_prefixes")
-    return queryset.filter(pk__in=[run.pk for run in candidates if _covers(s, run)])
+    candidates = queryset.model.objects.filter(pk__in=queryset.values("pk")).values(
+        "pk", "all_regions", "district", "scope_prefixes"
+    )
+    return queryset.filter(pk__in=[run["pk"] for run in candidates if _covers(s, run)])
 
 
 def definition_list(*, fetched_by) -> list[ReportDefinition]:
