@@ -3,6 +3,7 @@ sees what: a district or insurer reader only its regions, an outsider nothing.""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import openpyxl
@@ -14,10 +15,14 @@ from changhu.core.models import AuditEntry
 from changhu.reports import services
 from changhu.reports.models import ReportRun
 from tests.api import ApiClient
+from tests.clock import on
 
 from .conftest import MONTH
 
 pytestmark = pytest.mark.django_db
+
+# The run page offers the months up to the last complete one: a day in November 2026.
+NOVEMBER = dt.date(2026, 11, 20)
 
 
 def _client(user) -> Client:
@@ -37,7 +42,13 @@ def _beneficiaries(run: ReportRun) -> dict:
     return next(s for s in run.result["sections"] if s["code"] == "beneficiaries")
 
 
-def test_the_bureau_runs_the_monthly_report_on_the_pages(paid, users):
+@pytest.fixture
+def in_november():
+    with on(NOVEMBER):
+        yield
+
+
+def test_the_bureau_runs_the_monthly_report_on_the_pages(paid, users, in_november):
     client = _client(users.bureau_admin)
     listing = client.get(reverse("reports:list"))
     assert listing.status_code == 200
@@ -85,7 +96,7 @@ def test_the_bureau_runs_the_monthly_report_on_the_pages(paid, users):
     assert missing.status_code == 404
 
 
-def test_a_bad_period_or_district_is_refused_and_nothing_is_queued(shipped, users):
+def test_a_bad_period_or_district_is_refused_and_nothing_is_queued(shipped, users, in_november):
     client = _client(users.bureau_admin)
     url = reverse("reports:run_new", args=["ltci-monthly"])
     assert client.post(url, {"period": "2026-13"}).status_code == 422
@@ -166,7 +177,7 @@ def test_a_drill_down_lists_only_rows_the_reader_may_see(paid, users, orgs, city
 
 
 @pytest.mark.parametrize("who", ["care_admin", "caregiver", "assessor", "applicant"])
-def test_outsiders_get_nothing(paid, users, who):
+def test_outsiders_get_nothing(paid, users, who, in_november):
     run = _computed(
         services.report_run_request(actor=users.bureau_admin, code="ltci-monthly", period=MONTH)
     )
