@@ -156,3 +156,15 @@ def test_the_annual_report_counts_the_year(paid):
         services_section["total"]["cells"][2]
         == BedDay.objects.filter(day__year=2026, kind="in_bed").count()
     )
+
+
+def test_the_monthly_report_costs_a_fixed_number_of_queries(paid):
+    """One query per column and breakdown, whatever the number of rows or districts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.report_run_city(code="ltci-monthly", period=MONTH)  # definitions cached
+    with CaptureQueriesContext(connection) as queries:
+        run = services.report_run_city(code="ltci-monthly", period=MONTH)
+    assert run.status == "done"
+    assert len(queries) <= 90, len(queries)
