@@ -74,14 +74,19 @@ def is_known(code: str) -> bool:
     return code in TITLES
 
 
-def districts(prefixes: Iterable[str], all_regions: bool) -> list[tuple[str, str]]:
-    """The districts of the run's scope (every district for an unrestricted run), by code."""
+def districts(
+    prefixes: Iterable[str], all_regions: bool, found: Iterable[str] = ()
+) -> list[tuple[str, str]]:
+    """The districts of the run's scope, by code; for a run over every region (which may span
+    several cities), the districts with figures."""
     from django.db.models import Q
 
     from changhu.orgs.models import Region, RegionLevel
 
     qs = Region.objects.filter(level=RegionLevel.DISTRICT)
-    if not all_regions:
+    if all_regions:
+        qs = qs.filter(code__in=list(found))
+    else:
         q = Q(pk__in=[])
         for prefix in prefixes:
             q |= Q(code=prefix[:6]) if len(prefix) >= 6 else Q(code__startswith=prefix)
@@ -94,7 +99,7 @@ def keys(code: str, found: Iterable, *, prefixes=(), all_regions=False) -> list[
     zero shows as a zero), then any other key the figures produced."""
     found = [str(k) for k in found]
     if code == "district":
-        ordered = districts(prefixes, all_regions)
+        ordered = districts(prefixes, all_regions, found)
     elif code == "grade":
         ordered = [(str(g), label) for g, label in GRADE_LABELS.items()]
         ordered = [(k, v) for k, v in ordered if k in found or int(k) >= 3]
