@@ -68,13 +68,17 @@ def _table(section: dict) -> excel.Table:
 
 
 def scope_label(run) -> str:
-    """The regions a run counted, as a person reads them."""
-    if run.district:
-        from changhu.orgs.models import Region
+    """The regions a run counted, as a person reads them (a prefix "5101" is 成都市)."""
+    from changhu.orgs.models import Region
 
-        name = Region.objects.filter(code=run.district).values_list("name", flat=True).first()
-        return name or "所选区县"
-    return "全市" if run.all_regions else "本单位管辖区域"
+    if run.all_regions:
+        return "全部地区"
+    prefixes = [run.district] if run.district else list(run.scope_prefixes)
+    codes = {code for p in prefixes for code in (p, p.ljust(6, "0"), p.ljust(12, "0"))}
+    names = list(
+        Region.objects.filter(code__in=codes).order_by("code").values_list("name", flat=True)
+    )
+    return "、".join(names) or "本单位管辖区域"
 
 
 def describe(run) -> str:
