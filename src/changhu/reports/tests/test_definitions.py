@@ -77,3 +77,10 @@ def test_the_same_version_with_other_content_is_refused(tmp_path):
     with pytest.raises(Conflict) as refused:
         definitions.load_all(tmp_path)
     assert refused.value.code == "preset_version_changed"
+
+
+def test_the_worker_serves_report_runs():
+    from changhu.core import jobs
+
+    jobs.discover()
+    assert "reports.runs" in [queue.name for queue in jobs.queues()]
