@@ -92,7 +92,7 @@ class Right:
     TRAINING_MANAGE = "training.manage"  # courses, sessions, the roll, certificates, subsidies
     TRAINING_ENROL = "training.enrol"  # enrol caregivers in scope (own staff), withdraw them
     REPORTS_VIEW = "reports.view"  # statistics reports, their runs, downloads and drill-downs
-    REPORTS_RUN = "reports.run"  # run a statistics report for a period (stores only figures)
+    REPORTS_RUN = "reports.run"  # run a statistics report for a period (stores a run)
 
 
 _REGISTER_WORK = {
@@ -335,12 +335,12 @@ _TRAINING_RIGHTS: dict[str, set[str]] = {
 for _role, _extra in _TRAINING_RIGHTS.items():
     RIGHTS[_role] = RIGHTS[_role] | _extra
 
-# Statistics reports (reports app). Running one stores derived figures and changes no business
-# data, so it counts as reading: the regulator runs the reports it oversees with.
+# Statistics reports (reports app). Running one stores a run (derived figures): a write, so
+# the regulator reads the runs the bureau makes.
 _REPORT_WORK = {Right.REPORTS_VIEW, Right.REPORTS_RUN}
 _REPORT_RIGHTS: dict[str, set[str]] = {
     Role.BUREAU_ADMIN: _REPORT_WORK,
-    Role.BUREAU_REGULATOR: _REPORT_WORK,
+    Role.BUREAU_REGULATOR: {Right.REPORTS_VIEW},
     Role.INSURER_SUPERVISOR: _REPORT_WORK,  # the districts it administers
     Role.INSURER_CASE_WORKER: {Right.REPORTS_VIEW},
 }
@@ -368,7 +368,6 @@ READ_ONLY_RIGHTS = frozenset(
         Right.SCORECARDS_VIEW,
         Right.TRAINING_VIEW,
         Right.REPORTS_VIEW,
-        Right.REPORTS_RUN,  # stores derived figures only, changes no business data
     }
 )
 

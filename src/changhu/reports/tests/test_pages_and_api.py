@@ -154,10 +154,10 @@ def test_an_insurer_counts_and_sees_only_its_districts(paid, users):
 def test_a_drill_down_lists_only_rows_the_reader_may_see(paid, users, orgs, city):
     from tests.factories import UserFactory
 
-    # A bureau user of one district reads the city's run only if it covers... it does not:
+    # A bureau user scoped to one district counts that district and cannot read the city run.
     district_user = UserFactory(
-        username="jinjiang_regulator",
-        role="bureau_regulator",
+        username="jinjiang_bureau",
+        role="bureau_admin",
         organization=orgs.bureau,
         region_scope=city.jinjiang,
     )
@@ -197,7 +197,10 @@ def _download(api: ApiClient, run_id: int):
 
 
 def test_the_api_lists_runs_and_downloads(paid, users):
-    api = ApiClient(users.regulator)
+    api = ApiClient(users.bureau_admin)
+    regulator = ApiClient(users.regulator)
+    refused = regulator.post("reports/runs", {"name": "ltci-monthly", "period": MONTH})
+    assert refused.status_code == 403
     definitions = api.get("reports/definitions")
     assert definitions.status_code == 200
     assert {d["code"] for d in definitions.json()} >= {"ltci-monthly", "ltci-annual"}
@@ -207,7 +210,7 @@ def test_the_api_lists_runs_and_downloads(paid, users):
     assert created.json()["status"] == "queued"
     assert _download(api, run_id).status_code == 409
     _computed(ReportRun.objects.get(pk=run_id))
-    got = api.get(f"reports/runs/{run_id}").json()
+    got = regulator.get(f"reports/runs/{run_id}").json()
     assert got["status"] == "done" and got["percent"] == 100
     assert got["summary"]["beneficiaries"]["total"] == 7
     listed = api.get("reports/runs", report="ltci-monthly").json()
