@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "changhu.training",
     "changhu.public",
     "changhu.assessment_fees",
+    "changhu.reports",
     "changhu.web",
 ]
 

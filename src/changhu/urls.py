@@ -25,6 +25,7 @@ urlpatterns = [
     path("public/", include("changhu.public.urls")),
     path("disclosure/", include("changhu.public.staff_urls")),
     path("assessment-fees/", include("changhu.assessment_fees.urls")),
+    path("reports/", include("changhu.reports.urls")),
     path("", include("changhu.web.urls")),
 ]
 

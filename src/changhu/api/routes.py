@@ -14,6 +14,7 @@ from changhu.matching.api import router as matching_router
 from changhu.orgs.api import router as orgs_router
 from changhu.orgs.api.manage import router as manage_router
 from changhu.providers.api import router as providers_router
+from changhu.reports.api import router as reports_router
 from changhu.scorecards.api import router as scorecards_router
 from changhu.settlement.api import router as settlement_router
 from changhu.supervision.api import router as supervision_router
@@ -38,4 +39,5 @@ ROUTERS = [
     ("/scorecards", scorecards_router),
     ("/training", training_router),
     ("/assessment-fees", assessment_fees_router),
+    ("/reports", reports_router),
 ]

@@ -198,3 +198,98 @@ def audited_workbook(
             note=note or f"导出{what}",
         )
     return workbook_bytes([Sheet(what, headers, list(rows))])
+
+
+# --- tables with two-level headers (statistics reports) ----------------------------------------
+
+
+@dataclass
+class HeaderColumn:
+    """A column of a table, or a group of columns under one label (``children`` their labels)."""
+
+    label: str
+    children: list[str] | None = None
+
+    @property
+    def span(self) -> int:
+        return len(self.children) if self.children else 1
+
+
+@dataclass
+class Table:
+    """A titled table: a row-label column, columns that may group sub-columns, its rows (the
+    row label first) and an optional bold last row (the total)."""
+
+    title: str
+    row_header: str
+    columns: list[HeaderColumn]
+    rows: list[Sequence]
+    total: Sequence | None = None
+
+
+_TITLE_FONT = Font(bold=True, size=12)
+_WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _write_table(ws, table: Table, top: int) -> int:
+    """Write ``table`` from row ``top``; the next free row."""
+    width = 1 + sum(c.span for c in table.columns)
+    ws.cell(row=top, column=1, value=neutralise(table.title)).font = _TITLE_FONT
+    ws.merge_cells(start_row=top, start_column=1, end_row=top, end_column=width)
+    first, second = top + 1, top + 2
+    head = ws.cell(row=first, column=1, value=neutralise(table.row_header))
+    ws.merge_cells(start_row=first, start_column=1, end_row=second, end_column=1)
+    cells = [head]
+    column = 2
+    for item in table.columns:
+        cell = ws.cell(row=first, column=column, value=neutralise(item.label))
+        cells.append(cell)
+        if item.children:
+            if item.span > 1:
+                end = column + item.span - 1
+                ws.merge_cells(start_row=first, start_column=column, end_row=first, end_column=end)
+            for offset, child in enumerate(item.children):
+                sub = ws.cell(row=second, column=column + offset, value=neutralise(child))
+                cells.append(sub)
+        else:
+            ws.merge_cells(start_row=first, start_column=column, end_row=second, end_column=column)
+        column += item.span
+    for cell in cells:
+        cell.font, cell.alignment = _HEADER_FONT, _WRAP_CENTER
+    row_number = second + 1
+    body = [(row, False) for row in table.rows]
+    if table.total is not None:
+        body.append((table.total, True))
+    for values, bold in body:
+        for index, value in enumerate(values, start=1):
+            written = _cell(ws, value)
+            cell = ws.cell(row=row_number, column=index, value=written.value)
+            if written.number_format and written.number_format != "General":
+                cell.number_format = written.number_format
+            if bold:
+                cell.font = _HEADER_FONT
+        row_number += 1
+    return row_number + 1
+
+
+def tables_workbook_bytes(sheet_title: str, tables: list[Table], note: str = "") -> bytes:
+    """An .xlsx file with the tables one under another on one sheet, each with its two-level
+    header (merged cells: a group's label over its sub-columns, a lone column's over both
+    header rows). ``note`` goes in the first row (what, for when, as of when)."""
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = _sheet_title(sheet_title)
+    top = 1
+    if note:
+        ws.cell(row=1, column=1, value=neutralise(note))
+        top = 3
+    widest = 1
+    for table in tables:
+        top = _write_table(ws, table, top)
+        widest = max(widest, 1 + sum(c.span for c in table.columns))
+    ws.column_dimensions["A"].width = 18
+    for index in range(2, widest + 1):
+        ws.column_dimensions[get_column_letter(index)].width = 14
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -102,6 +102,8 @@ class Right:
     ASSESSMENT_FEES_VIEW = "assessment_fees.view"  # fee table, runs, statements (own institution)
     ASSESSMENT_FEES_RUN = "assessment_fees.run"  # compute a month's fees, discard an unreviewed run
     ASSESSMENT_FEES_REVIEW = "assessment_fees.review"  # approve an institution's fee statement
+    REPORTS_VIEW = "reports.view"  # statistics reports, their runs, downloads and drill-downs
+    REPORTS_RUN = "reports.run"  # run a statistics report for a period (stores a run)
 
 
 _REGISTER_WORK = {
@@ -200,8 +202,6 @@ _PROVIDER_CARE_RIGHTS: dict[str, set[str]] = {
     },
     Role.CAREGIVER: {Right.CARE_CATALOGUE},
 }
-for _role, _extra in _PROVIDER_CARE_RIGHTS.items():
-    RIGHTS[_role] = RIGHTS[_role] | _extra
 
 # Applications, dispatch, on-site assessment, confirmation, publicity and conclusions.
 _ASSESSMENT_CASE_WORK = {
@@ -229,8 +229,6 @@ _ASSESSMENT_RIGHTS: dict[str, set[str]] = {
     Role.ASSESSMENT_EXPERT: _ASSESSMENT_ON_SITE | {Right.ASSESSMENT_CONFIRM},
     Role.APPLICANT: {Right.ASSESSMENT_APPLY},
 }
-for _role, _extra in _ASSESSMENT_RIGHTS.items():
-    RIGHTS[_role] = RIGHTS[_role] | _extra
 
 # The city expert pool (专家库) and the draw of each case's confirming experts.
 _EXPERT_POOL_RIGHTS: dict[str, set[str]] = {
@@ -239,8 +237,6 @@ _EXPERT_POOL_RIGHTS: dict[str, set[str]] = {
     Role.INSURER_CASE_WORKER: {Right.EXPERT_POOL_VIEW, Right.EXPERT_DRAW},
     Role.INSURER_SUPERVISOR: {Right.EXPERT_POOL_VIEW, Right.EXPERT_DRAW},
 }
-for _role, _extra in _EXPERT_POOL_RIGHTS.items():
-    RIGHTS[_role] = RIGHTS[_role] | _extra
 
 # Home visits, bed-days, patrol visits and screening (visits app).
 _VISITS_SUPERVISION = {
@@ -263,8 +259,6 @@ _VISITS_RIGHTS: dict[str, set[str]] = {
     },
     Role.CAREGIVER: {Right.VISITS_RECORD, Right.VISITS_PATROL},
 }
-for _role, _extra in _VISITS_RIGHTS.items():
-    RIGHTS[_role] = RIGHTS[_role] | _extra
 
 # Monthly settlement (settlement app) and the fund's books (fund app).
 _SETTLEMENT_RIGHTS: dict[str, set[str]] = {
@@ -295,8 +289,6 @@ _SETTLEMENT_RIGHTS: dict[str, set[str]] = {
     },
     Role.CARE_ADMIN: {Right.SETTLEMENT_VIEW, Right.SETTLEMENT_CALCULATE, Right.SETTLEMENT_CLAIM},
 }
-for _role, _extra in _SETTLEMENT_RIGHTS.items():
-    RIGHTS[_role] = RIGHTS[_role] | _extra
 
 # Inspections, rectification and appeals (supervision app).
 _SUPERVISION_RIGHTS: dict[str, set[str]] = {
@@ -316,8 +308,6 @@ _SUPERVISION_RIGHTS: dict[str, set[str]] = {
     },
     Role.CARE_ADMIN: {Right.SUPERVISION_VIEW, Right.SUPERVISION_RESPOND},
 }
-for _role, _extra in _SUPERVISION_RIGHTS.items():
-    RIGHTS[_role] = RIGHTS[_role] | _extra
 
 # Complaints, return visits and satisfaction surveys (feedback app).
 _FEEDBACK_WORK = {Right.FEEDBACK_VIEW, Right.FEEDBACK_HANDLE, Right.FEEDBACK_DRAW}
@@ -328,8 +318,6 @@ _FEEDBACK_RIGHTS: dict[str, set[str]] = {
     Role.INSURER_SUPERVISOR: _FEEDBACK_WORK,
     Role.CARE_ADMIN: {Right.FEEDBACK_VIEW},  # complaints about itself, its scores
 }
-for _role, _extra in _FEEDBACK_RIGHTS.items():
-    RIGHTS[_role] = RIGHTS[_role] | _extra
 
 # Data matching against death lists and hospital admissions (matching app).
 _MATCH_WORK = {Right.MATCH_VIEW, Right.MATCH_IMPORT, Right.MATCH_REVIEW}
@@ -339,8 +327,6 @@ _MATCHING_RIGHTS: dict[str, set[str]] = {
     Role.INSURER_CASE_WORKER: _MATCH_WORK,
     Role.INSURER_SUPERVISOR: _MATCH_WORK,
 }
-for _role, _extra in _MATCHING_RIGHTS.items():
-    RIGHTS[_role] = RIGHTS[_role] | _extra
 
 # Scorecards of institutions, assessment institutions and insurers (scorecards app).
 _SCORECARD_WORK = {Right.SCORECARDS_VIEW, Right.SCORECARDS_COMPUTE, Right.SCORECARDS_MANUAL}
@@ -351,8 +337,6 @@ _SCORECARD_RIGHTS: dict[str, set[str]] = {
     Role.INSURER_SUPERVISOR: _SCORECARD_WORK,
     Role.CARE_ADMIN: {Right.SCORECARDS_VIEW},  # its own card
 }
-for _role, _extra in _SCORECARD_RIGHTS.items():
-    RIGHTS[_role] = RIGHTS[_role] | _extra
 
 # Training courses, sessions and certificates (training app).
 _TRAINING_RIGHTS: dict[str, set[str]] = {
@@ -360,8 +344,6 @@ _TRAINING_RIGHTS: dict[str, set[str]] = {
     Role.BUREAU_REGULATOR: {Right.TRAINING_VIEW},
     Role.CARE_ADMIN: {Right.TRAINING_VIEW, Right.TRAINING_ENROL},  # its own staff
 }
-for _role, _extra in _TRAINING_RIGHTS.items():
-    RIGHTS[_role] = RIGHTS[_role] | _extra
 
 # The public site (public app): its content, and the consultations it takes.
 _PUBLIC_RIGHTS: dict[str, set[str]] = {
@@ -374,8 +356,6 @@ _PUBLIC_RIGHTS: dict[str, set[str]] = {
     Role.INSURER_CASE_WORKER: {Right.CONSULTATION_VIEW, Right.CONSULTATION_HANDLE},
     Role.INSURER_SUPERVISOR: {Right.CONSULTATION_VIEW, Right.CONSULTATION_HANDLE},
 }
-for _role, _extra in _PUBLIC_RIGHTS.items():
-    RIGHTS[_role] = RIGHTS[_role] | _extra
 
 # Assessment fees settled monthly to the assessment institutions (assessment_fees app); paying
 # a statement is a fund expense and needs fund.manage besides.
@@ -395,8 +375,34 @@ _FEES_RIGHTS: dict[str, set[str]] = {
     Role.ASSESSOR: {Right.ASSESSMENT_FEES_VIEW},  # its own institution's statements
     Role.ASSESSMENT_EXPERT: {Right.ASSESSMENT_FEES_VIEW},
 }
-for _role, _extra in _FEES_RIGHTS.items():
-    RIGHTS[_role] = RIGHTS[_role] | _extra
+# Statistics reports (reports app). Running one stores a run (derived figures): a write, so
+# the regulator reads the runs the bureau makes.
+_REPORT_WORK = {Right.REPORTS_VIEW, Right.REPORTS_RUN}
+_REPORT_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: _REPORT_WORK,
+    Role.BUREAU_REGULATOR: {Right.REPORTS_VIEW},
+    Role.INSURER_SUPERVISOR: _REPORT_WORK,  # the districts it administers
+    Role.INSURER_CASE_WORKER: {Right.REPORTS_VIEW},
+}
+
+# Each app's rights above, added to the roles that hold them.
+for _extras in (
+    _PROVIDER_CARE_RIGHTS,
+    _ASSESSMENT_RIGHTS,
+    _EXPERT_POOL_RIGHTS,
+    _VISITS_RIGHTS,
+    _SETTLEMENT_RIGHTS,
+    _SUPERVISION_RIGHTS,
+    _FEEDBACK_RIGHTS,
+    _MATCHING_RIGHTS,
+    _SCORECARD_RIGHTS,
+    _TRAINING_RIGHTS,
+    _PUBLIC_RIGHTS,
+    _FEES_RIGHTS,
+    _REPORT_RIGHTS,
+):
+    for _role, _extra in _extras.items():
+        RIGHTS[_role] = RIGHTS[_role] | _extra
 
 # Rights that read and never write. The regulator holds only these (a test checks it).
 READ_ONLY_RIGHTS = frozenset(
@@ -421,6 +427,7 @@ READ_ONLY_RIGHTS = frozenset(
         Right.TRAINING_VIEW,
         Right.CONSULTATION_VIEW,
         Right.ASSESSMENT_FEES_VIEW,
+        Right.REPORTS_VIEW,
     }
 )
 
@@ -508,6 +515,8 @@ RIGHT_LABELS = {
     Right.ASSESSMENT_FEES_VIEW: "查看评估费用标准与结算单",
     Right.ASSESSMENT_FEES_RUN: "计算月度评估费用",
     Right.ASSESSMENT_FEES_REVIEW: "审核评估费用结算单",
+    Right.REPORTS_VIEW: "查看统计报表、下载及明细",
+    Right.REPORTS_RUN: "生成统计报表",
 }
 
 

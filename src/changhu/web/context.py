@@ -119,6 +119,7 @@ NAVIGATION = [
         ],
     ),
     Group("基金", [Entry("基金收支", "fund:overview", "fund.view", "bank")]),
+    Group("统计分析", [Entry("统计报表", "reports:list", "reports.view", "bar-chart-line")]),
     Group(
         "基础信息",
         [

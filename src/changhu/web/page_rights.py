@@ -188,6 +188,8 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
     "feedback:return_visit_call": (R.FEEDBACK_HANDLE,),
     "feedback:survey_new": (R.FEEDBACK_HANDLE,),
     "feedback:family_survey": (R.INSURED_SELF,),
+    # statistics reports
+    "reports:run_new": (R.REPORTS_RUN,),
     # scorecards
     "scorecards:compute": (R.SCORECARDS_COMPUTE,),
     "scorecards:manual_new": (R.SCORECARDS_MANUAL,),

@@ -48,6 +48,12 @@ def today() -> dt.date:
     return clock.today()
 
 
+def _last_month_report() -> dict:
+    from changhu.core import months
+
+    return {"name": "ltci-monthly", "period": months.key(months.shift(clock.today(), -1))}
+
+
 def days(n: int) -> str:
     return (today() + dt.timedelta(days=n)).isoformat()
 
@@ -2044,6 +2050,8 @@ RECIPES: dict[str, Recipe] = {
         "bureau",
         lambda w: Call(path=_consequence(w).path, body={"reason": "已于上月约谈并整改"}),
     ),
+    # --- statistics reports
+    "POST /reports/runs": Recipe("bureau", lambda w: Call(body=_last_month_report())),
     # --- training
     "POST /training/courses": Recipe(
         "bureau",

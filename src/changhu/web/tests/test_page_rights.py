@@ -230,6 +230,9 @@ ROWS = {
         "pk": recipes._fee_statement(w, approved=True).path["statement_id"]
     },
 }
+# Pages whose URL names something that is not a row of the city (a report's code).
+ARGUMENTS = {"reports:run_new": {"code": "ltci-monthly"}}
+
 for _name in (
     "contact",
     "refuse",
@@ -250,7 +253,7 @@ for _name in (
 
 def _url(world, name: str, action: str | None) -> tuple[str, bool]:
     """The page's URL on a row of the demo city, and whether it names a row at all."""
-    kwargs = ROWS[name](world) if name in ROWS else {}
+    kwargs = ROWS[name](world) if name in ROWS else dict(ARGUMENTS.get(name, {}))
     if action is not None:
         key = "what" if name == "fund:record" else "action"
         kwargs[key] = action
