@@ -16,7 +16,7 @@ import datetime as dt
 from pathlib import Path
 
 from changhu.core import versions
-from changhu.core.errors import Conflict, ValidationFailed
+from changhu.core.errors import ValidationFailed
 from changhu.reports import dimensions, measures
 from changhu.reports.models import PeriodKind, ReportDefinition
 
@@ -121,13 +121,9 @@ def load_file(path: Path) -> tuple[ReportDefinition, bool]:
             "effective_from": dt.date.fromisoformat(raw["effective_from"]),
             "definition": raw,
         },
-        changed=lambda: Conflict(
-            f"统计报表{raw['code']}的{raw['version']}版本已加载且内容不同，修改内容须使用新版本号",
-            code="preset_version_changed",
-        ),
-        taken=lambda: Conflict(
-            f"统计报表{raw['code']}已有同日生效的其他版本", code="preset_version_changed"
-        ),
+        noun="统计报表",
+        changed_code="preset_version_changed",
+        taken_code="preset_version_changed",
     )
     return stored.row, stored.created
 
