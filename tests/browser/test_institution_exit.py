@@ -80,7 +80,8 @@ def test_an_institutions_exit_with_its_beneficiaries_transferred(
     base = live_server.url
     today = clock.today()
     stopped = today - dt.timedelta(days=services.TRANSFER_DAYS + 1)
-    page.on("dialog", lambda dialog: dialog.accept())
+    questions: list[str] = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
 
     # The bureau terminates the institution (淘汰), from a date past the transfer deadline.
     _sign_in(page, base, "bureau_admin")
@@ -91,6 +92,7 @@ def test_an_institutions_exit_with_its_beneficiaries_transferred(
     with page.expect_navigation():
         page.get_by_role("button", name="确认变更").click()
     expect(page.locator(".alert-success")).to_contain_text("机构状态已变更")
+    assert "转移安置" in questions[0]  # the termination asked first, saying what it will do
     assert Transfer.objects.filter(status="open").count() == 2
     page.get_by_role("button", name="退出").click()
 

@@ -239,6 +239,7 @@ for _component in (
             "upload": False,
             "novalidate": False,
             "button_testid": "",
+            "confirm": "",
         },
         prepare=box_attributes,
     ),
