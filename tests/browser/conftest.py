@@ -28,6 +28,15 @@ def _allow_orm_beside_playwright(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _designated_assessment(request):
+    """The fixture city's assessment centre is designated and its people are qualified
+    assessors, for the flows that dispatch cases."""
+    from tests.factories import designate_fixture_assessment
+
+    designate_fixture_assessment(request)
+
+
 @pytest.fixture
 def browser():
     if not Path(CHROMIUM).exists():

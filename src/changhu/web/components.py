@@ -110,10 +110,15 @@ def register_slot(register: template.Library) -> None:
 
 
 def box_attributes(values: dict) -> dict:
-    """``class`` (added to the component's own), ``id`` and ``testid`` as ``extra``/``attrs``."""
+    """``class`` (added to the component's own), ``id``, ``testid`` and ``confirm`` (the question
+    asked before an irreversible form is sent) as ``extra``/``attrs``."""
     extra = values.get("class") or ""
     values["extra"] = f" {extra}" if extra else ""
-    pairs = [("id", values.get("id")), ("data-testid", values.get("testid"))]
+    pairs = [
+        ("id", values.get("id")),
+        ("data-testid", values.get("testid")),
+        ("data-confirm", values.get("confirm")),
+    ]
     values["attrs"] = format_html_join("", ' {}="{}"', [(k, v) for k, v in pairs if v])
     return values
 

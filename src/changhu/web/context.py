@@ -35,7 +35,16 @@ NAVIGATION = [
     ),
     Group(
         "评估",
-        [Entry("失能评估", "assessment:case_list", "assessment.view", "clipboard2-pulse")],
+        [
+            Entry("失能评估", "assessment:case_list", "assessment.view", "clipboard2-pulse"),
+            Entry(
+                "定点评估机构",
+                "providers:assessment_institution_list",
+                "providers.view",
+                "building-check",
+            ),
+            Entry("评估人员库", "providers:assessor_list", "providers.view", "person-vcard"),
+        ],
     ),
     Group(
         "护理",

@@ -43,7 +43,7 @@ from changhu.providers.services.admission import (
 
 def _institution_for_update(actor, institution_id: int) -> Institution:
     return get_scoped(
-        Institution.objects.select_for_update().select_related("organization"),
+        Institution.all_kinds.select_for_update().select_related("organization"),
         actor,
         pk=institution_id,
     )
@@ -311,6 +311,15 @@ def agreement_in_force(institution: Institution, day: dt.date) -> Agreement | No
         if agreement.in_force_on(day):
             return agreement
     return None
+
+
+def institution_in_force(institution: Institution, day: dt.date) -> bool:
+    """Active and holding an agreement in force on ``day``: the designation a care or an
+    assessment institution needs to take new work."""
+    return (
+        institution.status == InstitutionStatus.ACTIVE
+        and agreement_in_force(institution, day) is not None
+    )
 
 
 def institution_assert_can_serve(
