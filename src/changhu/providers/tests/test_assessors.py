@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from changhu.core import clock
-from changhu.core.models import AuditEntry
+from changhu.core import clock, scope
 from changhu.core.errors import Conflict, NotFound, ValidationFailed
+from changhu.core.models import AuditEntry
 from changhu.orgs.models import Organization, OrgKind
 from changhu.providers import rules, selectors, services
 from changhu.providers.models import Assessor, Certificate, Institution
@@ -127,6 +127,8 @@ def test_assessment_admission_refusals(users, orgs):
     )
     assert existing.status_code == 201 and existing.body["name"] == orgs.assessment.name
     # A care admin applies for their own care institution only: the kind is forced to care.
+    forced = ApiClient(users.care_admin).post("providers/admissions", assessment_admission())
+    assert_api_error(forced, 422, "care_kind_invalid")
     assert Organization.objects.filter(kind=OrgKind.ASSESSMENT).count() == 1
 
 
@@ -301,7 +303,7 @@ def test_outsiders_see_no_assessor(users, centre):
         listed = api.get("providers/assessors")
         assert listed.status_code == 200 and listed.body["total"] == 0
         assert not selectors.assessor_list(fetched_by=outsider).exists()
-        assert not Certificate.objects.none().exists()
+        assert not scope.scoped(Certificate.objects.filter(assessor=assessor), outsider).exists()
     assert ApiClient(users.worker_a).get(f"providers/assessors/{assessor.pk}").status_code == 200
 
 
@@ -359,7 +361,7 @@ def test_assessor_api(users, centre):
         {"phone": "13611113333", "profession": "doctor", "title": "主任医师", "version": 1},
     )
     assert put.status_code == 200 and put.body["title"] == "主任医师"
-    assert bureau.get(f"providers/assessors?profession=doctor&q=唐").body["total"] == 1
+    assert bureau.get("providers/assessors?profession=doctor&q=唐").body["total"] == 1
 
 
 # --- pages ----------------------------------------------------------------------------------
