@@ -28,10 +28,10 @@ def _allow_orm_beside_playwright(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(autouse=True)
-def _designated_assessment(request):
+@pytest.fixture
+def designated_assessment(request):
     """The fixture city's assessment centre is designated and its people are qualified
-    assessors, for the flows that dispatch cases."""
+    assessors, for the flows that dispatch cases (``usefixtures`` in those modules)."""
     from tests.factories import designate_fixture_assessment
 
     designate_fixture_assessment(request)
