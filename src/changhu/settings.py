@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "changhu.matching",
     "changhu.scorecards",
     "changhu.training",
+    "changhu.public",
+    "changhu.assessment_fees",
     "changhu.web",
 ]
 
@@ -313,3 +315,5 @@ RETURN_VISIT_SEED = os.environ.get("CHANGHU_RETURN_VISIT_SEED", "changhu")
 PUBLIC_COMPLAINTS_PER_HOUR = int(os.environ.get("CHANGHU_PUBLIC_COMPLAINTS_PER_HOUR", "5"))
 PUBLIC_FORM_MIN_SECONDS = int(os.environ.get("CHANGHU_PUBLIC_FORM_MIN_SECONDS", "3"))
 SERVICE_HOTLINE = os.environ.get("CHANGHU_SERVICE_HOTLINE", "028-12393")
+# The public site (changhu.public): consultations one address may leave an hour.
+PUBLIC_CONSULTATIONS_PER_HOUR = int(os.environ.get("CHANGHU_PUBLIC_CONSULTATIONS_PER_HOUR", "3"))

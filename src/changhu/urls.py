@@ -21,6 +21,9 @@ urlpatterns = [
     path("supervision/", include("changhu.feedback.urls")),
     path("scorecards/", include("changhu.scorecards.urls")),
     path("training/", include("changhu.training.urls")),
+    path("public/", include("changhu.public.urls")),
+    path("disclosure/", include("changhu.public.staff_urls")),
+    path("assessment-fees/", include("changhu.assessment_fees.urls")),
     path("", include("changhu.web.urls")),
 ]
 

@@ -4,6 +4,7 @@ Imports no part of the API itself: ``changhu.api.main`` builds the API and mount
 
 from changhu.api.account import router as account_router
 from changhu.assessment.api import router as assessment_router
+from changhu.assessment_fees.api import router as assessment_fees_router
 from changhu.care.api import router as care_router
 from changhu.feedback.api import router as feedback_router
 from changhu.fund.api import router as fund_router
@@ -34,4 +35,5 @@ ROUTERS = [
     ("/supervision", feedback_router),
     ("/scorecards", scorecards_router),
     ("/training", training_router),
+    ("/assessment-fees", assessment_fees_router),
 ]

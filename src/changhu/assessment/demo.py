@@ -7,6 +7,13 @@ demo city lacks for a realistic workflow: a second expert at the first assessmen
 and experts (a re-assessment needs a different institution and different people). Every case
 is moved through the real services, so its timeline, documents, notices and conclusion letter
 are what a user would have produced.
+
+The city keeps an expert pool (专家库): six experts from four institutions (both assessment
+centres, a hospital ward and a second assessment company). Every case that reaches the experts
+has its confirming experts drawn from it by the case worker, and the drawn experts confirm.
+The case left waiting for confirmation is the city centre's, with a relationship one expert
+declared to its person: its draw shows that expert excluded with the reason, and names the
+first centre's experts (``expert``, ``expert2``), whose 待我确认 queue then holds it.
 """
 
 from __future__ import annotations
@@ -20,9 +27,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from changhu.assessment import files, scoring, services
+from changhu.assessment import expert_selectors, files, scoring, services
 from changhu.assessment import rules as rules_engine
-from changhu.assessment.models import Application, Assessment, Conclusion, Kind, Status
+from changhu.assessment.models import (
+    Application,
+    Assessment,
+    Conclusion,
+    Kind,
+    PoolExpert,
+    Status,
+)
 from changhu.assessment.presets import load_rule_presets, load_scale_presets, rules_for, scale_for
 from changhu.core import clock, context, workdays
 from changhu.core.errors import DomainError
@@ -36,6 +50,8 @@ DEMO_TAG = "【演示】"
 DEMO_PASSWORD = "Changhu2026"
 FIRST_INSTITUTION = "成都市锦城长护评估中心"
 CITY_INSTITUTION = "成都市天府失能评估中心"
+SECOND_COMPANY = "四川蓉康失能评估有限公司"
+HOSPITAL_WARD = "武侯区康宁医院长期护理病房"
 CITY_CODE = "510100"
 # (username, role, real name, organization) added for the assessment workflow.
 EXTRA_USERS = (
@@ -43,6 +59,17 @@ EXTRA_USERS = (
     ("assessor3", Role.ASSESSOR, "蒋丽萍", CITY_INSTITUTION),
     ("expert3", Role.ASSESSMENT_EXPERT, "韩明亮", CITY_INSTITUTION),
     ("expert4", Role.ASSESSMENT_EXPERT, "曹雪梅", CITY_INSTITUTION),
+    ("expert5", Role.ASSESSMENT_EXPERT, "罗建军", SECOND_COMPANY),
+    ("expert6", Role.ASSESSMENT_EXPERT, "唐晓梅", SECOND_COMPANY),
+)
+# The expert pool: (username, the institution they work at, profession, speciality).
+POOL = (
+    ("expert", FIRST_INSTITUTION, "physician", "老年医学"),
+    ("expert2", FIRST_INSTITUTION, "nurse", "老年护理"),
+    ("expert3", CITY_INSTITUTION, "physician", "神经内科"),
+    ("expert4", CITY_INSTITUTION, "rehabilitation", "康复医学"),
+    ("expert5", HOSPITAL_WARD, "physician", "全科医学"),
+    ("expert6", SECOND_COMPANY, "social_worker", "失能老人社会工作"),
 )
 # The state each demo case is left in, in the order persons are taken.
 PLAN = (
@@ -96,6 +123,7 @@ class AssessmentDemoReport:
 @dataclass
 class _Cast:
     worker: User
+    bureau: User | None
     applicant: User
     first: list[User]  # assessor, expert of the first institution
     first_experts: list[User]
@@ -138,6 +166,8 @@ def _cast(report: AssessmentDemoReport) -> _Cast:
     )
     city.coverage.add(city_region)
     orgs = {FIRST_INSTITUTION: first, CITY_INSTITUTION: city}
+    second = Organization.objects.filter(name=SECOND_COMPANY).first()
+    orgs[SECOND_COMPANY] = second or city  # a smaller demo city: host them at the city centre
     extra = {}
     for username, role, real_name, org_name in EXTRA_USERS:
         user, created = User.objects.get_or_create(
@@ -157,6 +187,7 @@ def _cast(report: AssessmentDemoReport) -> _Cast:
     designate_assessment_demo(city, [extra[u] for u in ("assessor3", "expert3", "expert4")])
     return _Cast(
         worker=users["caseworker"],
+        bureau=User.objects.filter(username="bureau").first(),
         applicant=users["applicant"],
         first=[users["assessor"], users["expert"]],
         first_experts=[users["expert"], extra["expert2"]],
@@ -290,7 +321,7 @@ def _advance(cast: _Cast, case: Application, to: str, *, adl: int = 35, city: bo
                 ),
             )
         elif case.status == Status.ASSESSED:
-            for expert in experts:
+            for expert in _confirming(cast, case, experts):
                 services.assessment_confirm(actor=expert, application_id=pk, decision="confirm")
         elif case.status == Status.CONFIRMED:
             services.application_review(actor=worker, application_id=pk, decision="approve")
@@ -302,6 +333,64 @@ def _advance(cast: _Cast, case: Application, to: str, *, adl: int = 35, city: bo
             )
         elif case.status == Status.READY_TO_ISSUE:
             services.conclusion_issue(actor=worker, application_id=pk)
+
+
+def _confirming(cast: _Cast, case: Application, experts: list[User]) -> list[User]:
+    """Who confirms the case: the experts drawn from the pool (drawn now by the case worker if
+    not yet), or, in a city without a pool, the institution's own experts."""
+    if services.may_confirm(cast.worker, case) == "institution":
+        return experts
+    draw = expert_selectors.active_draw(case.current_assessment)
+    if draw is None:
+        draw = services.expert_draw_make(actor=cast.worker, application_id=case.pk)
+    return [pick.user for pick in draw.picks.all()]
+
+
+def _seed_pool(cast: _Cast) -> None:
+    """The city's expert pool, put together by the bureau (once)."""
+    if cast.bureau is None or PoolExpert.objects.exists():
+        return
+    users = {u.username: u for u in User.objects.filter(username__in=[p[0] for p in POOL])}
+    orgs = {o.name: o for o in Organization.objects.filter(name__in=[p[1] for p in POOL])}
+    start = clock.today() - dt.timedelta(days=180)
+    for username, institution, profession, speciality in POOL:
+        if username not in users or institution not in orgs:
+            continue
+        services.expert_add(
+            actor=cast.bureau,
+            data=services.ExpertInput(
+                user_id=users[username].pk,
+                institution_id=orgs[institution].pk,
+                profession=profession,
+                speciality=speciality,
+                active_from=start,
+            ),
+        )
+
+
+def _draw_for_the_waiting_case(cast: _Cast) -> None:
+    """The case left for the experts (assessed by the city centre): an expert of the pool
+    declares a relative in it, then the case worker draws its confirming experts, after the
+    other cases' draws (so the least loaded, the first centre's experts, are drawn)."""
+    case = (
+        Application.objects.filter(
+            reason__startswith=DEMO_TAG, status=Status.ASSESSED, draws__isnull=True
+        )
+        .order_by("pk")
+        .first()
+    )
+    if case is None or services.may_confirm(cast.worker, case) == "institution":
+        return
+    relative = PoolExpert.objects.filter(user__username="expert5", active=True).first()
+    if relative is not None and cast.bureau is not None:
+        services.conflict_declare(
+            actor=cast.bureau,
+            expert_id=relative.pk,
+            kind="relative",
+            person_id=case.person_id,
+            note="被评估人的侄子",
+        )
+    services.expert_draw_make(actor=cast.worker, application_id=case.pk)
 
 
 def _started_publicity(case: Application) -> Application:
@@ -361,6 +450,8 @@ def _seed_case(cast: _Cast, state: str, person: Person) -> Application:
             content="见过老人自行下楼散步，认为评估等级偏高",
         )
         return case
+    if state == "assessed":
+        return _advance(cast, case, Status.ASSESSED, city=True)
     if state == "concluded_mild":
         return _advance(cast, case, Status.CONCLUDED, adl=80)
     if state == "appeal":
@@ -388,6 +479,7 @@ def seed_assessment_demo() -> AssessmentDemoReport:
             if Application.objects.filter(reason__startswith=DEMO_TAG).exists():
                 report.already = True
                 return report
+            _seed_pool(cast)
             parent = Person.objects.filter(name="王秀兰", applicants__user=cast.applicant).first()
             special = _special_person(cast.worker)
             persons = _persons(cast.worker, len(PLAN) + 2)
@@ -407,6 +499,7 @@ def seed_assessment_demo() -> AssessmentDemoReport:
                 case = _intake(cast, parent, online=True)
                 _advance(cast, case, Status.PUBLICITY)
                 report.created += 1
+            _draw_for_the_waiting_case(cast)
     finally:
         context.reset(token)
     for (status,) in Application.objects.filter(reason__contains=DEMO_TAG).values_list("status"):

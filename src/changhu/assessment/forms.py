@@ -9,7 +9,9 @@ from changhu.assessment import services
 from changhu.assessment.models import (
     Channel,
     DocumentKind,
+    ExpertConflict,
     Place,
+    Profession,
     RefusalReason,
     Relationship,
 )
@@ -308,3 +310,61 @@ class AssessmentForm(StaffForm):
             remarks=data.get("remarks", ""),
             present_ids=[int(v) for v in data.get("present_ids", [])],
         )
+
+
+# --- the expert pool ---------------------------------------------------------------------------
+
+
+class PoolFilterForm(StaffForm):
+    q = forms.CharField(label="专家姓名", required=False, max_length=40)
+    institution = forms.ChoiceField(label="工作单位", required=False)
+    profession = forms.ChoiceField(
+        label="专业", required=False, choices=_choices(Profession, "全部专业")
+    )
+    active = forms.ChoiceField(
+        label="状态",
+        required=False,
+        choices=[("", "全部"), ("1", "在库"), ("0", "已停用")],
+    )
+
+    def __init__(self, *args, institutions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = [("", "全部单位"), *institutions]
+
+
+class ExpertForm(StaffForm):
+    """Putting an expert in the pool: their login, their institution, profession and dates."""
+
+    user_id = forms.ChoiceField(label="专家账号")
+    institution_id = forms.ChoiceField(label="工作单位（不选为账号所属机构）", required=False)
+    profession = forms.ChoiceField(label="专业", choices=_choices(Profession, "请选择"))
+    speciality = forms.CharField(label="专业特长", required=False, max_length=100)
+    active_from = date_field("入库日期（不填为今天）")
+    active_until = date_field("有效期至")
+
+    def __init__(self, *args, accounts=(), institutions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user_id"].choices = [("", "请选择"), *accounts]
+        self.fields["institution_id"].choices = [("", "账号所属机构"), *institutions]
+
+    def to_input(self) -> services.ExpertInput:
+        d = self.cleaned_data
+        return services.ExpertInput(
+            user_id=int(d["user_id"]),
+            institution_id=int(d["institution_id"]) if d.get("institution_id") else None,
+            profession=d["profession"],
+            speciality=d.get("speciality", ""),
+            active_from=d.get("active_from"),
+            active_until=d.get("active_until"),
+        )
+
+
+class ConflictForm(StaffForm):
+    kind = forms.ChoiceField(label="关系类型", choices=_choices(ExpertConflict.Kind, "请选择"))
+    person = PickerField("person", label="相关参保人（亲属或其他利害关系）")
+    organization = forms.ChoiceField(label="任职的机构", required=False)
+    note = forms.CharField(label="说明", required=False, max_length=300)
+
+    def __init__(self, *args, organizations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = [("", "请选择"), *organizations]

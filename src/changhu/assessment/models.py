@@ -556,3 +556,143 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}：{self.text}"
+
+
+# --- the city expert pool and the draw of confirming experts -----------------------------------
+
+
+class Profession(models.TextChoices):
+    PHYSICIAN = "physician", "临床医师"
+    NURSE = "nurse", "护理人员"
+    REHABILITATION = "rehabilitation", "康复治疗师"
+    SOCIAL_WORKER = "social_worker", "社会工作者"
+    OTHER = "other", "其他专业"
+
+
+class PoolExpert(models.Model):
+    """An expert of the city's pool (专家库): a login holding the confirmation right, the
+    institution they work at (any kind: a hospital, an assessment centre), their profession and
+    the days they serve. Experts are drawn from the pool to confirm a case's result."""
+
+    user = link(settings.AUTH_USER_MODEL, "专家账号", related_name="pool_entries")
+    institution = link("orgs.Organization", "工作单位")
+    region_code = models.CharField("所属统筹地区代码", max_length=12, db_index=True)
+    profession = models.CharField("专业", max_length=16, choices=Profession.choices)
+    speciality = models.CharField("专业特长", max_length=100, blank=True)
+    active_from = models.DateField("入库日期")
+    active_until = models.DateField("有效期至", null=True, blank=True)
+    active = models.BooleanField("在库", default=True)
+    added_by, added_at = who_and_when("入库登记人", "登记时间", on_create=True)
+    deactivated_by, deactivated_at, deactivation_reason = who_when_why(
+        "停用人", "停用时间", "停用原因", max_length=300
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "评估专家库"
+        ordering = ["region_code", "-active", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(active=True), name="pool_expert_once_active"
+            ),
+            ends_after("active_from", "active_until", "pool_expert_dates"),
+        ]
+
+    def __str__(self) -> str:
+        return f"专家{self.user}"
+
+
+class ExpertConflict(models.Model):
+    """A relationship that keeps an expert from confirming some cases (回避关系), declared by
+    the expert or by the bureau: a relative of a person, or work at an institution."""
+
+    class Kind(models.TextChoices):
+        RELATIVE = "relative", "与参保人有亲属关系"
+        INSTITUTION = "institution", "在该机构任职或兼职"
+        OTHER = "other", "其他利害关系（参保人）"
+
+    expert = models.ForeignKey(
+        PoolExpert, verbose_name="专家", on_delete=models.CASCADE, related_name="conflicts"
+    )
+    kind = models.CharField("关系类型", max_length=12, choices=Kind.choices)
+    person = link("insured.Person", "相关参保人", optional=True)
+    organization = link("orgs.Organization", "相关机构", optional=True)
+    note = models.CharField("说明", max_length=300, blank=True)
+    declared_by, declared_at = who_and_when("申报人", "申报时间", on_create=True)
+    withdrawn_by, withdrawn_at, withdrawal_reason = who_when_why(
+        "撤销人", "撤销时间", "撤销原因", max_length=300
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "专家回避关系"
+        ordering = ["expert", "declared_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="institution") & Q(organization__isnull=False))
+                | (~Q(kind="institution") & Q(person__isnull=False)),
+                name="expert_conflict_names_its_party",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert}：{self.get_kind_display()}"
+
+
+class ExpertDraw(models.Model):
+    """One random draw of a dispatch's confirming experts, as it was made: the seed, who was
+    eligible (with their workload), who was excluded and why, who was drawn. A re-draw
+    supersedes it with a reason; both stay for the audit."""
+
+    application = models.ForeignKey(
+        Application, verbose_name="评估申请", on_delete=models.CASCADE, related_name="draws"
+    )
+    assessment = models.ForeignKey(
+        Assessment, verbose_name="现场评估", on_delete=models.CASCADE, related_name="draws"
+    )
+    number = models.PositiveSmallIntegerField("抽取序号")
+    seed = models.CharField("随机种子", max_length=64)
+    algorithm = models.CharField("抽取算法", max_length=32)
+    wanted = models.PositiveSmallIntegerField("应抽人数")
+    window_start = models.DateField("工作量统计起始日")
+    eligible = models.JSONField("可抽专家（含工作量）", default=list)
+    excluded = models.JSONField("回避专家及原因", default=list)
+    kept = models.JSONField("保留的专家", default=list, blank=True)
+    reason = models.CharField("重新抽取原因", max_length=300, blank=True)
+    drawn_by, drawn_at = who_and_when("抽取人", "抽取时间", on_create=True)
+    active = models.BooleanField("当前有效", default=True)
+    superseded_at = models.DateTimeField("被重新抽取的时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "专家抽取记录"
+        ordering = ["application", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "number"], name="expert_draw_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["assessment"], condition=Q(active=True), name="expert_draw_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.number}第{self.number}次专家抽取"
+
+
+class DrawnExpert(models.Model):
+    """An expert a draw chose (or kept from the draw before): the only people who may confirm
+    the dispatch's result while the draw stands."""
+
+    draw = models.ForeignKey(
+        ExpertDraw, verbose_name="抽取记录", on_delete=models.CASCADE, related_name="picks"
+    )
+    expert = link(PoolExpert, "专家", related_name="picks")
+    user = link(settings.AUTH_USER_MODEL, "专家账号")
+    kept = models.BooleanField("沿用前次抽取", default=False)
+    position = models.PositiveSmallIntegerField("顺序")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "抽中专家"
+        ordering = ["draw", "position"]
+        constraints = [models.UniqueConstraint(fields=["draw", "user"], name="drawn_expert_once")]
+
+    def __str__(self) -> str:
+        return f"{self.draw}：{self.user}"

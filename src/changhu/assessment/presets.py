@@ -101,10 +101,8 @@ def scale_version_load(definition: dict) -> tuple[ScaleVersion, bool]:
             "effective_to": scale.effective_to,
             "definition": definition,
         },
-        changed=lambda: Conflict(
-            f"量表{scale.code}的{scale.version}版本已存在且内容不同，请使用新版本号",
-            code="scale_version_changed",
-        ),
+        noun="量表",
+        changed_code="scale_version_changed",
     )
     return stored.row, stored.created
 
@@ -205,10 +203,8 @@ def rule_version_load(definition: dict) -> tuple[RuleVersion, bool]:
             "effective_to": parsed.effective_to,
             "definition": definition,
         },
-        changed=lambda: Conflict(
-            f"经办规则{parsed.code}的{parsed.version}版本已存在且内容不同，请使用新版本号",
-            code="rules_version_changed",
-        ),
+        noun="经办规则",
+        changed_code="rules_version_changed",
     )
     return stored.row, stored.created
 

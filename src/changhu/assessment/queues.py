@@ -19,6 +19,8 @@ HOME_RIGHTS = {
     "dispatch": (Right.ASSESSMENT_DISPATCH,),
     "assessment": (Right.ASSESSMENT_DISPATCH, Right.ASSESSMENT_CONDUCT),
     "confirmation": (Right.ASSESSMENT_REVIEW, Right.ASSESSMENT_CONFIRM),
+    "draw": (Right.EXPERT_DRAW,),
+    "my_confirmations": (Right.ASSESSMENT_CONFIRM,),
     "review": (Right.ASSESSMENT_REVIEW,),
     "publicity": (Right.ASSESSMENT_REVIEW,),
     "issue": (Right.ASSESSMENT_CONCLUDE,),

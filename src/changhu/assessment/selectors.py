@@ -24,9 +24,13 @@ from changhu.assessment.models import (
     Conclusion,
     Confirmation,
     Document,
+    DrawnExpert,
+    ExpertConflict,
+    ExpertDraw,
     Kind,
     Notice,
     Objection,
+    PoolExpert,
     Status,
 )
 from changhu.assessment.workflow import WORKFLOW
@@ -39,6 +43,12 @@ from changhu.orgs.roles import Right
 from changhu.orgs.scoping import organization_prefixes
 
 
+def _drawn_for(s: scope.Scope) -> QuerySet:
+    """The experts' picks of standing draws that name the reader (an expert of any institution
+    sees the cases they were drawn to confirm)."""
+    return DrawnExpert.objects.filter(user_id=s.user_id, draw__active=True)
+
+
 @scope.register(Application)
 def _application_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     if s.can(Right.ASSESSMENT_VIEW):
@@ -46,7 +56,8 @@ def _application_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
             mine = Assessment.objects.filter(
                 application=OuterRef("pk"), institution_id=s.organization_id
             )
-            return queryset.filter(Exists(mine))
+            drawn = _drawn_for(s).filter(draw__application=OuterRef("pk"))
+            return queryset.filter(Exists(mine) | Exists(drawn))
         return queryset.filter(s.region_q("region_code"))
     if s.can(Right.ASSESSMENT_APPLY):
         linked = ApplicantLink.objects.filter(person_id=OuterRef("person_id"), user_id=s.user_id)
@@ -65,7 +76,8 @@ def _assessment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     if not s.can(Right.ASSESSMENT_VIEW):
         return queryset.none()
     if s.organization_kind == OrgKind.ASSESSMENT:
-        return queryset.filter(institution_id=s.organization_id)
+        drawn = _drawn_for(s).values("draw__assessment_id")
+        return queryset.filter(Q(institution_id=s.organization_id) | Q(pk__in=drawn))
     return queryset.filter(application_id__in=_applications_seen(s))
 
 
@@ -81,15 +93,46 @@ def _document_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     if not s.can(Right.ASSESSMENT_VIEW):
         return seen.filter(assessment__isnull=True)
     if s.organization_kind == OrgKind.ASSESSMENT:
+        drawn = _drawn_for(s).values("draw__assessment_id")
         return seen.filter(
-            Q(assessment__isnull=True) | Q(assessment__institution_id=s.organization_id)
+            Q(assessment__isnull=True)
+            | Q(assessment__institution_id=s.organization_id)
+            | Q(assessment_id__in=drawn)
         )
     return seen
 
 
-@scope.register(AssessorAssignment, Confirmation)
+@scope.register(AssessorAssignment, Confirmation, ExpertDraw)
 def _by_assessment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset.filter(assessment__in=_assessment_policy(Assessment.objects.all(), s))
+
+
+def pool_region_q(s: scope.Scope, field_name: str = "region_code") -> Q:
+    """Pool entries whose region overlaps the scope's: a city's pool is seen by the city's and
+    its districts' staff."""
+    if s.unrestricted:
+        return Q()
+    q = Q(pk__in=[])
+    for prefix in s.region_prefixes:
+        q |= Q(**{f"{field_name}__startswith": prefix})
+        q |= Q(**{f"{field_name}__in": [prefix[:n] for n in range(2, len(prefix))]})
+    return q
+
+
+@scope.register(PoolExpert)
+def _pool_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """The pool's managers and case workers see the pool of their region; an expert their own
+    entries; nobody else any."""
+    if s.can(Right.EXPERT_POOL_VIEW):
+        return queryset.filter(pool_region_q(s))
+    if s.can(Right.ASSESSMENT_CONFIRM):
+        return queryset.filter(user_id=s.user_id)
+    return queryset.none()
+
+
+@scope.register(ExpertConflict)
+def _conflict_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return queryset.filter(expert__in=_pool_policy(PoolExpert.objects.all(), s))
 
 
 # --- queues ----------------------------------------------------------------------------------
@@ -103,9 +146,32 @@ class QueueDef:
     condition: Q
     hint: str = ""
     icon: str = "inbox"
+    # A narrowing that depends on the reader (the cases drawn for them), if any.
+    personal: Callable[[scope.Scope], Q] | None = None
+
+    def condition_for(self, s: scope.Scope) -> Q:
+        return self.condition & self.personal(s) if self.personal else self.condition
 
 
 _OPEN = Q(status__in=OPEN_STATUSES)
+_DRAWN = Exists(
+    ExpertDraw.objects.filter(active=True, assessment_id=OuterRef("current_assessment_id"))
+)
+
+
+def _mine_to_confirm(s: scope.Scope) -> Q:
+    """Drawn for the reader, who has not yet given an opinion on the result now submitted."""
+    drawn = DrawnExpert.objects.filter(
+        user_id=s.user_id, draw__active=True, draw__assessment_id=OuterRef("current_assessment_id")
+    )
+    answered = Confirmation.objects.filter(
+        expert_id=s.user_id,
+        assessment_id=OuterRef("current_assessment_id"),
+        submission=OuterRef("current_assessment__submission"),
+    )
+    return Q(Exists(drawn)) & ~Q(Exists(answered))
+
+
 QUEUES: dict[str, QueueDef] = {
     q.key: q
     for q in (
@@ -148,6 +214,23 @@ QUEUES: dict[str, QueueDef] = {
             Q(status=Status.ASSESSED),
             "现场评估已提交，待专家确认",
             "patch-check",
+        ),
+        QueueDef(
+            "draw",
+            "待抽取专家",
+            (Right.EXPERT_DRAW,),
+            Q(status=Status.ASSESSED) & ~Q(_DRAWN),
+            "现场评估已提交，待从专家库抽取确认专家",
+            "shuffle",
+        ),
+        QueueDef(
+            "my_confirmations",
+            "待我确认",
+            (Right.ASSESSMENT_CONFIRM,),
+            Q(status=Status.ASSESSED),
+            "抽取您为确认专家、待您提出意见的案件",
+            "person-check",
+            personal=_mine_to_confirm,
         ),
         QueueDef(
             "review",
@@ -196,7 +279,18 @@ QUEUES: dict[str, QueueDef] = {
 # Work queues are worked oldest first (special groups ahead), so nobody waits behind later
 # cases; "公示中" and "复评中" are lists to watch, and the full case list shows the newest first.
 FIFO_QUEUES = frozenset(
-    {"intake", "materials", "dispatch", "assessment", "confirmation", "review", "issue", "overdue"}
+    {
+        "intake",
+        "materials",
+        "dispatch",
+        "assessment",
+        "confirmation",
+        "draw",
+        "my_confirmations",
+        "review",
+        "issue",
+        "overdue",
+    }
 )
 
 
@@ -224,7 +318,7 @@ def application_list(*, fetched_by, filters: ApplicationFilters | None = None) -
     )
     if filters.queue:
         queue = QUEUES.get(filters.queue)
-        qs = qs.filter(queue.condition) if queue else qs.none()
+        qs = qs.filter(queue.condition_for(scope.scope_of(fetched_by))) if queue else qs.none()
     qs = filter_given(
         qs,
         status=filters.status,
@@ -246,7 +340,8 @@ def queue_counts(*, fetched_by) -> dict[str, int]:
     if not queues:
         return {}
     qs = scope.scoped(Application.objects.all(), fetched_by)
-    counts = qs.aggregate(**{q.key: Count("pk", filter=q.condition) for q in queues})
+    s = scope.scope_of(fetched_by)
+    counts = qs.aggregate(**{q.key: Count("pk", filter=q.condition_for(s)) for q in queues})
     return {key: value or 0 for key, value in counts.items()}
 
 
@@ -275,10 +370,11 @@ def queue_deadlines(*, fetched_by) -> dict[str, tuple[int, int]]:
         return {}
     overdue, due_today = _deadline_conditions(clock.today())
     qs = scope.scoped(Application.objects.all(), fetched_by)
+    s = scope.scope_of(fetched_by)
     aggregates = {}
     for q in queues:
-        aggregates[f"{q.key}__overdue"] = Count("pk", filter=q.condition & overdue)
-        aggregates[f"{q.key}__today"] = Count("pk", filter=q.condition & due_today)
+        aggregates[f"{q.key}__overdue"] = Count("pk", filter=q.condition_for(s) & overdue)
+        aggregates[f"{q.key}__today"] = Count("pk", filter=q.condition_for(s) & due_today)
     counts = qs.aggregate(**aggregates)
     return {
         q.key: (counts[f"{q.key}__overdue"] or 0, counts[f"{q.key}__today"] or 0) for q in queues

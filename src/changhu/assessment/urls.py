@@ -1,6 +1,6 @@
 from django.urls import path
 
-from changhu.assessment import views
+from changhu.assessment import expert_views, views
 
 app_name = "assessment"
 
@@ -14,7 +14,15 @@ urlpatterns = [
     path("conclusions/<int:pk>/appeal/", views.appeal, name="appeal"),
     path("conclusions/<int:pk>/reassess/", views.reassess, name="reassess"),
     path("objections/<int:pk>/handle/", views.objection_handle, name="objection_handle"),
+    path("experts/", expert_views.expert_list, name="expert_list"),
+    path("experts/new/", expert_views.expert_add, name="expert_add"),
+    path("experts/<int:pk>/", expert_views.expert_detail, name="expert_detail"),
+    path("experts/<int:pk>/deactivate/", expert_views.expert_deactivate, name="expert_deactivate"),
+    path("experts/<int:pk>/conflicts/", expert_views.conflict_declare, name="conflict_declare"),
+    path("conflicts/<int:pk>/withdraw/", expert_views.conflict_withdraw, name="conflict_withdraw"),
+    path("draws/<int:pk>/", expert_views.draw_detail, name="draw_detail"),
     path("<int:pk>/", views.case_detail, name="case_detail"),
+    path("<int:pk>/draw/", expert_views.draw, name="draw"),
     path("<int:pk>/form/", views.assessment_form, name="assessment_form"),
     path("<int:pk>/form/score/", views.form_score, name="form_score"),
     path("<int:pk>/refuse/", views.refuse, name="refuse"),

@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from changhu.assessment import forms, scoring, selectors, services
+from changhu.assessment import expert_selectors, forms, scoring, selectors, services
 from changhu.assessment.exports import publicity_sheet
 from changhu.assessment.models import (
     APPLICATION_DOCUMENT_KINDS,
@@ -132,6 +132,21 @@ def _render_case(request, application, *, status=200, **extra):
     )
     team = [a for a in current.assignments.all() if a.recused_at is None] if current else []
     on_team = any(a.user_id == user.pk for a in team)
+    draws = expert_selectors.draws_of(fetched_by=user, application=application)
+    draw = next(
+        (d for d in draws if d.active and d.assessment_id == getattr(current, "pk", 0)), None
+    )
+    way = services.may_confirm(user, application) if current is not None else "institution"
+    answered = current is not None and any(
+        c.expert_id == user.pk and c.submission == current.submission
+        for c in current.confirmations.all()
+    )
+    drawn_for_me = draw is not None and any(p.user_id == user.pk for p in draw.picks.all())
+    can_confirm = (
+        "expert_confirm" in allowed
+        and not answered
+        and ((way == "drawn" and drawn_for_me) or (way == "institution" and mine))
+    )
     context = {
         "case": application,
         "person": application.person,
@@ -144,6 +159,13 @@ def _render_case(request, application, *, status=200, **extra):
         "timeline": selectors.timeline(application),
         "allowed": allowed,
         "mine": mine,
+        "can_confirm": can_confirm,
+        "draws": draws,
+        "draw": draw,
+        "confirm_way": way,
+        "drawn_for_me": drawn_for_me,
+        "can_draw": s.can(Right.EXPERT_DRAW) and application.status == Status.ASSESSED,
+        "draw_full": s.can(Right.EXPERT_POOL_VIEW),
         "on_team": on_team,
         "can_contact": s.can(Right.ASSESSMENT_CONTACT),
         "can_upload": (s.can(Right.ASSESSMENT_INTAKE) and application.is_open)
@@ -193,7 +215,7 @@ def case_detail(request, pk: int):
     return _render_case(request, application)
 
 
-def _act(request, pk: int, call, success: str, anchor: str = "", url: str = ""):
+def case_step(request, pk: int, call, success: str, anchor: str = "", url: str = ""):
     """Run one step; its domain error becomes a message on the page it came from."""
     url = url or _detail_url(pk, anchor)
     try:
@@ -221,7 +243,7 @@ def _step(request, pk: int, form_class, service, success: str, anchor: str = "")
         name: data.get(name, None if isinstance(field, django_forms.DateField) else "")
         for name, field in form_class.base_fields.items()
     }
-    return _act(
+    return case_step(
         request,
         pk,
         lambda: service(actor=request.user, application_id=pk, **arguments),
@@ -266,7 +288,7 @@ def case_action(request, pk: int, action: str):
     if action not in steps:
         raise NotFound()
     data = _post(forms_by_step.get(action, forms.NoteForm), request)
-    return _act(request, pk, lambda: steps[action](data), labels[action])
+    return case_step(request, pk, lambda: steps[action](data), labels[action])
 
 
 @staff_view
@@ -301,7 +323,7 @@ def dispatch(request, pk: int):
     form.is_valid()
     data = form.cleaned_data
     institution = data.get("institution") or request.POST.get("institution")
-    return _act(
+    return case_step(
         request,
         pk,
         lambda: services.application_dispatch(
@@ -319,7 +341,7 @@ def dispatch(request, pk: int):
 @staff_view
 @require_POST
 def assign(request, pk: int):
-    return _act(
+    return case_step(
         request,
         pk,
         lambda: services.assessors_assign(
@@ -359,7 +381,7 @@ def objection_create(request, pk: int):
 def objection_handle(request, pk: int):
     objection = selectors.objection_get(fetched_by=request.user, objection_id=pk)
     data = _post(forms.ObjectionHandleForm, request)
-    return _act(
+    return case_step(
         request,
         objection.application_id,
         lambda: services.objection_handle(
@@ -411,7 +433,7 @@ def document_upload(request, pk: int):
         messages.error(request, "请选择材料类型和文件")
         return redirect(url)
     upload = services.Upload(kind=form.cleaned_data["kind"], file=form.cleaned_data["file"])
-    return _act(
+    return case_step(
         request,
         pk,
         lambda: services.document_add(actor=request.user, application_id=pk, upload=upload),

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from changhu.care import conf, selectors, services
+from changhu.care import assignment_selectors, conf, selectors, services
 from changhu.care.assignment_forms import AssignForm, BeneficiaryFilterForm, EndForm
 from changhu.core import clock
 from changhu.core.errors import DomainError, ValidationFailed
@@ -39,14 +39,14 @@ def beneficiary_list(request):
     form = BeneficiaryFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
     today = clock.today()
-    arrangements = selectors.assignment_beneficiaries(
+    arrangements = assignment_selectors.assignment_beneficiaries(
         fetched_by=request.user,
         q=data.get("q", ""),
         unassigned=bool(data.get("unassigned")),
         day=today,
     )
     page = paginate(request, arrangements)
-    current = selectors.assignments_in_force(
+    current = assignment_selectors.assignments_in_force(
         fetched_by=request.user, person_ids=[a.person_id for a in page], day=today
     )
     for arrangement in page:
@@ -86,11 +86,11 @@ def _render_person(
     today = clock.today()
     person = arrangement.person
     q = (request.POST.get("q") or request.GET.get("q") or "").strip()[:40]
-    candidates = selectors.assignable_caregivers(
+    candidates = assignment_selectors.assignable_caregivers(
         fetched_by=user, institution_id=arrangement.institution_id, person_id=person.pk
     )
     shown = list(
-        selectors.assignable_caregivers(
+        assignment_selectors.assignable_caregivers(
             fetched_by=user, institution_id=arrangement.institution_id, person_id=person.pk, q=q
         )[:PICKER_SIZE]
     )
@@ -108,7 +108,7 @@ def _render_person(
         for a in history
         if a.start_date <= today and (a.end_date is None or a.end_date >= today)
     }
-    loads = selectors.caregiver_loads(
+    loads = assignment_selectors.caregiver_loads(
         fetched_by=user, caregiver_ids=[c.pk for c in shown], day=today
     )
     for caregiver in shown:
@@ -159,10 +159,12 @@ def _institution_argument(user, arrangement) -> dict:
 @require_http_methods(["GET", "POST"])
 def person_assignments(request, person_id: int):
     require(request.user, Right.CARE_PLAN)
-    arrangement = selectors.assignment_beneficiary(fetched_by=request.user, person_id=person_id)
+    arrangement = assignment_selectors.assignment_beneficiary(
+        fetched_by=request.user, person_id=person_id
+    )
     if request.method == "GET":
         return _render_person(request, arrangement)
-    candidates = selectors.assignable_caregivers(
+    candidates = assignment_selectors.assignable_caregivers(
         fetched_by=request.user,
         institution_id=arrangement.institution_id,
         person_id=arrangement.person_id,
@@ -204,8 +206,8 @@ def person_assignments(request, person_id: int):
 @require_POST
 def assignment_end(request, pk: int):
     require(request.user, Right.CARE_PLAN)
-    assignment = selectors.assignment_get(fetched_by=request.user, assignment_id=pk)
-    arrangement = selectors.assignment_beneficiary(
+    assignment = assignment_selectors.assignment_get(fetched_by=request.user, assignment_id=pk)
+    arrangement = assignment_selectors.assignment_beneficiary(
         fetched_by=request.user, person_id=assignment.person_id
     )
     form = EndForm(request.POST)

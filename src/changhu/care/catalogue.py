@@ -36,7 +36,7 @@ from changhu.care.models import (
     PackageItem,
 )
 from changhu.core import audit, versions
-from changhu.core.errors import Conflict, ValidationFailed
+from changhu.core.errors import ValidationFailed
 from changhu.providers.models import CareMode, Qualification
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -291,15 +291,9 @@ def catalogue_load(raw: dict, *, where: str = "") -> CatalogueLoadResult:
             "effective_from": definition.effective_from,
             "source": definition.source,
         },
-        changed=lambda: Conflict(
-            f"目录{definition.code} {definition.version}已加载且内容不同；"
-            "目录加载后不可修改，请以新的版本号和生效日期发布",
-            code="catalogue_version_conflict",
-        ),
-        taken=lambda: Conflict(
-            f"目录{definition.code}已有{definition.effective_from}生效的版本，请使用其他生效日期",
-            code="catalogue_effective_taken",
-        ),
+        noun="目录",
+        changed_code="catalogue_version_conflict",
+        taken_code="catalogue_effective_taken",
     )
     catalogue = stored.row
     result.catalogue_id = catalogue.pk

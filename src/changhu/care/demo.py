@@ -3,8 +3,10 @@
 ``seed_care_demo`` runs after the demo city (``orgs.demo.seed_demo``): it designates the demo
 care organizations with agreements, registers caregivers (valid, expiring and expired
 certificates, family caregivers), opens entitlements in every care mode for a sample of the
-demo persons, and drafts and confirms their care plans. Everything goes through the services,
-acting as the platform administrator, so the demo data obeys the same rules as real data. It
+demo persons, drafts and confirms their care plans, and terminates one home-care station whose
+four beneficiaries are being transferred (two moved, two waiting). Everything goes through the
+services, acting as the platform administrator, so the demo data obeys the same rules as real
+data. It
 is idempotent and deterministic: natural keys (USCC, ID numbers, conclusion numbers) are
 checked first and every random choice comes from a generator seeded with a fixed number.
 """
@@ -27,6 +29,7 @@ from changhu.care.models import (
     CarePlanStatus,
     Entitlement,
     EntitlementStatus,
+    Transfer,
 )
 from changhu.core import audit, clock, crypto
 from changhu.core.errors import DomainError
@@ -108,6 +111,8 @@ class CareDemoReport:
     plans_confirmed: int = 0
     plans_drafted: int = 0
     assignments_created: int = 0
+    transfers_opened: int = 0
+    transfers_completed: int = 0
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -116,7 +121,8 @@ class CareDemoReport:
             f"{self.admissions_created} applications, {self.caregivers_created} caregivers, "
             f"{self.entitlements_created} entitlements, {self.plans_confirmed} plans confirmed "
             f"({self.plans_drafted} awaiting confirmation), {self.assignments_created} "
-            f"assignments in {self.seconds:.1f}s"
+            f"assignments, {self.transfers_opened} transfers after an exit "
+            f"({self.transfers_completed} moved) in {self.seconds:.1f}s"
         )
 
 
@@ -143,6 +149,8 @@ def seed_care_demo(*, persons_limit: int | None = None) -> CareDemoReport:
         staff = {i.pk: _staff(admin, i, rng, today, report) for i in institutions}
         limit = DEFAULT_BENEFICIARIES if persons_limit is None else max(0, persons_limit)
         _beneficiaries(admin, institutions, staff, limit, rng, today, report)
+        if limit:
+            _exit_with_transfers(admin, rng, today, report)
         if any(
             (report.institutions_created, report.caregivers_created, report.entitlements_created)
         ):
@@ -498,4 +506,134 @@ def _plan(admin, institution, person_id, mode, grade, entitlement) -> CarePlan |
         visits_times=visits[0] if visits else None,
         visits_period=visits[1] if visits else "",
         note="演示数据",
+    )
+
+
+# --- an institution's exit with its beneficiaries transferred ---------------------------------
+
+EXIT_NAME = "锦东安康居家护理站"
+EXIT_PERSONS = 4
+EXIT_DAYS_AGO = 20  # terminated this long ago: past the transfer deadline for those still waiting
+
+
+def _exit_district() -> tuple[Institution | None, list[Person]]:
+    """Where the institution that leaves is: the district, among those with an active
+    institution offering home visits (somewhere for its beneficiaries to go), with the most
+    persons free to be its beneficiaries; that institution and those persons."""
+    best: tuple[Institution | None, list[Person]] = (None, [])
+    seen = set()
+    for institution in Institution.objects.filter(status=InstitutionStatus.ACTIVE).order_by("pk"):
+        district = institution.organization.region.code[:6]
+        if not institution.offers("home_visit") or district in seen:
+            continue
+        seen.add(district)
+        persons = _exit_persons(district)
+        if len(persons) > len(best[1]):
+            best = (institution, persons)
+    return best
+
+
+def _exit_with_transfers(admin, rng, today: dt.date, report: CareDemoReport) -> None:
+    """A home-care station of the demo city that was terminated (淘汰) twenty days ago, with
+    four beneficiaries: two moved to another institution (their new plans await the family's
+    confirmation), one with a new institution chosen and one still waiting, past the deadline.
+    Idempotent: nothing is done once the station exists."""
+    if Organization.objects.filter(name=EXIT_NAME).exists():
+        return
+    near, persons = _exit_district()
+    if near is None or len(persons) < 3:
+        return
+    region = near.organization.region
+    start = dt.date(today.year - 1, 1, 1)
+    station = providers.institution_register_existing(
+        actor=admin,
+        data=providers.AdmissionInput(
+            name=EXIT_NAME,
+            uscc=provider_rules.make_uscc(f"52{region.code[:6]}MJ0009902"),
+            care_kind="home_service",
+            region_code=region.code,
+            address=f"{region.name}东风路66号",
+            beds=0,
+            care_modes=["home_visit"],
+            staff_count=12,
+            nurse_count=2,
+            care_worker_count=8,
+            legal_representative="周志强",
+            contact_name="周志强",
+            contact_phone="028-86669902",
+            service_points=[{"name": "锦东安康第一服务站", "address": region.name, "beds": 0}],
+        ),
+        agreement=providers.AgreementInput(
+            number=f"CDCH{start.year}-EXIT",
+            signed_on=start,
+            valid_from=start,
+            valid_until=dt.date(today.year + 1, 12, 31),
+        ),
+        note="演示数据：既有定点机构（后因考核不合格退出）",
+    )
+    worker, created = _register(admin, station, 60, rng)
+    report.caregivers_created += int(created)
+    _certify(admin, worker, "care_worker", dt.date(today.year + 2, 6, 30))
+    first_day = (today - dt.timedelta(days=90)).replace(day=1)
+    for person in persons:
+        conclusion = assessment_demo.demo_conclusion(
+            person=person, grade=4, issued_on=first_day, actor=admin
+        )
+        entitlement = services.entitlement_open_from_conclusion(
+            actor=admin,
+            conclusion_id=conclusion.pk,
+            care_mode="home_visit",
+            institution_id=station.pk,
+        )
+        plan = _plan(admin, station, person.pk, "home_visit", 4, entitlement)
+        if plan is not None:
+            services.care_plan_confirm(
+                actor=admin,
+                plan_id=plan.pk,
+                channel="counter",
+                signer_name=person.name,
+                signer_relationship="self",
+                note="演示数据：窗口签字确认",
+            )
+        services.assignment_create(
+            actor=admin,
+            person_id=person.pk,
+            caregiver_id=worker.pk,
+            institution_id=station.pk,
+            start_date=first_day,
+        )
+    providers.institution_set_status(
+        actor=admin,
+        institution_id=station.pk,
+        action="terminate",
+        reason="年度考核不合格，解除定点（演示数据）",
+        effective_on=today - dt.timedelta(days=EXIT_DAYS_AGO),
+    )
+    transfers = list(Transfer.objects.filter(from_institution=station).order_by("pk"))
+    report.transfers_opened += len(transfers)
+    for index, transfer in enumerate(transfers[:3]):
+        options = services.transfer_options(transfer)
+        if not options:
+            continue
+        services.transfer_assign(
+            actor=admin,
+            transfer_id=transfer.pk,
+            institution_id=options[index % len(options)].pk,
+            note="演示数据：经办人员电话联系家属后指定",
+        )
+        if index < 2:
+            services.transfer_complete(
+                actor=admin, transfer_id=transfer.pk, effective_date=today + dt.timedelta(days=1)
+            )
+            report.transfers_completed += 1
+
+
+def _exit_persons(district: str) -> list[Person]:
+    """Active persons of the district with no entitlement and no assessment case."""
+    taken = set(Entitlement.objects.values_list("person_id", flat=True))
+    taken |= set(assessment_demo.persons_with_cases())
+    return list(
+        Person.objects.filter(status=PersonStatus.ACTIVE, region_code__startswith=district)
+        .exclude(pk__in=taken)
+        .order_by("-pk")[:EXIT_PERSONS]
     )

@@ -49,3 +49,7 @@ class ErrorCode(StrEnum):
     REASON_REQUIRED = "reason_required"
     RELATIONSHIP_INVALID = "relationship_invalid"
     SIGNER_REQUIRED = "signer_required"
+    TRANSFER_CAUSE_INVALID = "transfer_cause_invalid"
+    TRANSFER_INSTITUTION_UNAVAILABLE = "transfer_institution_unavailable"
+    TRANSFER_NOT_ASSIGNED = "transfer_not_assigned"
+    TRANSFER_NOT_PENDING = "transfer_not_pending"

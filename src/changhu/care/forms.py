@@ -8,6 +8,7 @@ from changhu.care.models import (
     CarePlanStatus,
     EndReason,
     EntitlementStatus,
+    TransferStatus,
 )
 from changhu.care.services import RELATIONSHIPS
 from changhu.providers.rules import MODE_LABELS
@@ -107,3 +108,62 @@ class CounterConfirmForm(StaffForm):
         label="与参保人关系", choices=list(RELATIONSHIPS.items())
     )
     note = forms.CharField(label="确认记录（如纸质确认书编号）", required=False, max_length=300)
+
+
+# --- transfers (转移安置) ---------------------------------------------------------------------
+
+
+class TransferFilterForm(StaffForm):
+    status = forms.ChoiceField(
+        label="状态",
+        required=False,
+        choices=[
+            ("pending", "未转移（待选择或已选定）"),
+            ("", "全部状态"),
+            *TransferStatus.choices,
+        ],
+    )
+    q = forms.CharField(label="姓名", required=False, max_length=40)
+    overdue = forms.BooleanField(label="只看逾期", required=False)
+
+
+def _institution_choices(options) -> list[tuple[str, str]]:
+    return [("", "请选择"), *((str(i.pk), i.name) for i in options)]
+
+
+class TransferAssignForm(StaffForm):
+    """The new institution, among those that can take the person over."""
+
+    institution = forms.ChoiceField(label="新护理机构")
+    note = forms.CharField(label="说明", required=False, max_length=300)
+    required_marks = ("institution",)
+
+    def __init__(self, *args, options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = _institution_choices(options)
+
+
+class TransferCompleteForm(StaffForm):
+    effective_date = date_field("转入生效日期")
+
+    def __init__(self, *args, transfer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if transfer is not None:
+            self.fields["effective_date"].help_text = (
+                f"新机构开始服务的日期；原机构服务至前一日。默认{transfer.stopped_on:%Y-%m-%d}"
+                "的次日或今天"
+            )
+
+
+class TransferCancelForm(StaffForm):
+    reason = forms.CharField(label="撤销原因", max_length=300)
+    required_marks = ("reason",)
+
+
+class FamilyChoiceForm(StaffForm):
+    institution = forms.ChoiceField(label="新的护理机构")
+    required_marks = ("institution",)
+
+    def __init__(self, *args, options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = _institution_choices(options)

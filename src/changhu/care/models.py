@@ -407,3 +407,98 @@ class Assignment(Recorded):
 
     def __str__(self) -> str:
         return f"派定{self.caregiver_id}→{self.person_id}（{self.start_date}起）"
+
+
+class TransferStatus(models.TextChoices):
+    OPEN = "open", "待选择新机构"
+    ASSIGNED = "assigned", "已选定新机构"
+    COMPLETED = "completed", "已转移"
+    CANCELLED = "cancelled", "已撤销"
+
+
+class TransferCause(models.TextChoices):
+    INSTITUTION_TERMINATED = "institution_terminated", "护理机构终止（淘汰）"
+    AGREEMENT_TERMINATED = "agreement_terminated", "服务协议解除"
+
+
+class ChoiceChannel(models.TextChoices):
+    FAMILY = "family", "家属自选"
+    CASE_WORKER = "case_worker", "经办人员指定"
+
+
+class Transfer(Recorded):
+    """转移安置: one beneficiary of an institution that can no longer serve (terminated, or its
+    agreement ended early), to be moved to another institution.
+
+    Opened for every current beneficiary when the institution stops (``stopped_on`` is its last
+    day of service); the family or the case worker chooses the new institution; on completion
+    the entitlement's arrangement moves from ``effective_date``, the plan is re-drafted at the
+    new institution for re-confirmation and the old institution's caregiver assignments end.
+    """
+
+    person = link("insured.Person", "参保人", related_name="transfers")
+    entitlement = link(Entitlement, "待遇资格", related_name="transfers")
+    from_institution = link("providers.Institution", "原护理机构", related_name="transfers_out")
+    care_mode = models.CharField("照护方式", max_length=16, choices=CareMode.choices)
+    cause = models.CharField("转移原因", max_length=24, choices=TransferCause.choices)
+    stopped_on = models.DateField("原机构最后服务日")
+    due_on = models.DateField("安置期限")
+    status = models.CharField(
+        "状态",
+        max_length=12,
+        choices=TransferStatus.choices,
+        default=TransferStatus.OPEN,
+        db_index=True,
+    )
+    to_institution = link(
+        "providers.Institution", "新护理机构", optional=True, related_name="transfers_in"
+    )
+    choice_channel = models.CharField(
+        "选择方式", max_length=12, choices=ChoiceChannel.choices, blank=True
+    )
+    chosen_by, chosen_at = who_and_when("选择人", "选择时间")
+    effective_date = models.DateField("转入生效日期", null=True, blank=True)
+    completed_by, completed_at = who_and_when("办结人", "办结时间")
+    new_arrangement = link(Arrangement, "新照护安排", optional=True)
+    new_plan = link(CarePlan, "待确认的新护理计划", optional=True)
+    note = models.CharField("说明", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "转移安置"
+        ordering = ["stopped_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status__in=["open", "assigned"]),
+                name="transfer_one_pending_per_person",
+            ),
+            ends_after("stopped_on", "due_on", "transfer_due_after_stop", open_ended=False),
+        ]
+        indexes = [models.Index(fields=["from_institution", "status"])]
+
+    def __str__(self) -> str:
+        return f"转移安置{self.pk}（{self.get_status_display()}）"
+
+    @property
+    def pending(self) -> bool:
+        return self.status in (TransferStatus.OPEN, TransferStatus.ASSIGNED)
+
+
+class FamilyNotice(models.Model):
+    """A message to the family of a beneficiary about their care (shown on the family's pages;
+    SMS is a later channel). The assessment's notices hang off an application; these off the
+    person."""
+
+    person = link("insured.Person", "参保人", related_name="family_notices")
+    transfer = link(Transfer, "转移安置", optional=True, related_name="notices")
+    title = models.CharField("标题", max_length=100)
+    body = models.CharField("内容", max_length=1000)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "家属通知"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

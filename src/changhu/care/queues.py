@@ -1,12 +1,14 @@
 """Home-page queues for entitlements and care plans (imported by the web app at start): plans
 awaiting confirmation, plans to revise after a change of grade, conclusions awaiting 办理待遇
-(overdue once issued more than ``selectors.ENTITLEMENT_OPEN_DAYS`` days ago)."""
+(overdue once issued more than ``selectors.ENTITLEMENT_OPEN_DAYS`` days ago), and beneficiaries of
+an institution that stopped serving not yet moved (overdue ``services.TRANSFER_DAYS`` days after
+its last day of service)."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 
-from changhu.care import selectors
+from changhu.care import assignment_selectors, selectors, transfer_selectors
 from changhu.care.models import CarePlanStatus
 from changhu.orgs.roles import Right
 from changhu.web.queues import register_queue
@@ -29,7 +31,7 @@ register_queue(
 
 
 def _unassigned(user) -> int:
-    return selectors.assignment_beneficiaries(fetched_by=user, unassigned=True).count()
+    return assignment_selectors.assignment_beneficiaries(fetched_by=user, unassigned=True).count()
 
 
 register_queue(
@@ -80,4 +82,29 @@ register_queue(
     hint="评估结论达到待遇等级，待监护人选择照护方式和护理机构",
     order=68,
     overdue=_awaiting_overdue,
+)
+
+
+def _transfers_pending(user) -> int:
+    return transfer_selectors.transfer_list(
+        fetched_by=user, filters=transfer_selectors.TransferFilters(status="pending")
+    ).count()
+
+
+def _transfers_overdue(user) -> int:
+    return transfer_selectors.transfer_list(
+        fetched_by=user, filters=transfer_selectors.TransferFilters(overdue=True)
+    ).count()
+
+
+register_queue(
+    "care.transfers",
+    "待转移安置的服务对象",
+    Right.CARE_ENTITLEMENT,
+    _transfers_pending,
+    lambda: reverse("care:transfer_list"),
+    icon="arrow-left-right",
+    hint="原护理机构终止或协议解除，尚未转到新机构的参保人（超过15天为逾期）",
+    order=66,
+    overdue=_transfers_overdue,
 )

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from changhu.assessment import selectors as assessment_selectors
 from changhu.care import eligibility
@@ -32,9 +32,11 @@ from changhu.care.models import (
     CatalogueItem,
     Entitlement,
     EntitlementStatus,
+    FamilyNotice,
     Package,
     PackageItem,
     Pause,
+    Transfer,
 )
 from changhu.core import clock, scope
 from changhu.core.db import filter_given
@@ -43,8 +45,6 @@ from changhu.core.models import AuditEntry
 from changhu.insured.models import EnrolmentPeriod, LifeEvent, LifeEventKind, Person
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
-from changhu.providers import selectors as provider_selectors
-from changhu.providers.models import CaregiverStatus
 
 CHUNK = 500
 
@@ -82,6 +82,35 @@ def _pause_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
 @scope.register(CarePlanItem)
 def _plan_item_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
     return queryset.filter(plan_id__in=_by_person(CarePlan.objects.all(), s).values("pk"))
+
+
+@scope.register(Transfer)
+def _transfer_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """Care staff: the cases of their institution (leaving or receiving); others as persons."""
+    if s.organization_kind == OrgKind.CARE:
+        if not s.can(Right.CARE_VIEW):
+            return queryset.none()
+        return queryset.filter(
+            Q(from_institution__organization_id=s.organization_id)
+            | Q(to_institution__organization_id=s.organization_id)
+        )
+    if s.can(Right.CARE_VIEW):
+        return queryset.filter(s.region_q("person__region_code"))
+    if s.can(Right.INSURED_SELF):
+        return queryset.filter(person__applicants__user_id=s.user_id)
+    return queryset.none()
+
+
+@scope.register(FamilyNotice)
+def _family_notice_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """The family's own notices; staff of the person's region (care staff: none)."""
+    if s.organization_kind == OrgKind.CARE:
+        return queryset.none()
+    if s.can(Right.CARE_VIEW):
+        return queryset.filter(s.region_q("person__region_code"))
+    if s.can(Right.INSURED_SELF):
+        return queryset.filter(person__applicants__user_id=s.user_id)
+    return queryset.none()
 
 
 @scope.register(Catalogue, CatalogueCategory, CatalogueItem, Package, PackageItem)
@@ -669,106 +698,3 @@ def person_file(*, fetched_by, person_id: int, today: dt.date | None = None) -> 
 
 
 # --- caregiver assignments (护理员派定) -------------------------------------------------------
-
-
-def _in_force_on(day: dt.date) -> Q:
-    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
-
-
-def assignment_beneficiaries(
-    *, fetched_by, q: str = "", unassigned: bool = False, day: dt.date | None = None
-) -> QuerySet:
-    """The reader's beneficiaries on ``day`` (arrangements in force, one per person), by name;
-    ``unassigned`` keeps those without a caregiver assigned that day."""
-    day = day or clock.today()
-    qs = beneficiaries_of(fetched_by=fetched_by, day=day)
-    if q.strip():
-        qs = qs.filter(person__name__startswith=q.strip())
-    if unassigned:
-        assigned = Assignment.objects.filter(
-            _in_force_on(day),
-            person_id=OuterRef("person_id"),
-            institution_id=OuterRef("institution_id"),
-        )
-        qs = qs.exclude(Exists(assigned))
-    return qs
-
-
-def assignment_beneficiary(*, fetched_by, person_id: int, day: dt.date | None = None):
-    """The arrangement through which the reader's institution serves a person on ``day`` or
-    next (an arrangement that starts later); 404 when the person is not theirs."""
-    day = day or clock.today()
-    arrangement = (
-        scope.scoped(
-            Arrangement.objects.select_related(
-                "person", "entitlement", "institution__organization"
-            ),
-            fetched_by,
-        )
-        .filter(person_id=person_id, entitlement__status=EntitlementStatus.ACTIVE)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-        .filter(entitlement__valid_until__gte=day)
-        .order_by("start_date")
-        .first()
-    )
-    if arrangement is None:
-        raise NotFound()
-    return arrangement
-
-
-def assignment_get(*, fetched_by, assignment_id: int) -> Assignment:
-    return scope.get_scoped(
-        Assignment.objects.select_related("caregiver", "person", "item"),
-        fetched_by,
-        pk=assignment_id,
-    )
-
-
-def assignments_in_force(
-    *, fetched_by, person_ids: Iterable[int], day: dt.date | None = None
-) -> dict[int, list[Assignment]]:
-    """Assignments in force on ``day`` for the given persons, by person, in one query."""
-    day = day or clock.today()
-    by_person: dict[int, list[Assignment]] = defaultdict(list)
-    rows = (
-        assignment_list(fetched_by=fetched_by)
-        .filter(person_id__in=list(person_ids))
-        .filter(_in_force_on(day))
-        .order_by("caregiver__name", "id")
-    )
-    for assignment in rows:
-        by_person[assignment.person_id].append(assignment)
-    return by_person
-
-
-def caregiver_loads(
-    *, fetched_by, caregiver_ids: Iterable[int], day: dt.date | None = None
-) -> dict[int, int]:
-    """How many persons each caregiver is assigned to on ``day`` (their current load)."""
-    day = day or clock.today()
-    rows = (
-        assignment_list(fetched_by=fetched_by)
-        .filter(caregiver_id__in=list(caregiver_ids))
-        .filter(_in_force_on(day))
-        .order_by()
-        .values("caregiver_id")
-        .annotate(persons=Count("person_id", distinct=True))
-    )
-    return {row["caregiver_id"]: row["persons"] for row in rows}
-
-
-def assignable_caregivers(
-    *, fetched_by, institution_id: int, person_id: int, q: str = ""
-) -> QuerySet:
-    """Caregivers in post of the institution who may be assigned to the person: its staff and
-    individual service persons, and the person's own family caregiver (never another's)."""
-    return (
-        provider_selectors.caregiver_list(
-            fetched_by=fetched_by,
-            filters=provider_selectors.CaregiverFilters(
-                q=q, institution_id=institution_id, status=CaregiverStatus.ACTIVE
-            ),
-        )
-        .filter(Q(beneficiary__isnull=True) | Q(beneficiary_id=person_id))
-        .order_by("name", "id")
-    )

@@ -6,6 +6,10 @@ that person after the register's transaction commits. Eligibility never depends
 on this (it reads deaths, stays and enrolment directly); the statuses it sets are for people
 reading lists. ``changhu care-reconcile`` catches up on changes made without signals (bulk
 imports).
+
+Providers must not know about care either: an institution that stops serving (terminated, or
+its agreement ended early) calls the exit handler installed here, which opens its
+beneficiaries' transfer cases (``care.services.transfers``).
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ def _on_person_saved(sender, instance: Person, created: bool, update_fields=None
 
 
 def connect() -> None:
-    from changhu.care.services import beneficiary_of_institution
-    from changhu.providers.services import register_beneficiary_resolver
+    from changhu.care.services import beneficiary_of_institution, on_institution_exit
+    from changhu.providers.services import register_beneficiary_resolver, register_exit_handler
 
     post_save.connect(_on_person_saved, sender=Person, dispatch_uid="care.person_status")
     register_beneficiary_resolver(beneficiary_of_institution)
+    # An institution that stops serving opens its beneficiaries' transfer cases.
+    register_exit_handler(on_institution_exit)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from changhu.care import assignment_views, views
+from changhu.care import assignment_views, transfer_views, views
 
 app_name = "care"
 
@@ -30,6 +30,24 @@ urlpatterns = [
         name="assignment_person",
     ),
     path("assignments/<int:pk>/end/", assignment_views.assignment_end, name="assignment_end"),
+    path("transfers/", transfer_views.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/", transfer_views.transfer_detail, name="transfer_detail"),
+    path(
+        "transfers/<int:pk>/<str:action>/",
+        transfer_views.transfer_action,
+        name="transfer_action",
+    ),
+    path("family/transfers/", transfer_views.family_transfers, name="family_transfers"),
+    path(
+        "family/transfers/<int:pk>/",
+        transfer_views.family_transfer_choose,
+        name="family_transfer_choose",
+    ),
+    path(
+        "family/notices/<int:pk>/read/",
+        transfer_views.family_notice_read,
+        name="family_notice_read",
+    ),
     path("catalogues/", views.catalogue_list, name="catalogue_list"),
     path("catalogues/<int:pk>/", views.catalogue_detail, name="catalogue_detail"),
     path("packages/<int:pk>/", views.package_detail, name="package_detail"),

@@ -14,25 +14,11 @@ from changhu.care import conf, forms, plans, selectors, services
 from changhu.care.models import CarePlanStatus, Period
 from changhu.core import clock
 from changhu.core.scope import require, scope_of
-from changhu.core.transitions import timeline
+from changhu.core.transitions import labelled_timeline
 from changhu.orgs.roles import Right
 from changhu.providers.rules import MODE_LABELS
 from changhu.web.pages import FORM_ERRORS, form_page, paginate, posted, submit
 from changhu.web.shortcuts import staff_view
-
-
-def _timeline(obj, flow) -> list[dict]:
-    """The state changes of an entitlement or a plan, with the states' labels."""
-    return [
-        {
-            "at": t.at,
-            "from": flow.label(t.from_state),
-            "to": flow.label(t.to_state),
-            "reason": t.reason,
-        }
-        for t in timeline(obj)
-    ]
-
 
 # --- catalogue ------------------------------------------------------------------------------
 
@@ -174,7 +160,7 @@ def _render_entitlement(request, entitlement, *, bound=None, status=200):
             or forms.ArrangementForm(user=request.user),
             "pause_form": bound.get("pause") or forms.PauseForm(),
             "terminate_form": bound.get("terminate") or forms.TerminateForm(),
-            "timeline": _timeline(entitlement, services.ENTITLEMENT_FLOW),
+            "timeline": labelled_timeline(entitlement, services.ENTITLEMENT_FLOW),
         },
         status=status,
     )
@@ -376,7 +362,7 @@ def _render_plan(request, plan, *, confirm_form=None, status=200):
             "relationship_label": services.RELATIONSHIPS.get(
                 plan.signer_relationship, plan.signer_relationship
             ),
-            "timeline": _timeline(plan, services.PLAN_FLOW),
+            "timeline": labelled_timeline(plan, services.PLAN_FLOW),
         },
         status=status,
     )

@@ -10,7 +10,9 @@ can require that the enums and the table name exactly the codes in use:
   ``NotFound`` 404, …, or an app's subclass of one of them);
 - ``helper(field, "x", message)``: the field-error helpers (``field_error`` and the apps' own
   ``_fail``, ``_invalid`` …) whose second argument is the code: 422;
-- ``class SomeError(Conflict): code = "x"``: an error class with a code of its own.
+- ``class SomeError(Conflict): code = "x"``: an error class with a code of its own;
+- ``versions.store_version(…, changed_code="x", taken_code="y")``: a rule file's version
+  refusals, 409.
 
 Codes of import rows (the problems listed in an import's error report, per row and column)
 are listed with the import documentation, not here.
@@ -137,7 +139,22 @@ def scan(root: Path) -> list[Use]:
                 uses.append(Use(_code(keyword), statuses[func], message, dotted))
             elif func in FIELD_HELPERS and len(node.args) >= 3 and _code(node.args[1]):
                 uses.append(Use(_code(node.args[1]), 422, _text(node.args[2]), dotted))
+            elif func == "store_version":
+                uses.extend(_version_refusals(node, dotted))
     return uses
+
+
+def _version_refusals(node: ast.Call, dotted: str) -> list[Use]:
+    """``versions.store_version(…, noun=…, changed_code=…, taken_code=…)`` refuses with a 409
+    under each of the kind's two codes (the messages are built in ``core.versions``)."""
+    keywords = {k.arg: k.value for k in node.keywords}
+    noun = _text(keywords.get("noun"))
+    wording = {"changed_code": "…的…版本已加载且内容不同", "taken_code": "…已有…生效的其他版本"}
+    return [
+        Use(_code(keywords[arg]), 409, f"{noun}{text}", dotted)
+        for arg, text in wording.items()
+        if _code(keywords.get(arg))
+    ]
 
 
 def by_app(uses: list[Use]) -> dict[str, dict[str, Use]]:

@@ -124,3 +124,16 @@ def timeline(obj):
     return TransitionLog.objects.filter(
         object_type=obj._meta.label_lower, object_id=str(obj.pk)
     ).select_related("actor")
+
+
+def labelled_timeline(obj, workflow: Workflow) -> list[dict]:
+    """``obj``'s state changes for a page: when, from and to (the states' labels), and why."""
+    return [
+        {
+            "at": t.at,
+            "from": workflow.label(t.from_state),
+            "to": workflow.label(t.to_state),
+            "reason": t.reason,
+        }
+        for t in timeline(obj)
+    ]

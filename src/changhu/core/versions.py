@@ -33,7 +33,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 
 from changhu.core.checksums import canonical_json, checksum
-from changhu.core.errors import DomainError
+from changhu.core.errors import Conflict, DomainError
 
 __all__ = [
     "Stored",
@@ -112,22 +112,35 @@ def store_version(
     version: str,
     digest: str,
     fields: Mapping[str, Any],
-    changed: Callable[[], DomainError],
-    taken: Callable[[], DomainError] | None = None,
+    noun: str,
+    changed_code: str,
+    taken_code: str | None = None,
     earlier_digests: Iterable[str] = (),
 ) -> Stored[M]:
     """Store one immutable version of ``code``, or find exactly this one already stored.
 
-    ``fields`` are the row's other columns (``effective_from`` among them). The same code and
-    version with another ``digest`` raises ``changed()``; with ``taken``, another version of the
-    code taking effect on the same day raises ``taken()``. ``earlier_digests`` are checksums the
-    same content had under an earlier spelling: such a row is brought up to ``digest``. Two
-    processes loading at once: the loser compares with the winner's row.
+    ``fields`` are the row's other columns (``effective_from`` among them). ``noun`` names the
+    kind in the refusals (量表, 政策, 检查表…). The same code and version with another
+    ``digest`` is refused with ``changed_code``; with ``taken_code``, so is another version of
+    the code taking effect on the same day. ``earlier_digests`` are checksums the same content
+    had under an earlier spelling: such a row is brought up to ``digest``. Two processes loading
+    at once: the loser compares with the winner's row.
     """
+
+    def changed() -> Conflict:
+        return Conflict(
+            f"{noun}{code}的{version}版本已加载且内容不同；已加载的版本不可修改，请使用新的版本号",
+            code=changed_code,
+        )
+
+    def taken() -> Conflict:
+        day = fields["effective_from"]
+        return Conflict(f"{noun}{code}已有{day}生效的其他版本，请使用其他生效日期", code=taken_code)
+
     existing = model.objects.filter(code=code, version=version).first()
     if existing is None:
         if (
-            taken is not None
+            taken_code is not None
             and model.objects.filter(code=code, effective_from=fields["effective_from"]).exists()
         ):
             raise taken()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from changhu.core import versions
-from changhu.core.errors import Conflict, NotFound, ValidationFailed
+from changhu.core.errors import NotFound, ValidationFailed
 from changhu.feedback.models import Questionnaire, QuestionnaireKind
 
 TYPES = ("yes_no", "choice", "text", "score")
@@ -83,10 +83,8 @@ def load_file(path: Path) -> versions.Stored[Questionnaire]:
             "effective_from": dt.date.fromisoformat(str(definition["effective_from"])),
             "definition": definition,
         },
-        changed=lambda: Conflict(
-            f"问卷{definition['code']}的{definition['version']}版本已存在且内容不同，请使用新版本号",
-            code="questionnaire_version_changed",
-        ),
+        noun="问卷",
+        changed_code="questionnaire_version_changed",
     )
 
 

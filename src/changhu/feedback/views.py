@@ -9,7 +9,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,11 +23,11 @@ from changhu.core.scope import require, scope_of
 from changhu.feedback import exports, forms, questionnaires, selectors, services
 from changhu.feedback.models import Category, Channel, ReturnVisitStatus, SurveyChannel
 from changhu.orgs.roles import Right
+from changhu.web import public_forms
 from changhu.web.pages import FORM_ERRORS, form_page, paginate, posted
 from changhu.web.shortcuts import add_domain_error, staff_view
 
 PAGE_SIZE = 30
-FORM_SALT = "feedback.public-form"
 
 
 def _valid(form) -> dict:
@@ -248,22 +247,19 @@ def complaint_action(request, pk: int, action: str):
 # --- the public form ------------------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 @require_http_methods(["GET", "POST"])
 def complaint_public(request):
-    """网站投诉: no sign-in. Anti-abuse: a signed, timed form token (too fast or too old is
-    refused), a field people never see (filled only by robots), and a limit per address."""
+    """网站投诉: no sign-in. Anti-abuse (``web.public_forms``): a signed, timed form token (too
+    fast or too old is refused), a field people never see (filled only by robots), and a limit
+    per address."""
     form = PublicComplaintForm(request.POST or None, institutions=selectors.public_institutions())
     status = 200
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            problem = _form_token_problem(request.POST.get("token", ""))
-            if problem or form.cleaned_data["website"]:
-                form.add_error(None, problem or "提交未成功，请刷新页面后重试")
+            problem = public_forms.guard_problem(request, form)
+            if problem:
+                form.add_error(None, problem)
             else:
                 d = form.cleaned_data
                 try:
@@ -276,7 +272,7 @@ def complaint_public(request):
                             complainant_phone=d["phone"],
                             institution_id=int(d["institution"]),
                         ),
-                        source_key=services.public_source_key(_client_ip(request)),
+                        source_key=services.public_source_key(public_forms.client_ip(request)),
                     )
                 except (ValidationFailed, Conflict) as exc:
                     add_domain_error(
@@ -295,23 +291,12 @@ def complaint_public(request):
                         "feedback/complaint_public_done.html",
                         {"complaint": complaint, "hotline": _hotline()},
                     )
-    token = signing.dumps(clock.now().timestamp(), salt=FORM_SALT)
     return render(
         request,
         "feedback/complaint_public.html",
-        {"form": form, "hotline": _hotline(), "token": token},
+        {"form": form, "hotline": _hotline(), "token": public_forms.issue_token()},
         status=status,
     )
-
-
-def _form_token_problem(token: str) -> str:
-    try:
-        issued = float(signing.loads(token, salt=FORM_SALT, max_age=2 * 3600))
-    except (signing.BadSignature, TypeError, ValueError):
-        return "页面已过期，请重新填写后提交"
-    if clock.now().timestamp() - issued < settings.PUBLIC_FORM_MIN_SECONDS:
-        return "提交过快，请核对内容后再提交"
-    return ""
 
 
 class PublicComplaintForm(forms.forms.Form):
@@ -325,9 +310,7 @@ class PublicComplaintForm(forms.forms.Form):
     anonymous = forms.forms.BooleanField(label="匿名投诉", required=False)
     name = forms.forms.CharField(label="您的姓名", required=False, max_length=50)
     phone = forms.forms.CharField(label="联系电话", required=False, max_length=20)
-    website = forms.forms.CharField(
-        label="请勿填写", required=False, max_length=100, widget=forms.forms.HiddenInput
-    )
+    website = public_forms.honeypot_field()
 
     def __init__(self, *args, institutions=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,7 +6,7 @@
   register's own service, and for a death the money paid for later days is proposed for
   recovery) or rejected with a reason (``match_reject``);
 - a settlement user turns a proposal into a recovery adjustment of the next open settlement
-  (``recovery_apply``, through ``settlement.services.adjustment_create``) or sets it aside with
+  (``recovery_apply``, through ``settlement.adjustments.adjustment_create``) or sets it aside with
   a reason (``recovery_dismiss``).
 """
 
@@ -38,7 +38,7 @@ from changhu.matching.models import (
     RecoveryStatus,
 )
 from changhu.orgs.roles import Right
-from changhu.settlement import services as settlement_services
+from changhu.settlement import adjustments
 from changhu.settlement.models import (
     ClaimLine,
     LineSource,
@@ -316,7 +316,7 @@ def recovery_apply(*, actor, proposal_id: int, period_id: int | None = None) -> 
             )
         period_id = period.pk
     record = proposal.match
-    line = settlement_services.adjustment_create(
+    line = adjustments.adjustment_create(
         actor=actor,
         line_id=proposal.line_id,
         period_id=period_id,

@@ -55,6 +55,9 @@ class Right:
     ASSESSMENT_CONCLUDE = "assessment.conclude"  # issue the conclusion letter
     ASSESSMENT_REASSESS = "assessment.reassess"  # re-assess on a condition change or spot check
     ASSESSMENT_APPLY = "assessment.apply"  # an applicant's own applications and appeals
+    EXPERT_POOL_VIEW = "assessment.expert_pool_view"  # the expert pool, draws, workloads
+    EXPERT_POOL_MANAGE = "assessment.expert_pool"  # add, deactivate experts; their conflicts
+    EXPERT_DRAW = "assessment.expert_draw"  # draw (and re-draw) a case's confirming experts
     VISITS_RECORD = "visits.record"  # a caregiver checks in and out of their own visits
     VISITS_VIEW = "visits.view"  # visits, bed-days, patrols and findings in scope
     VISITS_BED_DAYS = "visits.bed_days"  # admissions, leave, transfers, discharges (own inst.)
@@ -89,9 +92,17 @@ class Right:
     SCORECARDS_VIEW = "scorecards.view"  # scorecards, rankings and the rows behind them in scope
     SCORECARDS_COMPUTE = "scorecards.compute"  # compute or recompute a period's scorecards
     SCORECARDS_MANUAL = "scorecards.manual"  # enter on-site points with evidence
+    # confirm or dismiss the consequences a score calls for (and carry them out)
+    SCORECARDS_CONSEQUENCES = "scorecards.consequences"
     TRAINING_VIEW = "training.view"  # courses, sessions, and the enrolments in scope
     TRAINING_MANAGE = "training.manage"  # courses, sessions, the roll, certificates, subsidies
     TRAINING_ENROL = "training.enrol"  # enrol caregivers in scope (own staff), withdraw them
+    PUBLIC_CONTENT = "public.content"  # edit the public site's policy explanations and guides
+    CONSULTATION_VIEW = "public.consultation_view"  # consultations from the public, in scope
+    CONSULTATION_HANDLE = "public.consultation_handle"  # answer and close them, see the phone
+    ASSESSMENT_FEES_VIEW = "assessment_fees.view"  # fee table, runs, statements (own institution)
+    ASSESSMENT_FEES_RUN = "assessment_fees.run"  # compute a month's fees, discard an unreviewed run
+    ASSESSMENT_FEES_REVIEW = "assessment_fees.review"  # approve an institution's fee statement
 
 
 _REGISTER_WORK = {
@@ -214,6 +225,16 @@ _ASSESSMENT_RIGHTS: dict[str, set[str]] = {
 for _role, _extra in _ASSESSMENT_RIGHTS.items():
     RIGHTS[_role] = RIGHTS[_role] | _extra
 
+# The city expert pool (专家库) and the draw of each case's confirming experts.
+_EXPERT_POOL_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: {Right.EXPERT_POOL_VIEW, Right.EXPERT_POOL_MANAGE, Right.EXPERT_DRAW},
+    Role.BUREAU_REGULATOR: {Right.EXPERT_POOL_VIEW},
+    Role.INSURER_CASE_WORKER: {Right.EXPERT_POOL_VIEW, Right.EXPERT_DRAW},
+    Role.INSURER_SUPERVISOR: {Right.EXPERT_POOL_VIEW, Right.EXPERT_DRAW},
+}
+for _role, _extra in _EXPERT_POOL_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
 # Home visits, bed-days, patrol visits and screening (visits app).
 _VISITS_SUPERVISION = {
     Right.VISITS_VIEW,
@@ -317,7 +338,7 @@ for _role, _extra in _MATCHING_RIGHTS.items():
 # Scorecards of institutions, assessment institutions and insurers (scorecards app).
 _SCORECARD_WORK = {Right.SCORECARDS_VIEW, Right.SCORECARDS_COMPUTE, Right.SCORECARDS_MANUAL}
 _SCORECARD_RIGHTS: dict[str, set[str]] = {
-    Role.BUREAU_ADMIN: _SCORECARD_WORK,
+    Role.BUREAU_ADMIN: _SCORECARD_WORK | {Right.SCORECARDS_CONSEQUENCES},
     Role.BUREAU_REGULATOR: {Right.SCORECARDS_VIEW},
     Role.INSURER_CASE_WORKER: {Right.SCORECARDS_VIEW, Right.SCORECARDS_MANUAL},
     Role.INSURER_SUPERVISOR: _SCORECARD_WORK,
@@ -335,6 +356,41 @@ _TRAINING_RIGHTS: dict[str, set[str]] = {
 for _role, _extra in _TRAINING_RIGHTS.items():
     RIGHTS[_role] = RIGHTS[_role] | _extra
 
+# The public site (public app): its content, and the consultations it takes.
+_PUBLIC_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: {
+        Right.PUBLIC_CONTENT,
+        Right.CONSULTATION_VIEW,
+        Right.CONSULTATION_HANDLE,
+    },
+    Role.BUREAU_REGULATOR: {Right.CONSULTATION_VIEW},
+    Role.INSURER_CASE_WORKER: {Right.CONSULTATION_VIEW, Right.CONSULTATION_HANDLE},
+    Role.INSURER_SUPERVISOR: {Right.CONSULTATION_VIEW, Right.CONSULTATION_HANDLE},
+}
+for _role, _extra in _PUBLIC_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
+# Assessment fees settled monthly to the assessment institutions (assessment_fees app); paying
+# a statement is a fund expense and needs fund.manage besides.
+_FEES_RIGHTS: dict[str, set[str]] = {
+    Role.BUREAU_ADMIN: {
+        Right.ASSESSMENT_FEES_VIEW,
+        Right.ASSESSMENT_FEES_RUN,
+        Right.ASSESSMENT_FEES_REVIEW,
+    },
+    Role.BUREAU_REGULATOR: {Right.ASSESSMENT_FEES_VIEW},
+    Role.INSURER_CASE_WORKER: {Right.ASSESSMENT_FEES_VIEW, Right.ASSESSMENT_FEES_RUN},
+    Role.INSURER_SUPERVISOR: {
+        Right.ASSESSMENT_FEES_VIEW,
+        Right.ASSESSMENT_FEES_RUN,
+        Right.ASSESSMENT_FEES_REVIEW,
+    },
+    Role.ASSESSOR: {Right.ASSESSMENT_FEES_VIEW},  # its own institution's statements
+    Role.ASSESSMENT_EXPERT: {Right.ASSESSMENT_FEES_VIEW},
+}
+for _role, _extra in _FEES_RIGHTS.items():
+    RIGHTS[_role] = RIGHTS[_role] | _extra
+
 # Rights that read and never write. The regulator holds only these (a test checks it).
 READ_ONLY_RIGHTS = frozenset(
     {
@@ -346,6 +402,7 @@ READ_ONLY_RIGHTS = frozenset(
         Right.CARE_CATALOGUE,
         Right.CARE_VIEW,
         Right.ASSESSMENT_VIEW,
+        Right.EXPERT_POOL_VIEW,
         Right.VISITS_VIEW,
         Right.SETTLEMENT_VIEW,
         Right.SETTLEMENT_CALCULATE,  # the benefit calculator computes and stores nothing
@@ -355,6 +412,8 @@ READ_ONLY_RIGHTS = frozenset(
         Right.MATCH_VIEW,
         Right.SCORECARDS_VIEW,
         Right.TRAINING_VIEW,
+        Right.CONSULTATION_VIEW,
+        Right.ASSESSMENT_FEES_VIEW,
     }
 )
 
@@ -396,6 +455,9 @@ RIGHT_LABELS = {
     Right.ASSESSMENT_CONCLUDE: "出具评估结论书",
     Right.ASSESSMENT_REASSESS: "发起复评",
     Right.ASSESSMENT_APPLY: "本人申请评估、复核",
+    Right.EXPERT_POOL_VIEW: "查看评估专家库、专家抽取记录",
+    Right.EXPERT_POOL_MANAGE: "管理评估专家库及专家回避关系",
+    Right.EXPERT_DRAW: "抽取、重新抽取确认专家",
     Right.VISITS_RECORD: "上门服务签到签退",
     Right.VISITS_VIEW: "查看服务记录、床日、巡查、稽核结果",
     Right.VISITS_BED_DAYS: "登记入住、请假、转出、出院",
@@ -430,9 +492,16 @@ RIGHT_LABELS = {
     Right.SCORECARDS_VIEW: "查看考核得分、排名及明细",
     Right.SCORECARDS_COMPUTE: "计算考核得分",
     Right.SCORECARDS_MANUAL: "录入现场考核评分",
+    Right.SCORECARDS_CONSEQUENCES: "确认或不予执行考核处理（扣款、暂停、解除协议等）",
     Right.TRAINING_VIEW: "查看培训课程、班次及报名",
     Right.TRAINING_MANAGE: "管理培训课程、班次、出勤成绩、发证与补贴",
     Right.TRAINING_ENROL: "为本机构护理员报名培训",
+    Right.PUBLIC_CONTENT: "编辑公开网站的政策解读、办事指南",
+    Right.CONSULTATION_VIEW: "查看公众咨询登记",
+    Right.CONSULTATION_HANDLE: "答复、办结公众咨询，查看完整电话（留痕）",
+    Right.ASSESSMENT_FEES_VIEW: "查看评估费用标准与结算单",
+    Right.ASSESSMENT_FEES_RUN: "计算月度评估费用",
+    Right.ASSESSMENT_FEES_REVIEW: "审核评估费用结算单",
 }
 
 

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from changhu.core import audit, clock
 from changhu.core.errors import ValidationFailed, field_error
+from changhu.scorecards import consequences
 from changhu.scorecards import indicators as indicator_sets
 from changhu.scorecards import periods as period_parsing
 from changhu.scorecards.bands import points_for, quantize
@@ -210,4 +211,5 @@ def compute_run(*, kind: str, period: str, actor=None) -> ScorecardRun:
             user=actor,
             note=f"计算{run}：{len(results)}家机构（指标体系{indicator_set}）",
         )
+        consequences.propose(run, actor=actor)
     return run

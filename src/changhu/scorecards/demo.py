@@ -1,14 +1,17 @@
 """Demo scorecards: the last ended quarter's care-institution cards, with on-site points that a
 bureau inspector entered for the first institution (a small PDF as the evidence), and the
-quarter under way so far."""
+quarter under way so far; the cards of the month before last (the month the settlement demo
+paid), whose scores call for consequences under the shipped rules, one withholding of which the
+bureau confirmed, so that last month's settlement carries the deduction."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
 
-from changhu.core import clock
-from changhu.scorecards import compute, periods, services
+from changhu.core import clock, months
+from changhu.scorecards import compute, consequences, periods, services
+from changhu.scorecards.models import ConsequenceAction, ConsequenceProposal
 
 DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -54,4 +57,27 @@ def seed_scorecards_demo() -> ScorecardsDemoReport:
             evidence=_Evidence(DEMO_PDF),
         )
         lines.append(f"{first.organization.name}现场检查得分已录入")
+    lines += _consequences_demo(inspector)
     return ScorecardsDemoReport(lines)
+
+
+def _consequences_demo(bureau) -> list[str]:
+    """The month before last: its cards, the proposals they call for, and one withholding
+    confirmed into the next settlement that will still take it (idempotent)."""
+    paid_month = months.key(months.shift(clock.today(), -2))
+    run = compute.compute_run(kind="care-institution", period=paid_month, actor=bureau)
+    waiting = ConsequenceProposal.objects.filter(kind=run.kind, period=run.period)
+    lines = [f"{run}：{waiting.count()}条考核处理建议"]
+    if bureau is None or waiting.filter(adjustment__isnull=False).exists():
+        return lines
+    candidates = waiting.filter(
+        action=ConsequenceAction.WITHHOLDING, status="proposed", amount_fen__gt=0
+    ).order_by("organization__name")
+    for proposal in candidates:
+        target = consequences.next_period(proposal)
+        if target is None:
+            continue
+        done = services.consequence_confirm(actor=bureau, proposal_id=proposal.pk)
+        lines.append(f"{proposal.organization.name}：{done.outcome}")
+        break
+    return lines

@@ -4,6 +4,10 @@ from enum import StrEnum
 
 
 class ErrorCode(StrEnum):
+    CONSEQUENCE_DECIDED = "consequence_decided"
+    CONSEQUENCE_NO_OPEN_PERIOD = "consequence_no_open_period"
+    CONSEQUENCE_NOT_APPLICABLE = "consequence_not_applicable"
+    CONTRACT_FEE_INVALID = "contract_fee_invalid"
     EVIDENCE_REQUIRED = "evidence_required"
     INDICATOR_NOT_MANUAL = "indicator_not_manual"
     KIND_INVALID = "kind_invalid"

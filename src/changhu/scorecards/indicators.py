@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from changhu.core import versions
-from changhu.core.errors import Conflict, ValidationFailed
+from changhu.core.errors import ValidationFailed
 from changhu.scorecards.models import IndicatorSet, ScorecardKind
 
 FORMULAS = ("rate", "count", "timeliness", "manual")
@@ -124,13 +124,9 @@ def load_set_file(path: Path) -> tuple[IndicatorSet, bool]:
             "indicators": raw["indicators"],
             "source": raw.get("source", "")[:500],
         },
-        changed=lambda: Conflict(
-            f"考核指标{raw['code']}的{raw['version']}版本已加载且内容不同，修改内容须使用新版本号",
-            code="preset_version_changed",
-        ),
-        taken=lambda: Conflict(
-            f"考核指标{raw['code']}已有同日生效的其他版本", code="preset_version_changed"
-        ),
+        noun="考核指标",
+        changed_code="preset_version_changed",
+        taken_code="preset_version_changed",
     )
     return stored.row, stored.created
 

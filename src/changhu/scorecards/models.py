@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 
 from changhu.core import versions
-from changhu.core.fields import user_fk
+from changhu.core.fields import link, user_fk, who_when_why
 
 
 class ScorecardKind(models.TextChoices):
@@ -147,3 +147,85 @@ class ManualScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}{self.indicator_code}（{self.period}）{self.points}分"
+
+
+class ConsequenceRuleSet(versions.Version):
+    """One loaded version of the consequence rules (``presets/scorecards/consequences/*.json``):
+    per kind of scorecard, the score bands and the consequences each calls for."""
+
+    code = models.CharField("规则代码", max_length=40)
+    name = models.CharField("名称", max_length=100)
+    kinds = models.JSONField("各类考核对象的分数档次")
+    source = models.CharField("依据", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "考核结果运用规则版本"
+        verbose_name_plural = "考核结果运用规则版本"
+        ordering = ["code", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "version"], name="scorecard_consequence_rules_version_unique"
+            )
+        ]
+
+
+class ConsequenceAction(models.TextChoices):
+    WARNING = "warning", "警告"
+    INTERVIEW = "interview", "约谈"
+    WITHHOLDING = "withholding", "扣留质量保证金"
+    SUSPENSION = "suspension", "暂停新增服务对象"
+    TERMINATION = "termination", "解除协议（退出）"
+    FEE_FACTOR = "fee_factor", "经办服务费考核系数"
+
+
+class ConsequenceStatus(models.TextChoices):
+    PROPOSED = "proposed", "待确认"
+    CONFIRMED = "confirmed", "已确认执行"
+    DISMISSED = "dismissed", "不予执行"
+
+
+class ConsequenceProposal(models.Model):
+    """A consequence a score calls for under the rules, waiting for a person to confirm it (and
+    then carried out) or dismiss it with a reason. Computing the period again replaces the
+    proposals still waiting; decided ones stay."""
+
+    rule_set = link(ConsequenceRuleSet, "规则版本")
+    organization = link("orgs.Organization", "机构")
+    kind = models.CharField("考核对象", max_length=24, choices=ScorecardKind.choices)
+    period = models.CharField("考核期", max_length=7)
+    region_code = models.CharField("区划代码", max_length=12, db_index=True)
+    score = models.DecimalField("总分", max_digits=6, decimal_places=2)
+    band = models.CharField("分数档次", max_length=40)
+    action = models.CharField("处理措施", max_length=16, choices=ConsequenceAction.choices)
+    percent = models.DecimalField(
+        "扣留比例（%）", max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    factor = models.DecimalField("考核系数", max_digits=5, decimal_places=3, null=True, blank=True)
+    base_fen = models.BigIntegerField("计算基数（分）", null=True, blank=True)
+    amount_fen = models.BigIntegerField("金额（分）", null=True, blank=True)
+    status = models.CharField(
+        "状态",
+        max_length=12,
+        choices=ConsequenceStatus.choices,
+        default=ConsequenceStatus.PROPOSED,
+        db_index=True,
+    )
+    outcome = models.CharField("执行结果", max_length=300, blank=True)
+    adjustment = link("settlement.ClaimLine", "扣款明细", optional=True)
+    decided_by, decided_at, reason = who_when_why(
+        "处理人", "处理时间", "不予执行原因", max_length=300
+    )
+    created_at = models.DateTimeField("提出时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "考核处理建议"
+        ordering = ["status", "kind", "-period", "score", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind", "period", "action"],
+                name="consequence_one_per_action",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}{self.period}{self.get_action_display()}"

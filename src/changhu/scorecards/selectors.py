@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 
 from changhu.core import scope
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
 from changhu.scorecards.models import (
+    ConsequenceProposal,
+    ConsequenceStatus,
     IndicatorScore,
     IndicatorSet,
     ManualScore,
@@ -36,6 +38,19 @@ def _card_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
         others = s.region_q("region_code") & ~Q(kind=ScorecardKind.INSURER)
         return queryset.filter(own | others)
     return queryset.filter(own | s.region_q("region_code"))
+
+
+@scope.register(ConsequenceProposal)
+def _consequence_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """As the cards, except that an organization sees only what was confirmed about it (the
+    notice), not what was proposed or set aside."""
+    queryset = _card_policy(queryset, s)
+    if s.organization_kind in (OrgKind.CARE, OrgKind.ASSESSMENT):
+        return queryset.filter(status=ConsequenceStatus.CONFIRMED)
+    if s.organization_kind in (OrgKind.INSURER, OrgKind.OUTLET):
+        own = Q(organization_id=s.organization_id) if s.organization_id else Q(pk__in=[])
+        return queryset.filter(~own | Q(status=ConsequenceStatus.CONFIRMED))
+    return queryset
 
 
 @scope.register(ScorecardRun, IndicatorSet)
@@ -164,3 +179,43 @@ def drill_down(*, fetched_by, card: Scorecard, code: str, limit: int = 500) -> D
     ]
     columns = [label for label, _ in source.columns]
     return DrillDown(indicator, definition, source.label, columns, rows, [], qs.count())
+
+
+@dataclass
+class ConsequenceFilters:
+    status: str = ""
+    kind: str = ""
+    period: str = ""
+    organization_id: int | None = None
+
+
+def consequence_list(*, fetched_by, filters: ConsequenceFilters | None = None) -> QuerySet:
+    """The consequence proposals in the reader's scope, those waiting first."""
+    f = filters or ConsequenceFilters()
+    qs = scope.scoped(ConsequenceProposal.objects.all(), fetched_by)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.period:
+        qs = qs.filter(period=f.period)
+    if f.organization_id:
+        qs = qs.filter(organization_id=f.organization_id)
+    waiting_first = Case(When(status=ConsequenceStatus.PROPOSED, then=Value(0)), default=Value(1))
+    return qs.select_related("organization", "decided_by", "adjustment", "rule_set").order_by(
+        waiting_first, "-period", "kind", "score", "organization__name", "id"
+    )
+
+
+def consequence_get(*, fetched_by, proposal_id: int) -> ConsequenceProposal:
+    return scope.get_scoped(
+        ConsequenceProposal.objects.select_related("organization", "decided_by", "adjustment"),
+        fetched_by,
+        pk=proposal_id,
+    )
+
+
+def pending_consequence_count(user) -> int:
+    return consequence_list(
+        fetched_by=user, filters=ConsequenceFilters(status=ConsequenceStatus.PROPOSED)
+    ).count()

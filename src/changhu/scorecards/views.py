@@ -3,21 +3,24 @@ behind each indicator, on-site points, and computing a period."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from changhu.core import audit, clock
 from changhu.core.downloads import file_response
 from changhu.core.errors import PermissionDenied
 from changhu.core.excel import xlsx_response
+from changhu.core.money import yuan_to_fen
 from changhu.core.scope import require, scope_of
 from changhu.orgs.roles import Right
 from changhu.orgs.selectors import districts_in_scope
-from changhu.scorecards import exports, forms, periods, selectors, services
-from changhu.scorecards.models import ScorecardKind
-from changhu.web.pages import form_page, paginate, posted
+from changhu.scorecards import consequences, exports, forms, periods, selectors, services
+from changhu.scorecards.models import ConsequenceAction, ConsequenceStatus, ScorecardKind
+from changhu.web.pages import act, form_page, paginate, posted
 from changhu.web.shortcuts import staff_view
 
 TREND_PERIODS = 6
@@ -145,6 +148,12 @@ def card_detail(request, kind: str, period: str, org: int):
                 for m in selectors.manual_entries(fetched_by=request.user, card=card)
             ],
             "can_enter": bool(manual_codes) and _may_score(request.user, card),
+            "consequences": selectors.consequence_list(
+                fetched_by=request.user,
+                filters=selectors.ConsequenceFilters(
+                    kind=card.kind, period=card.period, organization_id=card.organization_id
+                ),
+            ),
         },
     )
 
@@ -202,3 +211,96 @@ def evidence(request, pk: int):
     require(request.user, Right.SCORECARDS_VIEW)
     entry = selectors.manual_entry_get(fetched_by=request.user, entry_id=pk)
     return file_response(entry.evidence.read(), entry.evidence_name, entry.evidence_type)
+
+
+# --- consequences ---------------------------------------------------------------------------
+
+
+def _consequence_rows(user, page, can_decide: bool) -> list[tuple]:
+    """Each proposal with what confirming it will do (for the dialog) and where it goes."""
+    rows = []
+    for p in page:
+        target = None
+        if can_decide and p.status == ConsequenceStatus.PROPOSED:
+            if p.action == ConsequenceAction.WITHHOLDING and p.amount_fen:
+                target = consequences.next_period(p)
+            rows.append((p, consequences.effect(p, target=target), target))
+        else:
+            rows.append((p, "", None))
+    return rows
+
+
+@staff_view
+@require_GET
+def consequence_list(request):
+    require(request.user, Right.SCORECARDS_VIEW)
+    status = request.GET.get("status", "")
+    if status not in ConsequenceStatus.values:
+        status = ""
+    kind = request.GET.get("kind", "")
+    if kind not in ScorecardKind.values:
+        kind = ""
+    filters = selectors.ConsequenceFilters(status=status, kind=kind)
+    page = paginate(
+        request, selectors.consequence_list(fetched_by=request.user, filters=filters), PAGE_SIZE
+    )
+    can_decide = scope_of(request.user).can(Right.SCORECARDS_CONSEQUENCES)
+    return render(
+        request,
+        "scorecards/consequences.html",
+        {
+            "page": page,
+            "rows": _consequence_rows(request.user, page, can_decide),
+            "status": status,
+            "kind": kind,
+            "statuses": ConsequenceStatus.choices,
+            "kinds": ScorecardKind.choices,
+            "can_decide": can_decide,
+        },
+    )
+
+
+def _back_to_list(request):
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("scorecards:consequences")
+    return redirect(back)
+
+
+@staff_view
+@require_POST
+def consequence_confirm(request, pk: int):
+    require(request.user, Right.SCORECARDS_CONSEQUENCES)
+    selectors.consequence_get(fetched_by=request.user, proposal_id=pk)
+    fee = None
+    raw = request.POST.get("contract_fee_yuan", "").strip()
+    if raw:
+        try:
+            fee = yuan_to_fen(Decimal(raw))
+        except (InvalidOperation, ValueError):
+            messages.error(request, "合同经办服务费应为金额（元）")
+            return _back_to_list(request)
+    return act(
+        request,
+        lambda: services.consequence_confirm(
+            actor=request.user, proposal_id=pk, contract_fee_fen=fee
+        ),
+        lambda p: f"已确认执行：{p.outcome}",
+        _back_to_list(request),
+    )
+
+
+@staff_view
+@require_POST
+def consequence_dismiss(request, pk: int):
+    require(request.user, Right.SCORECARDS_CONSEQUENCES)
+    selectors.consequence_get(fetched_by=request.user, proposal_id=pk)
+    return act(
+        request,
+        lambda: services.consequence_dismiss(
+            actor=request.user, proposal_id=pk, reason=request.POST.get("reason", "")
+        ),
+        "已记录不予执行",
+        _back_to_list(request),
+        level=messages.info,
+    )

@@ -28,7 +28,7 @@ from changhu.fund.models import LTCI_FUND, BudgetLine, Contribution
 from changhu.orgs.models import Region, User
 from changhu.orgs.roles import Right, Role
 from changhu.providers.models import Institution
-from changhu.settlement import policies, services
+from changhu.settlement import adjustments, policies, services
 from changhu.settlement.models import (
     Claim,
     ClaimLine,
@@ -253,7 +253,7 @@ def _review_month(review: SettlementPeriod, paid: SettlementPeriod | None, admin
         ),
         admin,
     )
-    services.adjustment_create(
+    adjustments.adjustment_create(
         actor=worker,
         line_id=original.pk,
         period_id=review.pk,

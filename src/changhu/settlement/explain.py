@@ -23,6 +23,9 @@ def _ratio(bp: int) -> str:
 
 def steps(line: ClaimLine, month_days: int) -> list[str]:
     """The calculation in words, as a case worker would check it by hand."""
+    if line.source == "adjustment" and line.adjusts_id is None:
+        # An institution-level deduction (a scorecard consequence): its reason says it all.
+        return [f"机构扣款：{format_yuan(line.fund_fen)}元（{line.reason}）"]
     if line.source == "adjustment":
         return [
             f"对{line.adjusts.period.month}已支付明细的{'追回' if line.fund_fen < 0 else '补付'}："
@@ -99,27 +102,40 @@ def line_explanation(*, fetched_by, line_id: int) -> dict:
     first, last = months.bounds(line.claim.period.month)
     month_days = (last - first).days + 1
     benefit, rate = _rate(line)
-    visits = _visits(fetched_by, line, benefit.cost if benefit else None)
-    exclusions = [
-        {
-            "source": x.source,
-            "source_id": x.source_id,
-            "day": x.day.isoformat(),
-            "reason_code": x.reason_code,
-            "reason": x.reason,
-            "amount_fen": x.amount_fen,
-        }
-        for x in selectors.exclusion_list(
-            fetched_by=fetched_by, claim_id=line.claim_id, person_id=line.person_id
-        )
-    ]
+    institution_level = line.person_id is None
+    visits = (
+        [] if institution_level else _visits(fetched_by, line, benefit.cost if benefit else None)
+    )
+    exclusions = (
+        []
+        if institution_level
+        else [
+            {
+                "source": x.source,
+                "source_id": x.source_id,
+                "day": x.day.isoformat(),
+                "reason_code": x.reason_code,
+                "reason": x.reason,
+                "amount_fen": x.amount_fen,
+            }
+            for x in selectors.exclusion_list(
+                fetched_by=fetched_by, claim_id=line.claim_id, person_id=line.person_id
+            )
+        ]
+    )
     return {
         "line_obj": line,
         "month": line.claim.period.month,
         "days_in_month": month_days,
         "policy": line.policy.ref,
         "policy_name": line.policy.name,
-        "rule_kind_label": rules.RULE_KINDS[benefit.kind].label if benefit else line.kind,
+        "rule_kind_label": (
+            "机构扣款"
+            if institution_level
+            else rules.RULE_KINDS[benefit.kind].label
+            if benefit
+            else line.kind
+        ),
         "rate": {
             "amount_fen": rate.amount_fen,
             "limit_fen": rate.limit_fen,

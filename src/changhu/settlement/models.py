@@ -231,7 +231,8 @@ class ClaimLine(models.Model):
     period = link(SettlementPeriod, db_index=False)
     claim = link(Claim, related_name="lines", db_index=False)
     institution = link("providers.Institution", db_index=False)
-    person = link("insured.Person", "参保人", db_index=False)
+    # Empty on an institution-level adjustment (a deduction decided on a scorecard).
+    person = link("insured.Person", "参保人", db_index=False, optional=True)
     line_key = models.CharField("明细键", max_length=160)
     benefit = models.CharField("待遇", max_length=40)
     benefit_name = models.CharField("待遇名称", max_length=120)

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.db import transaction
 
 from changhu.core import audit, versions
-from changhu.core.errors import Conflict, NotFound
+from changhu.core.errors import NotFound
 from changhu.settlement import policy as rules
 from changhu.settlement.models import PolicyKind, PolicyVersion
 
@@ -62,15 +62,9 @@ def policy_load(raw: dict, *, where: str = "") -> PolicyLoadResult:
             "source": parsed.source,
             "data": raw,
         },
-        changed=lambda: Conflict(
-            f"政策{parsed.code} {parsed.version}已加载且内容不同；政策加载后不可修改，"
-            "请以新的版本号和生效日期发布",
-            code="policy_version_conflict",
-        ),
-        taken=lambda: Conflict(
-            f"政策{parsed.code}已有{parsed.effective_from}生效的版本，请使用其他生效日期",
-            code="policy_effective_taken",
-        ),
+        noun="政策",
+        changed_code="policy_version_conflict",
+        taken_code="policy_effective_taken",
     )
     row = stored.row
     if not stored.created:

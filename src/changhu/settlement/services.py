@@ -261,6 +261,11 @@ def _line_for_update(actor, line_id: int) -> ClaimLine:
     return line
 
 
+def _not_deduction(line: ClaimLine) -> None:
+    if line.person_id is None:
+        raise Conflict("机构扣款明细由考核处理决定，不能撤回或拒付", code="line_is_deduction")
+
+
 def _decide(actor, line: ClaimLine, status: str, step: str, code: str, reason: str) -> ClaimLine:
     before = line.status
     line.status, line.reason_code, line.reason = status, code, reason
@@ -311,6 +316,7 @@ def line_withdraw(*, actor, line_id: int, reason: str) -> ClaimLine:
     """The institution takes a line out of its draft claim, with a reason."""
     require(actor, Right.SETTLEMENT_CLAIM)
     line = _line_for_update(actor, line_id)
+    _not_deduction(line)
     if line.claim.status != ClaimStatus.DRAFT:
         raise Conflict("申报已提交，不能再撤回明细", code="claim_not_draft")
     if line.status != LineStatus.PAYABLE:
@@ -338,6 +344,7 @@ def _review_step(actor, claim: Claim) -> str:
 def line_reject(*, actor, line_id: int, reason_code: str, reason: str = "") -> ClaimLine:
     """A reviewer refuses to pay a line (初审 or 复核), with a reason code and text."""
     line = _line_for_update(actor, line_id)
+    _not_deduction(line)
     step = _review_step(actor, line.claim)
     if reason_code not in REJECT_REASONS:
         raise field_error("reason_code", "reason_code_invalid", "请选择拒付原因")
@@ -528,85 +535,6 @@ def _write_orders(period: SettlementPeriod) -> None:
             """,
             [period.pk, clock.now(), period.pk],
         )
-
-
-# --- after payment: adjustments ---------------------------------------------------------------
-
-
-@transaction.atomic
-def adjustment_create(
-    *, actor, line_id: int, period_id: int, amount_fen: int, reason: str
-) -> ClaimLine:
-    """更正/追回: a line in a later, unpaid period that adds to (or, negative, recovers from) a
-    line of a paid period. The paid period itself is never changed."""
-    require(actor, Right.SETTLEMENT_ADJUST)
-    original = get_scoped(ClaimLine.objects.select_related("period", "claim"), actor, pk=line_id)
-    target = _period_for_update(actor, period_id)
-    _unlocked(target)
-    reason = _reason(reason)
-    if original.period.status != PeriodStatus.PAID:
-        raise Conflict(
-            "只能对已拨付月份的明细做更正或追回；未拨付的请在审核中处理", code="original_not_paid"
-        )
-    if original.status != LineStatus.PAYABLE:
-        raise Conflict("该明细未被支付，无需更正", code="line_not_paid")
-    if target.month <= original.period.month or target.region_id != original.period.region_id:
-        raise field_error("period_id", "period_invalid", "请选择同一地区、以后月份的结算期")
-    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen == 0:
-        raise field_error("amount_fen", "amount_invalid", "金额应为非零整数（分），追回为负数")
-    already = (
-        ClaimLine.objects.filter(adjusts=original)
-        .exclude(status__in=[LineStatus.WITHDRAWN, LineStatus.REJECTED])
-        .aggregate(s=Sum("fund_fen"))["s"]
-        or 0
-    )
-    if original.fund_fen + already + amount_fen < 0:
-        raise field_error(
-            "amount_fen",
-            "recovery_too_large",
-            f"追回金额不能超过该明细已支付的{format_yuan(original.fund_fen + already)}元",
-        )
-    claim, _ = Claim.objects.get_or_create(period=target, institution_id=original.institution_id)
-    if claim.status not in (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED):
-        raise Conflict("该机构本期申报已进入复核或拨付，请在下一期调整", code="claim_in_review")
-    serial = ClaimLine.objects.filter(adjusts=original).count() + 1
-    line = ClaimLine.objects.create(
-        period=target,
-        claim=claim,
-        institution_id=original.institution_id,
-        person_id=original.person_id,
-        line_key=f"adj|{original.pk}|{serial}",
-        benefit=original.benefit,
-        benefit_name=f"{original.benefit_name}（{original.period.month}"
-        f"{'追回' if amount_fen < 0 else '补付'}）",
-        seq=original.seq,
-        kind="adjustment",
-        payer=original.payer,
-        tier=original.tier,
-        payee_kind=original.payee_kind,
-        grade=original.grade,
-        care_mode=original.care_mode,
-        institution_class=original.institution_class,
-        eligible_days=0,
-        days_mask=0,
-        eligible_cost_fen=0,
-        fund_fen=amount_fen,
-        personal_fen=0,
-        rule=original.rule,
-        policy_id=original.policy_id,
-        reason_code="recovery" if amount_fen < 0 else "correction",
-        reason=reason,
-        source=LineSource.ADJUSTMENT,
-        adjusts=original,
-    )
-    compute.refresh_totals(target, [claim.pk])
-    audit.record(
-        action="create",
-        obj=line,
-        user=actor,
-        note=f"{'追回' if amount_fen < 0 else '补付'}{format_yuan(abs(amount_fen))}元：{reason}",
-    )
-    return line
 
 
 # --- configuration: tariffs and supplementary members ---------------------------------------

@@ -16,6 +16,9 @@ from changhu.core.money import format_yuan
 from changhu.settlement import labels, selectors
 from changhu.settlement.models import Claim, LineStatus, Payee
 
+# Shown in the person column of a line that is the institution's own (a deduction).
+INSTITUTION_LEVEL = "（机构扣款）"
+
 
 def _summary(claim: Claim, lines, names: labels.PolicyLabels) -> list[dict]:
     rows: dict[tuple, dict] = defaultdict(
@@ -27,7 +30,8 @@ def _summary(claim: Claim, lines, names: labels.PolicyLabels) -> list[dict]:
         key = (line.tier, line.payer, line.benefit_name, line.payee_kind)
         row = rows[key]
         row["lines"] += 1
-        row["persons"].add(line.person_id)
+        if line.person_id:
+            row["persons"].add(line.person_id)
         row["cost"] += line.eligible_cost_fen
         row["fund"] += line.fund_fen
         row["personal"] += line.personal_fen
@@ -126,8 +130,8 @@ def statement_xlsx(*, fetched_by, claim_id: int) -> HttpResponse:
         (
             [
                 x.pk,
-                x.person.name,
-                x.person.id_number_masked,
+                x.person.name if x.person_id else INSTITUTION_LEVEL,
+                x.person.id_number_masked if x.person_id else "",
                 x.benefit_name,
                 names.payer(x.payer),
                 x.get_payee_kind_display(),

@@ -16,6 +16,7 @@ from changhu.core.money import format_yuan, yuan_to_fen
 from changhu.core.scope import require, scope_of
 from changhu.orgs.roles import Right
 from changhu.settlement import (
+    adjustments,
     calculator,
     calculator_form,
     explain,
@@ -419,7 +420,7 @@ def line_detail(request, pk: int):
             messages.error(request, "金额应为数字（元），追回填负数")
         else:
             try:
-                created = services.adjustment_create(
+                created = adjustments.adjustment_create(
                     actor=request.user,
                     line_id=line.pk,
                     period_id=int(request.POST.get("period_id") or 0),

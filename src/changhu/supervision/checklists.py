@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 
 from changhu.core import versions
-from changhu.core.errors import Conflict, ValidationFailed
+from changhu.core.errors import ValidationFailed
 from changhu.supervision.models import Checklist, ChecklistTarget, Severity
 
 ITEM_FIELDS = ("code", "group", "item", "method", "points", "evidence", "legal_basis", "severity")
@@ -87,13 +87,9 @@ def load_checklist_file(path: Path) -> tuple[Checklist, bool]:
             "rectify_working_days": raw["rectify_working_days"],
             "source": raw.get("source", "")[:300],
         },
-        changed=lambda: Conflict(
-            f"检查表{raw['code']}的{raw['version']}版本已加载且内容不同，修改内容须使用新版本号",
-            code="preset_version_changed",
-        ),
-        taken=lambda: Conflict(
-            f"检查表{raw['code']}已有同日生效的其他版本", code="preset_version_changed"
-        ),
+        noun="检查表",
+        changed_code="preset_version_changed",
+        taken_code="preset_version_changed",
     )
     return stored.row, stored.created
 

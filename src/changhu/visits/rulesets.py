@@ -152,10 +152,8 @@ def load_rule_file(path: Path) -> RuleSetLoadResult:
             "params": params,
             "source": raw.get("source", "")[:300],
         },
-        changed=lambda: Conflict(
-            f"稽核规则{raw['code']} {raw['version']}已加载且内容不同，请使用新的版本号",
-            code="preset_version_changed",
-        ),
+        noun="稽核规则",
+        changed_code="preset_version_changed",
     )
     if not stored.created:
         return RuleSetLoadResult(raw["code"], raw["version"], "unchanged")

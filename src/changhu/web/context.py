@@ -44,6 +44,9 @@ NAVIGATION = [
                 "building-check",
             ),
             Entry("评估人员库", "providers:assessor_list", "providers.view", "person-vcard"),
+            Entry("评估专家库", "assessment:expert_list", "assessment.expert_pool_view", "people"),
+            Entry("我的专家登记", "assessment:expert_list", "assessment.confirm", "person-vcard"),
+            Entry("评估费用", "assessment_fees:overview", "assessment_fees.view", "cash-stack"),
         ],
     ),
     Group(
@@ -52,6 +55,8 @@ NAVIGATION = [
             Entry("待遇资格", "care:entitlement_list", "care.view", "card-checklist"),
             Entry("护理计划", "care:plan_list", "care.view", "journal-medical"),
             Entry("护理员派定", "care:assignment_list", "care.plan", "person-check"),
+            Entry("转移安置", "care:transfer_list", "care.entitlement", "arrow-left-right"),
+            Entry("更换护理机构", "care:family_transfers", "insured.self", "arrow-left-right"),
             Entry("定点护理机构", "providers:institution_list", "providers.view", "hospital"),
             Entry("护理员", "providers:caregiver_list", "providers.view", "person-badge"),
             Entry("服务项目目录", "care:catalogue_list", "care.catalogue", "list-ul"),
@@ -89,11 +94,18 @@ NAVIGATION = [
             Entry("满意度", "feedback:survey_list", "feedback.view", "emoji-smile"),
             Entry("我要反映问题", "feedback:family_complaints", "insured.self", "chat-heart"),
             Entry("服务评价", "feedback:family_survey", "insured.self", "star"),
+            Entry(
+                "咨询登记", "disclosure:consultation_list", "public.consultation_view", "chat-dots"
+            ),
+            Entry("公开信息", "disclosure:article_list", "public.content", "globe"),
         ],
     ),
     Group(
         "考核评价",
-        [Entry("考核排名", "scorecards:ranking", "scorecards.view", "trophy")],
+        [
+            Entry("考核排名", "scorecards:ranking", "scorecards.view", "trophy"),
+            Entry("考核处理", "scorecards:consequences", "scorecards.view", "clipboard-check"),
+        ],
     ),
     Group(
         "培训管理",

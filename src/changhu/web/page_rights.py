@@ -20,7 +20,7 @@ from changhu.orgs.roles import Right as R
 
 Rights = tuple[str, ...]
 SIGNED_IN: Rights = ()  # any signed-in user (their own password, signing out)
-PUBLIC = frozenset({"web:login", "feedback:complaint_public"})
+PUBLIC = frozenset({"web:login", "feedback:complaint_public", "public:consult"})
 
 _ADMIT = (R.PROVIDERS_ADMIT,)
 _CAREGIVERS = (R.CAREGIVERS_MANAGE,)
@@ -94,6 +94,13 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
         "revise": (R.CARE_PLAN,),
     },
     "care:assignment_person": (R.CARE_PLAN,),
+    "care:transfer_action": {
+        "assign": (R.CARE_ENTITLEMENT,),
+        "complete": (R.CARE_ENTITLEMENT,),
+        "cancel": (R.CARE_ENTITLEMENT,),
+    },
+    "care:family_transfer_choose": (R.INSURED_SELF,),
+    "care:family_notice_read": (R.INSURED_SELF,),
     "care:assignment_end": (R.CARE_PLAN,),
     # applications and assessments
     "assessment:application_create": (R.ASSESSMENT_INTAKE,),
@@ -111,6 +118,11 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
     "assessment:objection_handle": (R.ASSESSMENT_REVIEW,),
     "assessment:appeal": _INTAKE_OR_APPLY,
     "assessment:reassess": (R.ASSESSMENT_REASSESS,),
+    "assessment:draw": (R.EXPERT_DRAW,),
+    "assessment:expert_add": (R.EXPERT_POOL_MANAGE,),
+    "assessment:expert_deactivate": (R.EXPERT_POOL_MANAGE,),
+    "assessment:conflict_declare": (R.EXPERT_POOL_MANAGE, R.ASSESSMENT_CONFIRM),
+    "assessment:conflict_withdraw": (R.EXPERT_POOL_MANAGE, R.ASSESSMENT_CONFIRM),
     "assessment:case_action": {
         "accept": (R.ASSESSMENT_ACCEPT,),
         "resubmit": _INTAKE_OR_APPLY,
@@ -176,6 +188,13 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
     # scorecards
     "scorecards:compute": (R.SCORECARDS_COMPUTE,),
     "scorecards:manual_new": (R.SCORECARDS_MANUAL,),
+    "scorecards:consequence_confirm": (R.SCORECARDS_CONSEQUENCES,),
+    "scorecards:consequence_dismiss": (R.SCORECARDS_CONSEQUENCES,),
+    # assessment fees
+    "assessment_fees:run_new": (R.ASSESSMENT_FEES_RUN,),
+    "assessment_fees:run_discard": (R.ASSESSMENT_FEES_RUN,),
+    "assessment_fees:statement_approve": (R.ASSESSMENT_FEES_REVIEW,),
+    "assessment_fees:statement_pay": (R.FUND_MANAGE,),
     # training
     "training:course_new": (R.TRAINING_MANAGE,),
     "training:session_new": (R.TRAINING_MANAGE,),
@@ -184,6 +203,12 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
     "training:roll": (R.TRAINING_MANAGE,),
     "training:issue": (R.TRAINING_MANAGE,),
     "training:subsidy": (R.TRAINING_MANAGE,),
+    # the public site's articles and consultations
+    "disclosure:article_new": (R.PUBLIC_CONTENT,),
+    "disclosure:article_edit": (R.PUBLIC_CONTENT,),
+    "disclosure:consultation_action": {
+        action: (R.CONSULTATION_HANDLE,) for action in ("reply", "close", "phone")
+    },
     # the user's own account
     "web:password_change": SIGNED_IN,
     "web:logout": SIGNED_IN,

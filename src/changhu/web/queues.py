@@ -76,6 +76,7 @@ MODULE_LABELS = {
     "settlement": "结算",
     "fund": "基金",
     "feedback": "社会监督",
+    "public": "社会监督",
 }
 
 

@@ -410,6 +410,37 @@ def _assignment(world) -> Call:
     return Call(body={"person_id": assignment.person_id, "caregiver_id": other.pk})
 
 
+def _transfer(world, *, chosen: bool = False) -> Call:
+    """A pending transfer case of a beneficiary in the case worker's scope who has somewhere to
+    go (written directly: only its state matters), chosen already when ``chosen``."""
+    from changhu.care import services
+    from changhu.care.models import Entitlement, Transfer
+
+    active = Entitlement.objects.filter(status="active").exclude(
+        transfers__status__in=["open", "assigned"]
+    )
+    for entitlement in in_scope("caseworker", active, "person__region_code").order_by("pk"):
+        arrangement = entitlement.arrangements.order_by("-start_date")[0]
+        transfer = Transfer(
+            person=entitlement.person,
+            entitlement=entitlement,
+            from_institution=arrangement.institution,
+            care_mode=arrangement.care_mode,
+            cause="institution_terminated",
+            stopped_on=today(),
+            due_on=today() + dt.timedelta(days=services.TRANSFER_DAYS),
+        )
+        options = services.transfer_options(transfer)
+        if options:
+            break
+    transfer.save()
+    if chosen:
+        Transfer.objects.filter(pk=transfer.pk).update(
+            status="assigned", to_institution=options[0], choice_channel="case_worker"
+        )
+    return Call(path={"transfer_id": transfer.pk}, body={"institution_id": options[0].pk})
+
+
 # --- assessment ------------------------------------------------------------------------------
 
 
@@ -1008,13 +1039,65 @@ def _valid_id() -> str:
 
 
 def _assessed_expert(world):
-    from changhu.assessment.models import Application
+    """An expert drawn to confirm the assessed case (the institution's, in a city without an
+    expert pool)."""
+    from changhu.assessment.models import Application, DrawnExpert
     from changhu.orgs.models import User
 
     application = Application.objects.filter(status="assessed").order_by("pk")[0]
+    drawn = DrawnExpert.objects.filter(
+        draw__assessment_id=application.current_assessment_id, draw__active=True
+    ).order_by("position")
+    if drawn.exists():
+        return drawn[0].user
     return User.objects.filter(
         organization=application.institution, role="assessment_expert"
     ).order_by("pk")[0]
+
+
+def _new_expert_account(world) -> Call:
+    """An expert login of the first assessment centre, not yet in the pool."""
+    from changhu.assessment.demo import FIRST_INSTITUTION
+    from changhu.orgs.models import Organization, User
+
+    user = User.objects.create(
+        username="expert9",
+        real_name="宋文博",
+        role="assessment_expert",
+        organization=Organization.objects.get(name=FIRST_INSTITUTION),
+    )
+    return Call(body={"user_id": user.pk, "profession": "physician", "speciality": "老年医学"})
+
+
+def _pool_expert():
+    from changhu.assessment.models import PoolExpert
+
+    return PoolExpert.objects.filter(active=True).order_by("pk")[0]
+
+
+def _declared_conflict(world) -> Call:
+    from changhu.assessment import services
+    from changhu.assessment.models import ExpertConflict
+    from changhu.orgs.models import Organization, User
+
+    conflict = ExpertConflict.objects.filter(withdrawn_at__isnull=True).order_by("pk").first()
+    if conflict is None:
+        conflict = services.conflict_declare(
+            actor=User.objects.get(username="bureau"),
+            expert_id=_pool_expert().pk,
+            kind="institution",
+            organization_id=Organization.objects.filter(kind="care").order_by("pk")[0].pk,
+        )
+    return Call(path={"conflict_id": conflict.pk}, body={"reason": "已离职"})
+
+
+def _case_to_draw(world) -> Call:
+    """The assessed case with its standing draw set aside (only the state matters here)."""
+    from changhu.assessment.models import ExpertDraw
+
+    application = _application("assessed")
+    ExpertDraw.objects.filter(application=application).update(active=False)
+    return Call(path={"application_id": application.pk}, body={})
 
 
 def _unscreened_month() -> str:
@@ -1233,6 +1316,14 @@ def _scorecard_call(w) -> Call:
     )
 
 
+def _consequence(world, action: str = "warning") -> Call:
+    """A consequence the demo's scores call for, still waiting for the bureau."""
+    from changhu.scorecards.models import ConsequenceProposal
+
+    waiting = ConsequenceProposal.objects.filter(status="proposed", action=action)
+    return Call(path={"proposal_id": in_scope("bureau", waiting).order_by("pk")[0].pk})
+
+
 def _training_held():
     """The demo's ended session (its roll entered, certificates issued)."""
     from changhu.training.models import Session
@@ -1290,6 +1381,40 @@ def _training_enrol(w) -> Call:
         kind="staff", status="active", institution__organization=user("careadmin").organization
     ).order_by("pk")[0]
     return Call(path={"session_id": upcoming.pk}, body={"caregiver_id": caregiver.pk})
+
+
+def _fee_case(w) -> Call:
+    """A conclusion of last month in the demo city that no fee run has paid (the demo settled
+    this month's), and last month to compute."""
+    from django.utils import timezone
+
+    from changhu.assessment.models import Conclusion
+    from tests.factories import make_conclusion
+
+    conclusion = make_conclusion(_fresh_person())
+    issued = dt.datetime.combine(dt.date.fromisoformat(f"{last_month()}-15"), dt.time(10))
+    Conclusion.objects.filter(pk=conclusion.pk).update(issued_at=timezone.make_aware(issued))
+    return Call(body={"month": last_month()})
+
+
+def _fee_run(w) -> Call:
+    """Last month's assessment fees of the demo city, computed by the case worker."""
+    from changhu.assessment_fees import services
+
+    _fee_case(w)
+    run = services.run_compute(actor=user("caseworker"), month=last_month())
+    return Call(path={"run_id": run.pk}, body={"reason": "补录结论后重新计算"})
+
+
+def _fee_statement(w, *, approved: bool = False) -> Call:
+    from changhu.assessment_fees import services
+    from changhu.assessment_fees.models import FeeStatement
+
+    run_id = _fee_run(w).path["run_id"]
+    statement = FeeStatement.objects.filter(run_id=run_id).order_by("pk")[0]
+    if approved:
+        services.statement_approve(actor=user("bureau"), statement_id=statement.pk)
+    return Call(path={"statement_id": statement.pk})
 
 
 RECIPES: dict[str, Recipe] = {
@@ -1567,6 +1692,13 @@ RECIPES: dict[str, Recipe] = {
         "careadmin",
         lambda w: Call(path={"assignment_id": _open_assignment().pk}, body={"end_date": days(0)}),
     ),
+    "POST /care/transfers/{transfer_id}/assign": Recipe("caseworker", _transfer),
+    "POST /care/transfers/{transfer_id}/complete": Recipe(
+        "caseworker", lambda w: Call(path=_transfer(w, chosen=True).path, body={})
+    ),
+    "POST /care/transfers/{transfer_id}/cancel": Recipe(
+        "caseworker", lambda w: Call(path=_transfer(w).path, body={"reason": "家属放弃"})
+    ),
     # --- applications and assessments
     "POST /assessment/applications": Recipe(
         "caseworker",
@@ -1641,6 +1773,19 @@ RECIPES: dict[str, Recipe] = {
             path={"application_id": _application("assessed").pk}, body={"decision": "confirm"}
         ),
     ),
+    "POST /assessment/experts": Recipe("bureau", _new_expert_account),
+    "POST /assessment/experts/{expert_id}/deactivate": Recipe(
+        "bureau", lambda w: Call(path={"expert_id": _pool_expert().pk}, body={"reason": "调离"})
+    ),
+    "POST /assessment/experts/{expert_id}/conflicts": Recipe(
+        "bureau",
+        lambda w: Call(
+            path={"expert_id": _pool_expert().pk},
+            body={"kind": "institution", "organization_id": _pool_expert().institution_id},
+        ),
+    ),
+    "POST /assessment/conflicts/{conflict_id}/withdraw": Recipe("bureau", _declared_conflict),
+    "POST /assessment/applications/{application_id}/draws": Recipe("caseworker", _case_to_draw),
     "POST /assessment/applications/{application_id}/review": Recipe(
         "caseworker", _app_call("confirmed", {"decision": "approve"})
     ),
@@ -1908,6 +2053,13 @@ RECIPES: dict[str, Recipe] = {
         "bureau", lambda w: Call(body={"kind": "care-institution", "period": _last_quarter()})
     ),
     "POST /scorecards/{kind}/{period}/{org_id}/manual": Recipe("caseworker", _scorecard_call),
+    "POST /scorecards/consequences/{proposal_id}/confirm": Recipe(
+        "bureau", lambda w: Call(path=_consequence(w).path, body={})
+    ),
+    "POST /scorecards/consequences/{proposal_id}/dismiss": Recipe(
+        "bureau",
+        lambda w: Call(path=_consequence(w).path, body={"reason": "已于上月约谈并整改"}),
+    ),
     # --- training
     "POST /training/courses": Recipe(
         "bureau",
@@ -1951,5 +2103,15 @@ RECIPES: dict[str, Recipe] = {
         lambda w: Call(
             path={"session_id": _training_held().pk}, body={"amount_per_pass_fen": 80000}
         ),
+    ),
+    # --- assessment fees
+    "POST /assessment-fees/runs": Recipe("caseworker", _fee_case),
+    "POST /assessment-fees/runs/{run_id}/discard": Recipe("caseworker", _fee_run),
+    "POST /assessment-fees/statements/{statement_id}/approve": Recipe(
+        "bureau", lambda w: Call(path=_fee_statement(w).path, body={"note": "已核对"})
+    ),
+    "POST /assessment-fees/statements/{statement_id}/pay": Recipe(
+        "bureau",
+        lambda w: Call(path=_fee_statement(w, approved=True).path, body={"reference": "ZF-1"}),
     ),
 }

@@ -42,6 +42,17 @@ from changhu.assessment.api.conclusions import (  # noqa: F401
     conclusion_list,
     reassessment_open,
 )
+from changhu.assessment.api.experts import (  # noqa: F401
+    conflict_declare,
+    conflict_withdraw,
+    draw_detail,
+    draw_list,
+    draw_make,
+    expert_add,
+    expert_deactivate,
+    expert_detail,
+    expert_list,
+)
 from changhu.assessment.api.publicity import (  # noqa: F401
     PublicityOut,
     notice_list,

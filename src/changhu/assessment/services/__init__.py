@@ -33,6 +33,15 @@ from changhu.assessment.services.dispatch import (  # noqa: F401
     assessor_recuse,
     assessors_assign,
 )
+from changhu.assessment.services.experts import (  # noqa: F401
+    ExpertInput,
+    conflict_declare,
+    conflict_withdraw,
+    expert_add,
+    expert_deactivate,
+    expert_draw_make,
+    may_confirm,
+)
 from changhu.assessment.services.intake import (  # noqa: F401
     ApplicationInput,
     Upload,

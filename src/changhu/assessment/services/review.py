@@ -18,6 +18,7 @@ from changhu.assessment.services._common import (
     _require_institution,
     _today,
 )
+from changhu.assessment.services.experts import require_drawn
 from changhu.assessment.workflow import WORKFLOW
 from changhu.core import audit, clock, transitions, workdays
 from changhu.core.errors import Conflict, field_error
@@ -39,9 +40,12 @@ def assessment_confirm(
         raise field_error("comment", "comment_required", "退回重评时请写明理由")
     with transaction.atomic():
         application = _lock(actor, application_id)
-        _require_institution(actor, application, Right.ASSESSMENT_CONFIRM)
+        require(actor, Right.ASSESSMENT_CONFIRM)
         if application.status != Status.ASSESSED:
             _move(application, "expert_confirm", actor=actor)  # names the illegal step
+        # With a city expert pool, only the experts drawn for the case confirm it.
+        if not require_drawn(actor, application):
+            _require_institution(actor, application, Right.ASSESSMENT_CONFIRM)
         assessment = application.current_assessment
         rules = application.rules.rules
         if (

@@ -17,7 +17,7 @@ def test_every_state_once_and_nothing_the_second_time(fast_pdf):
     load_all_regions()
     seed_demo(persons=60)
     report = seed_assessment_demo()
-    assert report.created == 18 and report.users_created == 4
+    assert report.created == 18 and report.users_created == 6
     assert set(report.states) == set(Status.values)
     assert Application.objects.filter(overdue_since__isnull=False).count() == 1
     assert Application.objects.filter(kind=Kind.APPEAL, status=Status.DISPATCHED).count() == 1

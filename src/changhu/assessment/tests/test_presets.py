@@ -48,7 +48,7 @@ def test_same_version_with_changed_content_is_refused(definition):
     with pytest.raises(Conflict) as caught:
         presets.scale_version_load(definition)
     assert caught.value.code == "scale_version_changed"
-    assert "版本已存在且内容不同，请使用新版本号" in caught.value.message
+    assert "版本已加载且内容不同" in caught.value.message
     row = ScaleVersion.objects.get(code="national-2021")
     assert row.definition["grading"]["cells"]["intact"]["mild"] == 0
 

@@ -1,4 +1,5 @@
-"""The service catalogue, entitlements, eligibility, care plans and the person's file over HTTP."""
+"""The service catalogue, entitlements, eligibility, care plans, the person's file and transfers
+over HTTP."""
 
 from changhu.care.api._common import (  # noqa: F401
     CareModeLiteral,
@@ -76,4 +77,18 @@ from changhu.care.api.schemas import (  # noqa: F401
     PlanUpdateIn,
     ReassessmentOut,
     TerminateIn,
+)
+from changhu.care.api.transfers import (  # noqa: F401
+    TransferAssignIn,
+    TransferCancelIn,
+    TransferCompleteIn,
+    TransferOptionOut,
+    TransferOut,
+    TransferQuery,
+    transfer_assign,
+    transfer_cancel,
+    transfer_complete,
+    transfer_detail,
+    transfer_list,
+    transfer_options,
 )

@@ -9,7 +9,9 @@ another ends it. Death, loss of insured status and expiry end it through the sam
 (:func:`entitlements_apply_lifecycle`, the daily job). Entitlements never overlap for one person
 and carry arrangements that change on a date. Care plans are drafted by the institution from the
 package for the person's grade and mode, checked against the package's limits before anything
-is written, and are in force only once the beneficiary or guardian confirms them.
+is written, and are in force only once the beneficiary or guardian confirms them. When an
+institution can no longer serve, its beneficiaries are moved through transfer cases (转移安置,
+``care.services.transfers``).
 """
 
 from changhu.care.services._common import (  # noqa: F401
@@ -41,4 +43,16 @@ from changhu.care.services.plans import (  # noqa: F401
     care_plan_revise,
     care_plan_update_draft,
     care_plan_withdraw,
+)
+from changhu.care.services.transfers import (  # noqa: F401
+    EFFECTIVE_AHEAD_DAYS,
+    TRANSFER_DAYS,
+    TRANSFER_FLOW,
+    family_notice_read,
+    on_institution_exit,
+    transfer_assign,
+    transfer_cancel,
+    transfer_complete,
+    transfer_options,
+    transfers_open_for_institution,
 )

@@ -23,6 +23,8 @@ from changhu.care.models import (
     Entitlement,
     EntitlementStatus,
     Pause,
+    Transfer,
+    TransferStatus,
 )
 from changhu.care.services._common import (
     _E,
@@ -403,11 +405,22 @@ def _end(
     if end_dependents:
         _end_plans(actor, entitlement.person_id, last, f"待遇终止：{text}")
         _end_assignments(entitlement.person_id, max(last, entitlement.valid_from))
+        _cancel_transfers(actor, entitlement, f"待遇终止：{text}")
     verb = "待遇到期" if reason == EndReason.EXPIRED else "终止待遇"
     audit.record(
         action="update", obj=entitlement, user=actor, note=f"{verb}：{text}，最后享受日{last}"
     )
     return entitlement
+
+
+def _cancel_transfers(actor, entitlement: Entitlement, reason: str) -> None:
+    """A pending transfer (转移安置) of an ended entitlement has no one left to move."""
+    from changhu.care.services.transfers import TRANSFER_FLOW
+
+    for transfer in Transfer.objects.select_for_update().filter(
+        entitlement=entitlement, status__in=[TransferStatus.OPEN, TransferStatus.ASSIGNED]
+    ):
+        apply(TRANSFER_FLOW, transfer, "cancel", actor=actor, reason=reason, check_right=False)
 
 
 def _running(person: Person, day: dt.date, *, exclude_conclusion=None) -> Entitlement | None:
@@ -575,6 +588,10 @@ def _replace(actor, person, current: Entitlement, conclusion) -> ConclusionOutco
     entitlement = _open(
         actor, person, conclusion, start, arrangements, "按新的评估结论继续享受待遇"
     )
+    # A transfer under way goes on with the new entitlement.
+    Transfer.objects.filter(
+        entitlement=current, status__in=[TransferStatus.OPEN, TransferStatus.ASSIGNED]
+    ).update(entitlement=entitlement)
     flagged = 0
     for plan in (
         CarePlan.objects.select_for_update()

@@ -57,3 +57,24 @@ def test_seed_care_demo_covers_every_kind_and_mode_and_is_idempotent(city_seeded
 def test_seed_care_demo_needs_the_city_first(db):
     with pytest.raises(demo.CareDemoNotReady):
         demo.seed_care_demo()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_an_institution_that_left_with_its_beneficiaries_in_transfer(city_seeded):
+    from changhu.care.models import Transfer
+
+    demo.seed_care_demo(persons_limit=24)
+    station = Institution.objects.get(organization__name=demo.EXIT_NAME)
+    assert station.status == "terminated"
+    transfers = Transfer.objects.filter(from_institution=station)
+    assert transfers.count() == demo.EXIT_PERSONS
+    assert transfers.filter(status="completed").count() == 2
+    assert transfers.filter(status="assigned").count() == 1
+    waiting = transfers.filter(status="open").get()
+    assert waiting.due_on < clock.today()  # past the deadline: highlighted on the queue
+    for moved in transfers.filter(status="completed"):
+        assert moved.new_plan is not None and moved.new_plan.status == "draft"
+        assert moved.new_arrangement.institution_id == moved.to_institution_id
+    before = Transfer.objects.count()
+    demo.seed_care_demo(persons_limit=24)
+    assert Transfer.objects.count() == before

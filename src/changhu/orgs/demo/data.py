@@ -244,8 +244,9 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         Role.ASSESSMENT_EXPERT,
         "郑国华",
         "成都市锦城长护评估中心",
-        "本评估机构的评估结论确认（另有 expert2 可作第二位专家）",
-        "confirms the institution's results (expert2 is a second expert)",
+        "专家库成员：确认抽中本人的案件（待我确认），申报本人的回避关系（另有 expert2 至 expert6）",
+        "a member of the city's expert pool: confirms the cases drawn for them (待我确认), "
+        "declares their own conflicts (expert2 to expert6 are others)",
     ),
     DemoLogin(
         "careadmin",

@@ -97,5 +97,6 @@ from changhu.providers.services.institutions import (  # noqa: F401
     institution_set_status,
     institution_status_on,
     institution_update_profile,
+    register_exit_handler,
     service_point_add,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import transaction
 
@@ -37,6 +38,29 @@ from changhu.providers.services.admission import (
     _create_agreement,
     clean_agreement,
 )
+
+# --- leaving the scheme ---------------------------------------------------------------------
+
+# What happens to the people an institution serves when it can no longer serve them (it is
+# terminated, or its agreement is ended early with no other in force): ``care`` installs a
+# handler that opens a transfer case (转移安置) for each beneficiary. Handlers run inside the
+# termination's transaction, so a refusal there rolls the termination back. Each is called as
+# ``handler(actor=, institution=, last_day=, cause=, reason=)``; ``cause`` is
+# ``"institution_terminated"`` or ``"agreement_terminated"`` and ``last_day`` the institution's
+# last day of service.
+ExitHandler = Callable[..., object]
+_exit_handlers: list[ExitHandler] = []
+
+
+def register_exit_handler(handler: ExitHandler) -> None:
+    if handler not in _exit_handlers:
+        _exit_handlers.append(handler)
+
+
+def _exited(actor, institution: Institution, last_day: dt.date, cause: str, reason: str) -> None:
+    for handler in _exit_handlers:
+        handler(actor=actor, institution=institution, last_day=last_day, cause=cause, reason=reason)
+
 
 # --- institutions and agreements ------------------------------------------------------------
 
@@ -102,6 +126,7 @@ def institution_set_status(
         )
         if action == "terminate":
             _end_agreements(institution, day)
+            _exited(actor, institution, day, "institution_terminated", reason)
         labels = dict(InstitutionStatus.choices)
         audit.record(
             action="update",
@@ -276,7 +301,9 @@ def agreement_renew(
 
 
 def agreement_terminate(*, actor, agreement_id: int, ended_on, reason: str) -> Agreement:
-    """End an agreement early (解除协议) on a date, with a reason."""
+    """End an agreement early (解除协议) on a date, with a reason. When no other agreement is
+    in force the day after, the institution can no longer serve: its beneficiaries' transfer
+    cases are opened (the registered exit handlers), in the same transaction."""
     require(actor, Right.PROVIDERS_ADMIT)
     reason = _reason(reason)
     problems: list = []
@@ -297,6 +324,11 @@ def agreement_terminate(*, actor, agreement_id: int, ended_on, reason: str) -> A
         audit.record(
             action="update", obj=agreement, user=actor, note=f"解除协议：{reason}（{day}）"
         )
+        institution = Institution.all_kinds.select_related("organization").get(
+            pk=agreement.institution_id
+        )
+        if agreement_in_force(institution, day + dt.timedelta(days=1)) is None:
+            _exited(actor, institution, day, "agreement_terminated", reason)
     return agreement
 
 

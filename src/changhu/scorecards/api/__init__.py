@@ -1,5 +1,5 @@
 """Scorecards over HTTP: the ranking, an organization's card with its trend, the rows behind an
-indicator, computing a period and entering on-site points."""
+indicator, computing a period, entering on-site points, and the consequences of the scores."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from changhu.api.rights import needs
 from changhu.api.schemas import Page, errors, paginate
 from changhu.core.scope import require
 from changhu.orgs.roles import Right
-from changhu.scorecards import compute, selectors, services
+from changhu.scorecards import compute, consequences, selectors, services
 from changhu.scorecards.api.schemas import (
+    ScorecardConsequenceConfirmIn,
+    ScorecardConsequenceDismissIn,
+    ScorecardConsequenceOut,
     ScorecardDetailOut,
     ScorecardDrillOut,
     ScorecardManualOut,
@@ -19,6 +22,7 @@ from changhu.scorecards.api.schemas import (
     ScorecardRunIn,
     ScorecardRunOut,
 )
+from changhu.scorecards.models import ConsequenceStatus
 from changhu.scorecards.views import TREND_PERIODS
 
 router = Router(tags=["考核评分"])
@@ -173,3 +177,68 @@ def scorecard_manual_enter(
             "entered_at": entry.entered_at,
         },
     )
+
+
+def _consequence_out(p) -> dict:
+    return {
+        "id": p.pk,
+        "org_id": p.organization_id,
+        "name": p.organization.name,
+        "kind": p.kind,
+        "period": p.period,
+        "score": float(p.score),
+        "band": p.band,
+        "action": p.action,
+        "action_label": p.get_action_display(),
+        "percent": None if p.percent is None else float(p.percent),
+        "factor": None if p.factor is None else float(p.factor),
+        "base_fen": p.base_fen,
+        "amount_fen": p.amount_fen,
+        "status": p.status,
+        "status_label": p.get_status_display(),
+        "effect": consequences.effect(p) if p.status == ConsequenceStatus.PROPOSED else "",
+        "outcome": p.outcome,
+        "reason": p.reason,
+        "adjustment_line_id": p.adjustment_id,
+        "decided_at": p.decided_at,
+    }
+
+
+@router.get("/consequences", response={200: Page[ScorecardConsequenceOut], **errors(403)})
+def consequence_list(
+    request, status: str = "", kind: str = "", period: str = "", page: int = 1, page_size: int = 50
+):
+    """考核处理建议及执行记录（数据范围内）；机构只能看到对本机构已确认执行的处理。"""
+    require(request.auth, Right.SCORECARDS_VIEW)
+    filters = selectors.ConsequenceFilters(
+        status=status if status in ConsequenceStatus.values else "", kind=kind, period=period
+    )
+    qs = selectors.consequence_list(fetched_by=request.auth, filters=filters)
+    return paginate(qs, page=page, page_size=page_size, convert=_consequence_out)
+
+
+@router.post(
+    "/consequences/{int:proposal_id}/confirm",
+    response={200: ScorecardConsequenceOut, **errors(403, 404, 409, 422)},
+)
+@needs(Right.SCORECARDS_CONSEQUENCES)
+def consequence_confirm(request, proposal_id: int, payload: ScorecardConsequenceConfirmIn):
+    """确认执行一条考核处理建议：警告、约谈记录并通知机构；扣留质量保证金记入下一期结算；
+    暂停新增服务对象、解除协议改变机构状态；经办服务费按合同金额（contract_fee_fen，分）×考核系数记入基金。"""
+    proposal = services.consequence_confirm(
+        actor=request.auth, proposal_id=proposal_id, contract_fee_fen=payload.contract_fee_fen
+    )
+    return _consequence_out(proposal)
+
+
+@router.post(
+    "/consequences/{int:proposal_id}/dismiss",
+    response={200: ScorecardConsequenceOut, **errors(403, 404, 409, 422)},
+)
+@needs(Right.SCORECARDS_CONSEQUENCES)
+def consequence_dismiss(request, proposal_id: int, payload: ScorecardConsequenceDismissIn):
+    """不予执行一条考核处理建议，须说明原因。"""
+    proposal = services.consequence_dismiss(
+        actor=request.auth, proposal_id=proposal_id, reason=payload.reason
+    )
+    return _consequence_out(proposal)

@@ -74,3 +74,34 @@ class ScorecardRunOut(Schema):
     organizations: int
     indicator_set: str
     computed_at: dt.datetime
+
+
+class ScorecardConsequenceOut(Schema):
+    id: int
+    org_id: int
+    name: str
+    kind: str
+    period: str
+    score: float
+    band: str
+    action: str
+    action_label: str
+    percent: float | None
+    factor: float | None
+    base_fen: int | None
+    amount_fen: int | None
+    status: str
+    status_label: str
+    effect: str
+    outcome: str
+    reason: str
+    adjustment_line_id: int | None
+    decided_at: dt.datetime | None
+
+
+class ScorecardConsequenceConfirmIn(Schema):
+    contract_fee_fen: int | None = None
+
+
+class ScorecardConsequenceDismissIn(Schema):
+    reason: str

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 
 from changhu.core import clock
-from changhu.scorecards import periods
+from changhu.scorecards import consequences, periods
 from tests.factories import make_entitlement, make_person
 
 _numbers = itertools.count(1)
@@ -73,3 +74,87 @@ def scored(city, institution, caregivers, other):
     add_complaint(institution, persons[1], quarter.last)
     add_complaint(institution, persons[2], quarter.last + dt.timedelta(days=1))
     return SimpleNamespace(quarter=quarter, persons=persons, institution=institution, other=other)
+
+
+# --- consequences -----------------------------------------------------------------------------
+
+EVERY_ACTION = [
+    {"action": "warning"},
+    {"action": "interview"},
+    {"action": "withholding", "percent": 5},
+    {"action": "suspension"},
+    {"action": "termination"},
+]
+
+
+def rule_file(tmp_path, kinds, **header):
+    raw = {
+        "code": "test-consequences",
+        "version": "t1",
+        "name": "测试规则",
+        "effective_from": "2000-01-01",
+        "kinds": kinds,
+        **header,
+    }
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def every_score(tmp_path):
+    """Rules under which every care-institution score calls for every consequence, and every
+    insurer score for a fee factor of 0.9."""
+    consequences.load_rules_file(
+        rule_file(
+            tmp_path,
+            {
+                "care-institution": [{"consequences": EVERY_ACTION}],
+                "insurer": [{"consequences": [{"action": "fee_factor", "factor": 0.9}]}],
+            },
+        )
+    )
+
+
+@pytest.fixture
+def settled(scored, orgs):
+    """The scored institution was paid 12,345.00 yuan for the quarter's last month, and the
+    month after the quarter is open for settlement."""
+    from changhu.settlement import policies
+    from changhu.settlement.models import Claim, ClaimLine, PolicyVersion, SettlementPeriod
+
+    policies.load_all_policies()
+    policy = PolicyVersion.objects.filter(code="chengdu").order_by("-effective_from").first()
+    region = orgs.bureau.region  # the city: its periods cover every district
+
+    def period(month, status="open"):
+        return SettlementPeriod.objects.create(
+            month=month,
+            region=region,
+            region_code=region.code,
+            region_prefix=region.prefix,
+            policy=policy,
+            status=status,
+        )
+
+    paid = period(scored.quarter.months[-1], status="paid")
+    claim = Claim.objects.create(period=paid, institution=scored.institution, status="paid")
+    ClaimLine.objects.create(
+        period=paid,
+        claim=claim,
+        institution=scored.institution,
+        person=scored.persons[0],
+        line_key="k1",
+        benefit="institution",
+        benefit_name="机构护理",
+        kind="bed_day",
+        payer=policy.code,
+        payee_kind="institution",
+        grade=3,
+        care_mode="institution",
+        fund_fen=1_234_500,
+        rule="r",
+        policy=policy,
+    )
+    scored.next_period = period(scored.quarter.shift(1).months[0])
+    return scored

@@ -9,7 +9,7 @@ from ninja import Query, Status
 from changhu.api.rights import needs
 from changhu.api.schemas import Page, errors, filters_from, paginate, paginate_query, write
 from changhu.orgs.roles import Right
-from changhu.settlement import explain, selectors, services, statements
+from changhu.settlement import adjustments, explain, selectors, services, statements
 from changhu.settlement.api._common import router
 from changhu.settlement.api.schemas import (
     AdjustmentIn,
@@ -146,7 +146,7 @@ def line_restore(request, line_id: int):
 @needs(Right.SETTLEMENT_ADJUST)
 def adjustment_create(request, payload: AdjustmentIn):
     """已拨付明细的更正或追回，记入以后未拨付的结算期。"""
-    line = services.adjustment_create(actor=request.auth, **payload.dict())
+    line = adjustments.adjustment_create(actor=request.auth, **payload.dict())
     return Status(201, _fresh_line(request, line.pk))
 
 

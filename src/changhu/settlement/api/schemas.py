@@ -117,8 +117,8 @@ class ClaimOut(Schema):
 class LineOut(Schema):
     id: int
     claim_id: int
-    person_id: int
-    person_name: str = Field(alias="person.name")
+    person_id: int | None  # empty on an institution-level deduction (机构扣款)
+    person_name: str | None
     benefit: str
     benefit_name: str
     kind: str
@@ -140,6 +140,10 @@ class LineOut(Schema):
     visit_count: int
     source: str
     adjusts_id: int | None
+
+    @staticmethod
+    def resolve_person_name(line) -> str | None:
+        return line.person.name if line.person_id else None
 
     @staticmethod
     def resolve_days(line) -> str:

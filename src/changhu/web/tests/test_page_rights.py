@@ -99,6 +99,25 @@ def _row(model_label: str, **filters):
     return apps.get_model(model_label).objects.filter(**filters).order_by("pk")[0].pk
 
 
+def _public_article() -> int:
+    """An article of the demo city's public site (seeded by the demo)."""
+    from changhu.public.models import Article
+
+    return Article.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
+def _consultation() -> int:
+    """A consultation of the demo city waiting for an answer (seeded by the demo)."""
+    from changhu.public.models import Consultation
+
+    return (
+        Consultation.objects.filter(status="received")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def _hospital_stay() -> int:
     from changhu.insured import services
 
@@ -117,6 +136,15 @@ def _scorecard() -> dict:
 
     card = Scorecard.objects.order_by("pk")[0]
     return {"kind": card.kind, "period": card.period, "org": card.organization_id}
+
+
+def _family_notice() -> int:
+    from changhu.care.models import FamilyNotice
+
+    notice = FamilyNotice.objects.create(
+        person_id=recipes._person().pk, title="护理机构已更换", body="自明日起由新机构服务。"
+    )
+    return notice.pk
 
 
 PERSON = lambda w: {"pk": recipes._person().pk}  # noqa: E731
@@ -144,7 +172,15 @@ ROWS = {
     "care:plan_action": lambda w: {"pk": recipes._plan().pk},
     "care:assignment_person": lambda w: {"person_id": recipes._open_assignment().person_id},
     "care:assignment_end": lambda w: {"pk": recipes._open_assignment().pk},
+    "care:transfer_action": lambda w: {"pk": recipes._transfer(w).path["transfer_id"]},
+    "care:family_transfer_choose": lambda w: {"pk": recipes._transfer(w).path["transfer_id"]},
+    "care:family_notice_read": lambda w: {"pk": _family_notice()},
     "assessment:objection_handle": lambda w: {"pk": recipes._objection(w).pk},
+    "assessment:expert_deactivate": lambda w: {"pk": recipes._pool_expert().pk},
+    "assessment:conflict_declare": lambda w: {"pk": recipes._pool_expert().pk},
+    "assessment:conflict_withdraw": lambda w: {
+        "pk": recipes._declared_conflict(w).path["conflict_id"]
+    },
     "assessment:appeal": lambda w: {"pk": _row("assessment.Conclusion")},
     "assessment:reassess": lambda w: {"pk": _row("assessment.Conclusion")},
     "visits:visit_cancel": lambda w: {"pk": recipes._open_visit(w).pk},
@@ -174,12 +210,23 @@ ROWS = {
     "feedback:family_complaint_detail": lambda w: {"pk": recipes._complaint(w).pk},
     "feedback:return_visit_call": lambda w: {"pk": recipes._pending_return_visit(w).pk},
     "scorecards:manual_new": lambda w: _scorecard(),
+    "scorecards:consequence_confirm": lambda w: {"pk": recipes._consequence(w).path["proposal_id"]},
+    "scorecards:consequence_dismiss": lambda w: {"pk": recipes._consequence(w).path["proposal_id"]},
     "training:session_new": lambda w: {"pk": recipes._training_held().course_id},
     "training:enrol": lambda w: {"pk": recipes._training_held().pk},
     "training:roll": lambda w: {"pk": recipes._training_held().pk},
     "training:issue": lambda w: {"pk": recipes._training_held().pk},
     "training:subsidy": lambda w: {"pk": recipes._training_held().pk},
     "training:withdraw": lambda w: {"pk": recipes._training_new_session(w).path["enrolment_id"]},
+    "disclosure:article_edit": lambda w: {"pk": _public_article()},
+    "disclosure:consultation_action": lambda w: {"pk": _consultation()},
+    "assessment_fees:run_discard": lambda w: {"pk": recipes._fee_run(w).path["run_id"]},
+    "assessment_fees:statement_approve": lambda w: {
+        "pk": recipes._fee_statement(w).path["statement_id"]
+    },
+    "assessment_fees:statement_pay": lambda w: {
+        "pk": recipes._fee_statement(w, approved=True).path["statement_id"]
+    },
 }
 for _name in (
     "contact",
@@ -194,6 +241,7 @@ for _name in (
     "objection_create",
     "document_upload",
     "case_action",
+    "draw",
 ):
     ROWS[f"assessment:{_name}"] = APPLICATION
 
@@ -226,11 +274,15 @@ FORM_DATA = {
     ("assessment:confirm", None): {"decision": "confirm"},
     ("assessment:review", None): {"decision": "approve"},
     ("assessment:objection_create", None): {"raised_by": "邻居", "content": "认为等级偏高"},
+    ("assessment:expert_deactivate", None): {"reason": "调离"},
+    ("assessment:conflict_withdraw", None): {"reason": "已离职"},
+    ("assessment:conflict_declare", None): {"kind": "institution"},
     ("visits:visit_cancel", None): {"reason": "参保人不在家"},
     ("settlement:claim_action", "first_return"): {"reason_code": "documents_missing"},
     ("settlement:claim_action", "second_return"): {"reason_code": "documents_missing"},
     ("matching:record_reject", None): {"reason": "同名，出生日期不符"},
     ("matching:recovery_dismiss", None): {"reason": "家属已退回"},
+    ("scorecards:consequence_dismiss", None): {"reason": "已整改"},
 }
 
 
