@@ -209,6 +209,80 @@ def make_caregiver(
     return caregiver
 
 
+def designate_assessment(organization: Organization, *users, until=dt.date(2035, 12, 31)):
+    """Designate an assessment organization (an agreement in force) and register each of
+    ``users`` as a qualified assessor of it; returns the institution."""
+    institution = make_institution(organization, care_modes=(), beds=0, agreement_until=until)
+    for user in users:
+        make_assessor(institution, user=user)
+    return institution
+
+
+def designate_fixture_assessment(request) -> None:
+    """For an autouse fixture of the suites that dispatch cases: when a test uses the shared
+    ``users`` fixture, designate its assessment centre and register its assessor and expert as
+    qualified assessors (dispatch and the team check need both)."""
+    if "users" not in request.fixturenames:
+        return
+    users = request.getfixturevalue("users")
+    orgs = request.getfixturevalue("orgs")
+    designate_assessment(orgs.assessment, users.assessor, users.expert)
+
+
+def make_assessor(
+    institution,
+    *,
+    user=None,
+    profession: str = "doctor",
+    certificate: str | None = "assessor",
+    issued_on: dt.date = dt.date(2022, 1, 1),
+    expires_on: dt.date = dt.date(2035, 12, 31),
+    name: str | None = None,
+    status: str = "active",
+):
+    """A registered assessor with (by default) a valid assessor certificate."""
+    from changhu.core import crypto, masking
+    from changhu.providers import services as provider_services
+    from changhu.providers.models import Assessor, Certificate
+
+    number = valid_id_number("510104", dt.date(_rng.randint(1965, 1995), 5, 9))
+    phone = mobile()
+    facts = provider_services.clean_assessor(
+        provider_services.AssessorInput(
+            name=name or (user.real_name if user and user.real_name else fake.name()),
+            id_number=number,
+            phone=phone,
+            profession=profession,
+            hired_on="2021-06-01",
+        )
+    )
+    assessor = Assessor.objects.create(
+        institution=institution,
+        name=facts["name"],
+        id_number_enc=crypto.encrypt(number),
+        id_number_index=crypto.blind_index(number, purpose=provider_services.ASSESSOR_ID_PURPOSE),
+        id_number_masked=masking.mask_id_number(number),
+        birth_date=facts["birth_date"],
+        sex=facts["sex"],
+        phone_enc=crypto.encrypt(phone),
+        phone_index="",
+        phone_masked=masking.mask_phone(phone),
+        profession=profession,
+        hired_on=facts["hired_on"],
+        user=user,
+        status=status,
+    )
+    if certificate:
+        Certificate.objects.create(
+            assessor=assessor,
+            kind=certificate,
+            number=f"PG{assessor.pk:08d}",
+            issued_on=issued_on,
+            expires_on=expires_on,
+        )
+    return assessor
+
+
 def load_demo_catalogue():
     """The shipped demo-city catalogue, loaded once per test database."""
     from changhu.care import catalogue

@@ -29,6 +29,15 @@ def _allow_orm_beside_playwright(monkeypatch):
 
 
 @pytest.fixture
+def designated_assessment(request):
+    """The fixture city's assessment centre is designated and its people are qualified
+    assessors, for the flows that dispatch cases (``usefixtures`` in those modules)."""
+    from tests.factories import designate_fixture_assessment
+
+    designate_fixture_assessment(request)
+
+
+@pytest.fixture
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(

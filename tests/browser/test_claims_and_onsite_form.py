@@ -24,7 +24,11 @@ from changhu.settlement.tests.conftest import MONTH, month, world  # noqa: F401 
 from tests.factories import load_policies
 from tests.fixtures import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("designated_assessment"),
+]
 
 
 @pytest.fixture

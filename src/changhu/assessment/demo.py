@@ -179,6 +179,12 @@ def _cast(report: AssessmentDemoReport) -> _Cast:
             user.save(update_fields=["password"])
             report.users_created += 1
         extra[username] = user
+    # Both institutions designated, and everyone who assesses a qualified assessor (the
+    # providers demo did the demo city's own; these are the ones added here).
+    from changhu.providers.demo import designate_assessment_demo
+
+    designate_assessment_demo(first, [users["assessor"], users["expert"], extra["expert2"]])
+    designate_assessment_demo(city, [extra[u] for u in ("assessor3", "expert3", "expert4")])
     return _Cast(
         worker=users["caseworker"],
         bureau=User.objects.filter(username="bureau").first(),

@@ -11,6 +11,7 @@ class ErrorCode(StrEnum):
     APPLICATION_CLOSED = "application_closed"
     APPLICATION_OPEN = "application_open"
     ASSESSOR_EXCLUDED = "assessor_excluded"
+    ASSESSOR_NOT_QUALIFIED = "assessor_not_qualified"
     COMMENT_REQUIRED = "comment_required"
     CONCLUSION_SUPERSEDED = "conclusion_superseded"
     CONFLICT_KIND_INVALID = "conflict_kind_invalid"

@@ -670,12 +670,16 @@ def previous_exclusions(application: Application) -> Exclusions:
 def dispatch_options(
     application: Application, *, declared_care_ids: tuple[int, ...] = ()
 ) -> list[InstitutionOption]:
-    """Active assessment institutions serving the person's region, each with the reasons it
-    may not take this case (care relationship, previous assessment) and its open workload."""
+    """Designated assessment institutions in force today (active, with an agreement in force:
+    ``providers``) serving the person's region, each with the reasons it may not take this case
+    (care relationship, previous assessment) and its open workload."""
+    from changhu.providers.selectors import organizations_in_force
+
+    in_force = organizations_in_force(kind=OrgKind.ASSESSMENT, day=clock.today())
     candidates = [
         org
         for org in Organization.objects.filter(
-            kind=OrgKind.ASSESSMENT, status=OrgStatus.ACTIVE
+            kind=OrgKind.ASSESSMENT, status=OrgStatus.ACTIVE, pk__in=in_force
         ).prefetch_related("coverage", "region")
         if any(application.region_code.startswith(p) for p in organization_prefixes(org))
     ]
@@ -708,6 +712,8 @@ class AssessorOption:
     user: Any
     is_expert: bool
     reasons: list[str] = field(default_factory=list)
+    # Registered in the assessor register (providers) with a valid certificate today.
+    qualified: bool = True
 
     @property
     def excluded(self) -> bool:
@@ -715,9 +721,12 @@ class AssessorOption:
 
 
 def assessor_options(application: Application) -> list[AssessorOption]:
-    """The dispatched institution's assessors and experts, with why any may not be assigned."""
+    """The dispatched institution's assessors and experts, with why any may not be assigned:
+    not a qualified assessor today (the assessor register), or excluded from this case."""
     from changhu.orgs.models import User
     from changhu.orgs.roles import Role
+    from changhu.providers.selectors import assessors_for_users
+    from changhu.providers.services import assessor_qualification
 
     assessment = application.current_assessment
     if assessment is None:
@@ -731,9 +740,14 @@ def assessor_options(application: Application) -> list[AssessorOption]:
         is_active=True,
         role__in=[Role.ASSESSOR, Role.ASSESSMENT_EXPERT],
     ).order_by("-role", "real_name", "username")
+    register = assessors_for_users(u.pk for u in users)
+    today = clock.today()
     options = []
     for user in users:
         option = AssessorOption(user=user, is_expert=user.role == Role.ASSESSMENT_EXPERT)
+        option.qualified, why = assessor_qualification(register.get(user.pk), today)
+        if not option.qualified:
+            option.reasons.append(why)
         if user.pk in previous.people_ids:
             option.reasons.append("参加过上次评估，须回避")
         if user.pk in recused:

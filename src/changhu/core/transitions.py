@@ -83,7 +83,11 @@ def apply(
     updates = {workflow.field: transition.target, **(extra_updates or {})}
     model = type(obj)
     with transaction.atomic():
-        changed = model.objects.filter(pk=obj.pk, **{workflow.field: current}).update(**updates)
+        # The base manager: a model whose default manager filters (providers.Institution) still
+        # changes any row by its key.
+        changed = model._base_manager.filter(pk=obj.pk, **{workflow.field: current}).update(
+            **updates
+        )
         if changed != 1:
             raise Conflict("该记录刚被他人处理，请刷新后重试", code="concurrent_change")
         for attr, value in updates.items():

@@ -37,6 +37,7 @@ class Right:
     PROVIDERS_ADMIT = "providers.admit"  # review admissions, agreements, institution status
     CAREGIVERS_MANAGE = "providers.caregivers"  # caregivers, certificates, training records
     CAREGIVERS_VIEW_FULL = "providers.caregiver_view_full"  # unmasked ID number, phone (audited)
+    ASSESSORS_MANAGE = "providers.assessors"  # the assessor register, certificates, training
     CARE_CATALOGUE = "care.catalogue"  # the service catalogue and packages
     CARE_VIEW = "care.view"  # entitlements, care plans, the person's file, in scope
     CARE_ENTITLEMENT = "care.entitlement"  # open, change, pause, terminate entitlements
@@ -170,6 +171,7 @@ _PROVIDER_CARE_RIGHTS: dict[str, set[str]] = {
         Right.PROVIDERS_ADMIT,
         Right.CAREGIVERS_MANAGE,
         Right.CAREGIVERS_VIEW_FULL,
+        Right.ASSESSORS_MANAGE,
         Right.CARE_CATALOGUE,
         Right.CARE_VIEW,
         Right.CARE_ENTITLEMENT,
@@ -451,6 +453,7 @@ RIGHT_LABELS = {
     Right.PROVIDERS_ADMIT: "准入审核、协议、机构状态",
     Right.CAREGIVERS_MANAGE: "管理护理员、证书、培训",
     Right.CAREGIVERS_VIEW_FULL: "查看护理员完整证件号、电话（留痕）",
+    Right.ASSESSORS_MANAGE: "管理评估人员、证书、培训",
     Right.CARE_CATALOGUE: "查看服务项目目录与服务包",
     Right.CARE_VIEW: "查看待遇、护理计划、一人一档",
     Right.CARE_ENTITLEMENT: "办理、变更、暂停、终止待遇",

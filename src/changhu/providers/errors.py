@@ -5,10 +5,14 @@ from enum import StrEnum
 
 class ErrorCode(StrEnum):
     ACCOUNT_EXISTS = "account_exists"
+    ACCOUNT_LINKED = "account_linked"
+    ACCOUNT_UNKNOWN = "account_unknown"
     ADMISSION_PENDING = "admission_pending"
     AGREEMENT_NOT_ACTIVE = "agreement_not_active"
     AGREEMENT_NUMBER_TAKEN = "agreement_number_taken"
     AGREEMENT_OVERLAP = "agreement_overlap"
+    ASSESSOR_DUPLICATE_ID = "assessor_duplicate_id"
+    ASSESSOR_NOT_QUALIFIED = "assessor_not_qualified"
     BENEFICIARY_DECEASED = "beneficiary_deceased"
     BENEFICIARY_UNKNOWN = "beneficiary_unknown"
     CAREGIVER_CERTIFICATE_EXPIRED = "caregiver_certificate_expired"
@@ -16,6 +20,7 @@ class ErrorCode(StrEnum):
     CAREGIVER_NOT_ACTIVE = "caregiver_not_active"
     CAREGIVER_QUALIFICATION = "caregiver_qualification"
     CERTIFICATE_DUPLICATE = "certificate_duplicate"
+    CERTIFICATE_KIND_INVALID = "certificate_kind_invalid"
     DATE_IN_FUTURE = "date_in_future"
     DATE_ORDER = "date_order"
     FAST_CHANNEL_NOT_ELIGIBLE = "fast_channel_not_eligible"

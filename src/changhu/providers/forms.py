@@ -13,11 +13,14 @@ from changhu.orgs.models import CareKind
 from changhu.providers import rules, selectors, services
 from changhu.providers.models import (
     AdmissionStatus,
+    AssessorStatus,
     CaregiverKind,
     CaregiverStatus,
     CertificateKind,
+    DesignationKind,
     ImportBatch,
     InstitutionStatus,
+    Profession,
     Qualification,
 )
 from changhu.web.forms import StaffForm, blank_first, date_field
@@ -37,9 +40,17 @@ class InstitutionFilterForm(StaffForm):
         label="照护方式", required=False, choices=blank_first("全部方式", MODE_CHOICES)
     )
 
+    def __init__(self, *args, kind: str = DesignationKind.CARE, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        if kind == DesignationKind.ASSESSMENT:  # no care kinds or modes
+            del self.fields["care_kind"]
+            del self.fields["care_mode"]
+
     def filters(self) -> selectors.InstitutionFilters:
         data = self.cleaned_data if self.is_valid() else {}
         return selectors.InstitutionFilters(
+            kind=self.kind,
             q=data.get("q", ""),
             care_kind=data.get("care_kind", ""),
             status=data.get("status", ""),
@@ -113,6 +124,11 @@ class RenewForm(StaffForm):
     number = forms.CharField(label="新协议编号（留空自动编号）", required=False, max_length=40)
 
 
+class AgreementEndForm(StaffForm):
+    ended_on = date_field("解除日期")
+    reason = forms.CharField(label="解除原因", required=False, max_length=300)
+
+
 class ReasonForm(StaffForm):
     reason = forms.CharField(label="理由", required=False, max_length=300)
 
@@ -163,12 +179,44 @@ class AdmissionForm(StaffForm):
         help_text="每行一份材料的名称，如“营业执照（副本）”",
     )
 
-    def __init__(self, *args, user, care_actor: bool, **kwargs):
+    ASSESSMENT_ONLY = ("organization",)
+    CARE_ONLY = (
+        "care_kind",
+        "beds",
+        "care_modes",
+        "nurse_count",
+        "care_worker_count",
+        "medical_designated",
+        "fast_channel",
+        "service_points",
+    )
+    organization = forms.TypedChoiceField(
+        label="已登记的评估机构",
+        coerce=int,
+        required=False,
+        help_text="机构已在系统中登记时选择；否则留空并填写名称",
+    )
+
+    def __init__(self, *args, user, care_actor: bool, kind: str = DesignationKind.CARE, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind = kind
         districts = org_selectors.districts_in_scope(user=user)
         self.fields["region_code"].choices = [(d.code, d.name) for d in districts]
         if care_actor:
             del self.fields["name"]
+        dropped = self.CARE_ONLY if kind == DesignationKind.ASSESSMENT else self.ASSESSMENT_ONLY
+        for name in dropped:
+            del self.fields[name]
+        if "organization" in self.fields:
+            self.fields["organization"].choices = blank_first(
+                "（新机构）",
+                [
+                    (o.pk, o.name)
+                    for o in org_selectors.organization_list(fetched_by=user).filter(
+                        kind=DesignationKind.ASSESSMENT, institution__isnull=True
+                    )
+                ],
+            )
 
     def to_input(self) -> services.AdmissionInput:
         d = self.cleaned_data
@@ -183,21 +231,23 @@ class AdmissionForm(StaffForm):
             if line.strip()
         ]
         return services.AdmissionInput(
+            kind=self.kind,
+            organization_id=d.get("organization") or None,
             name=d.get("name", ""),
             uscc=d.get("uscc", ""),
             care_kind=d.get("care_kind", ""),
             region_code=d.get("region_code", ""),
             address=d.get("address", ""),
-            beds=d.get("beds", ""),
+            beds=d.get("beds", "") or 0,
             care_modes=d.get("care_modes", []),
             staff_count=d.get("staff_count", ""),
-            nurse_count=d.get("nurse_count", ""),
-            care_worker_count=d.get("care_worker_count", ""),
+            nurse_count=d.get("nurse_count", "") or 0,
+            care_worker_count=d.get("care_worker_count", "") or 0,
             legal_representative=d.get("legal_representative", ""),
             contact_name=d.get("contact_name", ""),
             contact_phone=d.get("contact_phone", ""),
-            medical_designated=d.get("medical_designated", False),
-            fast_channel=d.get("fast_channel", False),
+            medical_designated=bool(d.get("medical_designated")),
+            fast_channel=bool(d.get("fast_channel")),
             service_points=points,
             documents=documents,
         )
@@ -208,6 +258,9 @@ class AdmissionFilterForm(StaffForm):
         label="状态",
         required=False,
         choices=blank_first("全部状态", [("open", "待办（办理中）"), *AdmissionStatus.choices]),
+    )
+    kind = forms.ChoiceField(
+        label="申请类别", required=False, choices=blank_first("全部类别", DesignationKind.choices)
     )
 
 
@@ -252,8 +305,14 @@ class CaregiverForm(StaffForm):
         )
 
 
+CAREGIVER_CERTIFICATES = ("care_worker", "nurse", "family_training", "health")
+
+
 class CertificateForm(StaffForm):
-    kind = forms.ChoiceField(label="证书类别", choices=CertificateKind.choices)
+    kind = forms.ChoiceField(
+        label="证书类别",
+        choices=[(k, v) for k, v in CertificateKind.choices if k in CAREGIVER_CERTIFICATES],
+    )
     number = forms.CharField(label="证书编号", required=False, max_length=40)
     issuer = forms.CharField(label="发证机关", required=False, max_length=100)
     issued_on = date_field("发证日期")
@@ -299,3 +358,105 @@ class ImportUploadForm(StaffForm):
 
 class CommitForm(StaffForm):
     mode = forms.ChoiceField(label="导入方式", choices=ImportBatch.Mode.choices)
+
+
+# --- assessors ------------------------------------------------------------------------------
+
+
+class AssessorFilterForm(StaffForm):
+    q = forms.CharField(label="姓名或完整身份证号码", required=False, max_length=40)
+    institution = forms.TypedChoiceField(label="评估机构", coerce=int, required=False)
+    profession = forms.ChoiceField(
+        label="专业", required=False, choices=blank_first("全部专业", Profession.choices)
+    )
+    status = forms.ChoiceField(
+        label="状态", required=False, choices=blank_first("全部状态", AssessorStatus.choices)
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = blank_first(
+            "全部机构",
+            [(i.pk, i.name) for i in selectors.assessment_institution_options(fetched_by=user)],
+        )
+
+    def filters(self) -> selectors.AssessorFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return selectors.AssessorFilters(
+            q=data.get("q", ""),
+            institution_id=data.get("institution") or None,
+            profession=data.get("profession", ""),
+            status=data.get("status", ""),
+        )
+
+
+def _account_choices(institution_ids) -> list:
+    from changhu.orgs.models import User
+    from changhu.orgs.roles import Role
+    from changhu.providers.models import Institution
+
+    orgs = Institution.all_kinds.filter(pk__in=institution_ids).values("organization_id")
+    users = User.objects.filter(
+        organization_id__in=orgs,
+        role__in=[Role.ASSESSOR, Role.ASSESSMENT_EXPERT],
+        is_active=True,
+    ).order_by("organization_id", "real_name", "username")
+    return blank_first(
+        "（不关联）",
+        [(u.pk, f"{u.display_name}（{u.get_role_display()}，{u.organization}）") for u in users],
+    )
+
+
+class AssessorForm(StaffForm):
+    institution = forms.TypedChoiceField(label="所属评估机构", coerce=int, required=False)
+    name = forms.CharField(label="姓名", required=False, max_length=40)
+    id_number = forms.CharField(label="身份证号码", required=False, max_length=32)
+    phone = forms.CharField(label="手机号码", required=False, max_length=20)
+    profession = forms.ChoiceField(label="专业", choices=Profession.choices)
+    title = forms.CharField(label="职称", required=False, max_length=40)
+    hired_on = date_field("入职/登记日期")
+    user = forms.TypedChoiceField(
+        label="登录账号", coerce=int, required=False, help_text="评估人员在系统中的登录账号"
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        options = list(selectors.assessment_institution_options(fetched_by=user))
+        self.fields["institution"].choices = [(i.pk, i.name) for i in options]
+        self.fields["user"].choices = _account_choices([i.pk for i in options])
+
+    def to_input(self) -> services.AssessorInput:
+        d = self.cleaned_data
+        return services.AssessorInput(
+            institution_id=d.get("institution") or None,
+            name=d.get("name", ""),
+            id_number=d.get("id_number", ""),
+            phone=d.get("phone", ""),
+            profession=d.get("profession", ""),
+            title=d.get("title", ""),
+            hired_on=d.get("hired_on"),
+            user_id=d.get("user") or None,
+        )
+
+
+class AssessorEditForm(StaffForm):
+    phone = forms.CharField(label="手机号码", required=False, max_length=20)
+    profession = forms.ChoiceField(label="专业", choices=Profession.choices)
+    title = forms.CharField(label="职称", required=False, max_length=40)
+    user = forms.TypedChoiceField(label="登录账号", coerce=int, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, assessor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = _account_choices([assessor.institution_id])
+
+
+class AssessorCertificateForm(CertificateForm):
+    kind = forms.ChoiceField(
+        label="证书类别",
+        choices=[(k, v) for k, v in CertificateKind.choices if k in services.ASSESSOR_HELD_KINDS],
+    )
+
+
+class AssessorStatusForm(CaregiverStatusForm):
+    pass

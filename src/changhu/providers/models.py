@@ -1,9 +1,10 @@
-"""Designated care institutions and their caregivers.
+"""Designated care and assessment institutions, their caregivers and their assessors.
 
-An institution's identity is the ``orgs.Organization`` of kind "care"; this app holds what the
-designation adds: the admission application and its review, the agreement(s), service points,
-beds and care modes, the status history, and the real-name caregivers with their certificates
-and training. Caregivers' ID numbers and phones are stored like ``insured.Person``'s: encrypted,
+An institution's identity is the ``orgs.Organization`` of kind "care" or "assessment"; this app
+holds what the designation adds, on one workflow for both kinds: the admission application and
+its review, the agreement(s), service points, beds and care modes (care only), the status
+history, the real-name caregivers (care) and assessors (assessment) with their certificates and
+training. Caregivers' ID numbers and phones are stored like ``insured.Person``'s: encrypted,
 blind-indexed and masked.
 """
 
@@ -40,6 +41,13 @@ class InstitutionStatus(models.TextChoices):
     ACTIVE = "active", "正常"
     SUSPENDED = "suspended", "暂停"
     TERMINATED = "terminated", "终止（淘汰）"
+
+
+class DesignationKind(models.TextChoices):
+    """What an institution is designated for; the values are the ``OrgKind`` it becomes."""
+
+    CARE = "care", "定点护理机构"
+    ASSESSMENT = "assessment", "定点评估机构"
 
 
 class AdmissionStatus(models.TextChoices):
@@ -79,9 +87,18 @@ class Admission(InstitutionProfile):
         related_name="admissions",
         help_text="机构已在系统中登记时指向该机构；准入后以此为准",
     )
+    kind = models.CharField(
+        "申请类别",
+        max_length=12,
+        choices=DesignationKind.choices,
+        default=DesignationKind.CARE,
+        db_index=True,
+    )
     name = models.CharField("机构名称", max_length=100)
     uscc = models.CharField("统一社会信用代码", max_length=18, db_index=True)
-    care_kind = models.CharField("机构类别", max_length=20, choices=CareKind.choices)
+    care_kind = models.CharField(
+        "机构类别", max_length=20, choices=CareKind.choices, blank=True, help_text="护理机构填写"
+    )
     region = link(Region, "所在地区")
     region_code = models.CharField("区划代码", max_length=12, db_index=True)
     address = models.CharField("地址", max_length=200)
@@ -119,8 +136,18 @@ class Admission(InstitutionProfile):
         return f"{self.name}（{self.get_status_display()}）"
 
 
+class CareInstitutionManager(models.Manager):
+    """``Institution.objects``: the designated care institutions only, so that every reader
+    built for care (care plans, visits, settlement, supervision, feedback) never meets an
+    assessment institution; ``Institution.all_kinds`` has both."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(organization__kind=DesignationKind.CARE)
+
+
 class Institution(InstitutionProfile):
-    """定点护理机构: the designation profile of a care organization."""
+    """定点机构: the designation profile of a care (定点护理机构) or assessment organization
+    (定点评估机构); which one is the organization's kind."""
 
     organization = models.OneToOneField(
         Organization, verbose_name="机构", on_delete=models.PROTECT, related_name="institution"
@@ -147,9 +174,15 @@ class Institution(InstitutionProfile):
     status_since = models.DateField("状态生效日期")
     status_reason = models.CharField("状态原因", max_length=300, blank=True)
 
+    objects = CareInstitutionManager()
+    all_kinds = models.Manager()
+
     class Meta:
-        verbose_name = verbose_name_plural = "定点护理机构"
+        verbose_name = verbose_name_plural = "定点机构"
         ordering = ["organization__name"]
+        # Related lookups, backups and dumps see both kinds.
+        default_manager_name = "all_kinds"
+        base_manager_name = "all_kinds"
 
     def __str__(self) -> str:
         return self.organization.name
@@ -157,6 +190,18 @@ class Institution(InstitutionProfile):
     @property
     def name(self) -> str:
         return self.organization.name
+
+    @property
+    def kind(self) -> str:
+        return self.organization.kind
+
+    @property
+    def kind_label(self) -> str:
+        return DesignationKind(self.organization.kind).label
+
+    @property
+    def is_assessment(self) -> bool:
+        return self.organization.kind == DesignationKind.ASSESSMENT
 
     def offers(self, care_mode: str) -> bool:
         return care_mode in (self.care_modes or [])
@@ -329,12 +374,78 @@ class CertificateKind(models.TextChoices):
     NURSE = "nurse", "护士执业证书"
     FAMILY_TRAINING = "family_training", "亲情护理培训合格证"
     HEALTH = "health", "健康证明"
+    ASSESSOR = "assessor", "长护险失能评估人员资格证"
+    PHYSICIAN = "physician", "医师执业证书"
+    THERAPIST = "therapist", "康复治疗师专业技术资格证书"
+    SOCIAL_WORKER = "social_worker", "社会工作者职业资格证书"
+
+
+class Profession(models.TextChoices):
+    """评估人员的专业."""
+
+    DOCTOR = "doctor", "医生"
+    NURSE = "nurse", "护士"
+    THERAPIST = "therapist", "康复治疗师"
+    SOCIAL_WORKER = "social_worker", "社会工作者"
+
+
+class AssessorStatus(models.TextChoices):
+    ACTIVE = "active", "在岗"
+    SUSPENDED = "suspended", "暂停执业"
+    LEFT = "left", "离职"
+
+
+class Assessor(RealName):
+    """评估人员: real-name, employed by one designated assessment institution; a team may only
+    take an assessor who is in post with a valid assessor certificate on the day."""
+
+    institution = link(Institution, "所属评估机构", related_name="assessors")
+    profession = models.CharField("专业", max_length=16, choices=Profession.choices)
+    title = models.CharField("职称", max_length=40, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assessor_profile",
+    )
+    status = models.CharField(
+        "状态",
+        max_length=12,
+        choices=AssessorStatus.choices,
+        default=AssessorStatus.ACTIVE,
+        db_index=True,
+    )
+    hired_on = models.DateField("入职/登记日期")
+    left_on = models.DateField("离职日期", null=True, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    version = models.PositiveIntegerField("版本", default=1)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "评估人员"
+        ordering = ["institution", "name", "id"]
+
+
+def _one_holder(name: str) -> models.CheckConstraint:
+    """A certificate or training record belongs to a caregiver or to an assessor, not both."""
+    return models.CheckConstraint(
+        condition=(Q(caregiver__isnull=False) & Q(assessor__isnull=True))
+        | (Q(caregiver__isnull=True) & Q(assessor__isnull=False)),
+        name=name,
+    )
 
 
 class Certificate(models.Model):
-    """A qualification certificate, valid from its issue date through its expiry date."""
+    """A qualification certificate of a caregiver or an assessor, valid from its issue date
+    through its expiry date."""
 
-    caregiver = models.ForeignKey(Caregiver, on_delete=models.CASCADE, related_name="certificates")
+    caregiver = models.ForeignKey(
+        Caregiver, on_delete=models.CASCADE, related_name="certificates", null=True, blank=True
+    )
+    assessor = models.ForeignKey(
+        Assessor, on_delete=models.CASCADE, related_name="certificates", null=True, blank=True
+    )
     kind = models.CharField("证书类别", max_length=16, choices=CertificateKind.choices)
     qualification = models.CharField(
         "证明的资质", max_length=12, choices=Qualification.choices, blank=True
@@ -353,6 +464,10 @@ class Certificate(models.Model):
             models.UniqueConstraint(
                 fields=["caregiver", "kind", "number"], name="certificate_unique_number"
             ),
+            models.UniqueConstraint(
+                fields=["assessor", "kind", "number"], name="assessor_certificate_unique_number"
+            ),
+            _one_holder("certificate_one_holder"),
         ]
 
     def __str__(self) -> str:
@@ -363,9 +478,14 @@ class Certificate(models.Model):
 
 
 class Training(models.Model):
-    """培训记录: hours of training a caregiver received."""
+    """培训记录: hours of training a caregiver or an assessor received."""
 
-    caregiver = models.ForeignKey(Caregiver, on_delete=models.CASCADE, related_name="trainings")
+    caregiver = models.ForeignKey(
+        Caregiver, on_delete=models.CASCADE, related_name="trainings", null=True, blank=True
+    )
+    assessor = models.ForeignKey(
+        Assessor, on_delete=models.CASCADE, related_name="trainings", null=True, blank=True
+    )
     topic = models.CharField("培训内容", max_length=100)
     trainer = models.CharField("培训人/机构", max_length=100)
     held_on = models.DateField("培训日期")
@@ -379,7 +499,8 @@ class Training(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(hours__gt=0) & Q(hours__lte=1000), name="training_hours_range"
-            )
+            ),
+            _one_holder("training_one_holder"),
         ]
 
     def __str__(self) -> str:

@@ -50,7 +50,14 @@ CERTIFICATE_QUALIFICATION = {
     "nurse": "nurse",
     "family_training": "care_worker",
     "health": "",
+    "assessor": "",
+    "physician": "",
+    "therapist": "",
+    "social_worker": "",
 }
+# The certificates that qualify an assessor to sit on an assessment team; the professional
+# licences (医师、护士、康复治疗师、社会工作者) are recorded beside them but do not qualify alone.
+ASSESSOR_CERTIFICATE_KINDS = frozenset({"assessor"})
 RENEWAL_NOTICE_DAYS = 60
 EXPIRY_WARNING_DAYS = 60
 

@@ -21,6 +21,8 @@ from changhu.providers.models import (
     Admission,
     Agreement,
     AgreementStatus,
+    Assessor,
+    AssessorStatus,
     Caregiver,
     CaregiverStatus,
     Certificate,
@@ -30,7 +32,7 @@ from changhu.providers.models import (
     ServicePoint,
     Training,
 )
-from changhu.providers.services import CAREGIVER_ID_PURPOSE
+from changhu.providers.services import ASSESSOR_ID_PURPOSE, CAREGIVER_ID_PURPOSE
 
 
 @scope.register(Institution)
@@ -40,13 +42,13 @@ def _institution_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
         return queryset.none()
     if s.organization_kind == OrgKind.CARE:
         return queryset.filter(organization_id=s.organization_id)
-    located = Institution.objects.filter(s.region_q("region_code")).values("pk")
-    covering = Institution.objects.filter(s.region_q("organization__coverage__code")).values("pk")
+    located = Institution.all_kinds.filter(s.region_q("region_code")).values("pk")
+    covering = Institution.all_kinds.filter(s.region_q("organization__coverage__code")).values("pk")
     return queryset.filter(Q(pk__in=located) | Q(pk__in=covering))
 
 
 def _institutions_seen(s: scope.Scope) -> QuerySet:
-    return _institution_policy(Institution.objects.all(), s).values("pk")
+    return _institution_policy(Institution.all_kinds.all(), s).values("pk")
 
 
 @scope.register(Admission)
@@ -83,9 +85,24 @@ def caregivers_seen(s: scope.Scope) -> QuerySet:
     return _caregiver_policy(Caregiver.objects.all(), s).values("pk")
 
 
+@scope.register(Assessor)
+def _assessor_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    """Those who see an assessment institution see its assessors; care staff see none."""
+    if not s.can(Right.PROVIDERS_VIEW) or s.organization_kind == OrgKind.CARE:
+        return queryset.none()
+    return queryset.filter(institution_id__in=_institutions_seen(s))
+
+
+def assessors_seen(s: scope.Scope) -> QuerySet:
+    """The ids of the assessors ``s`` may see (a subquery), e.g. for training enrolments."""
+    return _assessor_policy(Assessor.objects.all(), s).values("pk")
+
+
 @scope.register(Certificate, Training)
-def _by_caregiver_seen(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    return queryset.filter(caregiver_id__in=caregivers_seen(s))
+def _by_holder_seen(queryset: QuerySet, s: scope.Scope) -> QuerySet:
+    return queryset.filter(
+        Q(caregiver_id__in=caregivers_seen(s)) | Q(assessor_id__in=assessors_seen(s))
+    )
 
 
 @scope.register(ImportBatch)
@@ -100,9 +117,26 @@ def _import_batch_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
 # --- institutions ---------------------------------------------------------------------------
 
 
+def organizations_in_force(*, kind: str, day: dt.date) -> set[int]:
+    """The organization ids of the designated institutions of ``kind`` that are active and hold
+    an agreement in force on ``day`` (a system check, e.g. dispatch, not a list for a reader)."""
+    in_force = Q(valid_from__lte=day) & (
+        Q(ended_on__isnull=False, ended_on__gte=day)
+        | (Q(ended_on__isnull=True, valid_until__gte=day) & ~Q(status=AgreementStatus.TERMINATED))
+    )
+    return set(
+        Agreement.objects.filter(
+            in_force,
+            institution__organization__kind=kind,
+            institution__status="active",
+        ).values_list("institution__organization_id", flat=True)
+    )
+
+
 @dataclass
 class InstitutionFilters:
     q: str = ""  # a name fragment or a full USCC
+    kind: str = "care"  # care or assessment institutions
     care_kind: str = ""
     status: str = ""
     care_mode: str = ""
@@ -112,8 +146,8 @@ class InstitutionFilters:
 def institution_list(*, fetched_by, filters: InstitutionFilters | None = None) -> QuerySet:
     f = filters or InstitutionFilters()
     qs = scope.scoped(
-        Institution.objects.select_related("organization", "organization__region"), fetched_by
-    )
+        Institution.all_kinds.select_related("organization", "organization__region"), fetched_by
+    ).filter(organization__kind=f.kind or "care")
     text = (f.q or "").strip()
     if text:
         qs = qs.filter(Q(organization__name__contains=text) | Q(organization__uscc=text.upper()))
@@ -132,7 +166,8 @@ def institution_list(*, fetched_by, filters: InstitutionFilters | None = None) -
 
 
 def institution_get(*, fetched_by, institution_id: int) -> Institution:
-    qs = Institution.objects.select_related(
+    """A care or an assessment institution in the reader's scope (404 outside it)."""
+    qs = Institution.all_kinds.select_related(
         "organization", "organization__region", "admission"
     ).prefetch_related(
         "service_points",
@@ -145,6 +180,19 @@ def institution_get(*, fetched_by, institution_id: int) -> Institution:
         ),
     )
     return scope.get_scoped(qs, fetched_by, pk=institution_id)
+
+
+def with_assessor_counts(institutions: QuerySet) -> QuerySet:
+    """Assessment institutions with how many of their assessors are in post."""
+    return institutions.annotate(
+        assessor_count=Count(
+            "assessors", filter=Q(assessors__status=AssessorStatus.ACTIVE), distinct=True
+        )
+    )
+
+
+def active_assessor_count(institution: Institution) -> int:
+    return institution.assessors.filter(status=AssessorStatus.ACTIVE).count()
 
 
 def active_caregiver_count(institution: Institution) -> int:
@@ -176,9 +224,12 @@ def institution_options(*, fetched_by, active_only: bool = True) -> QuerySet:
 OPEN_ADMISSIONS = ("submitted", "under_review", "inspecting")
 
 
-def admission_list(*, fetched_by, status: str = "") -> QuerySet:
-    """Applications in scope; ``status="open"`` for those still being handled."""
+def admission_list(*, fetched_by, status: str = "", kind: str = "") -> QuerySet:
+    """Applications in scope (of care or assessment institutions, or both when ``kind`` is
+    empty); ``status="open"`` for those still being handled."""
     qs = scope.scoped(Admission.objects.select_related("region", "organization"), fetched_by)
+    if kind:
+        qs = qs.filter(kind=kind)
     if status == "open":
         qs = qs.filter(status__in=OPEN_ADMISSIONS)
     elif status:
@@ -281,3 +332,74 @@ def import_batch_list(*, fetched_by) -> QuerySet:
 
 def import_batch_get(*, fetched_by, batch_id: int) -> ImportBatch:
     return scope.get_scoped(ImportBatch.objects.all(), fetched_by, pk=batch_id)
+
+
+# --- assessors ------------------------------------------------------------------------------
+
+
+@dataclass
+class AssessorFilters:
+    q: str = ""  # a name prefix or a full ID number
+    institution_id: int | None = None
+    profession: str = ""
+    status: str = ""
+
+
+def assessor_list(*, fetched_by, filters: AssessorFilters | None = None) -> QuerySet:
+    f = filters or AssessorFilters()
+    qs = scope.scoped(Assessor.objects.select_related("institution__organization"), fetched_by)
+    text = (f.q or "").strip()
+    if text:
+        number = normalize_id_number(text)
+        if len(number) == 18 and number[:17].isdigit():
+            qs = qs.filter(id_number_index=crypto.blind_index(number, purpose=ASSESSOR_ID_PURPOSE))
+        else:
+            qs = qs.filter(name__startswith=text)
+    qs = filter_given(qs, institution_id=f.institution_id, profession=f.profession, status=f.status)
+    return qs.prefetch_related("certificates").order_by("institution__organization__name", "name")
+
+
+def assessor_get(*, fetched_by, assessor_id: int) -> Assessor:
+    qs = Assessor.objects.select_related("institution__organization", "user").prefetch_related(
+        "certificates", "trainings"
+    )
+    return scope.get_scoped(qs, fetched_by, pk=assessor_id)
+
+
+def assessment_institution_options(*, fetched_by) -> QuerySet:
+    """Active designated assessment institutions to choose from in a form."""
+    return (
+        scope.scoped(Institution.all_kinds.select_related("organization"), fetched_by)
+        .filter(organization__kind=OrgKind.ASSESSMENT, status="active")
+        .order_by("organization__name")
+    )
+
+
+def assessors_for_users(user_ids) -> dict[int, Assessor]:
+    """The register entries of these login accounts, with what the qualification check reads
+    (for the assessment team picker, which already scopes the accounts it offers)."""
+    rows = (
+        Assessor.objects.filter(user_id__in=list(user_ids))
+        .select_related("institution__organization")
+        .prefetch_related("certificates")
+    )
+    return {a.user_id: a for a in rows}
+
+
+def assessor_certificates_expiring(
+    *, fetched_by, within_days: int = rules.EXPIRY_WARNING_DAYS, today: dt.date | None = None
+) -> QuerySet:
+    """Assessor certificates of assessors in post that expire (or expired) within the window."""
+    today = today or clock.today()
+    window = dt.timedelta(days=max(0, min(within_days, 366)))
+    return (
+        scope.scoped(
+            Certificate.objects.select_related("assessor__institution__organization"), fetched_by
+        )
+        .filter(
+            assessor__status=AssessorStatus.ACTIVE,
+            expires_on__gte=today - window,
+            expires_on__lte=today + window,
+        )
+        .order_by("expires_on", "id")
+    )

@@ -15,6 +15,7 @@ from changhu.core.scope import require, scope_of
 from changhu.orgs.models import OrgKind
 from changhu.orgs.roles import Right
 from changhu.providers import exports, forms, imports, rules, selectors, services
+from changhu.providers.models import DesignationKind
 from changhu.web.pages import (
     FORM_ERRORS,
     attachment,
@@ -36,23 +37,52 @@ def _care_actor(user) -> bool:
 # --- institutions ---------------------------------------------------------------------------
 
 
+# The same pages serve care and assessment institutions; ``kind`` comes from the URL.
+KIND_PAGES = {
+    DesignationKind.CARE: {
+        "title": "定点护理机构",
+        "list_url": "providers:institution_list",
+        "new_url": "providers:admission_new",
+        "columns": "机构名称|类别|所在地区|照护方式|床位|在岗护理员|状态",
+    },
+    DesignationKind.ASSESSMENT: {
+        "title": "定点评估机构",
+        "list_url": "providers:assessment_institution_list",
+        "new_url": "providers:assessment_admission_new",
+        "columns": "机构名称|所在地区|在岗评估人员|状态",
+    },
+}
+
+
 @staff_view
 @require_GET
-def institution_list(request):
+def institution_list(request, kind: str = DesignationKind.CARE):
     require(request.user, Right.PROVIDERS_VIEW)
-    form = forms.InstitutionFilterForm(request.GET)
+    form = forms.InstitutionFilterForm(request.GET, kind=kind)
     institutions = selectors.institution_list(fetched_by=request.user, filters=form.filters())
+    if kind == DesignationKind.ASSESSMENT:
+        institutions = selectors.with_assessor_counts(institutions)
     return render(
         request,
         "providers/institution_list.html",
         {
             "form": form,
+            "kind": kind,
+            "pages": KIND_PAGES[kind],
             "page": paginate(request, institutions),
             "mode_labels": rules.MODE_LABELS,
             "can_admit": scope_of(request.user).can(Right.PROVIDERS_ADMIT),
             "can_apply": scope_of(request.user).can(Right.PROVIDERS_APPLY),
         },
     )
+
+
+# What a status change does, asked before it is sent (a termination cannot be undone).
+STATUS_QUESTIONS = {
+    False: "确定变更该机构的状态？暂停后不能新增服务对象；终止后服务协议随之终止，"
+    "其服务对象全部转入转移安置，不能撤销。",
+    True: "确定变更该评估机构的状态？暂停后不再向其派发评估；终止后服务协议随之终止，不能撤销。",
+}
 
 
 def _render_institution(request, institution, *, bound=None, status=200):
@@ -67,13 +97,17 @@ def _render_institution(request, institution, *, bound=None, status=200):
         {
             "institution": institution,
             "org": institution.organization,
+            "pages": KIND_PAGES[institution.kind],
             "agreements": agreements,
             "modes": [rules.MODE_LABELS[m] for m in institution.care_modes],
             "can_admit": scope_of(request.user).can(Right.PROVIDERS_ADMIT),
             "status_form": bound.get("status") or forms.InstitutionStatusForm(),
+            "status_question": STATUS_QUESTIONS[institution.is_assessment],
             "agreement_form": bound.get("agreement") or forms.AgreementForm(),
             "renew_form": bound.get("renew") or forms.RenewForm(),
+            "end_form": bound.get("end") or forms.AgreementEndForm(),
             "caregiver_count": selectors.active_caregiver_count(institution),
+            "assessor_count": selectors.active_assessor_count(institution),
         },
         status=status,
     )
@@ -151,6 +185,22 @@ def agreement_renew(request, pk: int):
 
 
 @staff_view
+@require_POST
+def agreement_end(request, pk: int):
+    agreement = selectors.agreement_get(fetched_by=request.user, agreement_id=pk)
+    institution = _institution(request, agreement.institution_id)
+
+    def save(form):
+        services.agreement_terminate(
+            actor=request.user, agreement_id=agreement.pk, **form.cleaned_data
+        )
+        return f"协议{agreement.number}已解除"
+
+    form = forms.AgreementEndForm(request.POST)
+    return _institution_step(request, institution, "end", form, save)
+
+
+@staff_view
 @require_GET
 def agreements_due(request):
     require(request.user, Right.PROVIDERS_VIEW)
@@ -168,8 +218,10 @@ def admission_list(request):
     if not (s.can(Right.PROVIDERS_VIEW) or s.can(Right.PROVIDERS_APPLY)):
         require(request.user, Right.PROVIDERS_VIEW)
     form = forms.AdmissionFilterForm(request.GET)
-    status = form.cleaned_data.get("status", "") if form.is_valid() else ""
-    admissions = selectors.admission_list(fetched_by=request.user, status=status)
+    valid = form.is_valid()
+    status = form.cleaned_data.get("status", "") if valid else ""
+    kind = form.cleaned_data.get("kind", "") if valid else ""
+    admissions = selectors.admission_list(fetched_by=request.user, status=status, kind=kind)
     return render(
         request,
         "providers/admission_list.html",
@@ -177,24 +229,33 @@ def admission_list(request):
             "form": form,
             "page": paginate(request, admissions),
             "can_apply": s.can(Right.PROVIDERS_APPLY),
+            "can_admit": s.can(Right.PROVIDERS_ADMIT),
         },
     )
 
 
 @staff_view
 @require_http_methods(["GET", "POST"])
-def admission_new(request):
+def admission_new(request, kind: str = DesignationKind.CARE):
     require(request.user, Right.PROVIDERS_APPLY)
-    form = forms.AdmissionForm(
-        posted(request), user=request.user, care_actor=_care_actor(request.user)
-    )
+    care_actor = _care_actor(request.user)
+    if care_actor and kind != DesignationKind.CARE:
+        return redirect("providers:admission_new")
+    form = forms.AdmissionForm(posted(request), user=request.user, care_actor=care_actor, kind=kind)
 
     def save(form):
         admission = services.admission_submit(actor=request.user, data=form.to_input())
-        messages.success(request, "定点准入申请已提交")
+        messages.success(request, f"{admission.get_kind_display()}准入申请已提交")
         return redirect("providers:admission_detail", pk=admission.pk)
 
-    return form_page(request, "providers/admission_form.html", form, save)
+    return form_page(
+        request,
+        "providers/admission_form.html",
+        form,
+        save,
+        context={"pages": KIND_PAGES[kind]},
+        field_map={"organization_id": "organization"},
+    )
 
 
 ADMISSION_ACTIONS = {
@@ -218,6 +279,9 @@ def _render_admission(request, admission, *, bound=None, status=200):
         ),
         "can_admit": s.can(Right.PROVIDERS_ADMIT),
         "can_apply": s.can(Right.PROVIDERS_APPLY),
+        "approve_title": "准入并签订评估服务协议"
+        if admission.kind == DesignationKind.ASSESSMENT
+        else "准入并签订服务协议",
         "institution": getattr(admission, "institution", None)
         if admission.status == "approved"
         else None,
@@ -503,3 +567,164 @@ def export(request, kind: str):
     if kind == "caregivers":
         return attachment(exports.export_caregivers(actor=request.user), "caregivers.xlsx")
     return redirect(reverse("providers:institution_list"))
+
+
+# --- assessors (评估人员库) -------------------------------------------------------------------
+
+
+def _can_manage_assessors(user) -> bool:
+    return scope_of(user).can(Right.ASSESSORS_MANAGE)
+
+
+@staff_view
+@require_GET
+def assessor_list(request):
+    require(request.user, Right.PROVIDERS_VIEW)
+    form = forms.AssessorFilterForm(request.GET, user=request.user)
+    assessors = selectors.assessor_list(fetched_by=request.user, filters=form.filters())
+    today = clock.today()
+    page = paginate(request, assessors)
+    for assessor in page:
+        assessor.qualified, assessor.qualification_reason = services.assessor_qualification(
+            assessor, today
+        )
+        held = [
+            c for c in assessor.certificates.all() if c.kind in rules.ASSESSOR_CERTIFICATE_KINDS
+        ]
+        assessor.latest_certificate = max(held, key=lambda c: c.expires_on, default=None)
+    return render(
+        request,
+        "providers/assessor_list.html",
+        {"form": form, "page": page, "can_manage": _can_manage_assessors(request.user)},
+    )
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def assessor_new(request):
+    require(request.user, Right.ASSESSORS_MANAGE)
+    form = forms.AssessorForm(posted(request), user=request.user)
+
+    def save(form):
+        assessor = services.assessor_register(actor=request.user, data=form.to_input())
+        messages.success(request, f"已登记评估人员：{assessor.name}")
+        return redirect("providers:assessor_detail", pk=assessor.pk)
+
+    field_map = {"institution_id": "institution", "user_id": "user"}
+    return form_page(
+        request,
+        "providers/assessor_form.html",
+        form,
+        save,
+        field_map=field_map,
+        context={"title": "登记评估人员"},
+    )
+
+
+def _assessor(request, pk):
+    return selectors.assessor_get(fetched_by=request.user, assessor_id=pk)
+
+
+@staff_view
+@require_http_methods(["GET", "POST"])
+def assessor_edit(request, pk: int):
+    require(request.user, Right.ASSESSORS_MANAGE)
+    assessor = _assessor(request, pk)
+    initial = {
+        "phone": assessor.phone,
+        "profession": assessor.profession,
+        "title": assessor.title,
+        "user": assessor.user_id,
+        "version": assessor.version,
+    }
+    form = forms.AssessorEditForm(posted(request), initial=initial, assessor=assessor)
+
+    def save(form):
+        d = form.cleaned_data
+        services.assessor_update(
+            actor=request.user,
+            assessor_id=assessor.pk,
+            phone=d.get("phone", ""),
+            profession=d.get("profession", ""),
+            title=d.get("title", ""),
+            user_id=d.get("user") or None,
+            expected_version=d.get("version"),
+        )
+        messages.success(request, "已保存")
+        return redirect("providers:assessor_detail", pk=assessor.pk)
+
+    return form_page(
+        request,
+        "providers/assessor_form.html",
+        form,
+        save,
+        field_map={"user_id": "user"},
+        context={"title": f"修改评估人员：{assessor.name}", "assessor": assessor},
+    )
+
+
+def _render_assessor(request, assessor, *, bound=None, status=200):
+    bound = bound or {}
+    today = clock.today()
+    certificates = list(assessor.certificates.all())
+    for certificate in certificates:
+        certificate.state = rules.certificate_state(
+            certificate.issued_on, certificate.expires_on, today
+        )
+    trainings = list(assessor.trainings.all())
+    qualified, reason = services.assessor_qualification(assessor, today)
+    return render(
+        request,
+        "providers/assessor_detail.html",
+        {
+            "assessor": assessor,
+            "certificates": certificates,
+            "trainings": trainings,
+            "training_hours": sum(t.hours for t in trainings),
+            "qualified": qualified,
+            "qualification_reason": reason,
+            "can_manage": _can_manage_assessors(request.user),
+            "certificate_form": bound.get("certificate") or forms.AssessorCertificateForm(),
+            "training_form": bound.get("training") or forms.TrainingForm(),
+            "status_form": bound.get("status") or forms.AssessorStatusForm(),
+        },
+        status=status,
+    )
+
+
+@staff_view
+@require_GET
+def assessor_detail(request, pk: int):
+    return _render_assessor(request, _assessor(request, pk))
+
+
+ASSESSOR_FORMS = {
+    "certificate": forms.AssessorCertificateForm,
+    "training": forms.TrainingForm,
+    "status": forms.AssessorStatusForm,
+}
+
+
+@staff_view
+@require_POST
+def assessor_action(request, pk: int, action: str):
+    assessor = _assessor(request, pk)
+    form_class = ASSESSOR_FORMS.get(action)
+    if form_class is None:
+        return redirect("providers:assessor_detail", pk=pk)
+
+    def save(form):
+        if action == "certificate":
+            services.assessor_certificate_add(
+                actor=request.user, assessor_id=pk, data=form.to_input()
+            )
+        elif action == "training":
+            services.assessor_training_add(actor=request.user, assessor_id=pk, **form.cleaned_data)
+        else:
+            services.assessor_set_status(actor=request.user, assessor_id=pk, **form.cleaned_data)
+        messages.success(request, "已保存")
+        return redirect("providers:assessor_detail", pk=pk)
+
+    form = form_class(request.POST)
+    response, status = submit(form, save)
+    return response or _render_assessor(request, assessor, bound={action: form}, status=status)

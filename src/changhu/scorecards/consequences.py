@@ -251,7 +251,7 @@ def next_period(p: ConsequenceProposal):
     from changhu.providers.models import Institution
     from changhu.settlement import adjustments
 
-    institution = Institution.objects.filter(organization_id=p.organization_id).first()
+    institution = Institution.all_kinds.filter(organization_id=p.organization_id).first()
     if institution is None:
         return None
     last_month = periods.parse(p.period).months[-1]

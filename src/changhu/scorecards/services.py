@@ -162,7 +162,7 @@ def _proposal_for_update(actor, proposal_id: int) -> ConsequenceProposal:
 def _institution_id(proposal: ConsequenceProposal) -> int:
     from changhu.providers.models import Institution
 
-    found = Institution.objects.filter(organization_id=proposal.organization_id).first()
+    found = Institution.all_kinds.filter(organization_id=proposal.organization_id).first()
     if found is None:
         raise Conflict("该机构没有定点护理机构档案，无法执行", code="consequence_not_applicable")
     return found.pk

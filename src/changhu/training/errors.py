@@ -28,4 +28,5 @@ class ErrorCode(StrEnum):
     SESSION_NOT_STARTED = "session_not_started"
     SUBSIDY_CHANGED = "subsidy_changed"
     SUBSIDY_INVALID = "subsidy_invalid"
+    TRAINEE_REQUIRED = "trainee_required"
     VALIDITY_INVALID = "validity_invalid"

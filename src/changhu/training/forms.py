@@ -45,8 +45,9 @@ class SessionForm(StaffForm):
 class EnrolForm(StaffForm):
     caregiver_id = forms.ChoiceField(label="护理员", choices=())
 
-    def __init__(self, *args, caregivers=(), **kwargs):
+    def __init__(self, *args, caregivers=(), label: str = "护理员", **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["caregiver_id"].label = label
         self.fields["caregiver_id"].choices = blank_first(
             "请选择",
             [(c.pk, f"{c.name}（{c.institution.organization.name}）") for c in caregivers],

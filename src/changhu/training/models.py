@@ -1,6 +1,7 @@
 """Training (培训管理): courses, their sessions, who enrolled, attended and passed, and the
-certificates issued — each one recorded as the caregiver's qualification certificate in
-``providers`` (through its service), so qualification checks and scorecards see it."""
+certificates issued — each one recorded as the caregiver's or the assessor's qualification
+certificate in ``providers`` (through its service), so qualification checks (care assignments,
+assessment teams) and scorecards see it."""
 
 from __future__ import annotations
 
@@ -82,11 +83,23 @@ class Session(models.Model):
 
 
 class Enrolment(models.Model):
-    """A caregiver on a session's roll: attendance, exam score, and the certificate issued."""
+    """A caregiver or an assessor (courses for 评估人员) on a session's roll: attendance, exam
+    score, and the certificate issued."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="enrolments")
     caregiver = models.ForeignKey(
-        "providers.Caregiver", on_delete=models.PROTECT, related_name="training_enrolments"
+        "providers.Caregiver",
+        on_delete=models.PROTECT,
+        related_name="training_enrolments",
+        null=True,
+        blank=True,
+    )
+    assessor = models.ForeignKey(
+        "providers.Assessor",
+        on_delete=models.PROTECT,
+        related_name="training_enrolments",
+        null=True,
+        blank=True,
     )
     attended = models.BooleanField("出勤", default=False)
     score = models.DecimalField("考试成绩", max_digits=5, decimal_places=1, null=True, blank=True)
@@ -109,11 +122,30 @@ class Enrolment(models.Model):
         verbose_name = verbose_name_plural = "培训报名"
         ordering = ["session", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "caregiver"], name="training_enrolment_once")
+            models.UniqueConstraint(
+                fields=["session", "caregiver"], name="training_enrolment_once"
+            ),
+            models.UniqueConstraint(
+                fields=["session", "assessor"], name="training_enrolment_assessor_once"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(caregiver__isnull=False) & models.Q(assessor__isnull=True))
+                | (models.Q(caregiver__isnull=True) & models.Q(assessor__isnull=False)),
+                name="training_enrolment_one_trainee",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.caregiver.name} @ {self.session}"
+        return f"{self.person.name} @ {self.session}"
+
+    @property
+    def person(self):
+        """Who is on the roll: the caregiver or the assessor."""
+        return self.caregiver if self.caregiver_id else self.assessor
+
+    @property
+    def institution_name(self) -> str:
+        return self.person.institution.organization.name
 
     def passed(self) -> bool:
         return self.attended and self.score is not None and self.score >= self.session.pass_mark

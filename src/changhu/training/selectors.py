@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 
 from changhu.core import scope
 from changhu.orgs.roles import Right
-from changhu.providers.selectors import caregivers_seen
+from changhu.providers.selectors import assessors_seen, caregivers_seen
 from changhu.training.models import Course, Enrolment, Session
 
 
@@ -38,11 +38,13 @@ def _session_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
 
 @scope.register(Enrolment)
 def _enrolment_policy(queryset: QuerySet, s: scope.Scope) -> QuerySet:
-    """An institution sees its own staff's enrolments; the bureau those of the caregivers it
-    sees (every institution in its regions)."""
+    """An institution sees its own staff's enrolments; the bureau those of the caregivers and
+    assessors it sees (every institution in its regions)."""
     if not s.can(Right.TRAINING_VIEW):
         return queryset.none()
-    return queryset.filter(caregiver_id__in=caregivers_seen(s))
+    return queryset.filter(
+        Q(caregiver_id__in=caregivers_seen(s)) | Q(assessor_id__in=assessors_seen(s))
+    )
 
 
 def courses(user) -> QuerySet:
@@ -74,15 +76,19 @@ def roll(user, session_id: int) -> QuerySet:
     """The session's enrolments the user may see (an institution: its own staff only)."""
     return scope.scoped(
         Enrolment.objects.filter(session_id=session_id).select_related(
-            "caregiver", "caregiver__institution__organization", "certificate"
+            "caregiver__institution__organization",
+            "assessor__institution__organization",
+            "certificate",
         ),
         user,
-    ).order_by("caregiver__institution_id", "caregiver__name", "id")
+    ).order_by("caregiver__institution_id", "caregiver__name", "assessor__name", "id")
 
 
 def enrolment(user, pk: int) -> Enrolment:
     return scope.get_scoped(
-        Enrolment.objects.select_related("session", "session__course", "caregiver"), user, pk=pk
+        Enrolment.objects.select_related("session", "session__course", "caregiver", "assessor"),
+        user,
+        pk=pk,
     )
 
 

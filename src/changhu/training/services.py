@@ -1,7 +1,8 @@
 """Every write of the training app: one function per use case, audited.
 
-Issuing a certificate records it as the caregiver's qualification certificate through
-``providers.services.certificate_from_training``; the training app never writes providers'
+Issuing a certificate records it as the caregiver's or the assessor's qualification certificate
+through ``providers.services.certificate_from_training`` (an assessor course's certificate is
+what qualifies an assessor for assessment teams); the training app never writes providers'
 models itself. A training subsidy is posted to the fund's ledger through ``fund.services``.
 """
 
@@ -23,7 +24,15 @@ from changhu.fund.models import LTCI_FUND, Account, EntryKind
 from changhu.orgs.models import Organization, OrgKind
 from changhu.orgs.roles import Right
 from changhu.providers import services as provider_services
-from changhu.providers.models import Caregiver, CaregiverKind, CaregiverStatus, CertificateKind
+from changhu.providers.models import (
+    Assessor,
+    AssessorStatus,
+    Caregiver,
+    CaregiverKind,
+    CaregiverStatus,
+    CertificateKind,
+)
+from changhu.providers.rules import ASSESSOR_CERTIFICATE_KINDS
 from changhu.training.models import Audience, Course, Enrolment, Session
 
 MAX_SUBSIDY_FEN = 10_000_000  # 100,000 yuan a person is already far beyond any policy
@@ -104,6 +113,16 @@ def course_create(*, actor, data: CourseInput) -> Course:
         problems.append(
             _invalid("certificate_kind", "certificate_kind_invalid", "颁发证书的类别不正确")
         )
+    if kind and data.audience in Audience.values:
+        for_assessors = data.audience == Audience.ASSESSOR
+        if for_assessors != (kind in ASSESSOR_CERTIFICATE_KINDS):
+            problems.append(
+                _invalid(
+                    "certificate_kind",
+                    "certificate_kind_invalid",
+                    "评估人员课程颁发评估人员资格证，护理员课程不能颁发该证书",
+                )
+            )
     validity = _int(data.validity_months)
     if kind and (validity is None or not 1 <= validity <= 120):
         problems.append(_invalid("validity_months", "validity_invalid", "证书有效期应为1至120个月"))
@@ -196,35 +215,51 @@ _AUDIENCE_KINDS = {
 }
 
 
-def enrol(*, actor, session_id: int, caregiver_id: int) -> Enrolment:
-    """Put a caregiver on a session's roll: an institution its own staff, the bureau anyone.
-    Enrolling someone already on the roll returns that enrolment."""
+def enrol(
+    *, actor, session_id: int, caregiver_id: int | None = None, assessor_id: int | None = None
+) -> Enrolment:
+    """Put a caregiver (or, on a course for 评估人员, an assessor) on a session's roll: an
+    institution its own staff, the bureau anyone it sees. Enrolling someone already on the roll
+    returns that enrolment."""
     require(actor, Right.TRAINING_ENROL)
-    caregiver = get_scoped(Caregiver.objects.all(), actor, pk=caregiver_id)
+    if assessor_id is not None:
+        trainee = get_scoped(Assessor.objects.all(), actor, pk=assessor_id)
+        holder, active = {"assessor": trainee}, trainee.status == AssessorStatus.ACTIVE
+        field, kind_label = "assessor_id", "评估人员"
+    elif caregiver_id is not None:
+        trainee = get_scoped(Caregiver.objects.all(), actor, pk=caregiver_id)
+        holder, active = {"caregiver": trainee}, trainee.status == CaregiverStatus.ACTIVE
+        field, kind_label = "caregiver_id", trainee.get_kind_display()
+    else:
+        raise field_error("caregiver_id", "trainee_required", "请选择报名的护理员或评估人员")
     with transaction.atomic():
         session = _session_for_update(actor, session_id)
-        existing = session.enrolments.filter(caregiver=caregiver).first()
+        existing = session.enrolments.filter(**holder).first()
         if existing is not None:
             return existing
-        if caregiver.kind not in _AUDIENCE_KINDS[session.course.audience]:
+        audience = session.course.audience
+        fits = (
+            audience == Audience.ASSESSOR
+            if assessor_id is not None
+            else trainee.kind in _AUDIENCE_KINDS[audience]
+        )
+        if not fits:
             raise field_error(
-                "caregiver_id",
+                field,
                 "audience_mismatch",
                 f"该课程面向{session.course.get_audience_display()}，"
-                f"{caregiver.name}（{caregiver.get_kind_display()}）不能报名",
+                f"{trainee.name}（{kind_label}）不能报名",
             )
-        if caregiver.status != CaregiverStatus.ACTIVE:
-            raise field_error("caregiver_id", "caregiver_inactive", f"{caregiver.name}不在岗")
+        if not active:
+            raise field_error(field, "caregiver_inactive", f"{trainee.name}不在岗")
         if session.enrolments.count() >= session.capacity:
             raise Conflict(f"本班次名额（{session.capacity}人）已满", code="session_full")
-        enrolment = Enrolment.objects.create(
-            session=session, caregiver=caregiver, enrolled_by=actor
-        )
+        enrolment = Enrolment.objects.create(session=session, enrolled_by=actor, **holder)
         audit.record(
             action="create",
             obj=enrolment,
             user=actor,
-            note=f"{caregiver.name}报名{session}",
+            note=f"{trainee.name}报名{session}",
         )
     return enrolment
 
@@ -240,7 +275,7 @@ def withdraw(*, actor, enrolment_id: int) -> None:
             action="delete",
             obj=enrolment,
             user=actor,
-            note=f"取消报名：{enrolment.caregiver.name} {enrolment.session}",
+            note=f"取消报名：{enrolment.person.name} {enrolment.session}",
         )
         enrolment.delete()
 
@@ -266,7 +301,7 @@ def roll_record(*, actor, session_id: int, rows: list[RollRow]) -> int:
                 f"本班次{session.starts_on}开班，开班后才能登记出勤和成绩",
                 code="session_not_started",
             )
-        on_roll = {e.pk: e for e in session.enrolments.select_related("caregiver")}
+        on_roll = {e.pk: e for e in session.enrolments.select_related("caregiver", "assessor")}
         problems: list = []
         changes: list[tuple[Enrolment, bool, Decimal | None]] = []
         for row in rows:
@@ -284,7 +319,7 @@ def roll_record(*, actor, session_id: int, rows: list[RollRow]) -> int:
                         _invalid(
                             field,
                             "score_invalid",
-                            f"{enrolment.caregiver.name}的成绩应为0至100之间的数字",
+                            f"{enrolment.person.name}的成绩应为0至100之间的数字",
                         )
                     )
                     continue
@@ -293,7 +328,7 @@ def roll_record(*, actor, session_id: int, rows: list[RollRow]) -> int:
                         _invalid(
                             field,
                             "score_without_attendance",
-                            f"{enrolment.caregiver.name}未出勤，不能登记成绩",
+                            f"{enrolment.person.name}未出勤，不能登记成绩",
                         )
                     )
                     continue
@@ -305,7 +340,7 @@ def roll_record(*, actor, session_id: int, rows: list[RollRow]) -> int:
                     _invalid(
                         field,
                         "certificate_already_issued",
-                        f"{enrolment.caregiver.name}已发证，出勤和成绩不能再修改",
+                        f"{enrolment.person.name}已发证，出勤和成绩不能再修改",
                     )
                 )
                 continue
@@ -362,7 +397,7 @@ def _check_session_can_issue(session: Session) -> None:
 
 
 def _refusal(enrolment: Enrolment) -> ValidationFailed | None:
-    name = enrolment.caregiver.name
+    name = enrolment.person.name
     if not enrolment.attended:
         return ValidationFailed(f"{name}未出勤，不能发证", code="not_attended")
     if enrolment.score is None or enrolment.score < enrolment.session.pass_mark:
@@ -384,6 +419,7 @@ def _issue(actor, enrolment: Enrolment) -> bool:
     certificate, _created = provider_services.certificate_from_training(
         actor=actor,
         caregiver_id=enrolment.caregiver_id,
+        assessor_id=enrolment.assessor_id,
         data=provider_services.CertificateInput(
             kind=course.certificate_kind,
             number=number,
@@ -400,7 +436,7 @@ def _issue(actor, enrolment: Enrolment) -> bool:
         action="update",
         obj=enrolment,
         user=actor,
-        note=f"发放培训证书：{enrolment.caregiver.name} {number}，{session}",
+        note=f"发放培训证书：{enrolment.person.name} {number}，{session}",
     )
     return True
 
@@ -414,7 +450,7 @@ def certificate_issue(*, actor, enrolment_id: int) -> Enrolment:
         session = _session_for_update(actor, found.session_id)
         enrolment = (
             Enrolment.objects.select_for_update()
-            .select_related("session__course__organizer", "caregiver")
+            .select_related("session__course__organizer", "caregiver", "assessor")
             .get(pk=found.pk)
         )
         _check_session_can_issue(session)

@@ -101,19 +101,33 @@ def session_new(request, pk: int):
 
 
 def _enrol_choices(user, session):
+    """Who may still be put on the roll: caregivers of the course's kind, or for a course for
+    评估人员 the assessors in post, among those the user sees."""
     if not scope_of(user).can(Right.TRAINING_ENROL):
         return []
+    if session.course.audience == "assessor":
+        enrolled = session.enrolments.filter(assessor__isnull=False).values("assessor_id")
+        return list(
+            provider_selectors.assessor_list(
+                fetched_by=user, filters=provider_selectors.AssessorFilters(status="active")
+            ).exclude(pk__in=enrolled)[:500]
+        )
     kinds = {"caregiver": ("staff", "individual"), "family": ("family",)}.get(
         session.course.audience, ()
     )
     filters = provider_selectors.CaregiverFilters(status="active")
-    enrolled = session.enrolments.values("caregiver_id")
+    enrolled = session.enrolments.filter(caregiver__isnull=False).values("caregiver_id")
     return list(
         provider_selectors.caregiver_list(fetched_by=user, filters=filters)
         .filter(kind__in=kinds)
         .exclude(pk__in=enrolled)
         .select_related("institution__organization")[:500]
     )
+
+
+def _enrol_form(user, session, data=None):
+    label = "评估人员" if session.course.audience == "assessor" else "护理员"
+    return forms.EnrolForm(data, caregivers=_enrol_choices(user, session), label=label)
 
 
 def _session_page(
@@ -134,12 +148,7 @@ def _session_page(
             "can_manage": s.can(Right.TRAINING_MANAGE),
             "can_enrol": can_enrol,
             "can_subsidy": s.can(Right.TRAINING_MANAGE) and s.can(Right.FUND_MANAGE),
-            "enrol_form": enrol_form
-            or (
-                forms.EnrolForm(caregivers=_enrol_choices(request.user, session))
-                if can_enrol
-                else None
-            ),
+            "enrol_form": enrol_form or (_enrol_form(request.user, session) if can_enrol else None),
             "subsidy_form": subsidy_form or forms.SubsidyForm(),
             "subsidy_yuan": format_yuan(session.subsidy_per_pass_fen)
             if session.subsidy_per_pass_fen
@@ -163,17 +172,15 @@ def session_detail(request, pk: int):
 def enrol(request, pk: int):
     require(request.user, Right.TRAINING_ENROL)
     session = selectors.session(request.user, pk)
-    form = forms.EnrolForm(request.POST, caregivers=_enrol_choices(request.user, session))
+    form = _enrol_form(request.user, session, request.POST)
     if not form.is_valid():
         return _session_page(request, session, enrol_form=form, status=422)
+    chosen = int(form.cleaned_data["caregiver_id"])
+    key = "assessor_id" if session.course.audience == "assessor" else "caregiver_id"
     return act(
         request,
-        lambda: services.enrol(
-            actor=request.user,
-            session_id=session.pk,
-            caregiver_id=int(form.cleaned_data["caregiver_id"]),
-        ),
-        lambda e: f"{e.caregiver.name}已报名",
+        lambda: services.enrol(actor=request.user, session_id=session.pk, **{key: chosen}),
+        lambda e: f"{e.person.name}已报名",
         redirect("training:session_detail", pk=session.pk),
     )
 
@@ -186,7 +193,7 @@ def withdraw(request, pk: int):
     return act(
         request,
         lambda: services.withdraw(actor=request.user, enrolment_id=enrolment.pk),
-        f"{enrolment.caregiver.name}的报名已取消",
+        f"{enrolment.person.name}的报名已取消",
         redirect("training:session_detail", pk=enrolment.session_id),
     )
 

@@ -37,6 +37,13 @@ NAVIGATION = [
         "评估",
         [
             Entry("失能评估", "assessment:case_list", "assessment.view", "clipboard2-pulse"),
+            Entry(
+                "定点评估机构",
+                "providers:assessment_institution_list",
+                "providers.view",
+                "building-check",
+            ),
+            Entry("评估人员库", "providers:assessor_list", "providers.view", "person-vcard"),
             Entry("评估专家库", "assessment:expert_list", "assessment.expert_pool_view", "people"),
             Entry("我的专家登记", "assessment:expert_list", "assessment.confirm", "person-vcard"),
             Entry("评估费用", "assessment_fees:overview", "assessment_fees.view", "cash-stack"),

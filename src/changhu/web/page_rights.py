@@ -24,6 +24,7 @@ PUBLIC = frozenset({"web:login", "feedback:complaint_public", "public:consult"})
 
 _ADMIT = (R.PROVIDERS_ADMIT,)
 _CAREGIVERS = (R.CAREGIVERS_MANAGE,)
+_ASSESSORS = (R.ASSESSORS_MANAGE,)
 _INTAKE_OR_APPLY = (R.ASSESSMENT_INTAKE, R.ASSESSMENT_APPLY)
 _ANY_REVIEW = (R.SETTLEMENT_FIRST_REVIEW, R.SETTLEMENT_SECOND_REVIEW)
 
@@ -49,7 +50,9 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
     "providers:institution_status": _ADMIT,
     "providers:agreement_sign": _ADMIT,
     "providers:agreement_renew": _ADMIT,
+    "providers:agreement_end": _ADMIT,
     "providers:admission_new": (R.PROVIDERS_APPLY,),
+    "providers:assessment_admission_new": (R.PROVIDERS_APPLY,),
     "providers:admission_action": {
         "review": _ADMIT,
         "inspection": _ADMIT,
@@ -66,6 +69,13 @@ PAGE_RIGHTS: dict[str, Rights | dict[str, Rights]] = {
         "certificate": _CAREGIVERS,
         "training": _CAREGIVERS,
         "status": _CAREGIVERS,
+    },
+    "providers:assessor_new": _ASSESSORS,
+    "providers:assessor_edit": _ASSESSORS,
+    "providers:assessor_action": {
+        "certificate": _ASSESSORS,
+        "training": _ASSESSORS,
+        "status": _ASSESSORS,
     },
     "providers:import_new": (R.PROVIDERS_ADMIT, R.CAREGIVERS_MANAGE),
     "providers:import_commit": (R.PROVIDERS_ADMIT, R.CAREGIVERS_MANAGE),

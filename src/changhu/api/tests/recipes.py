@@ -258,6 +258,21 @@ def _caregiver(username: str = "careadmin", **filters):
     ).order_by("pk")[0]
 
 
+def _assessor():
+    """The demo assessor 吴海燕 (login ``assessor``) in the assessor register."""
+    from changhu.providers.models import Assessor
+
+    return Assessor.objects.get(user__username="assessor")
+
+
+def _assessment_institution():
+    from changhu.providers.models import Institution
+
+    return Institution.all_kinds.filter(organization__kind="assessment", status="active").order_by(
+        "pk"
+    )[0]
+
+
 def _caregivers_file():
     from changhu.providers import imports
 
@@ -1620,6 +1635,51 @@ RECIPES: dict[str, Recipe] = {
         lambda w: Call(
             path={"caregiver_id": _caregiver().pk},
             body={"topic": "压疮预防", "trainer": "李老师", "held_on": days(-1), "hours": 2},
+        ),
+    ),
+    "POST /providers/assessors": Recipe(
+        "bureau",
+        lambda w: Call(
+            body={
+                "institution_id": _assessment_institution().pk,
+                "name": "唐建军",
+                "id_number": _valid_id(),
+                "phone": "13700003333",
+                "profession": "doctor",
+                "title": "副主任医师",
+            }
+        ),
+    ),
+    "PUT /providers/assessors/{assessor_id}": Recipe(
+        "bureau",
+        lambda w: Call(
+            path={"assessor_id": _assessor().pk},
+            body={"phone": "13700004444", "profession": "nurse", "version": _assessor().version},
+        ),
+    ),
+    "POST /providers/assessors/{assessor_id}/status": Recipe(
+        "bureau",
+        lambda w: Call(
+            path={"assessor_id": _assessor().pk}, body={"action": "suspend", "reason": "投诉核查"}
+        ),
+    ),
+    "POST /providers/assessors/{assessor_id}/certificates": Recipe(
+        "bureau",
+        lambda w: Call(
+            path={"assessor_id": _assessor().pk},
+            body={
+                "kind": "physician",
+                "number": "YS2026001",
+                "issued_on": days(-30),
+                "expires_on": days(1800),
+            },
+        ),
+    ),
+    "POST /providers/assessors/{assessor_id}/trainings": Recipe(
+        "bureau",
+        lambda w: Call(
+            path={"assessor_id": _assessor().pk},
+            body={"topic": "评估规范复训", "trainer": "市医保局", "held_on": days(-1), "hours": 4},
         ),
     ),
     "POST /providers/imports/upload/{kind}": Recipe(

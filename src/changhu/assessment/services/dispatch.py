@@ -204,6 +204,17 @@ def assessors_assign(*, actor, application_id: int, user_ids: Sequence[int]) -> 
             _move(application, "assign", actor=actor)  # names the illegal step
         assessment = application.current_assessment
         options = {o.user.pk: o for o in selectors.assessor_options(application)}
+        unqualified = [
+            "；".join(options[u].reasons[:1])
+            for u in wanted
+            if u in options and not options[u].qualified
+        ]
+        if unqualified:
+            raise Conflict(
+                "只有资格有效的评估人员才能参加评估：" + "；".join(unqualified),
+                code="assessor_not_qualified",
+                fields={"user_ids": "；".join(unqualified)},
+            )
         problems = []
         for user_id in wanted:
             option = options.get(user_id)

@@ -149,6 +149,15 @@ def private_media(settings, tmp_path):
     return tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _designated_assessment(request):
+    """The fixture city's assessment centre is designated and its people are qualified
+    assessors (see ``tests.factories.designate_fixture_assessment``)."""
+    from tests.factories import designate_fixture_assessment
+
+    designate_fixture_assessment(request)
+
+
 @pytest.fixture
 def loaded(db):
     """The shipped scales, assessment rules and benefit policies (which grades qualify),
@@ -169,15 +178,24 @@ def team(users, orgs, city, loaded):
 
     from changhu.orgs.models import OrgKind
     from changhu.orgs.roles import Role
-    from tests.factories import OrganizationFactory, UserFactory
+    from changhu.providers.models import Institution
+    from tests.factories import (
+        OrganizationFactory,
+        UserFactory,
+        designate_assessment,
+        make_assessor,
+    )
 
     second = OrganizationFactory(
         kind=OrgKind.ASSESSMENT, name="成都市第二评估中心", region=city.city, coverage=[city.city]
     )
 
     def make(username, role, org):
-        return UserFactory(username=username, role=role, organization=org)
+        user = UserFactory(username=username, role=role, organization=org)
+        make_assessor(Institution.all_kinds.get(organization=org), user=user)
+        return user
 
+    designate_assessment(second)
     return SimpleNamespace(
         first=orgs.assessment,
         second=second,

@@ -1,4 +1,5 @@
-"""Institutions, admission, agreements, caregivers, certificates and training over HTTP."""
+"""Institutions (care and assessment), admission, agreements, caregivers, assessors,
+certificates and training over HTTP."""
 
 # ruff: noqa: I001  (endpoint modules are imported in the order their routes were written)
 from changhu.providers.api._common import (  # noqa: F401
@@ -77,6 +78,17 @@ from changhu.providers.api.caregivers import (  # noqa: F401
     certificate_add,
     certificates_expiring,
     training_add,
+)
+from changhu.providers.api.assessors import (  # noqa: F401
+    AssessorQuery,
+    assessor_certificate_add,
+    assessor_detail,
+    assessor_list,
+    assessor_qualified,
+    assessor_register,
+    assessor_status,
+    assessor_training_add,
+    assessor_update,
 )
 from changhu.providers.api.transfer import (  # noqa: F401
     export_caregivers,

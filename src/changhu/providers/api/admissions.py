@@ -24,9 +24,9 @@ from changhu.providers.api.schemas import (
 
 
 @router.get("/admissions", response={200: Page[AdmissionOut], **errors(422)})
-def admission_list(request, status: str = "", page: int = 1, page_size: int = 20):
-    """定点准入申请。"""
-    qs = selectors.admission_list(fetched_by=request.auth, status=status).select_related(
+def admission_list(request, status: str = "", kind: str = "", page: int = 1, page_size: int = 20):
+    """定点准入申请（kind：care 护理机构、assessment 评估机构，留空为全部）。"""
+    qs = selectors.admission_list(fetched_by=request.auth, status=status, kind=kind).select_related(
         "institution"
     )
     return paginate(qs, page=page, page_size=page_size)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ninja import Query, Schema, Status
 from pydantic import Field
 
@@ -28,6 +30,7 @@ from changhu.providers.api.schemas import (
 
 
 class InstitutionQuery(Schema):
+    kind: Literal["care", "assessment"] = Field("care", description="护理机构或评估机构")
     q: str = Field("", max_length=100)
     care_kind: str = ""
     status: str = ""
@@ -39,7 +42,7 @@ class InstitutionQuery(Schema):
 
 @router.get("/institutions", response={200: Page[InstitutionListOut], **errors(422)})
 def institution_list(request, query: Query[InstitutionQuery]):
-    """数据范围内的定点护理机构（护理机构用户只看到本机构）。"""
+    """数据范围内的定点护理机构或定点评估机构（护理机构用户只看到本机构）。"""
     return list_page(request, query, selectors.institution_list, selectors.InstitutionFilters)
 
 

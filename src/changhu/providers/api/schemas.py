@@ -9,7 +9,7 @@ from ninja import Schema
 from pydantic import Field
 
 from changhu.core import clock
-from changhu.providers import rules, selectors
+from changhu.providers import rules, selectors, services
 
 # --- schemas --------------------------------------------------------------------------------
 
@@ -54,6 +54,7 @@ class StatusChangeOut(Schema):
 
 class InstitutionListOut(Schema):
     id: int
+    kind: str = Field(alias="organization.kind")
     organization_id: int
     name: str = Field(alias="organization.name")
     uscc: str = Field(alias="organization.uscc")
@@ -122,16 +123,23 @@ class DocumentIn(Schema):
 
 
 class AdmissionIn(Schema):
+    kind: Literal["care", "assessment"] = Field(
+        "care", description="定点护理机构（care）或定点评估机构（assessment）"
+    )
     organization_id: int | None = Field(None, description="机构已在系统中时填写")
     name: str = Field("", max_length=100)
     uscc: str = Field(..., max_length=30, description="统一社会信用代码")
-    care_kind: Literal["nursing_home", "hospital_ward", "home_service", "primary_clinic"]
+    care_kind: Literal["nursing_home", "hospital_ward", "home_service", "primary_clinic"] | None = (
+        Field(None, description="护理机构必填；评估机构不填")
+    )
     region_code: str = Field("", max_length=12)
     address: str = Field(..., max_length=200)
     latitude: float | None = None
     longitude: float | None = None
     beds: int = Field(0, ge=0)
-    care_modes: list[Literal["institutional", "home_visit", "individual", "family"]]
+    care_modes: list[Literal["institutional", "home_visit", "individual", "family"]] = Field(
+        default_factory=list
+    )
     staff_count: int = Field(0, ge=0)
     nurse_count: int = Field(0, ge=0)
     care_worker_count: int = Field(0, ge=0)
@@ -146,6 +154,8 @@ class AdmissionIn(Schema):
 
 class AdmissionOut(Schema):
     id: int
+    kind: str
+    kind_label: str = Field(alias="get_kind_display")
     organization_id: int | None
     institution_id: int | None
     name: str
@@ -389,3 +399,76 @@ class ImportBatchOut(Schema):
 
 class ProviderCommitIn(Schema):
     mode: Literal["all_or_nothing", "valid_only"] = "all_or_nothing"
+
+
+# --- assessors ------------------------------------------------------------------------------
+
+
+class AssessorIn(Schema):
+    institution_id: int = Field(..., description="所属定点评估机构")
+    name: str = Field(..., max_length=40)
+    id_number: str = Field(..., max_length=32)
+    phone: str = Field("", max_length=20)
+    profession: Literal["doctor", "nurse", "therapist", "social_worker"]
+    title: str = Field("", max_length=40, description="职称")
+    hired_on: dt.date | None = None
+    user_id: int | None = Field(None, description="关联的登录账号（该评估机构的评估员或专家）")
+
+
+class AssessorUpdateIn(Schema):
+    phone: str = Field("", max_length=20)
+    profession: Literal["doctor", "nurse", "therapist", "social_worker"]
+    title: str = Field("", max_length=40)
+    user_id: int | None = None
+    version: int | None = None
+
+
+class AssessorCertificateIn(Schema):
+    kind: Literal["assessor", "physician", "nurse", "therapist", "social_worker"]
+    number: str = Field(..., max_length=40)
+    issuer: str = Field("", max_length=100)
+    issued_on: dt.date
+    expires_on: dt.date
+
+
+class AssessorListOut(Schema):
+    id: int
+    institution_id: int
+    institution_name: str = Field(alias="institution.organization.name")
+    name: str
+    id_number_masked: str
+    sex: str
+    birth_date: dt.date
+    phone_masked: str
+    profession: str
+    profession_label: str = Field(alias="get_profession_display")
+    title: str
+    user_id: int | None
+    status: str
+    status_label: str = Field(alias="get_status_display")
+    qualified_today: bool
+    qualification_reason: str
+
+    @staticmethod
+    def resolve_qualified_today(assessor) -> bool:
+        return services.assessor_qualification(assessor, clock.today())[0]
+
+    @staticmethod
+    def resolve_qualification_reason(assessor) -> str:
+        return services.assessor_qualification(assessor, clock.today())[1]
+
+
+class AssessorOut(AssessorListOut):
+    hired_on: dt.date
+    left_on: dt.date | None
+    version: int
+    certificates: list[CertificateOut]
+    trainings: list[TrainingOut]
+
+
+class QualifiedOut(Schema):
+    assessor_id: int
+    day: dt.date
+    qualified: bool
+    code: str
+    message: str

@@ -1,9 +1,10 @@
-"""Every write about institutions and caregivers: one function per use case, audited.
+"""Every write about institutions, caregivers and assessors: one function per use case, audited.
 
-Admission (定点准入) runs submitted → under review (→ on-site inspection → under review) →
-approved or refused; an application that asked for the fast channel and meets its conditions may
-be approved straight from "submitted". Approval creates (or takes over) the care organization,
-its designation profile, service points and the first agreement. An institution's status
+Care and assessment institutions share one workflow. Admission (定点准入) runs submitted →
+under review (→ on-site inspection → under review) → approved or refused; a care institution
+that asked for the fast channel and meets its conditions may be approved straight from
+"submitted". Approval creates (or takes over) the care or assessment organization, its
+designation profile, service points and the first agreement. An institution's status
 (active, suspended, terminated) is changed only here, with a reason and an effective date, and
 is copied onto ``Organization.status`` in the same transaction, so the users of a suspended
 institution see nothing (``orgs.scoping``) and later features refuse new work for it.
@@ -27,6 +28,7 @@ from changhu.providers.services.accounts import (  # noqa: F401
     caregiver_account_reset,
 )
 from changhu.providers.services.admission import (  # noqa: F401
+    DESIGNATION_WORDS,
     AdmissionInput,
     AgreementInput,
     CleanAdmission,
@@ -42,6 +44,20 @@ from changhu.providers.services.admission import (  # noqa: F401
     clean_agreement,
     institution_register_existing,
 )
+from changhu.providers.services.assessors import (  # noqa: F401
+    ASSESSOR_FLOW,
+    ASSESSOR_HELD_KINDS,
+    ASSESSOR_ID_PURPOSE,
+    AssessorInput,
+    assessor_assert_qualified,
+    assessor_certificate_add,
+    assessor_qualification,
+    assessor_register,
+    assessor_set_status,
+    assessor_training_add,
+    assessor_update,
+    clean_assessor,
+)
 from changhu.providers.services.caregivers import (  # noqa: F401
     CERTIFICATE_KIND_WORDS,
     KIND_WORDS,
@@ -52,6 +68,7 @@ from changhu.providers.services.caregivers import (  # noqa: F401
     CertificateInput,
     CleanCaregiver,
     add_clean_certificate,
+    add_clean_training,
     build_caregiver,
     caregiver_assert_assignable,
     caregiver_is_assignable,
@@ -63,6 +80,7 @@ from changhu.providers.services.caregivers import (  # noqa: F401
     certificate_from_training,
     clean_caregiver,
     clean_certificate,
+    clean_training,
     person_id_by_id_number,
     register_beneficiary_resolver,
     register_clean_caregiver,
@@ -75,6 +93,7 @@ from changhu.providers.services.institutions import (  # noqa: F401
     agreement_sign,
     agreement_terminate,
     institution_assert_can_serve,
+    institution_in_force,
     institution_set_status,
     institution_status_on,
     institution_update_profile,

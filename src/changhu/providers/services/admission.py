@@ -1,5 +1,7 @@
-"""Designation (定点准入): applications by care institutions, review, on-site inspection and the
-decision.
+"""Designation (定点准入): applications by care and assessment institutions, review, on-site
+inspection and the decision. Both kinds run the same workflow; what differs is what they declare
+(care modes, beds and the fast channel are for care institutions only) and the organization kind
+an approval creates.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from changhu.core.scope import get_scoped, require
 from changhu.core.transitions import apply
 from changhu.orgs.models import (
     Organization,
-    OrgKind,
     OrgStatus,
     Region,
 )
@@ -28,6 +29,7 @@ from changhu.providers.models import (
     AdmissionStatus,
     Agreement,
     AgreementStatus,
+    DesignationKind,
     Institution,
     InstitutionStatus,
     InstitutionStatusChange,
@@ -51,6 +53,7 @@ from changhu.providers.services._common import (
 class AdmissionInput:
     """What an institution declares; strings as typed, checked by :func:`clean_admission`."""
 
+    kind: str = DesignationKind.CARE
     name: str = ""
     uscc: str = ""
     care_kind: str = ""
@@ -75,6 +78,7 @@ class AdmissionInput:
 
 @dataclass
 class CleanAdmission:
+    kind: str
     name: str
     uscc: str
     care_kind: str
@@ -99,6 +103,16 @@ class CleanAdmission:
 def clean_admission(data: AdmissionInput) -> CleanAdmission:
     """Check every field, reporting all problems at once (the first one as the error code)."""
     problems: list[rules.Problem] = []
+    designation = DESIGNATION_WORDS.get(str(data.kind or "").strip(), "")
+    if not designation:
+        problems.append(
+            rules.Problem(
+                "kind", "designation_kind_invalid", "申请类别应为定点护理机构或定点评估机构"
+            )
+        )
+    assessment = designation == DesignationKind.ASSESSMENT
+    if assessment:  # an assessment institution declares no care kind, care modes or beds
+        data.care_kind, data.care_modes, data.beds = "", [], 0
     name = (data.name or "").strip()
     if not name or len(name) > 100:
         problems.append(rules.Problem("name", "name_required", "请填写机构名称（不超过100字）"))
@@ -106,7 +120,7 @@ def clean_admission(data: AdmissionInput) -> CleanAdmission:
     if isinstance(code, rules.Problem):
         problems.append(code)
     kind = rules.KIND_WORDS.get((data.care_kind or "").strip(), "")
-    if not kind:
+    if not kind and not assessment:
         problems.append(
             rules.Problem(
                 "care_kind",
@@ -151,8 +165,13 @@ def clean_admission(data: AdmissionInput) -> CleanAdmission:
     documents = _clean_documents(data.documents, problems)
     if (lat is None) != (lon is None):
         problems.append(rules.Problem("latitude", "coordinate_pair", "经纬度须同时填写"))
+    if assessment and data.fast_channel:
+        problems.append(
+            rules.Problem("fast_channel", "fast_channel_not_eligible", "快速通道仅适用于护理机构")
+        )
     _raise(problems)
     return CleanAdmission(
+        kind=designation,
         name=name,
         uscc=code,
         care_kind=kind,
@@ -173,6 +192,14 @@ def clean_admission(data: AdmissionInput) -> CleanAdmission:
         service_points=points,
         documents=documents,
     )
+
+
+DESIGNATION_WORDS = {
+    **{c: c for c in DesignationKind.values},
+    **{label: c for c, label in DesignationKind.choices},
+    "护理机构": DesignationKind.CARE,
+    "评估机构": DesignationKind.ASSESSMENT,
+}
 
 
 def _clean_points(points: list[dict], problems: list) -> list[dict]:
@@ -233,12 +260,12 @@ def admission_submit(*, actor, data: AdmissionInput) -> Admission:
     org = None
     if _is_care_actor(scope):
         org = Organization.objects.select_related("region").get(pk=scope.organization_id)
+        data.kind = DesignationKind.CARE
         data.name = org.name
         data.region_code = data.region_code or org.region.code
     elif data.organization_id:
-        org = get_scoped(
-            Organization.objects.filter(kind=OrgKind.CARE), actor, pk=data.organization_id
-        )
+        kind = DESIGNATION_WORDS.get(str(data.kind or "").strip(), DesignationKind.CARE)
+        org = get_scoped(Organization.objects.filter(kind=kind), actor, pk=data.organization_id)
         data.name = data.name or org.name
     clean = clean_admission(data)
     if not _is_care_actor(scope) and not scope.covers_region(clean.region.code):
@@ -263,20 +290,21 @@ def admission_submit(*, actor, data: AdmissionInput) -> Admission:
             action="create",
             obj=admission,
             user=actor,
-            note=f"提交定点准入申请：{admission.name}"
+            note=f"提交{admission.get_kind_display()}准入申请：{admission.name}"
             + ("（快速通道）" if admission.fast_channel else ""),
         )
     return admission
 
 
 def _check_not_designated(clean: CleanAdmission, org: Organization | None) -> None:
-    if Institution.objects.filter(organization__uscc=clean.uscc).exists() or (
-        org is not None and Institution.objects.filter(organization=org).exists()
+    if Institution.all_kinds.filter(organization__uscc=clean.uscc).exists() or (
+        org is not None and Institution.all_kinds.filter(organization=org).exists()
     ):
+        label = DesignationKind(clean.kind).label
         raise Conflict(
-            "该机构已是定点护理机构",
+            f"该机构已是{label}",
             code="institution_exists",
-            fields={"uscc": "该统一社会信用代码的机构已是定点护理机构"},
+            fields={"uscc": f"该统一社会信用代码的机构已是{label}"},
         )
     open_states = [_A.SUBMITTED, _A.UNDER_REVIEW, _A.INSPECTING]
     if Admission.objects.filter(uscc=clean.uscc, status__in=open_states).exists():
@@ -404,8 +432,12 @@ def clean_agreement(data: AgreementInput, *, default_from: dt.date | None = None
     )
 
 
+AGREEMENT_LABEL = {DesignationKind.CARE: "服务协议", DesignationKind.ASSESSMENT: "评估服务协议"}
+AGREEMENT_PREFIX = {DesignationKind.CARE: "CHXY", DesignationKind.ASSESSMENT: "PGXY"}
+
+
 def _next_agreement_number(institution: Institution, year: int) -> str:
-    prefix = f"CHXY{year}-{institution.pk:05d}-"
+    prefix = f"{AGREEMENT_PREFIX.get(institution.kind, 'CHXY')}{year}-{institution.pk:05d}-"
     taken = Agreement.objects.filter(number__startswith=prefix).count()
     return f"{prefix}{taken + 1:02d}"
 
@@ -445,7 +477,8 @@ def _create_agreement(
         action="create",
         obj=agreement,
         user=actor,
-        note=f"签订服务协议{number}：{terms.valid_from}至{terms.valid_until}",
+        note=f"签订{AGREEMENT_LABEL.get(institution.kind, '服务协议')}{number}："
+        f"{terms.valid_from}至{terms.valid_until}",
     )
     return agreement
 
@@ -491,7 +524,7 @@ def admission_approve(
 def _designate(*, actor, admission: Admission, admitted_on: dt.date) -> Institution:
     org = admission.organization
     fields = {
-        "kind": OrgKind.CARE,
+        "kind": admission.kind,
         "name": admission.name,
         "uscc": admission.uscc,
         "region": admission.region,
@@ -512,9 +545,9 @@ def _designate(*, actor, admission: Admission, admitted_on: dt.date) -> Institut
         for key, value in fields.items():
             setattr(org, key, value)
         org.save()
-    if Institution.objects.filter(organization=org).exists():
-        raise Conflict("该机构已是定点护理机构", code="institution_exists")
-    institution = Institution.objects.create(
+    if Institution.all_kinds.filter(organization=org).exists():
+        raise Conflict(f"该机构已是{admission.get_kind_display()}", code="institution_exists")
+    institution = Institution.all_kinds.create(
         organization=org,
         admission=admission,
         region_code=admission.region_code,
@@ -554,7 +587,12 @@ def _designate(*, actor, admission: Admission, admitted_on: dt.date) -> Institut
         reason="定点准入" + ("（快速通道）" if admission.fast_channel else ""),
         actor=actor if getattr(actor, "pk", None) else None,
     )
-    audit.record(action="create", obj=institution, user=actor, note=f"定点准入：{org.name}")
+    audit.record(
+        action="create",
+        obj=institution,
+        user=actor,
+        note=f"{admission.get_kind_display()}准入：{org.name}",
+    )
     return institution
 
 
@@ -568,7 +606,7 @@ def institution_register_existing(
     terms = clean_agreement(agreement)
     if not scope.covers_region(clean.region.code):
         raise field_error("region_code", "region_out_of_scope", "所选地区不在您的数据范围内")
-    org = Organization.objects.filter(name=clean.name, kind=OrgKind.CARE).first()
+    org = Organization.objects.filter(name=clean.name, kind=clean.kind).first()
     with transaction.atomic():
         _check_not_designated(clean, org)
         today = _today()

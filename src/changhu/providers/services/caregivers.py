@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,6 +20,7 @@ from changhu.orgs import services as accounts
 from changhu.orgs.roles import Right
 from changhu.providers import rules
 from changhu.providers.models import (
+    Assessor,
     Caregiver,
     CaregiverKind,
     CaregiverStatus,
@@ -422,6 +424,12 @@ CERTIFICATE_KIND_WORDS = {
     "护士执业证": "nurse",
     "培训合格证": "family_training",
     "健康证": "health",
+    "评估员证": "assessor",
+    "评估人员资格证": "assessor",
+    "医师证": "physician",
+    "医师执业证": "physician",
+    "康复治疗师证": "therapist",
+    "社工证": "social_worker",
 }
 
 
@@ -461,15 +469,18 @@ def certificate_add(*, actor, caregiver_id: int, data: CertificateInput) -> Cert
         return add_clean_certificate(actor=actor, caregiver=caregiver, values=values)
 
 
-def add_clean_certificate(*, actor, caregiver: Caregiver, values: dict) -> Certificate:
-    if caregiver.certificates.filter(kind=values["kind"], number=values["number"]).exists():
+def add_clean_certificate(*, actor, caregiver=None, values: dict, holder=None) -> Certificate:
+    """Record a checked certificate for its holder (a caregiver or an assessor), audited on the
+    holder; the same kind and number twice is refused."""
+    holder = holder or caregiver
+    if holder.certificates.filter(kind=values["kind"], number=values["number"]).exists():
         raise Conflict(
             "该证书已登记", code="certificate_duplicate", fields={"number": "该证书已登记"}
         )
-    certificate = Certificate.objects.create(caregiver=caregiver, **values)
+    certificate = Certificate.objects.create(**_holder_field(holder), **values)
     audit.record(
         action="update",
-        obj=caregiver,
+        obj=holder,
         user=actor,
         changes={
             "certificate": {
@@ -483,32 +494,37 @@ def add_clean_certificate(*, actor, caregiver: Caregiver, values: dict) -> Certi
     return certificate
 
 
+def _holder_field(holder) -> dict:
+    """The certificate/training column that points at ``holder``."""
+    return {"assessor": holder} if isinstance(holder, Assessor) else {"caregiver": holder}
+
+
 def certificate_from_training(
-    *, actor, caregiver_id: int, data: CertificateInput
+    *,
+    actor,
+    caregiver_id: int | None = None,
+    assessor_id: int | None = None,
+    data: CertificateInput,
 ) -> tuple[Certificate, bool]:
     """A certificate issued by a training session (the training app): recorded like any other
-    certificate, and the same (kind, number) issued again returns the one already recorded.
-    The caller checks its own right (issuing a session's certificates); the caregiver is looked
-    up without the actor's caregiver scope, since the training organizer (the bureau) may issue
-    to any institution's staff. Returns the certificate and whether it was created now."""
+    certificate, for a caregiver or an assessor, and the same (kind, number) issued again
+    returns the one already recorded. An assessor's certificate is what qualifies them for
+    assessment teams, so it updates their qualification at once. The caller checks its own
+    right (issuing a session's certificates); the holder is looked up without the actor's
+    scope, since the training organizer (the bureau) may issue to any institution's staff.
+    Returns the certificate and whether it was created now."""
     values = clean_certificate(data)
+    model = Assessor if assessor_id is not None else Caregiver
     with transaction.atomic():
-        caregiver = Caregiver.objects.select_for_update().get(pk=caregiver_id)
-        existing = caregiver.certificates.filter(
-            kind=values["kind"], number=values["number"]
-        ).first()
+        holder = model.objects.select_for_update().get(pk=assessor_id or caregiver_id)
+        existing = holder.certificates.filter(kind=values["kind"], number=values["number"]).first()
         if existing is not None:
             return existing, False
-        return add_clean_certificate(actor=actor, caregiver=caregiver, values=values), True
+        return add_clean_certificate(actor=actor, holder=holder, values=values), True
 
 
-def training_add(
-    *, actor, caregiver_id: int, topic: str, trainer: str, held_on, hours, passed: bool = True
-) -> Training:
-    """Record a training (hours, topic, trainer)."""
-    from decimal import Decimal, InvalidOperation
-
-    require(actor, Right.CAREGIVERS_MANAGE)
+def clean_training(*, topic: str, trainer: str, held_on, hours, passed: bool = True) -> dict:
+    """Check a training record's fields (all problems at once)."""
     problems: list = []
     if not (topic or "").strip():
         problems.append(rules.Problem("topic", "topic_required", "请填写培训内容"))
@@ -525,29 +541,44 @@ def training_add(
         problems.append(rules.Problem("hours", "hours_range", "学时应为大于0且不超过1000的数字"))
         amount = None
     _raise(problems)
+    return {
+        "topic": topic.strip()[:100],
+        "trainer": trainer.strip()[:100],
+        "held_on": day,
+        "hours": amount,
+        "passed": bool(passed),
+    }
+
+
+def add_clean_training(*, actor, holder, values: dict) -> Training:
+    """Record a checked training for a caregiver or an assessor, audited on the holder."""
+    training = Training.objects.create(**_holder_field(holder), **values)
+    audit.record(
+        action="update",
+        obj=holder,
+        user=actor,
+        changes={
+            "training": {
+                "label": "培训记录",
+                "old": None,
+                "new": f"{training.held_on} {training.topic} {training.hours}学时",
+            }
+        },
+    )
+    return training
+
+
+def training_add(
+    *, actor, caregiver_id: int, topic: str, trainer: str, held_on, hours, passed: bool = True
+) -> Training:
+    """Record a training (hours, topic, trainer)."""
+    require(actor, Right.CAREGIVERS_MANAGE)
+    values = clean_training(
+        topic=topic, trainer=trainer, held_on=held_on, hours=hours, passed=passed
+    )
     with transaction.atomic():
         caregiver = _caregiver_for_update(actor, caregiver_id)
-        training = Training.objects.create(
-            caregiver=caregiver,
-            topic=topic.strip()[:100],
-            trainer=trainer.strip()[:100],
-            held_on=day,
-            hours=amount,
-            passed=bool(passed),
-        )
-        audit.record(
-            action="update",
-            obj=caregiver,
-            user=actor,
-            changes={
-                "training": {
-                    "label": "培训记录",
-                    "old": None,
-                    "new": f"{day} {training.topic} {amount}学时",
-                }
-            },
-        )
-    return training
+        return add_clean_training(actor=actor, holder=caregiver, values=values)
 
 
 def caregiver_assert_assignable(

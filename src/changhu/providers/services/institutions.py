@@ -67,7 +67,7 @@ def _exited(actor, institution: Institution, last_day: dt.date, cause: str, reas
 
 def _institution_for_update(actor, institution_id: int) -> Institution:
     return get_scoped(
-        Institution.objects.select_for_update().select_related("organization"),
+        Institution.all_kinds.select_for_update().select_related("organization"),
         actor,
         pk=institution_id,
     )
@@ -324,7 +324,7 @@ def agreement_terminate(*, actor, agreement_id: int, ended_on, reason: str) -> A
         audit.record(
             action="update", obj=agreement, user=actor, note=f"解除协议：{reason}（{day}）"
         )
-        institution = Institution.objects.select_related("organization").get(
+        institution = Institution.all_kinds.select_related("organization").get(
             pk=agreement.institution_id
         )
         if agreement_in_force(institution, day + dt.timedelta(days=1)) is None:
@@ -343,6 +343,15 @@ def agreement_in_force(institution: Institution, day: dt.date) -> Agreement | No
         if agreement.in_force_on(day):
             return agreement
     return None
+
+
+def institution_in_force(institution: Institution, day: dt.date) -> bool:
+    """Active and holding an agreement in force on ``day``: the designation a care or an
+    assessment institution needs to take new work."""
+    return (
+        institution.status == InstitutionStatus.ACTIVE
+        and agreement_in_force(institution, day) is not None
+    )
 
 
 def institution_assert_can_serve(

@@ -61,8 +61,9 @@ def enrolment_out(e) -> dict:
     return {
         "id": e.pk,
         "caregiver_id": e.caregiver_id,
-        "caregiver": e.caregiver.name,
-        "institution": e.caregiver.institution.organization.name,
+        "assessor_id": e.assessor_id,
+        "caregiver": e.person.name,
+        "institution": e.institution_name,
         "attended": e.attended,
         "score": None if e.score is None else float(e.score),
         "passed": e.passed(),
@@ -131,9 +132,12 @@ def session_get(request, session_id: int):
 )
 @needs(Right.TRAINING_ENROL)
 def enrol(request, session_id: int, payload: TrainingEnrolIn):
-    """为护理员报名（护理机构限本机构人员）；重复报名返回已有记录。"""
+    """为护理员（评估人员课程：评估人员）报名（护理机构限本机构人员）；重复报名返回已有记录。"""
     enrolment = services.enrol(
-        actor=request.auth, session_id=session_id, caregiver_id=payload.caregiver_id
+        actor=request.auth,
+        session_id=session_id,
+        caregiver_id=payload.caregiver_id,
+        assessor_id=payload.assessor_id,
     )
     return Status(201, enrolment_out(selectors.enrolment(request.auth, enrolment.pk)))
 

@@ -38,8 +38,9 @@ class TrainingSessionIn(Schema):
 
 class TrainingEnrolmentOut(Schema):
     id: int
-    caregiver_id: int
-    caregiver: str
+    caregiver_id: int | None  # the trainee is a caregiver …
+    assessor_id: int | None  # … or, on a course for 评估人员, an assessor
+    caregiver: str  # the trainee's name
     institution: str
     attended: bool
     score: float | None
@@ -68,7 +69,8 @@ class TrainingSessionDetailOut(TrainingSessionOut):
 
 
 class TrainingEnrolIn(Schema):
-    caregiver_id: int
+    caregiver_id: int | None = None
+    assessor_id: int | None = None  # for a course for 评估人员
 
 
 class TrainingRollRowIn(Schema):
