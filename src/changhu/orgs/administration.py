@@ -35,6 +35,7 @@ from changhu.orgs.models import (
     OrgStatus,
     Region,
     User,
+    UserImportBatch,
 )
 from changhu.orgs.roles import RIGHTS, ROLE_ORG_KINDS, Right, Role
 from changhu.orgs.scoping import organization_prefixes
@@ -609,3 +610,16 @@ def organization_update(*, actor, organization_id, data: OrganizationInput) -> O
                 org.coverage.set(coverage)
             audit.record(action="update", obj=org, user=actor, changes=changes, note="修改机构")
     return org
+
+
+# --- bulk creation: the import batches ------------------------------------------------------
+
+
+def import_batches(*, fetched_by) -> QuerySet:
+    """The account-import batches the reader may see, newest first by the model's order."""
+    return scope.scoped(UserImportBatch.objects.select_related("uploaded_by"), fetched_by)
+
+
+def import_batch_get(*, fetched_by, batch_id: int) -> UserImportBatch:
+    """One batch in the reader's scope; 404 otherwise."""
+    return scope.get_scoped(UserImportBatch.objects.all(), fetched_by, pk=batch_id)

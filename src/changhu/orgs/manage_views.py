@@ -271,23 +271,15 @@ def import_new(request):
             file_name=upload.name,
         ),
         detail="manage:import_detail",
-        context={"batches": _batches(request.user)[:20]},
+        context={"batches": admin.import_batches(fetched_by=request.user)[:20]},
     )
-
-
-def _batches(user):
-    from changhu.core.scope import scoped
-
-    return scoped(UserImportBatch.objects.select_related("uploaded_by"), user)
 
 
 @staff_view
 @require_GET
 def import_detail(request, pk: int):
     require(request.user, Right.USERS_MANAGE)
-    from changhu.core.scope import get_scoped
-
-    batch = get_scoped(UserImportBatch.objects.all(), request.user, pk=pk)
+    batch = admin.import_batch_get(fetched_by=request.user, batch_id=pk)
     return render(
         request,
         "orgs/manage/import_detail.html",
@@ -301,9 +293,7 @@ import_commit, import_discard = import_decisions(imports.PIPELINE, detail="manag
 @staff_view
 @require_GET
 def import_errors(request, pk: int):
-    from changhu.core.scope import get_scoped
-
-    batch = get_scoped(UserImportBatch.objects.all(), request.user, pk=pk)
+    batch = admin.import_batch_get(fetched_by=request.user, batch_id=pk)
     content, _ = workbooks.error_report(batch)
     return attachment(content, f"users-import-{batch.pk}-errors.xlsx")
 
