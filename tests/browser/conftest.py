@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
@@ -37,6 +38,21 @@ def designated_assessment(request):
     designate_fixture_assessment(request)
 
 
+def _on_the_suites_clock(chromium) -> None:
+    """Every page the browser opens tells the time the server tells: the suite's clock (moved
+    to 09:30 Shanghai, ticking; see the root conftest), not the machine's. Otherwise a phone
+    page's device time runs ahead of the server's whenever the suite runs after 09:30 Shanghai
+    and a check-in is refused as "device time in the future"."""
+    new_context = chromium.new_context
+
+    def on_clock(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.clock.install(time=dt.datetime.now(dt.UTC))  # time_machine's now: the suite's
+        return context
+
+    chromium.new_context = on_clock
+
+
 @pytest.fixture
 def browser():
     if not Path(CHROMIUM).exists():
@@ -50,6 +66,7 @@ def browser():
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
+        _on_the_suites_clock(chromium)
         try:
             yield chromium
         finally:

@@ -15,7 +15,11 @@ from changhu.providers.models import Assessor
 from tests.factories import valid_id_number
 from tests.fixtures import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("designated_assessment"),
+]
 
 
 def sign_in(page, base: str, username: str) -> None:

@@ -18,7 +18,11 @@ from changhu.orgs.roles import Role
 from tests.factories import OrganizationFactory, UserFactory, load_policies
 from tests.fixtures import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("designated_assessment"),
+]
 
 
 @pytest.fixture

@@ -78,6 +78,7 @@ def demo_city(settings, tmp_path):
     run_preset_loaders()
     demo.seed_demo(persons=0)
     add_second_expert()
+    designate_assessment_institution()
     yield
     rulesets.clear_cache()
 
@@ -96,6 +97,16 @@ def add_second_expert() -> None:
     )
     user.set_password(demo.DEMO_PASSWORD)
     user.save()
+
+
+def designate_assessment_institution() -> None:
+    """The demo's assessment institution designated (an agreement in force) and its assessor
+    and experts registered as qualified assessors, as the providers demo seeder does: only
+    such an institution is offered for dispatch and only such people for a team."""
+    from changhu.providers.demo import designate_assessment_demo
+
+    org = Organization.objects.get(name=ASSESSMENT_INSTITUTION)
+    designate_assessment_demo(org, list(User.objects.filter(organization=org).order_by("pk")))
 
 
 class Desks:
@@ -231,7 +242,7 @@ def designate_institution(sign_in, base: str) -> None:
     careadmin.get_by_label("联系电话", exact=True).fill("02887654321")
     careadmin.get_by_label("申请材料").fill("营业执照（副本）\n服务场所证明")
     post(careadmin, careadmin.get_by_role("button", name="提交申请"))
-    success(careadmin, "定点准入申请已提交")
+    success(careadmin, "定点护理机构准入申请已提交")
 
     bureau = sign_in("bureau")
     bureau.goto(f"{base}/providers/admissions/")

@@ -449,7 +449,7 @@ def certificate_issue(*, actor, enrolment_id: int) -> Enrolment:
     with transaction.atomic():
         session = _session_for_update(actor, found.session_id)
         enrolment = (
-            Enrolment.objects.select_for_update()
+            Enrolment.objects.select_for_update(of=("self",))
             .select_related("session__course__organizer", "caregiver", "assessor")
             .get(pk=found.pk)
         )

@@ -199,7 +199,7 @@ def transfer_options(transfer: Transfer, *, day: dt.date | None = None) -> list[
 
 def _transfer_for_update(actor, transfer_id: int) -> Transfer:
     return get_scoped(
-        Transfer.objects.select_for_update().select_related(
+        Transfer.objects.select_for_update(of=("self",)).select_related(
             "person", "from_institution__organization", "to_institution__organization"
         ),
         actor,

@@ -40,7 +40,11 @@ def _worker() -> str:
 
 def test_every_app_registers_its_jobs():
     jobs.discover()
-    assert [q.name for q in jobs.queues()] == ["visits.screening", "settlement.runs", "reports.runs"]
+    assert [q.name for q in jobs.queues()] == [
+        "visits.screening",
+        "settlement.runs",
+        "reports.runs",
+    ]
     assert [d.name for d in jobs.daily_jobs()] == [
         "assessment.deadlines",
         "care.reconcile",

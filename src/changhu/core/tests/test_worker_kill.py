@@ -102,9 +102,12 @@ print(json.dumps({
     "settlement": [run.status, run.done_chunks, run.total_chunks],
     "screening": [screen.status, screen.done_chunks, screen.total_chunks],
     "totals": [period.fund_fen, period.personal_fen, period.line_count, lines.count(),
-               sorted(lines.values_list("person_id", "benefit", "fund_fen", "personal_fen"))],
+               # an institution's deduction line has no person: sort by the row's text
+               sorted(lines.values_list("person_id", "benefit", "fund_fen", "personal_fen"),
+                      key=str)],
     "findings": [screen.findings_count, sorted(
-        Finding.objects.filter(run_id=screen.pk).values_list("rule_code", "visit_id", "bed_day_id")
+        Finding.objects.filter(run_id=screen.pk).values_list("rule_code", "visit_id", "bed_day_id"),
+        key=str,
     )],
 }))
 """

@@ -266,7 +266,9 @@ def assessor_register(*, actor, data: AssessorInput) -> Assessor:
 
 def _for_update(actor, assessor_id: int) -> Assessor:
     return get_scoped(
-        Assessor.objects.select_for_update().select_related("institution__organization", "user"),
+        Assessor.objects.select_for_update(of=("self",)).select_related(
+            "institution__organization", "user"
+        ),
         actor,
         pk=assessor_id,
     )
