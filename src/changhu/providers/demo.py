@@ -148,6 +148,11 @@ def _register(
     serial = (user.pk if user is not None else 900 + institution.pk) % 997
     id_number = _id_number(institution, serial)
     index = crypto.blind_index(id_number, purpose=services.ASSESSOR_ID_PURPOSE)
+    while user is not None and Assessor.objects.filter(id_number_index=index).exists():
+        # Another assessor drew this number (serials repeat modulo 997): take the next one.
+        serial = (serial + 1) % 997
+        id_number = _id_number(institution, serial)
+        index = crypto.blind_index(id_number, purpose=services.ASSESSOR_ID_PURPOSE)
     if Assessor.objects.filter(id_number_index=index).exists():
         return False
     expert = user is not None and user.role == Role.ASSESSMENT_EXPERT
